@@ -1,0 +1,177 @@
+//! Platform adapters. Each turns its platform's payloads into `Inbound` events (ingress) and
+//! carries out `Action`s on its platform (outbound). Platform types never leave their module.
+
+pub mod sim;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::action::Action;
+use crate::event::{ChatRef, Error, Operation, PlatformError};
+use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
+
+/// The result of carrying out an action.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Delivered {
+    /// The platform's id of a message that was sent.
+    pub message_id: Option<String>,
+}
+
+/// Why an adapter could not carry out an action or answer a query.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AdapterError {
+    #[error("{platform} does not support {operation}")]
+    Unsupported { platform: String, operation: &'static str },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    #[error("rate limited, retry after {0:?}")]
+    RateLimited(Duration),
+    #[error("the platform refused ({code}): {message}")]
+    Platform { code: String, message: String },
+    /// A 5xx, a timeout or a broken connection: worth trying again.
+    #[error("transient failure: {0}")]
+    Transient(String),
+    /// The credential was refused: the bot cannot work until the operator fixes it.
+    #[error("the platform refused the bot's credential: {0}")]
+    Unauthorized(String),
+}
+
+impl AdapterError {
+    /// Whether trying the same request again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, AdapterError::RateLimited(_) | AdapterError::Transient(_))
+    }
+}
+
+impl From<AdapterError> for Error {
+    fn from(e: AdapterError) -> Self {
+        match e {
+            AdapterError::Unsupported { .. } => Error::Unsupported(e.to_string()),
+            AdapterError::NotFound(what) => Error::NotFound(what),
+            AdapterError::Invalid(why) => Error::Invalid(why),
+            AdapterError::RateLimited(after) => {
+                Error::RateLimited(u32::try_from(after.as_millis()).unwrap_or(u32::MAX))
+            }
+            AdapterError::Platform { code, message } => Error::Platform(PlatformError { code, message }),
+            AdapterError::Transient(why) | AdapterError::Unauthorized(why) => {
+                Error::Platform(PlatformError { code: "unavailable".into(), message: why })
+            }
+        }
+    }
+}
+
+/// The outbound side of a platform connection.
+#[async_trait]
+pub trait Adapter: Send + Sync + 'static {
+    /// The platform's name, as in `chat-ref.platform`.
+    fn platform(&self) -> &str;
+    /// The operations this platform supports.
+    fn capabilities(&self) -> &[Operation];
+    /// Carries out an action whose message refs already hold the platform's ids.
+    async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError>;
+    async fn get_member(&self, chat: &ChatRef, user_id: &str) -> Result<Member, AdapterError>;
+    async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError>;
+}
+
+/// Every configured bot's adapter, by bot name.
+#[derive(Clone, Default)]
+pub struct Adapters {
+    by_bot: Arc<HashMap<String, Arc<dyn Adapter>>>,
+}
+
+impl std::fmt::Debug for Adapters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.by_bot.keys()).finish()
+    }
+}
+
+impl Adapters {
+    pub fn new(by_bot: HashMap<String, Arc<dyn Adapter>>) -> Self {
+        Self { by_bot: Arc::new(by_bot) }
+    }
+
+    pub fn get(&self, bot: &str) -> Option<&Arc<dyn Adapter>> {
+        self.by_bot.get(bot)
+    }
+
+    pub fn bots(&self) -> impl Iterator<Item = &str> {
+        self.by_bot.keys().map(String::as_str)
+    }
+
+    /// The operations of the first bot on `platform`, or none if no bot uses it.
+    pub fn capabilities_of(&self, platform: &str) -> Vec<Operation> {
+        self.by_bot
+            .values()
+            .find(|a| a.platform() == platform)
+            .map(|a| a.capabilities().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The adapter for `chat`, checking that the chat's platform is the bot's.
+    pub fn for_chat(&self, chat: &ChatRef) -> Result<&Arc<dyn Adapter>, Error> {
+        let adapter = self
+            .get(&chat.bot)
+            .ok_or_else(|| Error::Invalid(format!("no bot named `{}` is configured", chat.bot)))?;
+        if adapter.platform() != chat.platform {
+            return Err(Error::Invalid(format!(
+                "bot `{}` is on {}, not {}",
+                chat.bot,
+                adapter.platform(),
+                chat.platform
+            )));
+        }
+        Ok(adapter)
+    }
+
+    /// Checks that `chat`'s platform supports `operation`.
+    pub fn check_supported(&self, chat: &ChatRef, operation: Operation) -> Result<&Arc<dyn Adapter>, Error> {
+        let adapter = self.for_chat(chat)?;
+        if !adapter.capabilities().contains(&operation) {
+            return Err(Error::Unsupported(format!("{} does not support {}", chat.platform, operation.name())));
+        }
+        Ok(adapter)
+    }
+}
+
+/// A started platform connection: its outbound side and the HTTP routes its ingress serves.
+pub struct Started {
+    pub adapter: Arc<dyn Adapter>,
+    pub routes: Option<axum::Router>,
+}
+
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Started").field("platform", &self.adapter.platform()).finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("bot `{bot}`: unknown platform `{platform}` (known: {known})")]
+    UnknownPlatform { bot: String, platform: String, known: String },
+    #[error("bot `{bot}`: {reason}")]
+    Config { bot: String, reason: String },
+}
+
+/// The platforms this build knows.
+pub const PLATFORMS: &[&str] = &[sim::PLATFORM];
+
+/// Starts the adapter of one configured bot.
+pub fn start(bot: &crate::config::BotConfig, ingress: crate::ingress::Ingress) -> Result<Started, StartError> {
+    match bot.platform.as_str() {
+        sim::PLATFORM => {
+            let sim = sim::Sim::new(&bot.name, ingress);
+            Ok(Started { routes: Some(sim::routes(sim.clone())), adapter: Arc::new(sim) })
+        }
+        other => Err(StartError::UnknownPlatform {
+            bot: bot.name.clone(),
+            platform: other.to_string(),
+            known: PLATFORMS.join(", "),
+        }),
+    }
+}

@@ -1,0 +1,51 @@
+//! The built-in `sim` platform: a local web chat where one person can be many users in many
+//! chats. Its JSON API is what the tests drive; its outbound side applies actions to the sim's
+//! world and records them.
+
+mod api;
+mod outbound;
+mod world;
+
+use std::sync::{Arc, Mutex};
+
+pub use api::routes;
+use world::World;
+
+use crate::ingress::Ingress;
+
+/// The platform name of the sim.
+pub const PLATFORM: &str = "sim";
+
+/// One sim bot: its world is shared by its HTTP API and its adapter.
+#[derive(Clone)]
+pub struct Sim {
+    bot: String,
+    world: Arc<Mutex<World>>,
+    ingress: Ingress,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim").field("bot", &self.bot).finish()
+    }
+}
+
+impl Sim {
+    pub fn new(bot: &str, ingress: Ingress) -> Self {
+        Self { bot: bot.to_string(), world: Arc::default(), ingress }
+    }
+
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        // A panic while holding the lock cannot leave the world half-changed in a way that
+        // matters more than stopping the sim would, so a poisoned lock is used as it is.
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}

@@ -1,0 +1,150 @@
+//! `wasmbot dev`: build the workspace's plugins, run the daemon, rebuild on source changes.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use notify::Watcher;
+
+use crate::config::Config;
+use crate::daemon::Daemon;
+
+/// The target plugins are built for.
+pub const TARGET: &str = "wasm32-wasip2";
+
+/// A plugin crate of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct PluginCrate {
+    package: String,
+    dir: PathBuf,
+}
+
+pub(super) async fn run(config: Config) -> anyhow::Result<ExitCode> {
+    let root = find_workspace(&std::env::current_dir()?)?;
+    ensure_target()?;
+    let crates = discover(&root)?;
+    let out = config.plugins_dir.clone();
+    build(&root, &crates, &out)?;
+    let daemon = Daemon::start(config).await?;
+    println!("wasmbot dev is serving on http://{}/ (rebuilding plugins on change)", daemon.addr);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<PathBuf>(256);
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event {
+            for path in event.paths {
+                let _ = tx.try_send(path);
+            }
+        }
+    })?;
+    watcher.watch(&root.join("plugins"), notify::RecursiveMode::Recursive)?;
+    watcher.watch(&root.join("guest-sdk"), notify::RecursiveMode::Recursive)?;
+    tokio::spawn(async move {
+        let _watcher = watcher;
+        while let Some(first) = rx.recv().await {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let mut changed = vec![first];
+            while let Ok(path) = rx.try_recv() {
+                changed.push(path);
+            }
+            let affected = affected(&root, &crates, &changed);
+            if affected.is_empty() {
+                continue;
+            }
+            let (root, out) = (root.clone(), out.clone());
+            let built = tokio::task::spawn_blocking(move || build(&root, &affected, &out)).await;
+            match built {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "plugin build failed; the running version keeps serving"),
+                Err(e) => tracing::error!(error = %e, "plugin build task failed"),
+            }
+        }
+    });
+    super::wait_for_signal(daemon).await
+}
+
+/// The nearest folder at or above `start` holding `Cargo.toml` and `plugins/`.
+fn find_workspace(start: &Path) -> anyhow::Result<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.toml").is_file() && dir.join("plugins").is_dir())
+        .map(Path::to_path_buf)
+        .context("`wasmbot dev` runs inside the wasmbot workspace (a folder with Cargo.toml and plugins/)")
+}
+
+/// Adds the wasm32-wasip2 target with rustup when it is missing.
+fn ensure_target() -> anyhow::Result<()> {
+    let installed = std::process::Command::new("rustup").args(["target", "list", "--installed"]).output();
+    if let Ok(out) = &installed {
+        if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == TARGET) {
+            return Ok(());
+        }
+    }
+    println!("adding the {TARGET} target with rustup");
+    let status = std::process::Command::new("rustup").args(["target", "add", TARGET]).status().context("cannot run rustup")?;
+    if !status.success() {
+        bail!("`rustup target add {TARGET}` failed");
+    }
+    Ok(())
+}
+
+/// The crates under `plugins/`.
+fn discover(root: &Path) -> anyhow::Result<Vec<PluginCrate>> {
+    let mut crates = Vec::new();
+    for entry in std::fs::read_dir(root.join("plugins"))? {
+        let dir = entry?.path();
+        let manifest = dir.join("Cargo.toml");
+        if !manifest.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&manifest)?;
+        let value: toml::Table = toml::from_str(&text).with_context(|| format!("{}", manifest.display()))?;
+        let package = value
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str())
+            .with_context(|| format!("{}: no package name", manifest.display()))?;
+        crates.push(PluginCrate { package: package.to_string(), dir });
+    }
+    crates.sort();
+    Ok(crates)
+}
+
+/// The plugins a set of changed paths affects: all of them when the SDK changed.
+fn affected(root: &Path, crates: &[PluginCrate], changed: &[PathBuf]) -> Vec<PluginCrate> {
+    let relevant = |p: &&PathBuf| !p.components().any(|c| c.as_os_str() == "target");
+    let changed: Vec<&PathBuf> = changed.iter().filter(relevant).collect();
+    if changed.iter().any(|p| p.starts_with(root.join("guest-sdk"))) {
+        return crates.to_vec();
+    }
+    let hit: BTreeSet<&PluginCrate> = crates.iter().filter(|c| changed.iter().any(|p| p.starts_with(&c.dir))).collect();
+    hit.into_iter().cloned().collect()
+}
+
+/// Builds plugins in release mode and copies each `.wasm` into `out` atomically, so the
+/// daemon's watcher never sees half a file.
+fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> {
+    if crates.is_empty() {
+        return Ok(());
+    }
+    let mut cargo = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.current_dir(root).args(["build", "--release", "--target", TARGET]);
+    for c in crates {
+        cargo.args(["-p", &c.package]);
+    }
+    println!("building plugins: {}", crates.iter().map(|c| c.package.as_str()).collect::<Vec<_>>().join(", "));
+    let status = cargo.status().context("cannot run cargo")?;
+    if !status.success() {
+        bail!("cargo build of the plugins failed");
+    }
+    std::fs::create_dir_all(out)?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    for c in crates {
+        let file = format!("{}.wasm", c.package.replace('-', "_"));
+        let built = target_dir.join(TARGET).join("release").join(&file);
+        let tmp = out.join(format!(".{file}.tmp"));
+        std::fs::copy(&built, &tmp).with_context(|| format!("cannot copy {}", built.display()))?;
+        std::fs::rename(&tmp, out.join(&file))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! The `wasmbot` command line.
+
+mod check;
+mod dev;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::daemon::Daemon;
+
+#[derive(Debug, Parser)]
+#[command(name = "wasmbot", version, about = "A chat-bot host that runs bot logic as sandboxed Wasm components")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the daemon.
+    Run(RunArgs),
+    /// Build the workspace's plugins for wasm32-wasip2, run the daemon, and rebuild a plugin
+    /// whenever its source changes (hot reload does the rest).
+    Dev(RunArgs),
+    /// Validate the config and every plugin; exits non-zero listing every problem.
+    Check(RunArgs),
+    /// Print what a plugin's `describe` declares.
+    Inspect {
+        /// The plugin's `.wasm` file.
+        file: PathBuf,
+    },
+}
+
+/// Options shared by `run`, `dev` and `check`; flags override the config file.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The TOML config file; without one, the daemon runs the built-in `sim` platform.
+    #[arg(long, env = "WASMBOT_CONFIG")]
+    config: Option<PathBuf>,
+    /// The folder of `.wasm` plugins to load and watch.
+    #[arg(long)]
+    plugins: Option<PathBuf>,
+    /// The address to listen on (default 127.0.0.1:8700).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Where the daemon keeps its data (compile cache, journal).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+impl RunArgs {
+    fn load(&self) -> anyhow::Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => Config::load(path)?,
+            None => Config::default(),
+        };
+        if let Some(dir) = &self.plugins {
+            config.plugins_dir = dir.clone();
+        }
+        if let Some(listen) = self.listen {
+            config.listen = listen;
+        }
+        if let Some(data) = &self.data {
+            config.data_dir = data.clone();
+        }
+        Ok(config)
+    }
+}
+
+/// Parses the command line and runs the command.
+pub async fn main() -> anyhow::Result<std::process::ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run(args.load()?).await,
+        Command::Dev(args) => dev::run(args.load()?).await,
+        Command::Check(args) => check::run(args.load()).await,
+        Command::Inspect { file } => inspect(&file).await,
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<std::process::ExitCode> {
+    let daemon = Daemon::start(config).await?;
+    println!("wasmbot is serving on http://{}/", daemon.addr);
+    wait_for_signal(daemon).await
+}
+
+/// Runs until Ctrl-C or SIGTERM, then shuts down gracefully.
+async fn wait_for_signal(daemon: Daemon) -> anyhow::Result<std::process::ExitCode> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+    daemon.shutdown();
+    daemon.wait().await?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn inspect(file: &Path) -> anyhow::Result<std::process::ExitCode> {
+    let loader = check::scratch_loader(Config::default())?;
+    let version = loader.inspect(file).await?;
+    let m = &version.manifest;
+    let kinds: Vec<&str> = m.subscriptions.kinds.iter().map(|k| k.name()).collect();
+    let permissions: Vec<&str> = m.permissions.iter().map(|p| p.name()).collect();
+    let report = serde_json::json!({
+        "name": m.name,
+        "version": m.version,
+        "description": m.description,
+        "subscriptions": {
+            "kinds": kinds,
+            "commands": m.subscriptions.commands,
+            "platforms": m.subscriptions.platforms,
+        },
+        "permissions": permissions,
+        "sha256": version.hash,
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(std::process::ExitCode::SUCCESS)
+}

@@ -1,0 +1,276 @@
+//! The operator's configuration: one TOML file, `${ENV_VAR}` allowed in values, unknown keys
+//! rejected by name.
+
+mod env;
+mod secret;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use secret::Secret;
+
+/// Where the daemon listens when nothing else is said: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8700";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    #[serde(default = "default_plugins_dir")]
+    pub plugins_dir: PathBuf,
+    #[serde(default)]
+    pub bots: Vec<BotConfig>,
+    #[serde(default)]
+    pub plugins: Vec<PluginConfig>,
+    #[serde(default)]
+    pub runtime: RuntimeConfig,
+}
+
+/// One platform connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    pub name: String,
+    pub platform: String,
+    #[serde(default)]
+    pub token: Option<Secret>,
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Platform-specific settings, read by that platform's adapter.
+    #[serde(default)]
+    pub options: toml::Table,
+}
+
+/// The operator's overrides for one plugin, matched by the name its `describe` returns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginConfig {
+    pub name: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Only events of these platforms (empty: the plugin's own choice).
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    /// Only these chat ids (empty: all).
+    #[serde(default)]
+    pub allow_chats: Vec<String>,
+    #[serde(default)]
+    pub deny_chats: Vec<String>,
+    /// Per-call wall-time limit in milliseconds.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// Memory cap in MiB.
+    #[serde(default)]
+    pub memory_mib: Option<u64>,
+    /// Instances per plugin; a chat always maps to the same one.
+    #[serde(default)]
+    pub instances: Option<usize>,
+    /// Passed to the plugin's `init` as a JSON object.
+    #[serde(default)]
+    pub config: toml::Table,
+}
+
+/// Defaults for every plugin.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeConfig {
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    #[serde(default = "default_memory_mib")]
+    pub memory_mib: u64,
+    #[serde(default = "default_lane_capacity")]
+    pub lane_capacity: usize,
+    /// How many accepted events may wait unfinished before ingress answers "busy".
+    #[serde(default = "default_journal_capacity")]
+    pub journal_capacity: usize,
+    #[serde(default = "default_reload_debounce_ms")]
+    pub reload_debounce_ms: u64,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            timeout_ms: default_timeout_ms(),
+            memory_mib: default_memory_mib(),
+            lane_capacity: default_lane_capacity(),
+            journal_capacity: default_journal_capacity(),
+            reload_debounce_ms: default_reload_debounce_ms(),
+        }
+    }
+}
+
+impl Default for Config {
+    /// No file at all: the `sim` platform, the bundled plugins, loopback.
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            data_dir: default_data_dir(),
+            plugins_dir: default_plugins_dir(),
+            bots: vec![BotConfig::sim()],
+            plugins: Vec::new(),
+            runtime: RuntimeConfig::default(),
+        }
+    }
+}
+
+impl BotConfig {
+    /// The built-in web chat.
+    pub fn sim() -> Self {
+        Self {
+            name: "sim".into(),
+            platform: "sim".into(),
+            token: None,
+            secret: None,
+            base_url: None,
+            options: toml::Table::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file, expanding `${VAR}` from the environment.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses config text; `path` only names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let parse_error = |message: String| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        };
+        let mut value: toml::Value = toml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
+        env::expand(&mut value, &|name| std::env::var(name).ok()).map_err(parse_error)?;
+        let mut config: Config = value.try_into().map_err(|e: toml::de::Error| parse_error(e.to_string()))?;
+        if config.bots.is_empty() {
+            config.bots.push(BotConfig::sim());
+        }
+        config.validate().map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// Cross-field checks that serde cannot express.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut problems = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
+        for bot in &self.bots {
+            if !names.insert(bot.name.as_str()) {
+                problems.push(format!("bots: the name `{}` is used twice", bot.name));
+            }
+            if bot.name.is_empty() || !bot.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                problems.push(format!("bots: name `{}` must be letters, digits, `-` or `_`", bot.name));
+            }
+        }
+        let mut plugin_names = std::collections::BTreeSet::new();
+        for plugin in &self.plugins {
+            if !plugin_names.insert(plugin.name.as_str()) {
+                problems.push(format!("plugins: `{}` is configured twice", plugin.name));
+            }
+            if plugin.instances == Some(0) {
+                problems.push(format!("plugins.{}.instances: must be at least 1", plugin.name));
+            }
+        }
+        if self.runtime.timeout_ms == 0 {
+            problems.push("runtime.timeout_ms: must be more than 0".into());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    /// The operator's settings for a plugin, if any.
+    pub fn plugin(&self, name: &str) -> Option<&PluginConfig> {
+        self.plugins.iter().find(|p| p.name == name)
+    }
+
+    /// The effective limits of one plugin.
+    pub fn limits_for(&self, name: &str) -> PluginLimits {
+        let overrides = self.plugin(name);
+        PluginLimits {
+            timeout: Duration::from_millis(
+                overrides.and_then(|p| p.timeout_ms).unwrap_or(self.runtime.timeout_ms),
+            ),
+            memory_bytes: overrides.and_then(|p| p.memory_mib).unwrap_or(self.runtime.memory_mib)
+                as usize
+                * 1024
+                * 1024,
+            instances: overrides.and_then(|p| p.instances).unwrap_or(1).max(1),
+        }
+    }
+
+    /// The JSON object handed to a plugin's `init`.
+    pub fn init_json(&self, name: &str) -> String {
+        let table = self.plugin(name).map(|p| p.config.clone()).unwrap_or_default();
+        serde_json::to_string(&table).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+/// Resource limits applied to each instance of a plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PluginLimits {
+    pub timeout: Duration,
+    pub memory_bytes: usize,
+    pub instances: usize,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8700))
+}
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+fn default_plugins_dir() -> PathBuf {
+    PathBuf::from("plugins-bin")
+}
+fn default_timeout_ms() -> u64 {
+    1000
+}
+fn default_memory_mib() -> u64 {
+    64
+}
+fn default_lane_capacity() -> usize {
+    256
+}
+fn default_journal_capacity() -> usize {
+    10_000
+}
+fn default_reload_debounce_ms() -> u64 {
+    50
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+//! Assembles the daemon: store, adapters, runtime, router, outbox, plugin watcher and the HTTP
+//! server, and runs them until shutdown.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::routing::get;
+use axum::Json;
+use tokio_util::sync::CancellationToken;
+
+use crate::adapter::{self, Adapter, Adapters};
+use crate::config::Config;
+use crate::ingress::Ingress;
+use crate::plugin::{watch_folder, Loader};
+use crate::router::Router;
+use crate::runtime::{Engine, HostServices};
+use crate::store::memory::MemoryLimits;
+use crate::store::{MemoryStore, Store};
+
+/// A running daemon. Dropping it does not stop it; call `shutdown`.
+#[derive(Debug)]
+pub struct Daemon {
+    pub addr: SocketAddr,
+    pub router: Router,
+    pub ingress: Ingress,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Daemon {
+    /// Starts everything and returns once plugins are loaded and the listener is bound.
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let config = Arc::new(config);
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new(MemoryLimits {
+            journal: config.runtime.journal_capacity,
+            ..MemoryLimits::default()
+        }));
+        let ingress = Ingress::new(store.clone())?;
+
+        let mut by_bot: HashMap<String, Arc<dyn Adapter>> = HashMap::new();
+        let mut http = axum::Router::new();
+        for bot in &config.bots {
+            let started = adapter::start(bot, ingress.clone())?;
+            if let Some(routes) = started.routes {
+                http = http.merge(routes);
+            }
+            by_bot.insert(bot.name.clone(), started.adapter);
+        }
+        let adapters = Adapters::new(by_bot);
+        let services = HostServices::new(store.clone(), adapters.clone());
+        let outbox = crate::outbox::spawn(store.clone(), adapters);
+        let router = Router::new(services.clone(), ingress.subscribe(), outbox, config.runtime.lane_capacity);
+
+        let engine = Engine::new(Some(config.data_dir.join("cache"))).context("cannot start the Wasm engine")?;
+        let loader = Loader { engine, services, config: config.clone() };
+        let debounce = Duration::from_millis(config.runtime.reload_debounce_ms);
+        watch_folder(config.plugins_dir.clone(), loader, router.clone(), debounce)
+            .await
+            .with_context(|| format!("cannot watch the plugins folder {}", config.plugins_dir.display()))?;
+
+        let stop = CancellationToken::new();
+        spawn_releaser(router.clone(), stop.clone());
+        let status_router = router.clone();
+        let http = http
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/status", get(move || async move { Json(status_router.status()) }));
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let shutdown = stop.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, http).with_graceful_shutdown(shutdown.cancelled_owned()).await
+        });
+        tracing::info!(%addr, plugins = router.status().len(), "wasmbot is serving");
+        Ok(Self { addr, router, ingress, stop, server })
+    }
+
+    /// Waits until the HTTP server stops.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.server.await.context("the HTTP server task failed")?.context("the HTTP server failed")
+    }
+
+    pub fn shutdown(&self) {
+        self.stop.cancel();
+    }
+}
+
+/// Lets the journal forget what every plugin has finished, a few times a second.
+fn spawn_releaser(router: Router, stop: CancellationToken) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = router.release_finished() {
+                        tracing::warn!(error = %e, "cannot compact the journal");
+                    }
+                }
+                () = stop.cancelled() => return,
+            }
+        }
+    });
+}

@@ -1,0 +1,65 @@
+//! The door every inbound event comes through: the journal accepts it (dropping duplicates),
+//! and the plugins' feeders are told there is more to read.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::event::{Event, Inbound, Message};
+use crate::runtime::message_key;
+use crate::store::{Appended, Seq, Store, StoreError};
+
+/// Cheap to clone; every adapter holds one.
+#[derive(Clone)]
+pub struct Ingress {
+    store: Arc<dyn Store>,
+    head: Arc<watch::Sender<Seq>>,
+}
+
+impl std::fmt::Debug for Ingress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ingress").field("head", &*self.head.borrow()).finish()
+    }
+}
+
+impl Ingress {
+    pub fn new(store: Arc<dyn Store>) -> Result<Self, StoreError> {
+        let head = store.head()?;
+        Ok(Self { store, head: Arc::new(watch::channel(head).0) })
+    }
+
+    /// The journal head, for feeders to wait on.
+    pub fn subscribe(&self) -> watch::Receiver<Seq> {
+        self.head.subscribe()
+    }
+
+    /// Accepts an event. Once this returns `Ok`, the event will reach every subscribed plugin.
+    pub async fn accept(&self, inbound: Inbound) -> Result<Appended, StoreError> {
+        let appended = self.store.append(&inbound)?;
+        if let Appended::New(seq) = appended {
+            self.index_messages(&inbound);
+            self.head.send_replace(seq + 1);
+        }
+        Ok(appended)
+    }
+
+    /// Remembers inbound message ids, so plugins may reply to, edit or react to them.
+    fn index_messages(&self, inbound: &Inbound) {
+        let message: Option<&Message> = match &inbound.event {
+            Event::Message(m) | Event::MessageEdited(m) => Some(m),
+            Event::Command(c) => Some(&c.message),
+            _ => None,
+        };
+        let refs = message.map(|m| &m.id).into_iter().chain(match &inbound.event {
+            Event::Callback(c) => c.message.as_ref(),
+            Event::Reaction(r) => Some(&r.message),
+            _ => None,
+        });
+        for r in refs {
+            let key = message_key(&r.chat, &r.id);
+            if let Err(e) = self.store.index_message(key, Some(r.id.clone())) {
+                tracing::warn!(error = %e, "cannot index an inbound message");
+            }
+        }
+    }
+}

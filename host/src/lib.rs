@@ -1,0 +1,16 @@
+//! wasmbot: a chat-bot host. It owns every connection to the chat platforms a bot lives on and
+//! runs the bot's logic as sandboxed WebAssembly components (plugins).
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod action;
+pub mod adapter;
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod event;
+pub mod ingress;
+pub mod outbox;
+pub mod plugin;
+pub mod router;
+pub mod runtime;
+pub mod store;

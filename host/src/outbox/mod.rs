@@ -1,0 +1,144 @@
+//! Delivers committed actions to the platforms: one worker per bot, in commit order (so in
+//! order per chat), resolving host handles to platform message ids and retrying what may
+//! succeed later.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::action::Action;
+use crate::adapter::{AdapterError, Adapters};
+use crate::runtime::message_key;
+use crate::store::{Pending, Store};
+
+/// Tries per action before it is given up (with a log line naming plugin, op and reason).
+const MAX_TRIES: u32 = 6;
+const BATCH: usize = 64;
+
+/// Wakes the worker of a bot when there is something new to deliver.
+#[derive(Clone, Default, Debug)]
+pub struct OutboxWaker {
+    by_bot: Arc<HashMap<String, Arc<Notify>>>,
+}
+
+impl OutboxWaker {
+    pub fn wake(&self, bot: &str) {
+        if let Some(notify) = self.by_bot.get(bot) {
+            notify.notify_one();
+        }
+    }
+}
+
+/// Starts one delivery worker per bot.
+pub fn spawn(store: Arc<dyn Store>, adapters: Adapters) -> OutboxWaker {
+    let mut by_bot = HashMap::new();
+    for bot in adapters.bots() {
+        let notify = Arc::new(Notify::new());
+        by_bot.insert(bot.to_string(), notify.clone());
+        let worker = Worker { bot: bot.to_string(), store: store.clone(), adapters: adapters.clone(), notify };
+        tokio::spawn(worker.run());
+    }
+    OutboxWaker { by_bot: Arc::new(by_bot) }
+}
+
+struct Worker {
+    bot: String,
+    store: Arc<dyn Store>,
+    adapters: Adapters,
+    notify: Arc<Notify>,
+}
+
+impl Worker {
+    async fn run(self) {
+        loop {
+            let pending = match self.store.outbox_pending(&self.bot, BATCH) {
+                Ok(pending) => pending,
+                Err(e) => {
+                    tracing::error!(bot = %self.bot, error = %e, "cannot read the outbox");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if pending.is_empty() {
+                // The timeout is a safety net: a wake-up is normally sent with every commit.
+                let _ = tokio::time::timeout(Duration::from_secs(1), self.notify.notified()).await;
+                continue;
+            }
+            for entry in pending {
+                self.deliver(&entry).await;
+                if let Err(e) = self.store.outbox_done(entry.id) {
+                    tracing::error!(bot = %self.bot, error = %e, "cannot mark an action delivered");
+                }
+            }
+        }
+    }
+
+    async fn deliver(&self, entry: &Pending) {
+        let op = entry.action.operation().name();
+        let result = match self.resolve(entry.action.clone()) {
+            Ok(action) => self.try_deliver(&action).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(delivered) => {
+                if let (Action::Send { handle, chat, .. }, Some(id)) = (&entry.action, delivered.message_id) {
+                    if let Err(e) = self.store.index_message(message_key(chat, handle), Some(id)) {
+                        tracing::warn!(bot = %self.bot, error = %e, "cannot remember where a message went");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(bot = %self.bot, plugin = %entry.plugin, op, error = %e, "action not delivered"),
+        }
+    }
+
+    async fn try_deliver(&self, action: &Action) -> Result<crate::adapter::Delivered, AdapterError> {
+        let adapter = self
+            .adapters
+            .get(&self.bot)
+            .ok_or_else(|| AdapterError::Invalid(format!("no bot named `{}`", self.bot)))?;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match adapter.deliver(action).await {
+                Err(e) if e.is_retryable() && tries < MAX_TRIES => {
+                    let wait = match &e {
+                        AdapterError::RateLimited(after) => *after,
+                        _ => backoff(tries),
+                    };
+                    tracing::debug!(bot = %self.bot, tries, error = %e, ?wait, "retrying an action");
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Replaces host handles in message refs with the platform's ids.
+    fn resolve(&self, mut action: Action) -> Result<Action, AdapterError> {
+        if let Some(target) = action.target_mut() {
+            target.id = self.platform_id(&target.chat, &target.id)?;
+        }
+        if let Action::Send { chat, reply_to: Some(reply_to), .. } = &mut action {
+            *reply_to = self.platform_id(chat, reply_to)?;
+        }
+        Ok(action)
+    }
+
+    fn platform_id(&self, chat: &crate::event::ChatRef, id: &str) -> Result<String, AdapterError> {
+        match self.store.lookup_message(&message_key(chat, id)) {
+            Ok(Some(Some(platform_id))) => Ok(platform_id),
+            Ok(Some(None)) => Err(AdapterError::NotFound(format!("message `{id}` was never delivered"))),
+            Ok(None) => Ok(id.to_string()),
+            Err(e) => Err(AdapterError::Transient(e.to_string())),
+        }
+    }
+}
+
+/// Exponential backoff with jitter: 100 ms, 200 ms, 400 ms, … capped at 5 s, each ±25 %.
+fn backoff(tries: u32) -> Duration {
+    let base = 100u64.saturating_mul(1 << tries.min(6)).min(5_000);
+    let jitter = rand::random_range(0.75..1.25);
+    Duration::from_millis((base as f64 * jitter) as u64)
+}

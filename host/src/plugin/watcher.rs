@@ -1,0 +1,121 @@
+//! Hot reload: watch the plugins folder and load, swap or unload plugins as files change.
+//!
+//! File events only trigger a rescan (debounced); the rescan compares each `.wasm` with what is
+//! running, so a burst of events or a lost one still ends in the right state.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use notify::Watcher;
+use tokio::sync::mpsc;
+
+use super::Loader;
+use crate::router::Router;
+
+/// What is running from one file.
+#[derive(Debug, Clone)]
+struct Loaded {
+    name: String,
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+/// Loads every plugin in `dir`, then keeps watching it until the task is dropped.
+/// Returns once the first scan is done; the watcher keeps running in the background.
+pub async fn watch_folder(dir: PathBuf, loader: Loader, router: Router, debounce: Duration) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&dir)?;
+    let mut scanner = Scanner { dir: dir.clone(), loader, router, loaded: HashMap::new() };
+    scanner.rescan(true).await;
+    let (tx, mut rx) = mpsc::channel::<()>(1);
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.is_ok() {
+            let _ = tx.try_send(()); // a full channel already means "rescan"
+        }
+    })?;
+    watcher.watch(&dir, notify::RecursiveMode::NonRecursive)?;
+    tokio::spawn(async move {
+        let _watcher = watcher; // dropped with the task
+        while rx.recv().await.is_some() {
+            tokio::time::sleep(debounce).await;
+            while rx.try_recv().is_ok() {}
+            scanner.rescan(false).await;
+        }
+    });
+    Ok(())
+}
+
+struct Scanner {
+    dir: PathBuf,
+    loader: Loader,
+    router: Router,
+    loaded: HashMap<PathBuf, Loaded>,
+}
+
+impl Scanner {
+    async fn rescan(&mut self, first: bool) {
+        let present = match wasm_files(&self.dir) {
+            Ok(files) => files,
+            Err(e) => {
+                tracing::error!(dir = %self.dir.display(), error = %e, "cannot list the plugins folder");
+                return;
+            }
+        };
+        let gone: Vec<PathBuf> = self.loaded.keys().filter(|p| !present.contains_key(*p)).cloned().collect();
+        for path in gone {
+            if let Some(old) = self.loaded.remove(&path) {
+                if !self.loaded.values().any(|l| l.name == old.name) {
+                    self.router.remove(&old.name);
+                }
+            }
+        }
+        for (path, (modified, len)) in present {
+            let unchanged = self.loaded.get(&path).is_some_and(|l| l.modified == modified && l.len == len);
+            if !unchanged {
+                self.load(&path, modified, len, first).await;
+            }
+        }
+    }
+
+    async fn load(&mut self, path: &Path, modified: Option<SystemTime>, len: u64, first: bool) {
+        let started = std::time::Instant::now();
+        let previous = self.loaded.get(path).map(|l| l.name.clone());
+        let lanes = previous.as_deref().and_then(|name| self.router.lanes_of(name));
+        match self.loader.load(path, lanes).await {
+            Ok((version, instances)) => {
+                if let Some(old) = previous.filter(|old| **old != *version.name) {
+                    self.router.remove(&old);
+                }
+                let from = if first { 0 } else { self.loader.services.store.head().unwrap_or(0) };
+                let name = version.name.to_string();
+                let replaced = self.router.lanes_of(&name).is_some();
+                self.router.install(version, instances, from).await;
+                tracing::info!(plugin = %name, file = %path.display(), replaced, elapsed_ms = started.elapsed().as_millis() as u64, "plugin loaded");
+                self.loaded.insert(path.to_owned(), Loaded { name, modified, len });
+            }
+            Err(e) => {
+                // Remember the file as seen, so a broken file is not retried until it changes again.
+                let name = previous.unwrap_or_default();
+                tracing::error!(file = %path.display(), error = %e, "plugin not loaded; any running version keeps serving");
+                self.loaded.insert(path.to_owned(), Loaded { name, modified, len });
+            }
+        }
+    }
+}
+
+/// `.wasm` files in `dir` with their modification time and length.
+fn wasm_files(dir: &Path) -> std::io::Result<HashMap<PathBuf, (Option<SystemTime>, u64)>> {
+    let mut files = HashMap::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "wasm") {
+            if let Ok(meta) = entry.metadata() {
+                if meta.is_file() {
+                    files.insert(path, (meta.modified().ok(), meta.len()));
+                }
+            }
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,122 @@
+//! Which events a plugin receives: its own subscriptions, narrowed by the operator's config.
+
+use std::collections::HashSet;
+
+use crate::config::PluginConfig;
+use crate::event::{Event, EventKind};
+use crate::runtime::bindings::Subscriptions;
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    kinds: Vec<EventKind>,
+    commands: HashSet<String>,
+    platforms: HashSet<String>,
+    allow_chats: HashSet<String>,
+    deny_chats: HashSet<String>,
+}
+
+impl Filter {
+    pub fn new(subscriptions: &Subscriptions, operator: Option<&PluginConfig>) -> Self {
+        let mut platforms: HashSet<String> = subscriptions.platforms.iter().cloned().collect();
+        if let Some(op) = operator.filter(|op| !op.platforms.is_empty()) {
+            let allowed: HashSet<String> = op.platforms.iter().cloned().collect();
+            platforms = if platforms.is_empty() { allowed } else { &platforms & &allowed };
+            if platforms.is_empty() {
+                platforms.insert(String::from("\0none"));
+            }
+        }
+        Self {
+            kinds: subscriptions.kinds.clone(),
+            commands: subscriptions.commands.iter().map(|c| c.trim_start_matches('/').to_string()).collect(),
+            platforms,
+            allow_chats: operator.map(|o| o.allow_chats.iter().cloned().collect()).unwrap_or_default(),
+            deny_chats: operator.map(|o| o.deny_chats.iter().cloned().collect()).unwrap_or_default(),
+        }
+    }
+
+    /// The event as this plugin should see it, or `None` if it does not subscribe.
+    /// A command the plugin did not subscribe to reaches a `message` subscriber as a message.
+    pub fn route(&self, event: &Event) -> Option<Event> {
+        if let Some(chat) = event.chat() {
+            if !self.platforms.is_empty() && !self.platforms.contains(&chat.platform) {
+                return None;
+            }
+            if self.deny_chats.contains(&chat.id) || (!self.allow_chats.is_empty() && !self.allow_chats.contains(&chat.id)) {
+                return None;
+            }
+        } else if !self.allow_chats.is_empty() {
+            return None;
+        }
+        match event {
+            Event::Command(command) => {
+                let wants_all_commands = self.commands.is_empty() && self.wants(EventKind::Command);
+                if self.commands.contains(&command.name) || wants_all_commands {
+                    Some(event.clone())
+                } else if self.wants(EventKind::Message) {
+                    Some(Event::Message(command.message.clone()))
+                } else {
+                    None
+                }
+            }
+            _ => self.wants(event.kind()).then(|| event.clone()),
+        }
+    }
+
+    fn wants(&self, kind: EventKind) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{message_or_command, ChatKind, ChatRef, Content, Message, MessageRef, UserRef};
+
+    fn text(chat: &str, text: &str) -> Event {
+        let chat = ChatRef { platform: "sim".into(), bot: "sim".into(), kind: ChatKind::Group, id: chat.into(), guild: None };
+        message_or_command(Message {
+            id: MessageRef { chat, id: "m1".into() },
+            sender: UserRef { id: "u".into(), name: None, is_bot: false },
+            content: Content::Text(text.into()),
+            mentions: vec![],
+            reply_to: None,
+            sent_at: 0,
+        })
+    }
+
+    fn subs(kinds: &[EventKind], commands: &[&str]) -> Subscriptions {
+        Subscriptions { kinds: kinds.to_vec(), commands: commands.iter().map(|c| c.to_string()).collect(), platforms: vec![] }
+    }
+
+    #[test]
+    fn commands_go_to_their_subscribers_and_as_messages_to_others() {
+        let echo = Filter::new(&subs(&[EventKind::Command, EventKind::Message], &["echo"]), None);
+        let counter = Filter::new(&subs(&[EventKind::Message], &[]), None);
+        let joins = Filter::new(&subs(&[EventKind::MemberJoined], &[]), None);
+        assert!(matches!(echo.route(&text("g", "/echo hi")), Some(Event::Command(_))));
+        assert!(matches!(echo.route(&text("g", "/roles")), Some(Event::Message(_))));
+        assert!(matches!(counter.route(&text("g", "/echo hi")), Some(Event::Message(_))));
+        assert!(joins.route(&text("g", "hello")).is_none());
+    }
+
+    #[test]
+    fn operator_narrows_chats_and_platforms() {
+        let mut op = PluginConfig {
+            name: "p".into(),
+            enabled: true,
+            platforms: vec![],
+            allow_chats: vec![],
+            deny_chats: vec!["secret".into()],
+            timeout_ms: None,
+            memory_mib: None,
+            instances: None,
+            config: Default::default(),
+        };
+        let filter = Filter::new(&subs(&[], &[]), Some(&op));
+        assert!(filter.route(&text("secret", "hi")).is_none());
+        assert!(filter.route(&text("open", "hi")).is_some());
+        op.platforms = vec!["fanbook".into()];
+        let filter = Filter::new(&subs(&[], &[]), Some(&op));
+        assert!(filter.route(&text("open", "hi")).is_none());
+    }
+}

@@ -1,0 +1,153 @@
+//! A lane: one plugin instance handling its share of chats, one event at a time, in order.
+//! Effects are committed with the event's completion; a hot reload swaps the instance between
+//! two events, so queued events wait and none is lost or handled twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::progress::Progress;
+use crate::event::{Envelope, Event};
+use crate::outbox::OutboxWaker;
+use crate::plugin::PluginVersion;
+use crate::runtime::{CallError, CallScope, HostServices, PluginInstance};
+use crate::store::{Commit, Seq, StoreError};
+
+/// An event for one plugin.
+#[derive(Debug)]
+pub struct Job {
+    pub seq: Seq,
+    pub envelope: Envelope,
+}
+
+/// Replace the lane's instance with one of a new version.
+pub struct Swap {
+    pub version: Arc<PluginVersion>,
+    pub instance: PluginInstance,
+    pub done: oneshot::Sender<()>,
+}
+
+pub struct Lane {
+    pub version: Arc<PluginVersion>,
+    pub instance: Option<PluginInstance>,
+    pub services: HostServices,
+    pub progress: Arc<Progress>,
+    pub outbox: OutboxWaker,
+}
+
+impl Lane {
+    /// Runs until the job queue closes and is drained.
+    pub async fn run(mut self, mut jobs: mpsc::Receiver<Job>, mut swaps: mpsc::Receiver<Swap>) {
+        loop {
+            tokio::select! {
+                biased;
+                Some(swap) = swaps.recv() => self.swap(swap).await,
+                job = jobs.recv() => match job {
+                    Some(job) => self.handle(job).await,
+                    None => break,
+                },
+            }
+        }
+        tracing::debug!(plugin = %self.version.name, "lane stopped");
+    }
+
+    async fn swap(&mut self, swap: Swap) {
+        let mut incoming = swap.instance;
+        if let Some(mut old) = self.instance.take() {
+            match old.save_state().await {
+                Ok(Some(state)) => {
+                    if let Err(e) = incoming.restore_state(&state).await {
+                        tracing::warn!(plugin = %swap.version.name, error = %e, "the new version could not restore the old state");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(plugin = %self.version.name, error = %e, "the old version could not save its state"),
+            }
+        }
+        self.version = swap.version;
+        self.instance = Some(incoming);
+        let _ = swap.done.send(());
+    }
+
+    async fn handle(&mut self, job: Job) {
+        let name = self.version.name.clone();
+        let instance = match self.instance.take() {
+            Some(instance) => Some(instance),
+            None => self.fresh_instance().await,
+        };
+        let Some(mut instance) = instance else {
+            self.commit(job.seq, Commit::default()).await;
+            return;
+        };
+        let scope = CallScope {
+            chat: job.envelope.event.chat().cloned(),
+            callback_id: match &job.envelope.event {
+                Event::Callback(c) => Some(c.id.clone()),
+                _ => None,
+            },
+            ..CallScope::default()
+        };
+        match instance.handle(&job.envelope, scope).await {
+            Ok(scope) => {
+                self.instance = Some(instance);
+                let commit = Commit { actions: scope.actions, kv: scope.kv.into_iter().collect() };
+                self.commit(job.seq, commit).await;
+            }
+            Err(e) => {
+                if e.poisons() {
+                    tracing::error!(plugin = %name, event = %job.envelope.id, error = %e, "plugin failed; its instance is dropped and the next event gets a fresh one");
+                } else {
+                    self.instance = Some(instance);
+                    tracing::warn!(plugin = %name, event = %job.envelope.id, error = %e, "plugin reported an error; its effects are discarded");
+                }
+                self.commit(job.seq, Commit::default()).await;
+            }
+        }
+    }
+
+    async fn fresh_instance(&mut self) -> Option<PluginInstance> {
+        match self.version.instantiate(self.services.clone()).await {
+            Ok(instance) => Some(instance),
+            Err(e) => {
+                tracing::error!(plugin = %self.version.name, error = %e, "cannot start a fresh instance; the event is skipped");
+                None
+            }
+        }
+    }
+
+    /// Stores the outcome; waits while the outbox is full (back-pressure on this plugin only).
+    async fn commit(&mut self, seq: Seq, commit: Commit) {
+        let bots: Vec<String> = commit.actions.iter().map(|a| a.chat().bot.clone()).collect();
+        let mut wait = Duration::from_millis(20);
+        loop {
+            match self.services.store.commit(&self.version.name, seq, commit.clone()) {
+                Ok(()) => break,
+                Err(StoreError::OutboxFull(_)) => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(1));
+                }
+                Err(e) => {
+                    tracing::error!(plugin = %self.version.name, seq, error = %e, "cannot commit; the event will be replayed on restart");
+                    self.progress.finish(seq);
+                    return;
+                }
+            }
+        }
+        self.progress.finish(seq);
+        for bot in bots {
+            self.outbox.wake(&bot);
+        }
+    }
+}
+
+impl CallError {
+    /// For logs: the error kind in one word.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallError::Plugin(_) => "plugin-error",
+            CallError::Trap(_) => "trap",
+            CallError::Timeout(_) => "timeout",
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Routes accepted events to plugins. Each plugin has a feeder that reads the journal from its
+//! own cursor and a fixed set of lanes; a chat always maps to the same lane, so a plugin sees a
+//! chat's events in order while different plugins (and lanes) run concurrently. Every queue is
+//! bounded: a slow plugin fills its own lanes and its feeder waits, and no one else notices.
+
+mod feeder;
+mod filter;
+mod lane;
+mod progress;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+
+pub use filter::Filter;
+use lane::{Lane, Swap};
+pub use lane::Job;
+use progress::Progress;
+
+use crate::outbox::OutboxWaker;
+use crate::plugin::PluginVersion;
+use crate::runtime::{HostServices, PluginInstance};
+use crate::store::{Seq, StoreError};
+
+/// What the router knows about one running plugin.
+struct Running {
+    version: Arc<PluginVersion>,
+    filter: Arc<RwLock<Filter>>,
+    swaps: Vec<mpsc::Sender<Swap>>,
+    progress: Arc<Progress>,
+    cancel: CancellationToken,
+}
+
+/// A summary of one running plugin, for status pages.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PluginStatus {
+    pub name: String,
+    pub version: String,
+    pub source: String,
+    pub lanes: usize,
+    pub in_flight: usize,
+}
+
+#[derive(Clone)]
+pub struct Router {
+    services: HostServices,
+    head: watch::Receiver<Seq>,
+    outbox: OutboxWaker,
+    lane_capacity: usize,
+    plugins: Arc<RwLock<HashMap<Arc<str>, Running>>>,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router").field("plugins", &self.status().len()).finish()
+    }
+}
+
+impl Router {
+    pub fn new(services: HostServices, head: watch::Receiver<Seq>, outbox: OutboxWaker, lane_capacity: usize) -> Self {
+        Self { services, head, outbox, lane_capacity: lane_capacity.max(1), plugins: Arc::default() }
+    }
+
+    /// How many instances a new version of `name` must bring (its running lane count), if running.
+    pub fn lanes_of(&self, name: &str) -> Option<usize> {
+        self.plugins.read().ok()?.get(name).map(|r| r.swaps.len())
+    }
+
+    /// Starts a plugin, or swaps a running one to a new version. `instances` are initialised
+    /// already, one per lane. `from`: where a new plugin starts reading the journal.
+    pub async fn install(&self, version: Arc<PluginVersion>, instances: Vec<PluginInstance>, from: Seq) {
+        let filter = version.filter();
+        let existing = self.plugins.read().ok().and_then(|p| {
+            p.get(&version.name).map(|r| (r.swaps.clone(), r.filter.clone()))
+        });
+        match existing {
+            Some((swaps, shared_filter)) => {
+                let mut acks = Vec::new();
+                for (swap, instance) in swaps.iter().zip(instances) {
+                    let (done, ack) = oneshot::channel();
+                    if swap.send(Swap { version: version.clone(), instance, done }).await.is_ok() {
+                        acks.push(ack);
+                    }
+                }
+                for ack in acks {
+                    let _ = ack.await;
+                }
+                if let Ok(mut f) = shared_filter.write() {
+                    *f = filter;
+                }
+                if let Ok(mut plugins) = self.plugins.write() {
+                    if let Some(running) = plugins.get_mut(&version.name) {
+                        running.version = version;
+                    }
+                }
+            }
+            None => self.start(version, instances, filter, from),
+        }
+    }
+
+    fn start(&self, version: Arc<PluginVersion>, instances: Vec<PluginInstance>, filter: Filter, from: Seq) {
+        let progress = Arc::new(Progress::new(from));
+        let cancel = CancellationToken::new();
+        let mut jobs = Vec::new();
+        let mut swaps = Vec::new();
+        for instance in instances {
+            let (job_tx, job_rx) = mpsc::channel(self.lane_capacity);
+            let (swap_tx, swap_rx) = mpsc::channel(1);
+            let lane = Lane {
+                version: version.clone(),
+                instance: Some(instance),
+                services: self.services.clone(),
+                progress: progress.clone(),
+                outbox: self.outbox.clone(),
+            };
+            tokio::spawn(lane.run(job_rx, swap_rx));
+            jobs.push(job_tx);
+            swaps.push(swap_tx);
+        }
+        let filter = Arc::new(RwLock::new(filter));
+        let feeder = feeder::Feeder {
+            plugin: version.name.clone(),
+            store: self.services.store.clone(),
+            head: self.head.clone(),
+            filter: filter.clone(),
+            lanes: jobs,
+            progress: progress.clone(),
+            cancel: cancel.clone(),
+        };
+        tokio::spawn(feeder.run(from));
+        tracing::info!(plugin = %version.name, version = %version.manifest.version, lanes = swaps.len(), "plugin started");
+        let running = Running { version: version.clone(), filter, swaps, progress, cancel };
+        if let Ok(mut plugins) = self.plugins.write() {
+            plugins.insert(version.name.clone(), running);
+        }
+    }
+
+    /// Stops a plugin: events already in its lanes are still handled, then the lanes end.
+    pub fn remove(&self, name: &str) -> bool {
+        let removed = self.plugins.write().ok().and_then(|mut p| p.remove(name));
+        match removed {
+            Some(running) => {
+                running.cancel.cancel();
+                tracing::info!(plugin = name, "plugin unloaded");
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn status(&self) -> Vec<PluginStatus> {
+        let Ok(plugins) = self.plugins.read() else { return Vec::new() };
+        let mut list: Vec<PluginStatus> = plugins
+            .values()
+            .map(|r| PluginStatus {
+                name: r.version.name.to_string(),
+                version: r.version.manifest.version.clone(),
+                source: r.version.source.display().to_string(),
+                lanes: r.swaps.len(),
+                in_flight: r.progress.in_flight(),
+            })
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+
+    /// Lets the journal forget events every running plugin is past.
+    pub fn release_finished(&self) -> Result<(), StoreError> {
+        let head = self.services.store.head()?;
+        let low = match self.plugins.read() {
+            Ok(plugins) => plugins.values().map(|r| r.progress.low_watermark()).min().unwrap_or(head),
+            Err(_) => return Ok(()),
+        };
+        self.services.store.release_before(low)
+    }
+}

@@ -1,0 +1,63 @@
+//! `wasmbot:bot/kv`: per-plugin storage. Writes are buffered in the call scope (reads see them)
+//! and committed with the event.
+
+use super::{store_failure, HostResult};
+use crate::event::Error;
+use crate::runtime::bindings::wasmbot::bot::kv::Host;
+use crate::runtime::state::HostState;
+
+const MAX_KEY_BYTES: usize = 256;
+const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+impl Host for HostState {
+    fn get(&mut self, key: String) -> HostResult<Option<Vec<u8>>> {
+        if let Some(buffered) = self.scope.kv.get(&key) {
+            return Ok(Ok(buffered.clone()));
+        }
+        Ok(self.services.store.kv_get(&self.plugin, &key).map_err(store_failure))
+    }
+
+    fn set(&mut self, key: String, value: Vec<u8>) -> HostResult<()> {
+        if let Err(e) = check_key(&key) {
+            return Ok(Err(e));
+        }
+        if value.len() > MAX_VALUE_BYTES {
+            return Ok(Err(Error::Invalid(format!("a kv value is limited to {MAX_VALUE_BYTES} bytes"))));
+        }
+        self.scope.kv.insert(key, Some(value));
+        Ok(Ok(()))
+    }
+
+    fn delete(&mut self, key: String) -> HostResult<()> {
+        if let Err(e) = check_key(&key) {
+            return Ok(Err(e));
+        }
+        self.scope.kv.insert(key, None);
+        Ok(Ok(()))
+    }
+
+    fn list_keys(&mut self, prefix: String) -> HostResult<Vec<String>> {
+        let mut keys: std::collections::BTreeSet<String> =
+            match self.services.store.kv_list(&self.plugin, &prefix) {
+                Ok(keys) => keys.into_iter().collect(),
+                Err(e) => return Ok(Err(store_failure(e))),
+            };
+        for (key, value) in self.scope.kv.range(prefix.clone()..) {
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            match value {
+                Some(_) => keys.insert(key.clone()),
+                None => keys.remove(key),
+            };
+        }
+        Ok(Ok(keys.into_iter().collect()))
+    }
+}
+
+fn check_key(key: &str) -> Result<(), Error> {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return Err(Error::Invalid(format!("a kv key must be 1 to {MAX_KEY_BYTES} bytes")));
+    }
+    Ok(())
+}

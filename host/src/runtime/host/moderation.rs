@@ -1,0 +1,55 @@
+//! `wasmbot:bot/moderation`: changes are buffered; queries go to the platform at once.
+
+use super::HostResult;
+use crate::action::Action;
+use crate::event::{ChatRef, Error, Operation};
+use crate::runtime::bindings::wasmbot::bot::moderation::{Host, Member, Role};
+use crate::runtime::state::HostState;
+
+impl Host for HostState {
+    fn add_role(&mut self, chat: ChatRef, user_id: String, role_id: String) -> HostResult<()> {
+        Ok(non_empty(&[&user_id, &role_id]).and_then(|()| self.buffer(Action::AddRole { chat, user_id, role_id })))
+    }
+
+    fn remove_role(&mut self, chat: ChatRef, user_id: String, role_id: String) -> HostResult<()> {
+        Ok(non_empty(&[&user_id, &role_id]).and_then(|()| self.buffer(Action::RemoveRole { chat, user_id, role_id })))
+    }
+
+    fn mute(&mut self, chat: ChatRef, user_id: String, seconds: u32) -> HostResult<()> {
+        if seconds == 0 {
+            return Ok(Err(Error::Invalid("mute needs at least 1 second; use unmute to lift a mute".into())));
+        }
+        Ok(non_empty(&[&user_id]).and_then(|()| self.buffer(Action::Mute { chat, user_id, seconds })))
+    }
+
+    fn unmute(&mut self, chat: ChatRef, user_id: String) -> HostResult<()> {
+        Ok(non_empty(&[&user_id]).and_then(|()| self.buffer(Action::Unmute { chat, user_id })))
+    }
+
+    fn kick(&mut self, chat: ChatRef, user_id: String) -> HostResult<()> {
+        Ok(non_empty(&[&user_id]).and_then(|()| self.buffer(Action::Kick { chat, user_id })))
+    }
+
+    async fn get_member(&mut self, chat: ChatRef, user_id: String) -> HostResult<Member> {
+        let adapter = match self.services.adapters.check_supported(&chat, Operation::GetMember) {
+            Ok(adapter) => adapter.clone(),
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(adapter.get_member(&chat, &user_id).await.map_err(Error::from))
+    }
+
+    async fn list_roles(&mut self, chat: ChatRef) -> HostResult<Vec<Role>> {
+        let adapter = match self.services.adapters.check_supported(&chat, Operation::ListRoles) {
+            Ok(adapter) => adapter.clone(),
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(adapter.list_roles(&chat).await.map_err(Error::from))
+    }
+}
+
+fn non_empty(ids: &[&str]) -> Result<(), Error> {
+    if ids.iter().any(|id| id.trim().is_empty()) {
+        return Err(Error::Invalid("user and role ids must not be empty".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! One live instance of a plugin, with its limits. A trap or a missed deadline poisons the
+//! instance: the caller drops it and makes a fresh one for the next event.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::Store;
+
+use super::bindings::{types::Envelope, Manifest, Plugin, PluginPre};
+use super::engine::EPOCH_TICK;
+use super::state::{CallScope, HostServices, HostState};
+use crate::config::PluginLimits;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The plugin ran to the end and reported an error itself; the instance is still good.
+    #[error("the plugin returned an error: {0}")]
+    Plugin(String),
+    #[error("the plugin trapped: {0:#}")]
+    Trap(wasmtime::Error),
+    #[error("the call ran past its {0:?} deadline")]
+    Timeout(Duration),
+}
+
+impl CallError {
+    /// Whether the instance must be thrown away.
+    pub fn poisons(&self) -> bool {
+        !matches!(self, CallError::Plugin(_))
+    }
+}
+
+pub struct PluginInstance {
+    store: Store<HostState>,
+    plugin: Plugin,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for PluginInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginInstance").field("plugin", &self.store.data().plugin).finish()
+    }
+}
+
+impl PluginInstance {
+    pub async fn instantiate(
+        pre: &PluginPre<HostState>,
+        name: Arc<str>,
+        services: HostServices,
+        limits: PluginLimits,
+    ) -> Result<Self, CallError> {
+        let state = HostState::new(name, services, limits.memory_bytes);
+        let mut store = Store::new(pre.engine(), state);
+        store.limiter(|s| &mut s.limits);
+        store.epoch_deadline_trap();
+        let timeout = limits.timeout;
+        arm(&mut store, timeout);
+        let plugin = finish(timeout, tokio::time::timeout(backstop(timeout), pre.instantiate_async(&mut store)).await)?;
+        Ok(Self { store, plugin, timeout })
+    }
+
+    pub async fn describe(&mut self) -> Result<Manifest, CallError> {
+        arm(&mut self.store, self.timeout);
+        let call = self.plugin.wasmbot_bot_guest().call_describe(&mut self.store);
+        finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await)
+    }
+
+    pub async fn init(&mut self, config: &str) -> Result<(), CallError> {
+        arm(&mut self.store, self.timeout);
+        let call = self.plugin.wasmbot_bot_guest().call_init(&mut self.store, config);
+        finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await)?.map_err(CallError::Plugin)
+    }
+
+    /// Handles one event; returns the effects it buffered. On error none of them apply.
+    pub async fn handle(&mut self, envelope: &Envelope, scope: CallScope) -> Result<CallScope, CallError> {
+        self.store.data_mut().scope = scope;
+        arm(&mut self.store, self.timeout);
+        let call = self.plugin.wasmbot_bot_guest().call_handle(&mut self.store, envelope);
+        let result = finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await);
+        let scope = std::mem::take(&mut self.store.data_mut().scope);
+        result?.map_err(CallError::Plugin)?;
+        Ok(scope)
+    }
+
+    pub async fn save_state(&mut self) -> Result<Option<Vec<u8>>, CallError> {
+        arm(&mut self.store, self.timeout);
+        let call = self.plugin.wasmbot_bot_guest().call_save_state(&mut self.store);
+        finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await)
+    }
+
+    pub async fn restore_state(&mut self, state: &[u8]) -> Result<(), CallError> {
+        arm(&mut self.store, self.timeout);
+        let call = self.plugin.wasmbot_bot_guest().call_restore_state(&mut self.store, state);
+        finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await)
+    }
+}
+
+/// Sets the epoch deadline for the next call: the wall-time limit, in epoch ticks.
+fn arm(store: &mut Store<HostState>, timeout: Duration) {
+    let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
+    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+}
+
+/// The outer limit, for time spent in async host calls where the epoch cannot interrupt.
+fn backstop(timeout: Duration) -> Duration {
+    timeout * 2 + Duration::from_millis(100)
+}
+
+fn finish<T>(
+    timeout: Duration,
+    outcome: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
+) -> Result<T, CallError> {
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(trap)) => match trap.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => Err(CallError::Timeout(timeout)),
+            _ => Err(CallError::Trap(trap)),
+        },
+        Err(_) => Err(CallError::Timeout(timeout)),
+    }
+}

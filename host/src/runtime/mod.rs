@@ -1,0 +1,13 @@
+//! The Wasm side of the host: the engine, the generated bindings, the host functions plugins
+//! import, and plugin instances with their limits.
+
+pub mod bindings;
+mod engine;
+mod host;
+mod instance;
+mod state;
+
+pub use engine::{CompileError, Engine};
+pub use instance::{CallError, PluginInstance};
+pub use host::message_key;
+pub use state::{CallScope, HostServices, HostState};

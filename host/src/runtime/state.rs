@@ -1,0 +1,125 @@
+//! What a plugin's store carries: the sandbox's WASI context, its limits, and the effects the
+//! current call has buffered.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::action::Action;
+use crate::adapter::Adapters;
+use crate::event::{ChatRef, Error};
+use crate::store::Store;
+
+/// At most this many actions per handled event; more answer `rate-limited`.
+pub const MAX_ACTIONS_PER_EVENT: usize = 100;
+
+/// What host functions reach outside the plugin: shared by all instances.
+#[derive(Clone)]
+pub struct HostServices {
+    pub store: Arc<dyn Store>,
+    pub adapters: Adapters,
+    handles: Arc<HandleMint>,
+}
+
+impl std::fmt::Debug for HostServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostServices").finish_non_exhaustive()
+    }
+}
+
+impl HostServices {
+    pub fn new(store: Arc<dyn Store>, adapters: Adapters) -> Self {
+        Self { store, adapters, handles: Arc::new(HandleMint::new()) }
+    }
+
+    /// A new host handle for a sent message, unique across restarts.
+    pub fn mint_handle(&self) -> String {
+        self.handles.next()
+    }
+}
+
+/// Handles are `wb-<boot time>-<n>`: unique within a run and across restarts.
+#[derive(Debug)]
+struct HandleMint {
+    boot: u128,
+    next: AtomicU64,
+}
+
+impl HandleMint {
+    fn new() -> Self {
+        let boot = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros())
+            .unwrap_or_default();
+        Self { boot, next: AtomicU64::new(0) }
+    }
+
+    fn next(&self) -> String {
+        format!("wb-{:x}-{}", self.boot, self.next.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// The effects of one `handle` call, applied only if it returns successfully.
+#[derive(Debug, Default)]
+pub struct CallScope {
+    /// The chat of the event being handled.
+    pub chat: Option<ChatRef>,
+    /// The callback id of the event being handled, if it is a click.
+    pub callback_id: Option<String>,
+    pub actions: Vec<Action>,
+    /// Buffered kv writes; reads see them first.
+    pub kv: BTreeMap<String, Option<Vec<u8>>>,
+}
+
+impl CallScope {
+    pub fn push(&mut self, action: Action) -> Result<(), Error> {
+        if self.actions.len() >= MAX_ACTIONS_PER_EVENT {
+            return Err(Error::RateLimited(1000));
+        }
+        self.actions.push(action);
+        Ok(())
+    }
+}
+
+/// The data of one plugin instance's store.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(super) limits: StoreLimits,
+    pub(super) plugin: Arc<str>,
+    pub(super) services: HostServices,
+    pub(super) scope: CallScope,
+}
+
+impl HostState {
+    /// A sandbox with no filesystem, no network and no environment; clocks and randomness only.
+    pub fn new(plugin: Arc<str>, services: HostServices, memory_bytes: usize) -> Self {
+        let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+        wasi.allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        let wasi = wasi.build();
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(memory_bytes)
+            .instances(16)
+            .tables(64)
+            .memories(16)
+            .trap_on_grow_failure(true)
+            .build();
+        Self { wasi, table: ResourceTable::new(), limits, plugin, services, scope: CallScope::default() }
+    }
+}
+
+impl std::fmt::Debug for HostState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostState").field("plugin", &self.plugin).field("scope", &self.scope).finish_non_exhaustive()
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}

@@ -1,0 +1,175 @@
+//! The in-memory store: everything a durable store keeps, lost on exit. Every collection is
+//! bounded: the journal and outbox refuse new entries when full (back-pressure), the dedupe set
+//! and the message index forget their oldest entries.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Mutex;
+
+use super::{ActionId, Appended, Commit, MessageKey, Pending, Seq, Store, StoreError};
+use crate::event::Inbound;
+
+/// Capacities of the in-memory store.
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryLimits {
+    pub journal: usize,
+    pub outbox: usize,
+    pub dedupe_keys: usize,
+    pub messages: usize,
+}
+
+impl Default for MemoryLimits {
+    fn default() -> Self {
+        Self { journal: 10_000, outbox: 10_000, dedupe_keys: 100_000, messages: 100_000 }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next_seq: Seq,
+    journal: BTreeMap<Seq, Inbound>,
+    finished: BTreeSet<(String, Seq)>,
+    dedupe: HashMap<(String, String), Seq>,
+    dedupe_order: VecDeque<(String, String)>,
+    kv: BTreeMap<(String, String), Vec<u8>>,
+    next_action: ActionId,
+    outbox: BTreeMap<ActionId, (String, Pending)>,
+    messages: HashMap<MessageKey, Option<String>>,
+    message_order: VecDeque<MessageKey>,
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    limits: MemoryLimits,
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    pub fn new(limits: MemoryLimits) -> Self {
+        Self { limits, inner: Mutex::default() }
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
+        self.inner.lock().map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+    }
+}
+
+impl Store for MemoryStore {
+    fn append(&self, inbound: &Inbound) -> Result<Appended, StoreError> {
+        let mut inner = self.lock()?;
+        let dedupe = inbound.dedupe_key.clone().map(|key| (inbound.bot.clone(), key));
+        if let Some(seq) = dedupe.as_ref().and_then(|d| inner.dedupe.get(d)) {
+            return Ok(Appended::Duplicate(*seq));
+        }
+        if inner.journal.len() >= self.limits.journal {
+            return Err(StoreError::JournalFull(inner.journal.len()));
+        }
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        inner.journal.insert(seq, inbound.clone());
+        if let Some(key) = dedupe {
+            inner.dedupe.insert(key.clone(), seq);
+            inner.dedupe_order.push_back(key);
+            while inner.dedupe_order.len() > self.limits.dedupe_keys {
+                if let Some(old) = inner.dedupe_order.pop_front() {
+                    inner.dedupe.remove(&old);
+                }
+            }
+        }
+        Ok(Appended::New(seq))
+    }
+
+    fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner.journal.range(from..).take(max).map(|(s, e)| (*s, e.clone())).collect())
+    }
+
+    fn head(&self) -> Result<Seq, StoreError> {
+        Ok(self.lock()?.next_seq)
+    }
+
+    fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
+        Ok(self.lock()?.finished.contains(&(plugin.to_string(), seq)))
+    }
+
+    fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        if inner.outbox.len() + commit.actions.len() > self.limits.outbox && !commit.actions.is_empty() {
+            return Err(StoreError::OutboxFull(inner.outbox.len()));
+        }
+        if !inner.finished.insert((plugin.to_string(), seq)) {
+            return Ok(()); // committed before: applying it again would duplicate effects
+        }
+        for (key, value) in commit.kv {
+            let key = (plugin.to_string(), key);
+            match value {
+                Some(value) => inner.kv.insert(key, value),
+                None => inner.kv.remove(&key),
+            };
+        }
+        for action in commit.actions {
+            let id = inner.next_action;
+            inner.next_action += 1;
+            let bot = action.chat().bot.clone();
+            inner.outbox.insert(id, (bot, Pending { id, plugin: plugin.to_string(), action }));
+        }
+        Ok(())
+    }
+
+    fn release_before(&self, seq: Seq) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        inner.journal = inner.journal.split_off(&seq);
+        inner.finished.retain(|(_, s)| *s >= seq);
+        Ok(())
+    }
+
+    fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock()?.kv.get(&(plugin.to_string(), key.to_string())).cloned())
+    }
+
+    fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let inner = self.lock()?;
+        let start = (plugin.to_string(), prefix.to_string());
+        Ok(inner
+            .kv
+            .range(start..)
+            .take_while(|((p, k), _)| p == plugin && k.starts_with(prefix))
+            .map(|((_, k), _)| k.clone())
+            .collect())
+    }
+
+    fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner
+            .outbox
+            .values()
+            .filter(|(b, _)| b == bot)
+            .take(max)
+            .map(|(_, p)| p.clone())
+            .collect())
+    }
+
+    fn outbox_done(&self, id: ActionId) -> Result<(), StoreError> {
+        self.lock()?.outbox.remove(&id);
+        Ok(())
+    }
+
+    fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        if inner.messages.insert(key.clone(), platform_id).is_none() {
+            inner.message_order.push_back(key);
+            while inner.message_order.len() > self.limits.messages {
+                if let Some(old) = inner.message_order.pop_front() {
+                    inner.messages.remove(&old);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Option<String>>, StoreError> {
+        Ok(self.lock()?.messages.get(key).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests;

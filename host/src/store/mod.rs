@@ -1,0 +1,97 @@
+//! Where accepted events, finished-markers, pending actions, kv data and the sent-message index
+//! live. One trait for all of them because one commit spans them: "plugin P finished event E",
+//! the actions P asked for and P's kv writes are stored together or not at all.
+//!
+//! The in-memory store is always built (tests, `--ephemeral`); a durable one implements the
+//! same trait.
+
+pub mod memory;
+
+pub use memory::MemoryStore;
+
+use crate::action::Action;
+use crate::event::Inbound;
+
+/// A journal position: events are numbered in the order they were accepted.
+pub type Seq = u64;
+
+/// An outbox entry's id; entries are delivered in id order per chat.
+pub type ActionId = u64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the journal is full: {0} accepted events are not finished yet; try again shortly")]
+    JournalFull(usize),
+    #[error("the outbox is full: {0} actions wait for delivery; try again shortly")]
+    OutboxFull(usize),
+    #[error("storage failed: {0}")]
+    Backend(String),
+}
+
+/// The result of offering an event to the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// Newly accepted at this position.
+    New(Seq),
+    /// The same platform event was accepted before, at this position.
+    Duplicate(Seq),
+}
+
+impl Appended {
+    pub fn seq(self) -> Seq {
+        match self {
+            Appended::New(seq) | Appended::Duplicate(seq) => seq,
+        }
+    }
+}
+
+/// Everything a plugin's handling of one event produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Commit {
+    pub actions: Vec<Action>,
+    /// Key → new value, or `None` for a deletion.
+    pub kv: Vec<(String, Option<Vec<u8>>)>,
+}
+
+/// An action waiting in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub id: ActionId,
+    pub plugin: String,
+    pub action: Action,
+}
+
+/// Where a message lives: the key of the sent-message index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageKey {
+    pub bot: String,
+    pub chat: String,
+    /// The platform's id, or the host handle of a message a plugin sent.
+    pub id: String,
+}
+
+pub trait Store: Send + Sync + 'static {
+    /// Accepts an event, or reports the earlier acceptance of the same platform event.
+    fn append(&self, inbound: &Inbound) -> Result<Appended, StoreError>;
+    /// Up to `max` accepted events from `from` on, in order.
+    fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError>;
+    /// The position the next accepted event will get.
+    fn head(&self) -> Result<Seq, StoreError>;
+    fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError>;
+    /// Marks `seq` finished for `plugin` and stores its actions and kv writes, atomically.
+    fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError>;
+    /// Forgets events before `seq`: every plugin has finished them.
+    fn release_before(&self, seq: Seq) -> Result<(), StoreError>;
+
+    fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Pending actions of one bot, in order.
+    fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError>;
+    fn outbox_done(&self, id: ActionId) -> Result<(), StoreError>;
+
+    /// Records a message: `platform_id` is `None` for a sent message not yet delivered.
+    fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError>;
+    /// `None`: never seen. `Some(None)`: sent, not delivered yet. `Some(Some(id))`: the platform's id.
+    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Option<String>>, StoreError>;
+}
