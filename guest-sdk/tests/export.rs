@@ -1,0 +1,139 @@
+//! The glue behind `export_plugin!`, driven natively (no host calls are made, so no Wasm needed).
+
+use wasmbot_sdk::__private::{self, Package, Slot};
+use wasmbot_sdk::prelude::*;
+use wasmbot_sdk::{ChatKind, MessageDeleted};
+
+/// Remembers what it saw; fails on a message saying "fail".
+#[derive(Default)]
+struct Probe {
+    limit: u32,
+    seen: Vec<String>,
+}
+
+impl Plugin for Probe {
+    fn manifest(&self) -> Manifest {
+        Manifest::new().version("9.9.9").kind(EventKind::Message)
+    }
+
+    fn init(&mut self, config: Value) -> Result<(), String> {
+        self.limit = config.get("limit").and_then(Value::as_u64).unwrap_or(5) as u32;
+        Ok(())
+    }
+
+    fn on_message(&mut self, message: Message) -> Result<(), Error> {
+        if message.text() == Some("fail") {
+            return Err(Error::Invalid("told to fail".into()));
+        }
+        self.seen
+            .push(message.text().unwrap_or_default().to_owned());
+        Ok(())
+    }
+
+    fn on_message_deleted(&mut self, deleted: MessageDeleted) -> Result<(), Error> {
+        self.seen.push(format!("deleted:{}", deleted.message.id));
+        Ok(())
+    }
+
+    fn save_state(&self) -> Option<Vec<u8>> {
+        Some(format!("{}|{}", self.limit, self.seen.join(",")).into_bytes())
+    }
+
+    fn restore_state(&mut self, state: Vec<u8>) {
+        self.seen = vec![format!("restored:{}", String::from_utf8_lossy(&state))];
+    }
+}
+
+// Also proves the macro expands (and links) on the host target.
+wasmbot_sdk::export_plugin!(Probe);
+
+std::thread_local! {
+    static PLUGIN: Slot<Probe> = const { Slot::new() };
+}
+
+const PACKAGE: Package = Package {
+    name: "probe",
+    version: "0.1.0",
+    description: "A probe",
+};
+
+fn envelope(event: Event) -> Envelope {
+    Envelope {
+        id: "e1".into(),
+        event,
+    }
+}
+
+fn message_ref() -> MessageRef {
+    let chat = ChatRef {
+        platform: "sim".into(),
+        bot: "main".into(),
+        kind: ChatKind::Private,
+        id: "u1".into(),
+        guild: None,
+    };
+    MessageRef {
+        chat,
+        id: "m1".into(),
+    }
+}
+
+fn message(text: &str) -> Event {
+    Event::Message(Message {
+        id: message_ref(),
+        sender: UserRef {
+            id: "u1".into(),
+            name: None,
+            is_bot: false,
+        },
+        content: Content::Text(text.into()),
+        mentions: Vec::new(),
+        reply_to: None,
+        sent_at: 0,
+    })
+}
+
+#[test]
+fn describe_fills_package_fields() {
+    let manifest = __private::describe(&PLUGIN, &PACKAGE);
+    assert_eq!(manifest.name, "probe");
+    assert_eq!(manifest.version, "9.9.9");
+    assert_eq!(manifest.description, "A probe");
+    assert_eq!(manifest.subscriptions.kinds, [EventKind::Message]);
+}
+
+#[test]
+fn init_parses_config_and_rejects_bad_json() {
+    assert_eq!(__private::init(&PLUGIN, ""), Ok(()));
+    assert_eq!(__private::init(&PLUGIN, r#"{"limit": 7}"#), Ok(()));
+    let err = __private::init(&PLUGIN, "{").err().unwrap_or_default();
+    assert!(err.starts_with("config is not valid JSON"), "{err}");
+}
+
+#[test]
+fn handle_dispatches_and_reports_errors_as_text() {
+    assert_eq!(__private::init(&PLUGIN, r#"{"limit": 3}"#), Ok(()));
+    assert_eq!(__private::handle(&PLUGIN, envelope(message("hi"))), Ok(()));
+    let deleted = Event::MessageDeleted(MessageDeleted {
+        message: message_ref(),
+        by: None,
+    });
+    assert_eq!(__private::handle(&PLUGIN, envelope(deleted)), Ok(()));
+    assert_eq!(
+        __private::handle(&PLUGIN, envelope(message("fail"))),
+        Err("invalid: told to fail".to_owned())
+    );
+    // Kinds the plugin does not handle fall through to the defaults.
+    let other = Event::Other(OtherEvent {
+        chat: None,
+        kind: "x".into(),
+        raw: "{}".into(),
+    });
+    assert_eq!(__private::handle(&PLUGIN, envelope(other)), Ok(()));
+
+    let state = __private::save_state(&PLUGIN).unwrap_or_default();
+    assert_eq!(String::from_utf8_lossy(&state), "3|hi,deleted:m1");
+    __private::restore_state(&PLUGIN, b"old".to_vec());
+    let state = __private::save_state(&PLUGIN).unwrap_or_default();
+    assert_eq!(String::from_utf8_lossy(&state), "3|restored:old");
+}

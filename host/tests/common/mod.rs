@@ -1,0 +1,202 @@
+//! The integration-test harness: builds plugins from source for wasm32-wasip2, starts a daemon
+//! on loopback with its own folders, and talks to it through the sim's HTTP API.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use wasmbot::config::{Config, PluginConfig};
+use wasmbot::daemon::Daemon;
+
+pub const TARGET: &str = "wasm32-wasip2";
+
+/// Every plugin the tests use: the bundled ones and the fixtures.
+const PACKAGES: &[&str] = &["echo", "welcome", "role-menu", "antispam", "recorder", "trapper", "flood", "kvtest", "driver"];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"))
+}
+
+fn cargo_build(args: &[&str], target_dir: &Path) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace())
+        .env("CARGO_TARGET_DIR", target_dir)
+        .args(["build", "--release", "--target", TARGET])
+        .args(args)
+        .status()
+        .expect("cannot run cargo");
+    assert!(status.success(), "building the test plugins failed: cargo {args:?}");
+}
+
+/// Builds every test plugin once per test binary; returns the folder holding the `.wasm` files.
+pub fn plugins() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let mut args = Vec::new();
+        for p in PACKAGES {
+            args.extend(["-p", p]);
+        }
+        cargo_build(&args, &target_dir());
+        // The second build of `recorder` has its own target dir so the two never overwrite each other.
+        let v2 = target_dir().join("fixture-v2");
+        cargo_build(&["-p", "recorder", "--features", "v2"], &v2);
+        let out = target_dir().join("test-plugins");
+        std::fs::create_dir_all(&out).unwrap();
+        for p in PACKAGES {
+            let file = format!("{}.wasm", p.replace('-', "_"));
+            std::fs::copy(target_dir().join(TARGET).join("release").join(&file), out.join(&file)).unwrap();
+        }
+        std::fs::copy(v2.join(TARGET).join("release").join("recorder.wasm"), out.join("recorder-v2.wasm")).unwrap();
+        out
+    })
+}
+
+/// The path of a built test plugin by package name (`recorder-v2`: the second recorder build).
+pub fn plugin(name: &str) -> PathBuf {
+    let file = if name == "recorder-v2" { name.to_string() } else { name.replace('-', "_") };
+    plugins().join(format!("{file}.wasm"))
+}
+
+/// Copies a file into place atomically, as an operator's deploy script should.
+pub fn install(from: &Path, to: &Path) {
+    let tmp = to.with_extension("partial");
+    std::fs::copy(from, &tmp).unwrap();
+    std::fs::rename(&tmp, to).unwrap();
+}
+
+/// A daemon on an ephemeral loopback port with its own plugin and data folders.
+pub struct TestDaemon {
+    pub daemon: Daemon,
+    pub base: String,
+    pub plugins_dir: PathBuf,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDaemon {
+    pub async fn start(plugins: &[&str]) -> Self {
+        Self::start_with(plugins, Vec::new()).await
+    }
+
+    pub async fn start_with(plugins: &[&str], overrides: Vec<PluginConfig>) -> Self {
+        Self::start_config(plugins, |config| config.plugins = overrides).await
+    }
+
+    /// Starts with the default (sim) config changed by `edit`: add bots, plugin overrides, …
+    pub async fn start_config(plugins: &[&str], edit: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let plugins_dir = dir.path().join("plugins");
+        std::fs::create_dir_all(&plugins_dir).unwrap();
+        for p in plugins {
+            install(&plugin(p), &plugins_dir.join(format!("{}.wasm", p.replace('-', "_"))));
+        }
+        let mut config = Config::default();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.data_dir = dir.path().join("data");
+        config.plugins_dir = plugins_dir.clone();
+        config.runtime.reload_debounce_ms = 20;
+        edit(&mut config);
+        let daemon = Daemon::start(config).await.expect("daemon starts");
+        let base = format!("http://{}", daemon.addr);
+        Self { daemon, base, plugins_dir, http: reqwest::Client::new(), _dir: dir }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Posts a message as `user` in `chat`; asserts it was accepted; returns its message id.
+    pub async fn say(&self, chat: &str, user: &str, text: &str) -> String {
+        let (status, body) = self.post("/sim/messages", json!({ "chat": chat, "user": user, "text": text })).await;
+        assert_eq!(status, 202, "{body}");
+        body["message_id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn actions(&self, chat: &str) -> Vec<Value> {
+        let url = format!("{}/sim/actions?chat={chat}", self.base);
+        let body: Value = self.http.get(url).send().await.unwrap().json().await.unwrap();
+        body["actions"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn timeline(&self, chat: &str) -> Vec<Value> {
+        let url = format!("{}/sim/timeline?chat={chat}", self.base);
+        let body: Value = self.http.get(url).send().await.unwrap().json().await.unwrap();
+        body["messages"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The texts of the actions in `chat` whose op is `op`.
+    pub async fn texts(&self, chat: &str, op: &str) -> Vec<String> {
+        self.actions(chat)
+            .await
+            .into_iter()
+            .filter(|a| a["op"] == op)
+            .filter_map(|a| a["text"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Polls `chat`'s actions until `done` holds, or panics after `timeout` with what it saw.
+    pub async fn wait_for(&self, chat: &str, timeout: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let actions = self.actions(chat).await;
+            if done(&actions) {
+                return actions;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out waiting in chat {chat}; actions so far: {}", serde_json::to_string_pretty(&actions).unwrap());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the named plugin is running at `version`.
+    pub async fn wait_for_plugin(&self, name: &str, version: Option<&str>, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            let found = self.daemon.router.status().into_iter().find(|p| p.name == name);
+            let ok = match (found, version) {
+                (Some(p), Some(v)) => p.version == v,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if ok {
+                return;
+            }
+            assert!(start.elapsed() < timeout, "plugin {name} {version:?} did not start; running: {:?}", self.daemon.router.status());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl Drop for TestDaemon {
+    fn drop(&mut self) {
+        self.daemon.shutdown();
+    }
+}
+
+/// Operator overrides for one plugin, with defaults elsewhere.
+pub fn overrides(name: &str, edit: impl FnOnce(&mut PluginConfig)) -> PluginConfig {
+    let mut config = PluginConfig {
+        name: name.into(),
+        enabled: true,
+        platforms: vec![],
+        allow_chats: vec![],
+        deny_chats: vec![],
+        timeout_ms: None,
+        memory_mib: None,
+        instances: None,
+        config: Default::default(),
+    };
+    edit(&mut config);
+    config
+}

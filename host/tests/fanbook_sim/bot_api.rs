@@ -1,0 +1,166 @@
+//! `/api/bot/<token>/<method>`: the Bot API methods the adapter uses, with the documented
+//! envelope, a long-polling `getUpdates`, and scripted faults.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State as AxState};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::{Fault, Recorded, State, BOT_ID, USER_TOKEN};
+
+/// The DM chat `getPrivateChat` gives for any user.
+pub const DM_CHAT: u64 = 469188025514110976;
+
+pub async fn handle(
+    AxState(state): AxState<Arc<State>>,
+    verb: Method,
+    Path((token, method)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string())).collect();
+    state.record(Recorded {
+        verb: verb.to_string(),
+        path: format!("/api/bot/{token}/{method}"),
+        token: token.clone(),
+        method: method.clone(),
+        query,
+        headers,
+        body: body.clone(),
+        at: Instant::now(),
+    });
+    if token != *state.token.lock().unwrap() {
+        let refusal = json!({ "ok": false, "err_code": 401, "description": "Unauthorized: invalid bot token" });
+        return (StatusCode::UNAUTHORIZED, axum::Json(refusal)).into_response();
+    }
+    if let Some(response) = fault(&state, &method, &token).await {
+        return response;
+    }
+    match answer(&state, &method, &body).await {
+        Ok(result) => axum::Json(json!({ "ok": true, "result": result })).into_response(),
+        Err((code, description)) => {
+            let status = StatusCode::from_u16(code as u16).unwrap_or(StatusCode::BAD_REQUEST);
+            (status, axum::Json(json!({ "ok": false, "err_code": code, "description": description }))).into_response()
+        }
+    }
+}
+
+/// Applies the next scripted fault of `method`, if any. A stall answers normally afterwards.
+async fn fault(state: &State, method: &str, token: &str) -> Option<Response> {
+    match state.take_fault(method)? {
+        Fault::Status(code) => Some((StatusCode::from_u16(code).unwrap(), "upstream trouble").into_response()),
+        Fault::Garbage => Some((StatusCode::OK, "<html>502 Bad Gateway</html>").into_response()),
+        Fault::Drop => {
+            let broken = futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("dropped")) });
+            Some(Response::builder().status(200).header("content-type", "application/json").body(Body::from_stream(broken)).unwrap())
+        }
+        Fault::Stall(wait) => {
+            tokio::time::sleep(wait).await;
+            None
+        }
+        Fault::RateLimit(seconds) => {
+            let body = json!({ "ok": false, "err_code": 429, "description": "Too Many Requests" });
+            Some((StatusCode::TOO_MANY_REQUESTS, [("retry-after", seconds.to_string())], axum::Json(body)).into_response())
+        }
+        Fault::Refuse(code, description) => {
+            Some(axum::Json(json!({ "ok": false, "err_code": code, "description": description })).into_response())
+        }
+        Fault::EchoPath => {
+            let page = format!("<html>no route for /api/bot/{token}/{method}</html>");
+            Some((StatusCode::BAD_REQUEST, page).into_response())
+        }
+    }
+}
+
+type Answer = Result<Value, (i64, String)>;
+
+async fn answer(state: &State, method: &str, body: &Value) -> Answer {
+    match method {
+        "getMe" => Ok(json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "bot-sim", "last_name": "388117934290821120",
+            "username": "bot-sim", "user_token": USER_TOKEN, "owner_id": 388117934290821120u64,
+            "can_join_groups": false, "can_read_all_group_messages": false, "supports_inline_queries": false
+        })),
+        "getUpdates" => Ok(get_updates(state, body).await),
+        "sendMessage" | "sendPhoto" => Ok(sent(state, method, body)),
+        "editMessageText" | "editMessageReplyMarkup" => edited(body),
+        "deleteMessage" | "pinChatMessage" | "unpinChatMessage" | "sendReaction" | "v2/setMemberRoles"
+        | "forbidUserSpeaking" | "kickChatMember" => Ok(json!(true)),
+        "getChatMember" => Ok(json!({
+            "user": { "id": body["user_id"], "is_bot": false, "first_name": "阿梨" },
+            "status": "member",
+            "roles": [{ "id": "412870153900507136", "name": "成员" }, { "id": 412870153900507137u64, "name": "VIP" }]
+        })),
+        "getGuildRoles" if body.get("last_id").is_some() => Ok(json!([])),
+        "getGuildRoles" => Ok(json!([{ "id": 412870153900507136u64, "name": "成员" }, { "id": "412870153900507137", "name": "VIP" }])),
+        "getPrivateChat" => Ok(json!({ "id": DM_CHAT, "guild_id": 0, "type": "private", "channel_type": 3 })),
+        other => Err((404, format!("Not Found: method {other}"))),
+    }
+}
+
+/// A long poll: updates from `offset` on, waiting up to `timeout` seconds for one.
+async fn get_updates(state: &State, body: &Value) -> Value {
+    let offset = body["offset"].as_u64();
+    let limit = match body["limit"].as_u64() {
+        Some(0) => 10,
+        Some(n) => n.min(100) as usize,
+        None => 100,
+    };
+    let timeout = Duration::from_secs(body["timeout"].as_u64().unwrap_or(60));
+    if let (Some(offset), false) = (offset, state.redeliver.load(Ordering::SeqCst)) {
+        state.updates.lock().unwrap().retain(|u| update_id(u) >= offset);
+    }
+    let deadline = Instant::now() + timeout;
+    loop {
+        let batch: Vec<Value> = state
+            .updates
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|u| offset.is_none_or(|o| update_id(u) >= o))
+            .take(limit)
+            .cloned()
+            .collect();
+        if !batch.is_empty() || Instant::now() >= deadline {
+            return Value::Array(batch);
+        }
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+}
+
+fn update_id(update: &Value) -> u64 {
+    let id = &update["update_id"];
+    id.as_u64().or_else(|| id.as_str().and_then(|s| s.parse().ok())).unwrap_or(0)
+}
+
+/// A `Message` for a sent message. `sendPhoto` gives its id as a string, `sendMessage` as a
+/// number: both occur on Fanbook.
+fn sent(state: &State, method: &str, body: &Value) -> Value {
+    let id = state.message_id();
+    let id = if method == "sendPhoto" { json!(id.to_string()) } else { json!(id) };
+    json!({
+        "message_id": id,
+        "date": 1761905160000u64,
+        "chat": { "id": body["chat_id"], "guild_id": 0, "type": "channel", "channel_type": 0 },
+        "from": { "id": BOT_ID, "is_bot": true, "first_name": "bot-sim" },
+        "reply_to_message": null,
+        "text": body.get("text").cloned().unwrap_or(json!("{\"type\":\"image\"}")),
+        "entities": []
+    })
+}
+
+/// Edits only messages this simulator handed out.
+fn edited(body: &Value) -> Answer {
+    let id = body["message_id"].as_u64().ok_or((400, "Bad Request: message_id must be an integer".to_string()))?;
+    if id < 469300000000000000 {
+        return Err((400, "Bad Request: message can't be edited".into()));
+    }
+    Ok(json!({ "message_id": id, "date": 1761905160000u64, "chat": { "id": body["chat_id"], "type": "channel" }, "text": body["text"] }))
+}

@@ -1,0 +1,93 @@
+//! Hot reload under a steady stream of events: replacing, adding and deleting a `.wasm` drops
+//! nothing and handles nothing twice; a corrupt file leaves the old version serving.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{install, plugin, TestDaemon};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replace_add_delete_under_load_loses_nothing() {
+    let d = Arc::new(TestDaemon::start(&["recorder"]).await);
+    const TOTAL: usize = 300;
+    let poster = {
+        let d = d.clone();
+        tokio::spawn(async move {
+            for i in 0..TOTAL {
+                d.say("stream", "alice", &format!("{i}")).await;
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
+    // Replace recorder v1 by v2 while the stream runs, and add echo beside it.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    install(&plugin("recorder-v2"), &d.plugins_dir.join("recorder.wasm"));
+    install(&plugin("echo"), &d.plugins_dir.join("echo.wasm"));
+    d.wait_for_plugin("recorder", Some("2.0.0"), WAIT).await;
+    d.wait_for_plugin("echo", None, WAIT).await;
+    poster.await.unwrap();
+
+    let actions = d.wait_for("stream", WAIT, |a| a.len() >= TOTAL).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let actions_after = d.actions("stream").await;
+    assert_eq!(actions.len(), actions_after.len(), "late duplicates appeared");
+    let mut seen: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut versions = Vec::new();
+    for a in &actions_after {
+        let text = a["text"].as_str().unwrap();
+        let (version, n) = text.split_once(':').unwrap();
+        seen.entry(n.parse().unwrap()).or_default().push(version.to_string());
+        versions.push(version.to_string());
+    }
+    let missing: Vec<usize> = (0..TOTAL).filter(|i| !seen.contains_key(i)).collect();
+    let doubled: Vec<(&usize, &Vec<String>)> = seen.iter().filter(|(_, v)| v.len() > 1).collect();
+    assert!(missing.is_empty(), "events lost across the reload: {missing:?}");
+    assert!(doubled.is_empty(), "events handled twice: {doubled:?}");
+    let first_v2 = versions.iter().position(|v| v == "v2").expect("v2 served some events");
+    assert!(versions[first_v2..].iter().all(|v| v == "v2"), "v1 served after v2 took over");
+    assert!(first_v2 > 0, "v1 served the first events");
+
+    // Delete: the recorder stops, echo keeps serving.
+    std::fs::remove_file(d.plugins_dir.join("recorder.wasm")).unwrap();
+    let start = std::time::Instant::now();
+    while d.daemon.router.status().iter().any(|p| p.name == "recorder") {
+        assert!(start.elapsed() < WAIT, "recorder was not unloaded");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    d.say("after", "alice", "/echo still here").await;
+    let after = d.wait_for("after", WAIT, |a| !a.is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = if after.len() == 1 { d.actions("after").await } else { after };
+    let texts: Vec<&str> = after.iter().filter_map(|x| x["text"].as_str()).collect();
+    assert_eq!(texts, vec!["still here"], "only echo answers once the recorder is gone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_wasm_keeps_the_old_version_serving() {
+    let d = TestDaemon::start(&["recorder"]).await;
+    d.say("c", "alice", "before").await;
+    d.wait_for("c", WAIT, |a| a.len() == 1).await;
+
+    let target = d.plugins_dir.join("recorder.wasm");
+    let mut garbage = std::fs::read(plugin("recorder-v2")).unwrap();
+    garbage.truncate(garbage.len() / 2);
+    std::fs::write(&target, &garbage).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    d.say("c", "alice", "after").await;
+    let actions = d.wait_for("c", WAIT, |a| a.len() == 2).await;
+    assert_eq!(actions[1]["text"], "v1:after");
+    assert_eq!(d.daemon.router.status()[0].version, "1.0.0");
+
+    // A fixed file is picked up.
+    install(&plugin("recorder-v2"), &target);
+    d.wait_for_plugin("recorder", Some("2.0.0"), WAIT).await;
+    d.say("c", "alice", "fixed").await;
+    let actions = d.wait_for("c", WAIT, |a| a.len() == 3).await;
+    assert_eq!(actions[2]["text"], "v2:fixed");
+}
