@@ -15,14 +15,18 @@ const WAIT: Duration = Duration::from_secs(30);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replace_add_delete_under_load_loses_nothing() {
     let d = Arc::new(TestDaemon::start(&["recorder"]).await);
-    const TOTAL: usize = 300;
+    // A steady stream that runs until told to stop, so it spans the reload however long that takes.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let poster = {
-        let d = d.clone();
+        let (d, stop) = (d.clone(), stop.clone());
         tokio::spawn(async move {
-            for i in 0..TOTAL {
-                d.say("stream", "alice", &format!("{i}")).await;
+            let mut sent = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                d.say("stream", "alice", &format!("{sent}")).await;
+                sent += 1;
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
+            sent
         })
     };
     // Replace recorder v1 by v2 while the stream runs, and add echo beside it.
@@ -31,9 +35,11 @@ async fn replace_add_delete_under_load_loses_nothing() {
     install(&plugin("echo"), &d.plugins_dir.join("echo.wasm"));
     d.wait_for_plugin("recorder", Some("2.0.0"), WAIT).await;
     d.wait_for_plugin("echo", None, WAIT).await;
-    poster.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let total = poster.await.unwrap();
 
-    let actions = d.wait_for("stream", WAIT, |a| a.len() >= TOTAL).await;
+    let actions = d.wait_for("stream", WAIT, |a| a.len() >= total).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let actions_after = d.actions("stream").await;
     assert_eq!(actions.len(), actions_after.len(), "late duplicates appeared");
@@ -45,7 +51,7 @@ async fn replace_add_delete_under_load_loses_nothing() {
         seen.entry(n.parse().unwrap()).or_default().push(version.to_string());
         versions.push(version.to_string());
     }
-    let missing: Vec<usize> = (0..TOTAL).filter(|i| !seen.contains_key(i)).collect();
+    let missing: Vec<usize> = (0..total).filter(|i| !seen.contains_key(i)).collect();
     let doubled: Vec<(&usize, &Vec<String>)> = seen.iter().filter(|(_, v)| v.len() > 1).collect();
     assert!(missing.is_empty(), "events lost across the reload: {missing:?}");
     assert!(doubled.is_empty(), "events handled twice: {doubled:?}");
