@@ -12,13 +12,13 @@ use axum::Json;
 use tokio_util::sync::CancellationToken;
 
 use crate::adapter::{self, Adapter, Adapters};
-use crate::config::Config;
+use crate::config::{Config, StoreKind};
 use crate::ingress::Ingress;
 use crate::plugin::{watch_folder, Loader};
 use crate::router::Router;
 use crate::runtime::{Engine, HostServices};
 use crate::store::memory::MemoryLimits;
-use crate::store::{MemoryStore, Store};
+use crate::store::{MemoryStore, RedbStore, Store};
 
 /// A running daemon. Dropping it does not stop it; call `shutdown`.
 #[derive(Debug)]
@@ -34,16 +34,15 @@ impl Daemon {
     /// Starts everything and returns once plugins are loaded and the listener is bound.
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::new(MemoryLimits {
-            journal: config.runtime.journal_capacity,
-            ..MemoryLimits::default()
-        }));
+        let store = open_store(&config)?;
         let ingress = Ingress::new(store.clone())?;
 
+        let stop = CancellationToken::new();
+        let adapter_ctx = adapter::StartContext { ingress: ingress.clone(), stop: stop.clone() };
         let mut by_bot: HashMap<String, Arc<dyn Adapter>> = HashMap::new();
         let mut http = axum::Router::new();
         for bot in &config.bots {
-            let started = adapter::start(bot, ingress.clone())?;
+            let started = adapter::start(bot, &adapter_ctx)?;
             if let Some(routes) = started.routes {
                 http = http.merge(routes);
             }
@@ -61,7 +60,6 @@ impl Daemon {
             .await
             .with_context(|| format!("cannot watch the plugins folder {}", config.plugins_dir.display()))?;
 
-        let stop = CancellationToken::new();
         spawn_releaser(router.clone(), stop.clone());
         let status_router = router.clone();
         let http = http
@@ -87,6 +85,19 @@ impl Daemon {
     pub fn shutdown(&self) {
         self.stop.cancel();
     }
+}
+
+/// Opens the configured store.
+fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let limits = MemoryLimits { journal: config.runtime.journal_capacity, ..MemoryLimits::default() };
+    Ok(match config.store {
+        StoreKind::Memory => Arc::new(MemoryStore::new(limits)),
+        StoreKind::Redb => {
+            let path = config.data_dir.join("wasmbot.redb");
+            let store = RedbStore::open(&path, limits).with_context(|| format!("cannot open the store {}", path.display()))?;
+            Arc::new(store)
+        }
+    })
 }
 
 /// Lets the journal forget what every plugin has finished, a few times a second.

@@ -38,12 +38,26 @@ pub struct Config {
     pub data_dir: PathBuf,
     #[serde(default = "default_plugins_dir")]
     pub plugins_dir: PathBuf,
+    /// Where the journal, outbox and kv live.
+    #[serde(default)]
+    pub store: StoreKind,
     #[serde(default)]
     pub bots: Vec<BotConfig>,
     #[serde(default)]
     pub plugins: Vec<PluginConfig>,
     #[serde(default)]
     pub runtime: RuntimeConfig,
+}
+
+/// The kind of store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// Durable: one redb file, `wasmbot.redb`, in the data dir.
+    #[default]
+    Redb,
+    /// Lost on exit: for tests and throwaway runs.
+    Memory,
 }
 
 /// One platform connection.
@@ -128,6 +142,7 @@ impl Default for Config {
             listen: default_listen(),
             data_dir: default_data_dir(),
             plugins_dir: default_plugins_dir(),
+            store: StoreKind::default(),
             bots: vec![BotConfig::sim()],
             plugins: Vec::new(),
             runtime: RuntimeConfig::default(),

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 
-use super::{ActionId, Appended, Commit, MessageKey, Pending, Seq, Store, StoreError};
+use super::{ActionId, Appended, Commit, DeadLetter, MessageKey, Pending, Seq, Store, StoreError};
 use crate::event::Inbound;
 
 /// Capacities of the in-memory store.
@@ -33,6 +33,7 @@ struct Inner {
     kv: BTreeMap<(String, String), Vec<u8>>,
     next_action: ActionId,
     outbox: BTreeMap<ActionId, (String, Pending)>,
+    dead: BTreeMap<ActionId, DeadLetter>,
     messages: HashMap<MessageKey, Option<String>>,
     message_order: VecDeque<MessageKey>,
 }
@@ -153,6 +154,33 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        if let Some((_, pending)) = inner.outbox.remove(&id) {
+            let letter = DeadLetter { id, plugin: pending.plugin, action: pending.action, reason: reason.to_string() };
+            inner.dead.insert(id, letter);
+        }
+        Ok(())
+    }
+
+    fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {
+        Ok(self.lock()?.dead.values().take(max).cloned().collect())
+    }
+
+    fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError> {
+        let mut inner = self.lock()?;
+        let Some(letter) = inner.dead.remove(&id) else { return Ok(false) };
+        let new_id = inner.next_action;
+        inner.next_action += 1;
+        let bot = letter.action.chat().bot.clone();
+        inner.outbox.insert(new_id, (bot, Pending { id: new_id, plugin: letter.plugin, action: letter.action }));
+        Ok(true)
+    }
+
+    fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError> {
+        Ok(self.lock()?.dead.remove(&id).is_some())
+    }
+
     fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         if inner.messages.insert(key.clone(), platform_id).is_none() {
@@ -171,5 +199,3 @@ impl Store for MemoryStore {
     }
 }
 
-#[cfg(test)]
-mod tests;

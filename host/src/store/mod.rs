@@ -2,11 +2,13 @@
 //! live. One trait for all of them because one commit spans them: "plugin P finished event E",
 //! the actions P asked for and P's kv writes are stored together or not at all.
 //!
-//! The in-memory store is always built (tests, `--ephemeral`); a durable one implements the
-//! same trait.
+//! `RedbStore` (one file under the data dir) is the default; `MemoryStore` is always built, for
+//! tests and `store = "memory"`.
 
 pub mod memory;
+mod redb;
 
+pub use self::redb::RedbStore;
 pub use memory::MemoryStore;
 
 use crate::action::Action;
@@ -61,6 +63,16 @@ pub struct Pending {
     pub action: Action,
 }
 
+/// An action given up after its tries, kept with the reason until an operator retries or
+/// drops it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DeadLetter {
+    pub id: ActionId,
+    pub plugin: String,
+    pub action: Action,
+    pub reason: String,
+}
+
 /// Where a message lives: the key of the sent-message index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MessageKey {
@@ -89,9 +101,18 @@ pub trait Store: Send + Sync + 'static {
     /// Pending actions of one bot, in order.
     fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError>;
     fn outbox_done(&self, id: ActionId) -> Result<(), StoreError>;
+    /// Moves an undeliverable action to the dead letters, with the reason.
+    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError>;
+    fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError>;
+    /// Puts a dead letter back at the end of the outbox; `false` if there is no such letter.
+    fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError>;
+    fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError>;
 
     /// Records a message: `platform_id` is `None` for a sent message not yet delivered.
     fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError>;
     /// `None`: never seen. `Some(None)`: sent, not delivered yet. `Some(Some(id))`: the platform's id.
     fn lookup_message(&self, key: &MessageKey) -> Result<Option<Option<String>>, StoreError>;
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
-//! Behaviour every store must have; run here against the in-memory store.
+//! Behaviour every store must have, run against each store.
 
+use super::memory::MemoryLimits;
 use super::*;
 use crate::action::Action;
 use crate::event::{ChatKind, ChatRef, Content, Event, OtherEvent, Outgoing};
@@ -25,9 +26,8 @@ fn send(text: &str) -> Action {
     }
 }
 
-#[test]
-fn duplicates_are_dropped_at_the_door() {
-    let store = MemoryStore::default();
+fn duplicates_are_dropped_at_the_door(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
+    let store = make(MemoryLimits::default());
     assert_eq!(store.append(&inbound(Some("e1"))).unwrap(), Appended::New(0));
     assert_eq!(store.append(&inbound(Some("e1"))).unwrap(), Appended::Duplicate(0));
     assert_eq!(store.append(&inbound(None)).unwrap(), Appended::New(1));
@@ -35,9 +35,8 @@ fn duplicates_are_dropped_at_the_door() {
     assert_eq!(store.read(1, 10).unwrap().len(), 2);
 }
 
-#[test]
-fn a_full_journal_refuses_until_released() {
-    let store = MemoryStore::new(MemoryLimits { journal: 2, ..MemoryLimits::default() });
+fn a_full_journal_refuses_until_released(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
+    let store = make(MemoryLimits { journal: 2, ..MemoryLimits::default() });
     store.append(&inbound(None)).unwrap();
     store.append(&inbound(None)).unwrap();
     assert!(matches!(store.append(&inbound(None)), Err(StoreError::JournalFull(2))));
@@ -45,9 +44,8 @@ fn a_full_journal_refuses_until_released() {
     assert_eq!(store.append(&inbound(None)).unwrap(), Appended::New(2));
 }
 
-#[test]
-fn a_commit_applies_once() {
-    let store = MemoryStore::default();
+fn a_commit_applies_once(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
+    let store = make(MemoryLimits::default());
     let commit = Commit { actions: vec![send("a")], kv: vec![("k".into(), Some(b"v".to_vec()))] };
     store.commit("p", 0, commit.clone()).unwrap();
     store.commit("p", 0, commit).unwrap();
@@ -58,9 +56,8 @@ fn a_commit_applies_once() {
     assert_eq!(store.kv_get("q", "k").unwrap(), None);
 }
 
-#[test]
-fn kv_lists_by_prefix_per_plugin() {
-    let store = MemoryStore::default();
+fn kv_lists_by_prefix_per_plugin(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
+    let store = make(MemoryLimits::default());
     let kv = ["a/1", "a/2", "b/1"].map(|k| (k.to_string(), Some(vec![1])));
     store.commit("p", 0, Commit { actions: vec![], kv: kv.to_vec() }).unwrap();
     store.commit("q", 0, Commit { actions: vec![], kv: vec![("a/3".into(), Some(vec![]))] }).unwrap();
@@ -69,9 +66,8 @@ fn kv_lists_by_prefix_per_plugin() {
     assert_eq!(store.kv_list("p", "a/").unwrap(), vec!["a/2"]);
 }
 
-#[test]
-fn outbox_keeps_order_and_bound() {
-    let store = MemoryStore::new(MemoryLimits { outbox: 2, ..MemoryLimits::default() });
+fn outbox_keeps_order_and_bound(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
+    let store = make(MemoryLimits { outbox: 2, ..MemoryLimits::default() });
     store.commit("p", 0, Commit { actions: vec![send("a"), send("b")], kv: vec![] }).unwrap();
     assert!(matches!(
         store.commit("p", 1, Commit { actions: vec![send("c")], kv: vec![] }),
@@ -84,9 +80,8 @@ fn outbox_keeps_order_and_bound() {
     assert_eq!(store.outbox_pending("sim", 10).unwrap()[0].id, 1);
 }
 
-#[test]
-fn message_index_is_bounded() {
-    let store = MemoryStore::new(MemoryLimits { messages: 1, ..MemoryLimits::default() });
+fn message_index_is_bounded(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
+    let store = make(MemoryLimits { messages: 1, ..MemoryLimits::default() });
     let key = |id: &str| MessageKey { bot: "b".into(), chat: "c".into(), id: id.into() };
     store.index_message(key("h1"), None).unwrap();
     assert_eq!(store.lookup_message(&key("h1")).unwrap(), Some(None));
@@ -94,4 +89,71 @@ fn message_index_is_bounded() {
     assert_eq!(store.lookup_message(&key("h1")).unwrap(), Some(Some("p1".into())));
     store.index_message(key("h2"), None).unwrap();
     assert_eq!(store.lookup_message(&key("h1")).unwrap(), None);
+}
+
+/// Runs each named check against every store.
+macro_rules! for_every_store {
+    ($($check:ident),* $(,)?) => {
+        mod memory_store {
+            $( #[test] fn $check() { super::$check(&|limits| Box::new(super::MemoryStore::new(limits))) } )*
+        }
+        mod redb_store {
+            $( #[test] fn $check() { super::$check(&|limits| Box::new(super::open_redb(limits))) } )*
+        }
+    };
+}
+
+/// A redb store in a fresh file that outlives the test (the OS cleans the temp dir).
+fn open_redb(limits: MemoryLimits) -> RedbStore {
+    let dir = tempfile::tempdir().unwrap().keep();
+    RedbStore::open(&dir.join("store.redb"), limits).unwrap()
+}
+
+for_every_store!(
+    duplicates_are_dropped_at_the_door,
+    a_full_journal_refuses_until_released,
+    a_commit_applies_once,
+    kv_lists_by_prefix_per_plugin,
+    outbox_keeps_order_and_bound,
+    message_index_is_bounded,
+    dead_letters_can_be_retried_or_dropped,
+);
+
+fn dead_letters_can_be_retried_or_dropped(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
+    let store = make(MemoryLimits::default());
+    store.commit("p", 0, Commit { actions: vec![send("a"), send("b")], kv: vec![] }).unwrap();
+    store.outbox_dead(0, "platform said no").unwrap();
+    store.outbox_dead(1, "again").unwrap();
+    assert!(store.outbox_pending("sim", 10).unwrap().is_empty());
+    let dead = store.dead_letters(10).unwrap();
+    assert_eq!(dead.len(), 2);
+    assert_eq!(dead[0].reason, "platform said no");
+    assert!(store.dead_retry(0).unwrap());
+    assert!(!store.dead_retry(0).unwrap());
+    assert!(store.dead_drop(1).unwrap());
+    assert!(store.dead_letters(10).unwrap().is_empty());
+    let pending = store.outbox_pending("sim", 10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].action, send("a"));
+}
+
+#[test]
+fn the_redb_store_keeps_everything_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    {
+        let store = RedbStore::open(&path, MemoryLimits::default()).unwrap();
+        store.append(&inbound(Some("e1"))).unwrap();
+        store.commit("p", 0, Commit { actions: vec![send("a")], kv: vec![("k".into(), Some(b"v".to_vec()))] }).unwrap();
+        let key = MessageKey { bot: "sim".into(), chat: "g".into(), id: "h".into() };
+        store.index_message(key, Some("p9".into())).unwrap();
+    }
+    let store = RedbStore::open(&path, MemoryLimits::default()).unwrap();
+    assert_eq!(store.append(&inbound(Some("e1"))).unwrap(), Appended::Duplicate(0));
+    assert_eq!(store.head().unwrap(), 1);
+    assert!(store.is_finished("p", 0).unwrap());
+    assert_eq!(store.kv_get("p", "k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(store.outbox_pending("sim", 10).unwrap().len(), 1);
+    let key = MessageKey { bot: "sim".into(), chat: "g".into(), id: "h".into() };
+    assert_eq!(store.lookup_message(&key).unwrap(), Some(Some("p9".into())));
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 /// The bot's user name in the sim.
 pub const BOT_USER: &str = "bot";
 const MAX_MESSAGES_PER_CHAT: usize = 1000;
-const MAX_RECORDS: usize = 20_000;
+const MAX_RECORDS: usize = 200_000;
 const MAX_CHATS: usize = 1000;
 /// Roles every sim chat offers.
 pub const DEFAULT_ROLES: [&str; 3] = ["red", "green", "blue"];

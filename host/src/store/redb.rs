@@ -1,0 +1,353 @@
+//! The durable store: one redb file. Every method is one transaction, and `commit` writes the
+//! finished-marker, the actions and the kv writes of an event in a single one, so a crash
+//! leaves either all of them or none.
+
+use std::path::Path;
+
+use ::redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+
+use super::memory::MemoryLimits;
+use super::{ActionId, Appended, Commit, DeadLetter, MessageKey, Pending, Seq, Store, StoreError};
+use crate::action::Action;
+use crate::event::Inbound;
+
+/// seq → JSON `Inbound`.
+const JOURNAL: TableDefinition<u64, &[u8]> = TableDefinition::new("journal");
+/// (bot, platform event id) → seq.
+const DEDUPE: TableDefinition<(&str, &str), u64> = TableDefinition::new("dedupe");
+/// insertion number → (bot, platform event id): which dedupe keys to forget first.
+const DEDUPE_ORDER: TableDefinition<u64, (&str, &str)> = TableDefinition::new("dedupe_order");
+/// (plugin, seq) → ().
+const FINISHED: TableDefinition<(&str, u64), ()> = TableDefinition::new("finished");
+/// (plugin, key) → value.
+const KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("kv");
+/// action id → JSON `Stored` action; `OUTBOX_BOT` indexes it by bot.
+const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+const OUTBOX_BOT: TableDefinition<(&str, u64), ()> = TableDefinition::new("outbox_bot");
+/// action id → JSON `DeadLetter`.
+const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead");
+/// (bot, chat, id) → JSON `Option<String>` platform id.
+const MESSAGES: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("messages");
+const MESSAGE_ORDER: TableDefinition<u64, (&str, &str, &str)> = TableDefinition::new("message_order");
+/// Counters.
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    plugin: String,
+    action: Action,
+}
+
+pub struct RedbStore {
+    db: Database,
+    limits: MemoryLimits,
+}
+
+impl std::fmt::Debug for RedbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedbStore").field("limits", &self.limits).finish()
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(backend)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(backend)
+}
+
+impl RedbStore {
+    /// Opens (or creates) the store file; `limits` bound the journal, outbox and indexes.
+    pub fn open(path: &Path, limits: MemoryLimits) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(backend)?;
+        }
+        let db = Database::create(path).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
+        let store = Self { db, limits };
+        store.write(|tx| {
+            // Create every table, so readers never meet a missing one.
+            tx.open_table(JOURNAL).map_err(backend)?;
+            tx.open_table(DEDUPE).map_err(backend)?;
+            tx.open_table(DEDUPE_ORDER).map_err(backend)?;
+            tx.open_table(FINISHED).map_err(backend)?;
+            tx.open_table(KV).map_err(backend)?;
+            tx.open_table(OUTBOX).map_err(backend)?;
+            tx.open_table(OUTBOX_BOT).map_err(backend)?;
+            tx.open_table(DEAD).map_err(backend)?;
+            tx.open_table(MESSAGES).map_err(backend)?;
+            tx.open_table(MESSAGE_ORDER).map_err(backend)?;
+            tx.open_table(META).map_err(backend)?;
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    /// Runs `f` in a write transaction and commits it if `f` succeeds.
+    fn write<T>(&self, f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let tx = self.db.begin_write().map_err(backend)?;
+        let value = f(&tx)?;
+        tx.commit().map_err(backend)?;
+        Ok(value)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&::redb::ReadTransaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let tx = self.db.begin_read().map_err(backend)?;
+        f(&tx)
+    }
+}
+
+/// Takes the next value of a counter.
+fn next(tx: &WriteTransaction, counter: &str) -> Result<u64, StoreError> {
+    let mut meta = tx.open_table(META).map_err(backend)?;
+    let value = meta.get(counter).map_err(backend)?.map(|v| v.value()).unwrap_or(0);
+    meta.insert(counter, value + 1).map_err(backend)?;
+    Ok(value)
+}
+
+fn peek(tx: &::redb::ReadTransaction, counter: &str) -> Result<u64, StoreError> {
+    let meta = tx.open_table(META).map_err(backend)?;
+    Ok(meta.get(counter).map_err(backend)?.map(|v| v.value()).unwrap_or(0))
+}
+
+/// Adds an action to the outbox under a new id.
+fn enqueue(tx: &WriteTransaction, plugin: &str, action: Action) -> Result<ActionId, StoreError> {
+    let id = next(tx, "next_action")?;
+    let bot = action.chat().bot.clone();
+    let stored = to_json(&Stored { plugin: plugin.to_string(), action })?;
+    tx.open_table(OUTBOX).map_err(backend)?.insert(id, stored.as_slice()).map_err(backend)?;
+    tx.open_table(OUTBOX_BOT).map_err(backend)?.insert((bot.as_str(), id), ()).map_err(backend)?;
+    Ok(id)
+}
+
+/// Removes an action from the outbox, returning it.
+fn dequeue(tx: &WriteTransaction, id: ActionId) -> Result<Option<Stored>, StoreError> {
+    let Some(bytes) = tx.open_table(OUTBOX).map_err(backend)?.remove(id).map_err(backend)?.map(|v| v.value().to_vec())
+    else {
+        return Ok(None);
+    };
+    let stored: Stored = from_json(&bytes)?;
+    let bot = stored.action.chat().bot.clone();
+    tx.open_table(OUTBOX_BOT).map_err(backend)?.remove((bot.as_str(), id)).map_err(backend)?;
+    Ok(Some(stored))
+}
+
+impl Store for RedbStore {
+    fn append(&self, inbound: &Inbound) -> Result<Appended, StoreError> {
+        let bytes = to_json(inbound)?;
+        self.write(|tx| {
+            let key = inbound.dedupe_key.as_deref();
+            if let Some(key) = key {
+                let dedupe = tx.open_table(DEDUPE).map_err(backend)?;
+                let earlier = dedupe.get((inbound.bot.as_str(), key)).map_err(backend)?.map(|seq| seq.value());
+                if let Some(seq) = earlier {
+                    return Ok(Appended::Duplicate(seq));
+                }
+            }
+            let mut journal = tx.open_table(JOURNAL).map_err(backend)?;
+            let waiting = journal.len().map_err(backend)? as usize;
+            if waiting >= self.limits.journal {
+                return Err(StoreError::JournalFull(waiting));
+            }
+            let seq = next(tx, "next_seq")?;
+            journal.insert(seq, bytes.as_slice()).map_err(backend)?;
+            if let Some(key) = key {
+                remember_dedupe(tx, &inbound.bot, key, seq, self.limits.dedupe_keys)?;
+            }
+            Ok(Appended::New(seq))
+        })
+    }
+
+    fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError> {
+        self.read(|tx| {
+            let journal = tx.open_table(JOURNAL).map_err(backend)?;
+            let mut events = Vec::new();
+            for entry in journal.range(from..).map_err(backend)?.take(max) {
+                let (seq, bytes) = entry.map_err(backend)?;
+                events.push((seq.value(), from_json(bytes.value())?));
+            }
+            Ok(events)
+        })
+    }
+
+    fn head(&self) -> Result<Seq, StoreError> {
+        self.read(|tx| peek(tx, "next_seq"))
+    }
+
+    fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
+        self.read(|tx| Ok(tx.open_table(FINISHED).map_err(backend)?.get((plugin, seq)).map_err(backend)?.is_some()))
+    }
+
+    fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut finished = tx.open_table(FINISHED).map_err(backend)?;
+            if finished.get((plugin, seq)).map_err(backend)?.is_some() {
+                return Ok(()); // committed before: applying it again would duplicate effects
+            }
+            let waiting = tx.open_table(OUTBOX).map_err(backend)?.len().map_err(backend)? as usize;
+            if !commit.actions.is_empty() && waiting + commit.actions.len() > self.limits.outbox {
+                return Err(StoreError::OutboxFull(waiting));
+            }
+            finished.insert((plugin, seq), ()).map_err(backend)?;
+            let mut kv = tx.open_table(KV).map_err(backend)?;
+            for (key, value) in &commit.kv {
+                match value {
+                    Some(value) => kv.insert((plugin, key.as_str()), value.as_slice()).map_err(backend)?,
+                    None => kv.remove((plugin, key.as_str())).map_err(backend)?,
+                };
+            }
+            for action in commit.actions {
+                enqueue(tx, plugin, action)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn release_before(&self, seq: Seq) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut journal = tx.open_table(JOURNAL).map_err(backend)?;
+            journal.retain_in(..seq, |_, _| false).map_err(backend)?;
+            let mut finished = tx.open_table(FINISHED).map_err(backend)?;
+            finished.retain(|(_, s), _| s >= seq).map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|tx| {
+            let kv = tx.open_table(KV).map_err(backend)?;
+            Ok(kv.get((plugin, key)).map_err(backend)?.map(|v| v.value().to_vec()))
+        })
+    }
+
+    fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
+        self.read(|tx| {
+            let kv = tx.open_table(KV).map_err(backend)?;
+            let mut keys = Vec::new();
+            for entry in kv.range((plugin, prefix)..).map_err(backend)? {
+                let (key, _) = entry.map_err(backend)?;
+                let (p, k) = key.value();
+                if p != plugin || !k.starts_with(prefix) {
+                    break;
+                }
+                keys.push(k.to_string());
+            }
+            Ok(keys)
+        })
+    }
+
+    fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError> {
+        self.read(|tx| {
+            let by_bot = tx.open_table(OUTBOX_BOT).map_err(backend)?;
+            let outbox = tx.open_table(OUTBOX).map_err(backend)?;
+            let mut pending = Vec::new();
+            for entry in by_bot.range((bot, 0)..=(bot, u64::MAX)).map_err(backend)?.take(max) {
+                let (key, _) = entry.map_err(backend)?;
+                let id = key.value().1;
+                if let Some(bytes) = outbox.get(id).map_err(backend)? {
+                    let stored: Stored = from_json(bytes.value())?;
+                    pending.push(Pending { id, plugin: stored.plugin, action: stored.action });
+                }
+            }
+            Ok(pending)
+        })
+    }
+
+    fn outbox_done(&self, id: ActionId) -> Result<(), StoreError> {
+        self.write(|tx| dequeue(tx, id).map(drop))
+    }
+
+    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            if let Some(stored) = dequeue(tx, id)? {
+                let letter = DeadLetter { id, plugin: stored.plugin, action: stored.action, reason: reason.to_string() };
+                tx.open_table(DEAD).map_err(backend)?.insert(id, to_json(&letter)?.as_slice()).map_err(backend)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {
+        self.read(|tx| {
+            let dead = tx.open_table(DEAD).map_err(backend)?;
+            let mut letters = Vec::new();
+            for entry in dead.iter().map_err(backend)?.take(max) {
+                letters.push(from_json(entry.map_err(backend)?.1.value())?);
+            }
+            Ok(letters)
+        })
+    }
+
+    fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let Some(bytes) = tx.open_table(DEAD).map_err(backend)?.remove(id).map_err(backend)?.map(|v| v.value().to_vec())
+            else {
+                return Ok(false);
+            };
+            let letter: DeadLetter = from_json(&bytes)?;
+            enqueue(tx, &letter.plugin, letter.action)?;
+            Ok(true)
+        })
+    }
+
+    fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError> {
+        self.write(|tx| Ok(tx.open_table(DEAD).map_err(backend)?.remove(id).map_err(backend)?.is_some()))
+    }
+
+    fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError> {
+        let value = to_json(&platform_id)?;
+        self.write(|tx| {
+            let mut messages = tx.open_table(MESSAGES).map_err(backend)?;
+            let k = (key.bot.as_str(), key.chat.as_str(), key.id.as_str());
+            let known = messages.insert(k, value.as_slice()).map_err(backend)?.is_some();
+            drop(messages);
+            if !known {
+                let n = next(tx, "message_counter")?;
+                tx.open_table(MESSAGE_ORDER).map_err(backend)?.insert(n, k).map_err(backend)?;
+                forget_oldest_messages(tx, self.limits.messages)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Option<String>>, StoreError> {
+        self.read(|tx| {
+            let messages = tx.open_table(MESSAGES).map_err(backend)?;
+            match messages.get((key.bot.as_str(), key.chat.as_str(), key.id.as_str())).map_err(backend)? {
+                Some(bytes) => Ok(Some(from_json(bytes.value())?)),
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+fn remember_dedupe(tx: &WriteTransaction, bot: &str, key: &str, seq: Seq, limit: usize) -> Result<(), StoreError> {
+    tx.open_table(DEDUPE).map_err(backend)?.insert((bot, key), seq).map_err(backend)?;
+    let n = next(tx, "dedupe_counter")?;
+    let mut order = tx.open_table(DEDUPE_ORDER).map_err(backend)?;
+    order.insert(n, (bot, key)).map_err(backend)?;
+    while order.len().map_err(backend)? as usize > limit {
+        let Some((_, oldest)) = order.pop_first().map_err(backend)? else { break };
+        let (b, k) = oldest.value();
+        let (b, k) = (b.to_string(), k.to_string());
+        drop(oldest);
+        tx.open_table(DEDUPE).map_err(backend)?.remove((b.as_str(), k.as_str())).map_err(backend)?;
+    }
+    Ok(())
+}
+
+fn forget_oldest_messages(tx: &WriteTransaction, limit: usize) -> Result<(), StoreError> {
+    let mut order = tx.open_table(MESSAGE_ORDER).map_err(backend)?;
+    while order.len().map_err(backend)? as usize > limit {
+        let Some((_, oldest)) = order.pop_first().map_err(backend)? else { break };
+        let (b, c, i) = oldest.value();
+        let key = (b.to_string(), c.to_string(), i.to_string());
+        drop(oldest);
+        tx.open_table(MESSAGES).map_err(backend)?.remove((key.0.as_str(), key.1.as_str(), key.2.as_str())).map_err(backend)?;
+    }
+    Ok(())
+}
