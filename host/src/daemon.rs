@@ -8,14 +8,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::routing::get;
-use axum::Json;
 use tokio_util::sync::CancellationToken;
 
 use crate::adapter::{self, Adapter, Adapters};
 use crate::config::{Config, StoreKind};
 use crate::ingress::Ingress;
 use crate::plugin::{watch_folder, Loader};
-use crate::router::Router;
+use crate::router::{Router, RouterLimits};
 use crate::runtime::{Engine, HostServices};
 use crate::store::memory::MemoryLimits;
 use crate::store::{MemoryStore, RedbStore, Store};
@@ -51,7 +50,8 @@ impl Daemon {
         let adapters = Adapters::new(by_bot);
         let services = HostServices::new(store.clone(), adapters.clone());
         let outbox = crate::outbox::spawn(store.clone(), adapters);
-        let router = Router::new(services.clone(), ingress.subscribe(), outbox, config.runtime.lane_capacity);
+        let limits = RouterLimits { lane_capacity: config.runtime.lane_capacity, quarantine_after: config.runtime.quarantine_after };
+        let router = Router::new(services.clone(), ingress.subscribe(), outbox.clone(), limits);
 
         let engine = Engine::new(Some(config.data_dir.join("cache"))).context("cannot start the Wasm engine")?;
         let loader = Loader { engine, services, config: config.clone() };
@@ -61,17 +61,16 @@ impl Daemon {
             .with_context(|| format!("cannot watch the plugins folder {}", config.plugins_dir.display()))?;
 
         spawn_releaser(router.clone(), stop.clone());
-        let status_router = router.clone();
-        let http = http
-            .route("/healthz", get(|| async { "ok" }))
-            .route("/status", get(move || async move { Json(status_router.status()) }));
+        let admin = crate::admin::Admin { store: store.clone(), plugins: router.clone(), outbox };
+        let http = http.route("/healthz", get(|| async { "ok" })).merge(crate::admin::routes(admin));
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         let shutdown = stop.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, http).with_graceful_shutdown(shutdown.cancelled_owned()).await
+            let service = http.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, service).with_graceful_shutdown(shutdown.cancelled_owned()).await
         });
         tracing::info!(%addr, plugins = router.status().len(), "wasmbot is serving");
         Ok(Self { addr, router, ingress, stop, server })

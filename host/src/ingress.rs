@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use crate::event::{Event, Inbound, Message};
 use crate::runtime::message_key;
-use crate::store::{Appended, Seq, Store, StoreError};
+use crate::store::{Appended, MessageKey, Seq, Store, StoreError};
 
 /// Cheap to clone; every adapter holds one.
 #[derive(Clone)]
@@ -35,31 +35,25 @@ impl Ingress {
 
     /// Accepts an event. Once this returns `Ok`, the event will reach every subscribed plugin.
     pub async fn accept(&self, inbound: Inbound) -> Result<Appended, StoreError> {
-        let appended = self.store.append(&inbound)?;
+        let appended = self.store.append(&inbound, &message_keys(&inbound))?;
         if let Appended::New(seq) = appended {
-            self.index_messages(&inbound);
             self.head.send_replace(seq + 1);
         }
         Ok(appended)
     }
+}
 
-    /// Remembers inbound message ids, so plugins may reply to, edit or react to them.
-    fn index_messages(&self, inbound: &Inbound) {
-        let message: Option<&Message> = match &inbound.event {
-            Event::Message(m) | Event::MessageEdited(m) => Some(m),
-            Event::Command(c) => Some(&c.message),
-            _ => None,
-        };
-        let refs = message.map(|m| &m.id).into_iter().chain(match &inbound.event {
-            Event::Callback(c) => c.message.as_ref(),
-            Event::Reaction(r) => Some(&r.message),
-            _ => None,
-        });
-        for r in refs {
-            let key = message_key(&r.chat, &r.id);
-            if let Err(e) = self.store.index_message(key, Some(r.id.clone())) {
-                tracing::warn!(error = %e, "cannot index an inbound message");
-            }
-        }
-    }
+/// The inbound messages an event names, so plugins may reply to, edit or react to them.
+fn message_keys(inbound: &Inbound) -> Vec<MessageKey> {
+    let message: Option<&Message> = match &inbound.event {
+        Event::Message(m) | Event::MessageEdited(m) => Some(m),
+        Event::Command(c) => Some(&c.message),
+        _ => None,
+    };
+    let refs = message.map(|m| &m.id).into_iter().chain(match &inbound.event {
+        Event::Callback(c) => c.message.as_ref(),
+        Event::Reaction(r) => Some(&r.message),
+        _ => None,
+    });
+    refs.map(|r| message_key(&r.chat, &r.id)).collect()
 }

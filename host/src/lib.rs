@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod action;
+pub mod admin;
 pub mod adapter;
 pub mod cli;
 pub mod config;

@@ -121,6 +121,9 @@ pub struct RuntimeConfig {
     pub journal_capacity: usize,
     #[serde(default = "default_reload_debounce_ms")]
     pub reload_debounce_ms: u64,
+    /// Consecutive failures (traps, timeouts) before a plugin is quarantined.
+    #[serde(default = "default_quarantine_after")]
+    pub quarantine_after: u32,
 }
 
 impl Default for RuntimeConfig {
@@ -131,6 +134,7 @@ impl Default for RuntimeConfig {
             lane_capacity: default_lane_capacity(),
             journal_capacity: default_journal_capacity(),
             reload_debounce_ms: default_reload_debounce_ms(),
+            quarantine_after: default_quarantine_after(),
         }
     }
 }
@@ -285,6 +289,9 @@ fn default_journal_capacity() -> usize {
 }
 fn default_reload_debounce_ms() -> u64 {
     50
+}
+fn default_quarantine_after() -> u32 {
+    5
 }
 
 #[cfg(test)]

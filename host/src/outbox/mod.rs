@@ -1,6 +1,6 @@
 //! Delivers committed actions to the platforms: one worker per bot, in commit order (so in
 //! order per chat), resolving host handles to platform message ids and retrying what may
-//! succeed later.
+//! succeed later. What cannot be delivered goes to the dead letters with its reason.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use crate::action::Action;
 use crate::adapter::{AdapterError, Adapters};
 use crate::runtime::message_key;
-use crate::store::{Pending, Store};
+use crate::store::{MessageKey, Pending, Store};
 
 /// Tries per action before it is given up (with a log line naming plugin, op and reason).
 const MAX_TRIES: u32 = 6;
@@ -67,29 +67,34 @@ impl Worker {
                 continue;
             }
             for entry in pending {
-                self.deliver(&entry).await;
-                if let Err(e) = self.store.outbox_done(entry.id) {
-                    tracing::error!(bot = %self.bot, error = %e, "cannot mark an action delivered");
+                let stored = match self.deliver(&entry).await {
+                    Ok(sent) => self.store.outbox_done(entry.id, sent),
+                    Err(reason) => self.store.outbox_dead(entry.id, &reason),
+                };
+                if let Err(e) = stored {
+                    tracing::error!(bot = %self.bot, error = %e, "cannot record an action's outcome");
                 }
             }
         }
     }
 
-    async fn deliver(&self, entry: &Pending) {
+    /// Delivers one action: for a sent message, where it went (handle key, platform id); on
+    /// failure, the reason.
+    async fn deliver(&self, entry: &Pending) -> Result<Option<(MessageKey, String)>, String> {
         let op = entry.action.operation().name();
         let result = match self.resolve(entry.action.clone()) {
             Ok(action) => self.try_deliver(&action).await,
             Err(e) => Err(e),
         };
         match result {
-            Ok(delivered) => {
-                if let (Action::Send { handle, chat, .. }, Some(id)) = (&entry.action, delivered.message_id) {
-                    if let Err(e) = self.store.index_message(message_key(chat, handle), Some(id)) {
-                        tracing::warn!(bot = %self.bot, error = %e, "cannot remember where a message went");
-                    }
-                }
+            Ok(delivered) => Ok(match (&entry.action, delivered.message_id) {
+                (Action::Send { handle, chat, .. }, Some(id)) => Some((message_key(chat, handle), id)),
+                _ => None,
+            }),
+            Err(e) => {
+                tracing::warn!(bot = %self.bot, plugin = %entry.plugin, op, action = entry.id, error = %e, "action not delivered; moved to the dead letters");
+                Err(e.to_string())
             }
-            Err(e) => tracing::warn!(bot = %self.bot, plugin = %entry.plugin, op, error = %e, "action not delivered"),
         }
     }
 

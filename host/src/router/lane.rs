@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::health::Health;
 use super::progress::Progress;
 use crate::event::{Envelope, Event};
 use crate::outbox::OutboxWaker;
@@ -33,6 +34,7 @@ pub struct Lane {
     pub instance: Option<PluginInstance>,
     pub services: HostServices,
     pub progress: Arc<Progress>,
+    pub health: Arc<Health>,
     pub outbox: OutboxWaker,
 }
 
@@ -67,11 +69,17 @@ impl Lane {
         }
         self.version = swap.version;
         self.instance = Some(incoming);
+        self.health.release();
         let _ = swap.done.send(());
     }
 
     async fn handle(&mut self, job: Job) {
         let name = self.version.name.clone();
+        if self.health.is_quarantined() {
+            tracing::debug!(plugin = %name, event = %job.envelope.id, "plugin quarantined; event skipped");
+            self.commit(job.seq, Commit::default()).await;
+            return;
+        }
         let instance = match self.instance.take() {
             Some(instance) => Some(instance),
             None => self.fresh_instance().await,
@@ -90,13 +98,16 @@ impl Lane {
         };
         match instance.handle(&job.envelope, scope).await {
             Ok(scope) => {
+                self.health.succeeded();
                 self.instance = Some(instance);
-                let commit = Commit { actions: scope.actions, kv: scope.kv.into_iter().collect() };
+                let sent = scope.sent_handles();
+                let commit = Commit { actions: scope.actions, kv: scope.kv.into_iter().collect(), sent };
                 self.commit(job.seq, commit).await;
             }
             Err(e) => {
                 if e.poisons() {
-                    tracing::error!(plugin = %name, event = %job.envelope.id, error = %e, "plugin failed; its instance is dropped and the next event gets a fresh one");
+                    tracing::error!(plugin = %name, event = %job.envelope.id, kind = e.kind(), error = %e, "plugin failed; its instance is dropped and the next event gets a fresh one");
+                    self.count_failure();
                 } else {
                     self.instance = Some(instance);
                     tracing::warn!(plugin = %name, event = %job.envelope.id, error = %e, "plugin reported an error; its effects are discarded");
@@ -106,13 +117,27 @@ impl Lane {
         }
     }
 
+    /// A new instance after a failure, started after the backoff delay.
     async fn fresh_instance(&mut self) -> Option<PluginInstance> {
+        tokio::time::sleep(self.health.restart_delay()).await;
         match self.version.instantiate(self.services.clone()).await {
             Ok(instance) => Some(instance),
             Err(e) => {
                 tracing::error!(plugin = %self.version.name, error = %e, "cannot start a fresh instance; the event is skipped");
+                self.count_failure();
                 None
             }
+        }
+    }
+
+    fn count_failure(&self) {
+        if self.health.failed() {
+            tracing::error!(
+                plugin = %self.version.name,
+                failures = self.health.failures(),
+                "plugin quarantined after consecutive failures; its events are skipped until a reload or `POST /admin/plugins/{}/release`",
+                self.version.name
+            );
         }
     }
 

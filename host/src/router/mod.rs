@@ -5,6 +5,7 @@
 
 mod feeder;
 mod filter;
+mod health;
 mod lane;
 mod progress;
 
@@ -17,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 pub use filter::Filter;
 use lane::{Lane, Swap};
 pub use lane::Job;
+use health::Health;
 use progress::Progress;
 
 use crate::outbox::OutboxWaker;
@@ -30,7 +32,16 @@ struct Running {
     filter: Arc<RwLock<Filter>>,
     swaps: Vec<mpsc::Sender<Swap>>,
     progress: Arc<Progress>,
+    health: Arc<Health>,
     cancel: CancellationToken,
+}
+
+/// Bounds of the router's queues and its patience with failing plugins.
+#[derive(Debug, Clone, Copy)]
+pub struct RouterLimits {
+    pub lane_capacity: usize,
+    /// Consecutive failures before a plugin is quarantined.
+    pub quarantine_after: u32,
 }
 
 /// A summary of one running plugin, for status pages.
@@ -41,6 +52,9 @@ pub struct PluginStatus {
     pub source: String,
     pub lanes: usize,
     pub in_flight: usize,
+    /// Consecutive failed calls.
+    pub failures: u32,
+    pub quarantined: bool,
 }
 
 #[derive(Clone)]
@@ -49,6 +63,7 @@ pub struct Router {
     head: watch::Receiver<Seq>,
     outbox: OutboxWaker,
     lane_capacity: usize,
+    quarantine_after: u32,
     plugins: Arc<RwLock<HashMap<Arc<str>, Running>>>,
 }
 
@@ -59,8 +74,24 @@ impl std::fmt::Debug for Router {
 }
 
 impl Router {
-    pub fn new(services: HostServices, head: watch::Receiver<Seq>, outbox: OutboxWaker, lane_capacity: usize) -> Self {
-        Self { services, head, outbox, lane_capacity: lane_capacity.max(1), plugins: Arc::default() }
+    pub fn new(services: HostServices, head: watch::Receiver<Seq>, outbox: OutboxWaker, limits: RouterLimits) -> Self {
+        Self {
+            services,
+            head,
+            outbox,
+            lane_capacity: limits.lane_capacity.max(1),
+            quarantine_after: limits.quarantine_after,
+            plugins: Arc::default(),
+        }
+    }
+
+    /// Lifts a plugin's quarantine; `false` if it is not running or not quarantined.
+    pub fn release(&self, name: &str) -> bool {
+        let released = self.plugins.read().ok().and_then(|p| p.get(name).map(|r| r.health.release())).unwrap_or(false);
+        if released {
+            tracing::info!(plugin = name, "quarantine lifted");
+        }
+        released
     }
 
     /// How many instances a new version of `name` must bring (its running lane count), if running.
@@ -102,6 +133,7 @@ impl Router {
 
     fn start(&self, version: Arc<PluginVersion>, instances: Vec<PluginInstance>, filter: Filter, from: Seq) {
         let progress = Arc::new(Progress::new(from));
+        let health = Arc::new(Health::new(self.quarantine_after));
         let cancel = CancellationToken::new();
         let mut jobs = Vec::new();
         let mut swaps = Vec::new();
@@ -113,6 +145,7 @@ impl Router {
                 instance: Some(instance),
                 services: self.services.clone(),
                 progress: progress.clone(),
+                health: health.clone(),
                 outbox: self.outbox.clone(),
             };
             tokio::spawn(lane.run(job_rx, swap_rx));
@@ -131,7 +164,7 @@ impl Router {
         };
         tokio::spawn(feeder.run(from));
         tracing::info!(plugin = %version.name, version = %version.manifest.version, lanes = swaps.len(), "plugin started");
-        let running = Running { version: version.clone(), filter, swaps, progress, cancel };
+        let running = Running { version: version.clone(), filter, swaps, progress, health, cancel };
         if let Ok(mut plugins) = self.plugins.write() {
             plugins.insert(version.name.clone(), running);
         }
@@ -160,6 +193,8 @@ impl Router {
                 source: r.version.source.display().to_string(),
                 lanes: r.swaps.len(),
                 in_flight: r.progress.in_flight(),
+                failures: r.health.failures(),
+                quarantined: r.health.is_quarantined(),
             })
             .collect();
         list.sort_by(|a, b| a.name.cmp(&b.name));

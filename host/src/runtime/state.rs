@@ -76,6 +76,22 @@ pub struct CallScope {
 }
 
 impl CallScope {
+    /// Index keys of the messages this call sent.
+    pub fn sent_handles(&self) -> Vec<crate::store::MessageKey> {
+        self.actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send { handle, chat, .. } => Some(super::host::message_key(chat, handle)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether this call sent the message `id` to `chat`.
+    pub fn sent(&self, chat: &ChatRef, id: &str) -> bool {
+        self.actions.iter().any(|a| matches!(a, Action::Send { handle, chat: c, .. } if handle == id && c == chat))
+    }
+
     pub fn push(&mut self, action: Action) -> Result<(), Error> {
         if self.actions.len() >= MAX_ACTIONS_PER_EVENT {
             return Err(Error::RateLimited(1000));

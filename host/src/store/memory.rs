@@ -54,8 +54,22 @@ impl MemoryStore {
     }
 }
 
+impl MemoryStore {
+    /// Indexes a message, forgetting the oldest beyond the limit.
+    fn remember(&self, inner: &mut Inner, key: MessageKey, platform_id: Option<String>) {
+        if inner.messages.insert(key.clone(), platform_id).is_none() {
+            inner.message_order.push_back(key);
+            while inner.message_order.len() > self.limits.messages {
+                if let Some(old) = inner.message_order.pop_front() {
+                    inner.messages.remove(&old);
+                }
+            }
+        }
+    }
+}
+
 impl Store for MemoryStore {
-    fn append(&self, inbound: &Inbound) -> Result<Appended, StoreError> {
+    fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError> {
         let mut inner = self.lock()?;
         let dedupe = inbound.dedupe_key.clone().map(|key| (inbound.bot.clone(), key));
         if let Some(seq) = dedupe.as_ref().and_then(|d| inner.dedupe.get(d)) {
@@ -67,6 +81,9 @@ impl Store for MemoryStore {
         let seq = inner.next_seq;
         inner.next_seq += 1;
         inner.journal.insert(seq, inbound.clone());
+        for key in messages {
+            self.remember(&mut inner, key.clone(), Some(key.id.clone()));
+        }
         if let Some(key) = dedupe {
             inner.dedupe.insert(key.clone(), seq);
             inner.dedupe_order.push_back(key);
@@ -106,6 +123,9 @@ impl Store for MemoryStore {
                 Some(value) => inner.kv.insert(key, value),
                 None => inner.kv.remove(&key),
             };
+        }
+        for key in commit.sent {
+            self.remember(&mut inner, key, None);
         }
         for action in commit.actions {
             let id = inner.next_action;
@@ -149,8 +169,12 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    fn outbox_done(&self, id: ActionId) -> Result<(), StoreError> {
-        self.lock()?.outbox.remove(&id);
+    fn outbox_done(&self, id: ActionId, sent: Option<(MessageKey, String)>) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        inner.outbox.remove(&id);
+        if let Some((key, platform_id)) = sent {
+            self.remember(&mut inner, key, Some(platform_id));
+        }
         Ok(())
     }
 
@@ -183,14 +207,7 @@ impl Store for MemoryStore {
 
     fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
-        if inner.messages.insert(key.clone(), platform_id).is_none() {
-            inner.message_order.push_back(key);
-            while inner.message_order.len() > self.limits.messages {
-                if let Some(old) = inner.message_order.pop_front() {
-                    inner.messages.remove(&old);
-                }
-            }
-        }
+        self.remember(&mut inner, key, platform_id);
         Ok(())
     }
 

@@ -53,6 +53,8 @@ pub struct Commit {
     pub actions: Vec<Action>,
     /// Key → new value, or `None` for a deletion.
     pub kv: Vec<(String, Option<Vec<u8>>)>,
+    /// Handles of the messages it sent, indexed (not delivered yet) with the commit.
+    pub sent: Vec<MessageKey>,
 }
 
 /// An action waiting in the outbox.
@@ -84,7 +86,8 @@ pub struct MessageKey {
 
 pub trait Store: Send + Sync + 'static {
     /// Accepts an event, or reports the earlier acceptance of the same platform event.
-    fn append(&self, inbound: &Inbound) -> Result<Appended, StoreError>;
+    /// `messages`: the inbound messages it carries, indexed in the same transaction.
+    fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError>;
     /// Up to `max` accepted events from `from` on, in order.
     fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError>;
     /// The position the next accepted event will get.
@@ -100,7 +103,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Pending actions of one bot, in order.
     fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError>;
-    fn outbox_done(&self, id: ActionId) -> Result<(), StoreError>;
+    /// Removes a delivered action; `sent` records where a sent message went, in the same transaction.
+    fn outbox_done(&self, id: ActionId, sent: Option<(MessageKey, String)>) -> Result<(), StoreError>;
     /// Moves an undeliverable action to the dead letters, with the reason.
     fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError>;
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError>;

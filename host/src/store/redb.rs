@@ -137,7 +137,7 @@ fn dequeue(tx: &WriteTransaction, id: ActionId) -> Result<Option<Stored>, StoreE
 }
 
 impl Store for RedbStore {
-    fn append(&self, inbound: &Inbound) -> Result<Appended, StoreError> {
+    fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError> {
         let bytes = to_json(inbound)?;
         self.write(|tx| {
             let key = inbound.dedupe_key.as_deref();
@@ -157,6 +157,9 @@ impl Store for RedbStore {
             journal.insert(seq, bytes.as_slice()).map_err(backend)?;
             if let Some(key) = key {
                 remember_dedupe(tx, &inbound.bot, key, seq, self.limits.dedupe_keys)?;
+            }
+            for key in messages {
+                remember_message(tx, key, Some(key.id.clone()), self.limits.messages)?;
             }
             Ok(Appended::New(seq))
         })
@@ -199,6 +202,9 @@ impl Store for RedbStore {
                     Some(value) => kv.insert((plugin, key.as_str()), value.as_slice()).map_err(backend)?,
                     None => kv.remove((plugin, key.as_str())).map_err(backend)?,
                 };
+            }
+            for key in &commit.sent {
+                remember_message(tx, key, None, self.limits.messages)?;
             }
             for action in commit.actions {
                 enqueue(tx, plugin, action)?;
@@ -257,8 +263,14 @@ impl Store for RedbStore {
         })
     }
 
-    fn outbox_done(&self, id: ActionId) -> Result<(), StoreError> {
-        self.write(|tx| dequeue(tx, id).map(drop))
+    fn outbox_done(&self, id: ActionId, sent: Option<(MessageKey, String)>) -> Result<(), StoreError> {
+        self.write(|tx| {
+            dequeue(tx, id)?;
+            if let Some((key, platform_id)) = sent {
+                remember_message(tx, &key, Some(platform_id), self.limits.messages)?;
+            }
+            Ok(())
+        })
     }
 
     fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
@@ -299,19 +311,7 @@ impl Store for RedbStore {
     }
 
     fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError> {
-        let value = to_json(&platform_id)?;
-        self.write(|tx| {
-            let mut messages = tx.open_table(MESSAGES).map_err(backend)?;
-            let k = (key.bot.as_str(), key.chat.as_str(), key.id.as_str());
-            let known = messages.insert(k, value.as_slice()).map_err(backend)?.is_some();
-            drop(messages);
-            if !known {
-                let n = next(tx, "message_counter")?;
-                tx.open_table(MESSAGE_ORDER).map_err(backend)?.insert(n, k).map_err(backend)?;
-                forget_oldest_messages(tx, self.limits.messages)?;
-            }
-            Ok(())
-        })
+        self.write(|tx| remember_message(tx, &key, platform_id, self.limits.messages))
     }
 
     fn lookup_message(&self, key: &MessageKey) -> Result<Option<Option<String>>, StoreError> {
@@ -336,6 +336,21 @@ fn remember_dedupe(tx: &WriteTransaction, bot: &str, key: &str, seq: Seq, limit:
         let (b, k) = (b.to_string(), k.to_string());
         drop(oldest);
         tx.open_table(DEDUPE).map_err(backend)?.remove((b.as_str(), k.as_str())).map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Indexes a message, forgetting the oldest beyond `limit`.
+fn remember_message(tx: &WriteTransaction, key: &MessageKey, platform_id: Option<String>, limit: usize) -> Result<(), StoreError> {
+    let value = to_json(&platform_id)?;
+    let mut messages = tx.open_table(MESSAGES).map_err(backend)?;
+    let k = (key.bot.as_str(), key.chat.as_str(), key.id.as_str());
+    let known = messages.insert(k, value.as_slice()).map_err(backend)?.is_some();
+    drop(messages);
+    if !known {
+        let n = next(tx, "message_counter")?;
+        tx.open_table(MESSAGE_ORDER).map_err(backend)?.insert(n, k).map_err(backend)?;
+        forget_oldest_messages(tx, limit)?;
     }
     Ok(())
 }

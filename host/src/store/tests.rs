@@ -28,25 +28,25 @@ fn send(text: &str) -> Action {
 
 fn duplicates_are_dropped_at_the_door(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits::default());
-    assert_eq!(store.append(&inbound(Some("e1"))).unwrap(), Appended::New(0));
-    assert_eq!(store.append(&inbound(Some("e1"))).unwrap(), Appended::Duplicate(0));
-    assert_eq!(store.append(&inbound(None)).unwrap(), Appended::New(1));
-    assert_eq!(store.append(&inbound(None)).unwrap(), Appended::New(2));
+    assert_eq!(store.append(&inbound(Some("e1")), &[]).unwrap(), Appended::New(0));
+    assert_eq!(store.append(&inbound(Some("e1")), &[]).unwrap(), Appended::Duplicate(0));
+    assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(1));
+    assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(2));
     assert_eq!(store.read(1, 10).unwrap().len(), 2);
 }
 
 fn a_full_journal_refuses_until_released(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits { journal: 2, ..MemoryLimits::default() });
-    store.append(&inbound(None)).unwrap();
-    store.append(&inbound(None)).unwrap();
-    assert!(matches!(store.append(&inbound(None)), Err(StoreError::JournalFull(2))));
+    store.append(&inbound(None), &[]).unwrap();
+    store.append(&inbound(None), &[]).unwrap();
+    assert!(matches!(store.append(&inbound(None), &[]), Err(StoreError::JournalFull(2))));
     store.release_before(1).unwrap();
-    assert_eq!(store.append(&inbound(None)).unwrap(), Appended::New(2));
+    assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(2));
 }
 
 fn a_commit_applies_once(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits::default());
-    let commit = Commit { actions: vec![send("a")], kv: vec![("k".into(), Some(b"v".to_vec()))] };
+    let commit = Commit { actions: vec![send("a")], kv: vec![("k".into(), Some(b"v".to_vec()))], sent: vec![] };
     store.commit("p", 0, commit.clone()).unwrap();
     store.commit("p", 0, commit).unwrap();
     assert_eq!(store.outbox_pending("sim", 10).unwrap().len(), 1);
@@ -59,24 +59,24 @@ fn a_commit_applies_once(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
 fn kv_lists_by_prefix_per_plugin(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits::default());
     let kv = ["a/1", "a/2", "b/1"].map(|k| (k.to_string(), Some(vec![1])));
-    store.commit("p", 0, Commit { actions: vec![], kv: kv.to_vec() }).unwrap();
-    store.commit("q", 0, Commit { actions: vec![], kv: vec![("a/3".into(), Some(vec![]))] }).unwrap();
+    store.commit("p", 0, Commit { actions: vec![], kv: kv.to_vec(), sent: vec![] }).unwrap();
+    store.commit("q", 0, Commit { actions: vec![], kv: vec![("a/3".into(), Some(vec![]))], sent: vec![] }).unwrap();
     assert_eq!(store.kv_list("p", "a/").unwrap(), vec!["a/1", "a/2"]);
-    store.commit("p", 1, Commit { actions: vec![], kv: vec![("a/1".into(), None)] }).unwrap();
+    store.commit("p", 1, Commit { actions: vec![], kv: vec![("a/1".into(), None)], sent: vec![] }).unwrap();
     assert_eq!(store.kv_list("p", "a/").unwrap(), vec!["a/2"]);
 }
 
 fn outbox_keeps_order_and_bound(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits { outbox: 2, ..MemoryLimits::default() });
-    store.commit("p", 0, Commit { actions: vec![send("a"), send("b")], kv: vec![] }).unwrap();
+    store.commit("p", 0, Commit { actions: vec![send("a"), send("b")], kv: vec![], sent: vec![] }).unwrap();
     assert!(matches!(
-        store.commit("p", 1, Commit { actions: vec![send("c")], kv: vec![] }),
+        store.commit("p", 1, Commit { actions: vec![send("c")], kv: vec![], sent: vec![] }),
         Err(StoreError::OutboxFull(2))
     ));
     assert!(!store.is_finished("p", 1).unwrap(), "a refused commit must not mark the event finished");
     let pending = store.outbox_pending("sim", 10).unwrap();
     assert_eq!(pending.iter().map(|p| p.id).collect::<Vec<_>>(), vec![0, 1]);
-    store.outbox_done(0).unwrap();
+    store.outbox_done(0, None).unwrap();
     assert_eq!(store.outbox_pending("sim", 10).unwrap()[0].id, 1);
 }
 
@@ -121,7 +121,7 @@ for_every_store!(
 
 fn dead_letters_can_be_retried_or_dropped(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits::default());
-    store.commit("p", 0, Commit { actions: vec![send("a"), send("b")], kv: vec![] }).unwrap();
+    store.commit("p", 0, Commit { actions: vec![send("a"), send("b")], kv: vec![], sent: vec![] }).unwrap();
     store.outbox_dead(0, "platform said no").unwrap();
     store.outbox_dead(1, "again").unwrap();
     assert!(store.outbox_pending("sim", 10).unwrap().is_empty());
@@ -143,13 +143,13 @@ fn the_redb_store_keeps_everything_across_reopening() {
     let path = dir.path().join("store.redb");
     {
         let store = RedbStore::open(&path, MemoryLimits::default()).unwrap();
-        store.append(&inbound(Some("e1"))).unwrap();
-        store.commit("p", 0, Commit { actions: vec![send("a")], kv: vec![("k".into(), Some(b"v".to_vec()))] }).unwrap();
+        store.append(&inbound(Some("e1")), &[]).unwrap();
+        store.commit("p", 0, Commit { actions: vec![send("a")], kv: vec![("k".into(), Some(b"v".to_vec()))], sent: vec![] }).unwrap();
         let key = MessageKey { bot: "sim".into(), chat: "g".into(), id: "h".into() };
         store.index_message(key, Some("p9".into())).unwrap();
     }
     let store = RedbStore::open(&path, MemoryLimits::default()).unwrap();
-    assert_eq!(store.append(&inbound(Some("e1"))).unwrap(), Appended::Duplicate(0));
+    assert_eq!(store.append(&inbound(Some("e1")), &[]).unwrap(), Appended::Duplicate(0));
     assert_eq!(store.head().unwrap(), 1);
     assert!(store.is_finished("p", 0).unwrap());
     assert_eq!(store.kv_get("p", "k").unwrap(), Some(b"v".to_vec()));

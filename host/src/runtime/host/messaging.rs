@@ -1,6 +1,6 @@
 //! `wasmbot:bot/messaging`.
 
-use super::{message_key, store_failure, HostResult};
+use super::HostResult;
 use crate::action::{Action, CallbackAnswer};
 use crate::event::{ButtonAction, ChatRef, Content, Error, MessageRef, Outgoing};
 use crate::runtime::bindings::wasmbot::bot::messaging::Host;
@@ -61,16 +61,12 @@ impl Host for HostState {
 }
 
 impl HostState {
-    /// Buffers a send and returns its handle at once; the handle is indexed now so that edits and
-    /// deletes of it are accepted before it is delivered.
+    /// Buffers a send and returns its handle at once; the handle is indexed with the commit, so
+    /// edits and deletes of it are accepted before it is delivered.
     fn send_message(&mut self, chat: ChatRef, message: Outgoing, reply_to: Option<String>) -> Result<MessageRef, Error> {
         validate(&message)?;
         let handle = self.services.mint_handle();
         self.buffer(Action::Send { handle: handle.clone(), chat: chat.clone(), message, reply_to })?;
-        self.services
-            .store
-            .index_message(message_key(&chat, &handle), None)
-            .map_err(store_failure)?;
         Ok(MessageRef { chat, id: handle })
     }
 }

@@ -29,6 +29,9 @@ impl HostState {
     /// A message ref must name a message this host has seen or sent in that chat.
     fn check_known(&self, target: &MessageRef) -> Result<(), Error> {
         self.services.adapters.for_chat(&target.chat)?;
+        if self.scope.sent(&target.chat, &target.id) {
+            return Ok(());
+        }
         let known = self
             .services
             .store
