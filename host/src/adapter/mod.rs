@@ -1,7 +1,12 @@
 //! Platform adapters. Each turns its platform's payloads into `Inbound` events (ingress) and
 //! carries out `Action`s on its platform (outbound). Platform types never leave their module.
 
+pub mod biliao;
+pub mod fanbook;
+pub mod minapp;
 pub mod sim;
+pub mod webhook;
+pub mod yunhu;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -141,6 +146,7 @@ impl Adapters {
 /// A started platform connection: its outbound side and the HTTP routes its ingress serves.
 pub struct Started {
     pub adapter: Arc<dyn Adapter>,
+    /// Routes to mount on the daemon's listener (the sim's page and API, webhook endpoints).
     pub routes: Option<axum::Router>,
 }
 
@@ -148,6 +154,15 @@ impl std::fmt::Debug for Started {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Started").field("platform", &self.adapter.platform()).finish()
     }
+}
+
+/// What an adapter gets when it starts.
+#[derive(Debug, Clone)]
+pub struct StartContext {
+    /// Where inbound events go.
+    pub ingress: crate::ingress::Ingress,
+    /// Cancelled at shutdown: background tasks (pollers, sockets) end when it fires.
+    pub stop: tokio_util::sync::CancellationToken,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,15 +174,25 @@ pub enum StartError {
 }
 
 /// The platforms this build knows.
-pub const PLATFORMS: &[&str] = &[sim::PLATFORM];
+pub const PLATFORMS: &[&str] = &[
+    sim::PLATFORM,
+    yunhu::PLATFORM,
+    biliao::PLATFORM,
+    minapp::PLATFORM,
+    fanbook::PLATFORM,
+];
 
 /// Starts the adapter of one configured bot.
-pub fn start(bot: &crate::config::BotConfig, ingress: crate::ingress::Ingress) -> Result<Started, StartError> {
+pub fn start(bot: &crate::config::BotConfig, ctx: &StartContext) -> Result<Started, StartError> {
     match bot.platform.as_str() {
         sim::PLATFORM => {
-            let sim = sim::Sim::new(&bot.name, ingress);
+            let sim = sim::Sim::new(&bot.name, ctx.ingress.clone());
             Ok(Started { routes: Some(sim::routes(sim.clone())), adapter: Arc::new(sim) })
         }
+        yunhu::PLATFORM => yunhu::start(bot, ctx),
+        biliao::PLATFORM => biliao::start(bot, ctx),
+        minapp::PLATFORM => minapp::start(bot, ctx),
+        fanbook::PLATFORM => fanbook::start(bot, ctx),
         other => Err(StartError::UnknownPlatform {
             bot: bot.name.clone(),
             platform: other.to_string(),

@@ -1,7 +1,11 @@
 //! The `wasmbot` command line.
 
+mod admin;
 mod check;
 mod dev;
+mod fanbook;
+mod minapp;
+mod yunhu;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -28,11 +32,32 @@ enum Command {
     Dev(RunArgs),
     /// Validate the config and every plugin; exits non-zero listing every problem.
     Check(RunArgs),
+    /// Show a running daemon's plugins (with failures and quarantine) and dead-letter count.
+    Status(admin::DaemonArgs),
+    /// Actions that could not be delivered: list, retry or drop them.
+    Deadletters {
+        #[command(subcommand)]
+        command: admin::DeadLetters,
+        #[command(flatten)]
+        daemon: admin::DaemonArgs,
+    },
+    /// Lift a plugin's quarantine.
+    Release {
+        plugin: String,
+        #[command(flatten)]
+        daemon: admin::DaemonArgs,
+    },
     /// Print what a plugin's `describe` declares.
     Inspect {
         /// The plugin's `.wasm` file.
         file: PathBuf,
     },
+    /// Manage Fanbook bots through the developer console.
+    Fanbook(fanbook::FanbookArgs),
+    /// Yunhu tools: your bots (user-client API), boards, message history, batch send.
+    Yunhu(yunhu::YunhuArgs),
+    /// minapp tools: list conversations.
+    Minapp(minapp::MinappArgs),
 }
 
 /// Options shared by `run`, `dev` and `check`; flags override the config file.
@@ -79,6 +104,12 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Dev(args) => dev::run(args.load()?).await,
         Command::Check(args) => check::run(args.load()).await,
         Command::Inspect { file } => inspect(&file).await,
+        Command::Status(daemon) => admin::status(&daemon).await,
+        Command::Deadletters { command, daemon } => admin::dead_letters(&daemon, &command).await,
+        Command::Release { plugin, daemon } => admin::release(&daemon, &plugin).await,
+        Command::Fanbook(args) => fanbook::run(args).await,
+        Command::Yunhu(args) => yunhu::run(args).await,
+        Command::Minapp(args) => minapp::run(args).await,
     }
 }
 

@@ -25,7 +25,10 @@ pub async fn handle(
     body: Bytes,
 ) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string())).collect();
+    let headers = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect();
     state.record(Recorded {
         verb: verb.to_string(),
         path: format!("/api/bot/{token}/{method}"),
@@ -47,7 +50,11 @@ pub async fn handle(
         Ok(result) => axum::Json(json!({ "ok": true, "result": result })).into_response(),
         Err((code, description)) => {
             let status = StatusCode::from_u16(code as u16).unwrap_or(StatusCode::BAD_REQUEST);
-            (status, axum::Json(json!({ "ok": false, "err_code": code, "description": description }))).into_response()
+            (
+                status,
+                axum::Json(json!({ "ok": false, "err_code": code, "description": description })),
+            )
+                .into_response()
         }
     }
 }
@@ -55,11 +62,21 @@ pub async fn handle(
 /// Applies the next scripted fault of `method`, if any. A stall answers normally afterwards.
 async fn fault(state: &State, method: &str, token: &str) -> Option<Response> {
     match state.take_fault(method)? {
-        Fault::Status(code) => Some((StatusCode::from_u16(code).unwrap(), "upstream trouble").into_response()),
+        Fault::Status(code) => {
+            Some((StatusCode::from_u16(code).unwrap(), "upstream trouble").into_response())
+        }
         Fault::Garbage => Some((StatusCode::OK, "<html>502 Bad Gateway</html>").into_response()),
         Fault::Drop => {
-            let broken = futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("dropped")) });
-            Some(Response::builder().status(200).header("content-type", "application/json").body(Body::from_stream(broken)).unwrap())
+            let broken = futures::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("dropped"))
+            });
+            Some(
+                Response::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(Body::from_stream(broken))
+                    .unwrap(),
+            )
         }
         Fault::Stall(wait) => {
             tokio::time::sleep(wait).await;
@@ -67,11 +84,19 @@ async fn fault(state: &State, method: &str, token: &str) -> Option<Response> {
         }
         Fault::RateLimit(seconds) => {
             let body = json!({ "ok": false, "err_code": 429, "description": "Too Many Requests" });
-            Some((StatusCode::TOO_MANY_REQUESTS, [("retry-after", seconds.to_string())], axum::Json(body)).into_response())
+            Some(
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", seconds.to_string())],
+                    axum::Json(body),
+                )
+                    .into_response(),
+            )
         }
-        Fault::Refuse(code, description) => {
-            Some(axum::Json(json!({ "ok": false, "err_code": code, "description": description })).into_response())
-        }
+        Fault::Refuse(code, description) => Some(
+            axum::Json(json!({ "ok": false, "err_code": code, "description": description }))
+                .into_response(),
+        ),
         Fault::EchoPath => {
             let page = format!("<html>no route for /api/bot/{token}/{method}</html>");
             Some((StatusCode::BAD_REQUEST, page).into_response())
@@ -91,16 +116,20 @@ async fn answer(state: &State, method: &str, body: &Value) -> Answer {
         "getUpdates" => Ok(get_updates(state, body).await),
         "sendMessage" | "sendPhoto" => Ok(sent(state, method, body)),
         "editMessageText" | "editMessageReplyMarkup" => edited(body),
-        "deleteMessage" | "pinChatMessage" | "unpinChatMessage" | "sendReaction" | "v2/setMemberRoles"
-        | "forbidUserSpeaking" | "kickChatMember" => Ok(json!(true)),
+        "deleteMessage" | "pinChatMessage" | "unpinChatMessage" | "sendReaction"
+        | "v2/setMemberRoles" | "forbidUserSpeaking" | "kickChatMember" => Ok(json!(true)),
         "getChatMember" => Ok(json!({
             "user": { "id": body["user_id"], "is_bot": false, "first_name": "阿梨" },
             "status": "member",
             "roles": [{ "id": "412870153900507136", "name": "成员" }, { "id": 412870153900507137u64, "name": "VIP" }]
         })),
         "getGuildRoles" if body.get("last_id").is_some() => Ok(json!([])),
-        "getGuildRoles" => Ok(json!([{ "id": 412870153900507136u64, "name": "成员" }, { "id": "412870153900507137", "name": "VIP" }])),
-        "getPrivateChat" => Ok(json!({ "id": DM_CHAT, "guild_id": 0, "type": "private", "channel_type": 3 })),
+        "getGuildRoles" => Ok(
+            json!([{ "id": 412870153900507136u64, "name": "成员" }, { "id": "412870153900507137", "name": "VIP" }]),
+        ),
+        "getPrivateChat" => {
+            Ok(json!({ "id": DM_CHAT, "guild_id": 0, "type": "private", "channel_type": 3 }))
+        }
         other => Err((404, format!("Not Found: method {other}"))),
     }
 }
@@ -114,8 +143,15 @@ async fn get_updates(state: &State, body: &Value) -> Value {
         None => 100,
     };
     let timeout = Duration::from_secs(body["timeout"].as_u64().unwrap_or(60));
-    if let (Some(offset), false) = (offset, state.redeliver.load(Ordering::SeqCst)) {
-        state.updates.lock().unwrap().retain(|u| update_id(u) >= offset);
+    if state.replay.swap(false, Ordering::SeqCst) {
+        return Value::Array(state.archive.lock().unwrap().clone());
+    }
+    if let Some(offset) = offset {
+        state
+            .updates
+            .lock()
+            .unwrap()
+            .retain(|u| update_id(u) >= offset);
     }
     let deadline = Instant::now() + timeout;
     loop {
@@ -137,14 +173,20 @@ async fn get_updates(state: &State, body: &Value) -> Value {
 
 fn update_id(update: &Value) -> u64 {
     let id = &update["update_id"];
-    id.as_u64().or_else(|| id.as_str().and_then(|s| s.parse().ok())).unwrap_or(0)
+    id.as_u64()
+        .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(0)
 }
 
 /// A `Message` for a sent message. `sendPhoto` gives its id as a string, `sendMessage` as a
 /// number: both occur on Fanbook.
 fn sent(state: &State, method: &str, body: &Value) -> Value {
     let id = state.message_id();
-    let id = if method == "sendPhoto" { json!(id.to_string()) } else { json!(id) };
+    let id = if method == "sendPhoto" {
+        json!(id.to_string())
+    } else {
+        json!(id)
+    };
     json!({
         "message_id": id,
         "date": 1761905160000u64,
@@ -158,9 +200,14 @@ fn sent(state: &State, method: &str, body: &Value) -> Value {
 
 /// Edits only messages this simulator handed out.
 fn edited(body: &Value) -> Answer {
-    let id = body["message_id"].as_u64().ok_or((400, "Bad Request: message_id must be an integer".to_string()))?;
+    let id = body["message_id"].as_u64().ok_or((
+        400,
+        "Bad Request: message_id must be an integer".to_string(),
+    ))?;
     if id < 469300000000000000 {
         return Err((400, "Bad Request: message can't be edited".into()));
     }
-    Ok(json!({ "message_id": id, "date": 1761905160000u64, "chat": { "id": body["chat_id"], "type": "channel" }, "text": body["text"] }))
+    Ok(
+        json!({ "message_id": id, "date": 1761905160000u64, "chat": { "id": body["chat_id"], "type": "channel" }, "text": body["text"] }),
+    )
 }

@@ -87,8 +87,11 @@ pub struct State {
     pub ws_wake: Notify,
     /// Text frames the clients sent, in order.
     pub ws_received: Mutex<Vec<String>>,
-    /// When true, updates are never deleted by the offset (a platform that redelivers).
-    pub redeliver: std::sync::atomic::AtomicBool,
+    /// Every update ever queued, for `replay`.
+    pub archive: Mutex<Vec<Value>>,
+    /// When set, the next `getUpdates` answers every update ever queued, whatever its offset
+    /// (a platform that lost its confirmations and redelivers).
+    pub replay: std::sync::atomic::AtomicBool,
 }
 
 /// A running simulator; stops when dropped.
@@ -111,7 +114,9 @@ impl FanbookSim {
         let state = Arc::new(State::default());
         *state.token.lock().unwrap() = token.to_string();
         state.next_update_id.store(1288300, Ordering::SeqCst);
-        state.next_message_id.store(469300000000000000, Ordering::SeqCst);
+        state
+            .next_message_id
+            .store(469300000000000000, Ordering::SeqCst);
         let app = axum::Router::new()
             .route("/api/bot/console", post(console::handle))
             .route("/api/bot/{token}/{*method}", any(bot_api::handle))
@@ -122,7 +127,12 @@ impl FanbookSim {
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        Self { addr, base: format!("http://{addr}"), state, server }
+        Self {
+            addr,
+            base: format!("http://{addr}"),
+            state,
+            server,
+        }
     }
 
     /// The gateway URL for the adapter's `gateway_url` option.
@@ -134,6 +144,7 @@ impl FanbookSim {
     pub fn push_update(&self, mut update: Value) -> u64 {
         let id = self.state.next_update_id.fetch_add(1, Ordering::SeqCst);
         update["update_id"] = Value::from(id);
+        self.state.archive.lock().unwrap().push(update.clone());
         self.state.updates.lock().unwrap().push_back(update);
         self.state.update_arrived.notify_waiters();
         id
@@ -150,8 +161,19 @@ impl FanbookSim {
         self.state.next_update_id.fetch_add(1, Ordering::SeqCst)
     }
 
+    /// Makes the next `getUpdates` redeliver everything already delivered.
+    pub fn replay(&self) {
+        self.state.replay.store(true, Ordering::SeqCst);
+    }
+
     pub fn fault(&self, method: &str, fault: Fault) {
-        self.state.faults.lock().unwrap().entry(method.to_string()).or_default().push_back(fault);
+        self.state
+            .faults
+            .lock()
+            .unwrap()
+            .entry(method.to_string())
+            .or_default()
+            .push_back(fault);
     }
 
     pub fn ws(&self, command: WsCommand) {
@@ -169,16 +191,27 @@ impl FanbookSim {
 
     /// Requests of one Bot API method.
     pub fn calls(&self, method: &str) -> Vec<Recorded> {
-        self.requests().into_iter().filter(|r| r.method == method).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == method)
+            .collect()
     }
 
     /// `sendMessage` texts, in order.
     pub fn sent_texts(&self) -> Vec<String> {
-        self.calls("sendMessage").iter().filter_map(|r| r.body["text"].as_str().map(str::to_string)).collect()
+        self.calls("sendMessage")
+            .iter()
+            .filter_map(|r| r.body["text"].as_str().map(str::to_string))
+            .collect()
     }
 
     /// Waits until `done` holds for the recorded requests, or panics after `timeout`.
-    pub async fn wait_for(&self, timeout: Duration, what: &str, done: impl Fn(&[Recorded]) -> bool) -> Vec<Recorded> {
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&[Recorded]) -> bool,
+    ) -> Vec<Recorded> {
         let start = Instant::now();
         loop {
             let requests = self.requests();
@@ -186,8 +219,14 @@ impl FanbookSim {
                 return requests;
             }
             if start.elapsed() > timeout {
-                let seen: Vec<String> = requests.iter().map(|r| format!("{} {} {}", r.verb, r.method, r.body)).collect();
-                panic!("timed out waiting for {what}; requests so far:\n{}", seen.join("\n"));
+                let seen: Vec<String> = requests
+                    .iter()
+                    .map(|r| format!("{} {} {}", r.verb, r.method, r.body))
+                    .collect();
+                panic!(
+                    "timed out waiting for {what}; requests so far:\n{}",
+                    seen.join("\n")
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -197,10 +236,14 @@ impl FanbookSim {
     pub async fn wait_for_text(&self, text: &str, timeout: Duration) -> Recorded {
         let requests = self
             .wait_for(timeout, &format!("sendMessage `{text}`"), |r| {
-                r.iter().any(|r| r.method == "sendMessage" && r.body["text"] == text)
+                r.iter()
+                    .any(|r| r.method == "sendMessage" && r.body["text"] == text)
             })
             .await;
-        requests.into_iter().find(|r| r.method == "sendMessage" && r.body["text"] == text).unwrap()
+        requests
+            .into_iter()
+            .find(|r| r.method == "sendMessage" && r.body["text"] == text)
+            .unwrap()
     }
 
     fn next_message_id(&self) -> u64 {
@@ -214,7 +257,11 @@ impl State {
     }
 
     fn take_fault(&self, method: &str) -> Option<Fault> {
-        self.faults.lock().unwrap().get_mut(method).and_then(VecDeque::pop_front)
+        self.faults
+            .lock()
+            .unwrap()
+            .get_mut(method)
+            .and_then(VecDeque::pop_front)
     }
 
     fn message_id(&self) -> u64 {

@@ -1,0 +1,356 @@
+//! The Bot API over HTTP: `{base}/api/bot/{token}/{method}`, the `{ok, result}` envelope, and
+//! errors sorted into what the outbox and the poller can act on.
+//!
+//! The token is a path segment, so every error text here is built without the URL
+//! (`reqwest::Error::without_url`) and scrubbed of the token as a second guard.
+
+use std::time::Duration;
+
+use reqwest::header::RETRY_AFTER;
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::wire::Envelope;
+use crate::adapter::AdapterError;
+use crate::config::Secret;
+
+/// How much of a reply body goes into an error text.
+const BODY_SNIPPET: usize = 200;
+/// The wait a 429 without `Retry-After` asks for.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Why a call failed, sorted by what can be done about it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(super) enum ApiError {
+    /// No reply: connection refused or dropped, or a timeout.
+    #[error("{method}: {reason}")]
+    Transport { method: String, reason: String },
+    /// A 5xx reply.
+    #[error("{method}: HTTP {status}")]
+    Server { method: String, status: u16 },
+    #[error("{method}: rate limited, retry after {after:?}")]
+    RateLimited { method: String, after: Duration },
+    /// The token was refused (HTTP 401/403, or an envelope code of 401/403).
+    #[error("{method}: the token was refused ({reason})")]
+    Unauthorized { method: String, reason: String },
+    /// `{ok:false, err_code, description}`.
+    #[error("{method}: Fanbook refused ({code}): {description}")]
+    Refused {
+        method: String,
+        code: String,
+        description: String,
+    },
+    /// A reply that is not the documented envelope, or whose `result` has the wrong shape.
+    #[error("{method}: malformed reply: {reason}")]
+    Malformed { method: String, reason: String },
+}
+
+impl From<ApiError> for AdapterError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Transport { .. } | ApiError::Server { .. } => {
+                AdapterError::Transient(e.to_string())
+            }
+            ApiError::RateLimited { after, .. } => AdapterError::RateLimited(after),
+            ApiError::Unauthorized { .. } => AdapterError::Unauthorized(e.to_string()),
+            ApiError::Refused {
+                code, description, ..
+            } => AdapterError::Platform {
+                code,
+                message: description,
+            },
+            ApiError::Malformed { .. } => AdapterError::Platform {
+                code: "malformed-reply".into(),
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+/// A Bot API client for one token. `Debug` shows the base URL only.
+#[derive(Clone)]
+pub(super) struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Secret,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+impl Client {
+    /// `base` is the scheme and host (`https://a1.fanbook.mobi`), without a trailing slash.
+    pub fn new(http: reqwest::Client, base: &str, token: Secret, timeout: Duration) -> Self {
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            timeout,
+        }
+    }
+
+    fn url(&self, method: &str) -> String {
+        format!("{}/api/bot/{}/{method}", self.base, self.token.expose())
+    }
+
+    /// POSTs a JSON body and returns the envelope's `result`.
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ApiError> {
+        self.post_with_timeout(method, body, self.timeout).await
+    }
+
+    /// Like `post`, with a longer timeout for the long poll.
+    pub async fn post_with_timeout<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        body: &impl Serialize,
+        timeout: Duration,
+    ) -> Result<T, ApiError> {
+        let request = self.http.post(self.url(method)).json(body).timeout(timeout);
+        self.send(method, request).await
+    }
+
+    /// GETs a method without parameters (`getMe`).
+    pub async fn get<T: DeserializeOwned>(&self, method: &str) -> Result<T, ApiError> {
+        let request = self.http.get(self.url(method)).timeout(self.timeout);
+        self.send(method, request).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ApiError> {
+        let transport = |e: reqwest::Error| ApiError::Transport {
+            method: method.to_string(),
+            reason: self.describe(e),
+        };
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let retry_after = retry_after(&response);
+        let bytes = response.bytes().await.map_err(transport)?;
+        self.interpret(method, status, retry_after, &bytes)
+    }
+
+    /// Sorts a reply into a result or an `ApiError`.
+    fn interpret<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> Result<T, ApiError> {
+        let method = method.to_string();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(ApiError::RateLimited {
+                method,
+                after: retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+            });
+        }
+        if status.is_server_error() {
+            return Err(ApiError::Server {
+                method,
+                status: status.as_u16(),
+            });
+        }
+        let envelope: Option<Envelope> = serde_json::from_slice(body).ok();
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            let reason = envelope
+                .and_then(|e| e.description)
+                .unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
+            return Err(ApiError::Unauthorized {
+                method,
+                reason: self.scrub(&reason),
+            });
+        }
+        let Some(envelope) = envelope else {
+            let reason = format!("HTTP {}: {}", status.as_u16(), self.snippet(body));
+            return Err(ApiError::Malformed { method, reason });
+        };
+        if !envelope.ok {
+            return Err(self.refusal(method, envelope, retry_after));
+        }
+        let result = envelope.result.unwrap_or(serde_json::Value::Null);
+        serde_json::from_value(result).map_err(|e| ApiError::Malformed {
+            method,
+            reason: e.to_string(),
+        })
+    }
+
+    /// An `ok:false` envelope as an error; codes 401/403 and 429 keep their HTTP meaning.
+    fn refusal(
+        &self,
+        method: String,
+        envelope: Envelope,
+        retry_after: Option<Duration>,
+    ) -> ApiError {
+        let code = match &envelope.err_code {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => "unknown".to_string(),
+        };
+        let description = self.scrub(envelope.description.as_deref().unwrap_or("no description"));
+        match code.as_str() {
+            "401" | "403" => ApiError::Unauthorized {
+                method,
+                reason: description,
+            },
+            "429" => ApiError::RateLimited {
+                method,
+                after: retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+            },
+            _ => ApiError::Refused {
+                method,
+                code,
+                description,
+            },
+        }
+    }
+
+    /// A transport error's text without the URL (which holds the token).
+    fn describe(&self, e: reqwest::Error) -> String {
+        let kind = if e.is_timeout() {
+            "timed out"
+        } else if e.is_connect() {
+            "cannot connect"
+        } else {
+            "connection failed"
+        };
+        let e = e.without_url();
+        let mut text = format!("{kind}: {e}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            text.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        self.scrub(&text)
+    }
+
+    fn snippet(&self, body: &[u8]) -> String {
+        let text = String::from_utf8_lossy(body);
+        let cut: String = text.chars().take(BODY_SNIPPET).collect();
+        self.scrub(&cut)
+    }
+
+    /// Removes the token from text that came from elsewhere (a reply body, a library error).
+    pub fn scrub(&self, text: &str) -> String {
+        let token = self.token.expose();
+        if token.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(token, "***")
+        }
+    }
+}
+
+/// `Retry-After` in seconds, when present and sane.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    let seconds: f64 = value.trim().parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        Client::new(
+            reqwest::Client::new(),
+            "http://127.0.0.1:9/",
+            Secret::new("SEKRIT-TOKEN"),
+            Duration::from_secs(1),
+        )
+    }
+
+    #[test]
+    fn envelopes_sort_into_errors() {
+        let c = client();
+        let ok: Result<u64, _> =
+            c.interpret("m", StatusCode::OK, None, br#"{"ok":true,"result":7}"#);
+        assert_eq!(ok, Ok(7));
+        let refused: Result<u64, _> = c.interpret(
+            "m",
+            StatusCode::OK,
+            None,
+            br#"{"ok":false,"err_code":400,"description":"Bad Request: message not found"}"#,
+        );
+        assert_eq!(
+            AdapterError::from(refused.unwrap_err()),
+            AdapterError::Platform {
+                code: "400".into(),
+                message: "Bad Request: message not found".into()
+            }
+        );
+        let auth: Result<u64, _> = c.interpret("m", StatusCode::UNAUTHORIZED, None, b"no");
+        assert!(matches!(
+            AdapterError::from(auth.unwrap_err()),
+            AdapterError::Unauthorized(_)
+        ));
+        let busy: Result<u64, _> = c.interpret(
+            "m",
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Duration::from_secs(3)),
+            b"",
+        );
+        assert_eq!(
+            AdapterError::from(busy.unwrap_err()),
+            AdapterError::RateLimited(Duration::from_secs(3))
+        );
+        let down: Result<u64, _> = c.interpret("m", StatusCode::BAD_GATEWAY, None, b"");
+        assert!(AdapterError::from(down.unwrap_err()).is_retryable());
+    }
+
+    #[test]
+    fn golden_replies_parse() {
+        let c = client();
+        let error = include_str!("../../../tests/golden/fanbook/api_response_error.json");
+        let refused: Result<u64, _> =
+            c.interpret("deleteMessage", StatusCode::OK, None, error.as_bytes());
+        assert_eq!(
+            AdapterError::from(refused.unwrap_err()),
+            AdapterError::Platform {
+                code: "400".into(),
+                message: "Bad Request: message not found".into()
+            }
+        );
+        let me = include_str!("../../../tests/golden/fanbook/api_response_getMe.json");
+        let me: super::super::wire::Me = c
+            .interpret("getMe", StatusCode::OK, None, me.as_bytes())
+            .unwrap();
+        assert_eq!(
+            (me.id.0, me.user_token.as_deref()),
+            (455902781326258176, Some("{{USER_TOKEN}}"))
+        );
+        let sent = include_str!("../../../tests/golden/fanbook/api_response_sendMessage.json");
+        let sent: super::super::wire::MessageRef = c
+            .interpret("sendMessage", StatusCode::OK, None, sent.as_bytes())
+            .unwrap();
+        assert_eq!(sent.message_id.to_string(), "469232190631010304");
+    }
+
+    #[test]
+    fn the_token_never_shows() {
+        let c = client();
+        assert!(!format!("{c:?}").contains("SEKRIT"));
+        let echoed: Result<u64, _> = c.interpret(
+            "m",
+            StatusCode::OK,
+            None,
+            b"<html>/api/bot/SEKRIT-TOKEN/m</html>",
+        );
+        let text = AdapterError::from(echoed.unwrap_err()).to_string();
+        assert!(text.contains("***") && !text.contains("SEKRIT"), "{text}");
+    }
+}

@@ -1,0 +1,320 @@
+//! Actions become Bot API calls. Id types follow the seed's tables per method: integers where
+//! it says Integer (`chat_id`, `message_id`, `guild_id`, `user_id`), strings where it says
+//! String (`sendReaction`, `forbidUserSpeaking`, `mentions`).
+
+use async_trait::async_trait;
+use serde_json::{json, Map, Value};
+
+use super::compose::{self, unsupported, Body};
+use super::markup::percent_encode;
+use super::wire::{self, ChatMember, RoleList, RoleOrId};
+use super::{Fanbook, PLATFORM};
+use crate::action::Action;
+use crate::adapter::{Adapter, AdapterError, Delivered};
+use crate::event::{ChatKind, ChatRef, Content, MessageRef, Operation, Outgoing, UserRef};
+use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
+
+/// What works on Fanbook. Not here: `answer-callback` (no method exists) and `unmute`
+/// (`forbidUserSpeaking` has no documented way back).
+const CAPABILITIES: &[Operation] = &[
+    Operation::Send,
+    Operation::Reply,
+    Operation::Edit,
+    Operation::Delete,
+    Operation::React,
+    Operation::Pin,
+    Operation::Unpin,
+    Operation::AddRole,
+    Operation::RemoveRole,
+    Operation::Mute,
+    Operation::Kick,
+    Operation::GetMember,
+    Operation::ListRoles,
+];
+/// Pages of `getGuildRoles` read at most.
+const MAX_ROLE_PAGES: usize = 20;
+
+#[async_trait]
+impl Adapter for Fanbook {
+    fn platform(&self) -> &str {
+        PLATFORM
+    }
+
+    fn capabilities(&self) -> &[Operation] {
+        CAPABILITIES
+    }
+
+    async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError> {
+        match action {
+            Action::Send {
+                chat,
+                message,
+                reply_to,
+                ..
+            } => self.send(chat, message, reply_to.as_deref()).await,
+            Action::Edit { target, message } => self.edit(target, message).await,
+            Action::Delete { target } => self.target_call("deleteMessage", target, false).await,
+            Action::React { target, emoji } => self.react(target, emoji).await,
+            Action::Pin { target } => self.target_call("pinChatMessage", target, true).await,
+            Action::Unpin { target } => self.target_call("unpinChatMessage", target, false).await,
+            Action::AddRole {
+                chat,
+                user_id,
+                role_id,
+            } => self.set_role(chat, user_id, role_id, "add").await,
+            Action::RemoveRole {
+                chat,
+                user_id,
+                role_id,
+            } => self.set_role(chat, user_id, role_id, "del").await,
+            Action::Mute {
+                chat,
+                user_id,
+                seconds,
+            } => self.mute(chat, user_id, *seconds).await,
+            Action::Kick { chat, user_id } => self.kick(chat, user_id).await,
+            Action::Unmute { .. } => Err(unsupported("unmute")),
+            Action::AnswerCallback { .. } => Err(unsupported("answer-callback")),
+        }
+    }
+
+    async fn get_member(&self, chat: &ChatRef, user_id: &str) -> Result<Member, AdapterError> {
+        let body = json!({ "chat_id": id(&chat.id, "chat id")?, "guild_id": guild(chat)?, "user_id": id(user_id, "user id")? });
+        let member: ChatMember = self.call("getChatMember", &body).await?;
+        let roles = member
+            .roles
+            .into_iter()
+            .map(|r| match r {
+                RoleOrId::Role(role) => role.id.to_string(),
+                RoleOrId::Id(id) => id.to_string(),
+            })
+            .collect();
+        let user = UserRef {
+            id: member.user.id.to_string(),
+            name: member
+                .user
+                .first_name
+                .clone()
+                .or(member.user.username.clone()),
+            is_bot: member.user.is_bot,
+        };
+        Ok(Member {
+            user,
+            nickname: member.nick,
+            roles,
+            muted_for: None,
+        })
+    }
+
+    async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
+        let guild_id = guild(chat)?;
+        let mut roles: Vec<wire::GuildRole> = Vec::new();
+        let mut last_id = None;
+        for _ in 0..MAX_ROLE_PAGES {
+            let mut body = json!({ "guild_id": guild_id });
+            if let Some(last) = last_id {
+                body["last_id"] = json!(last);
+            }
+            let page: RoleList = self.call("getGuildRoles", &body).await?;
+            let new: Vec<_> = page
+                .into_vec()
+                .into_iter()
+                .filter(|r| !roles.iter().any(|o| o.id == r.id))
+                .collect();
+            let Some(last) = new.last().map(|r| r.id.0) else {
+                break;
+            };
+            last_id = Some(last);
+            roles.extend(new);
+        }
+        Ok(roles
+            .into_iter()
+            .map(|r| Role {
+                id: r.id.to_string(),
+                name: r.name.unwrap_or_default(),
+            })
+            .collect())
+    }
+}
+
+impl Fanbook {
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        body: &Value,
+    ) -> Result<T, AdapterError> {
+        Ok(self.shared.client.post(method, body).await?)
+    }
+
+    /// `sendMessage`, or `sendPhoto` for an image.
+    async fn send(
+        &self,
+        chat: &ChatRef,
+        message: &Outgoing,
+        reply_to: Option<&str>,
+    ) -> Result<Delivered, AdapterError> {
+        let (method, mut fields) = match compose::body(message)? {
+            Body::Text(fields) => ("sendMessage", fields),
+            Body::Photo(fields) => ("sendPhoto", fields),
+        };
+        fields.insert("chat_id".into(), json!(self.chat_id(chat).await?));
+        if let Some(reply_to) = reply_to {
+            fields.insert(
+                "reply_to_message_id".into(),
+                json!(id(reply_to, "reply-to message id")?),
+            );
+        }
+        let sent: wire::MessageRef = self.call(method, &Value::Object(fields)).await?;
+        Ok(Delivered {
+            message_id: Some(sent.message_id.to_string()),
+        })
+    }
+
+    /// `editMessageText`; a picture cannot be replaced, so an image edit may change only its
+    /// keyboard (`editMessageReplyMarkup`).
+    async fn edit(
+        &self,
+        target: &MessageRef,
+        message: &Outgoing,
+    ) -> Result<Delivered, AdapterError> {
+        let mut fields = Map::new();
+        fields.insert("chat_id".into(), json!(self.chat_id(&target.chat).await?));
+        fields.insert("message_id".into(), json!(id(&target.id, "message id")?));
+        let method = match (compose::body(message)?, &message.content, &message.keyboard) {
+            (Body::Text(body), _, _) => {
+                fields.extend(body);
+                "editMessageText"
+            }
+            (Body::Photo(_), Content::Image(_), Some(keyboard)) => {
+                fields.insert("reply_markup".into(), compose::reply_markup(keyboard)?);
+                "editMessageReplyMarkup"
+            }
+            (Body::Photo(_), _, _) => {
+                return Err(unsupported(
+                    "editing a picture (only its keyboard can change)",
+                ))
+            }
+        };
+        let _: Value = self.call(method, &Value::Object(fields)).await?;
+        Ok(Delivered::default())
+    }
+
+    /// `deleteMessage`, `pinChatMessage` (which also takes `channel_id`) and `unpinChatMessage`.
+    async fn target_call(
+        &self,
+        method: &str,
+        target: &MessageRef,
+        with_channel: bool,
+    ) -> Result<Delivered, AdapterError> {
+        let chat_id = self.chat_id(&target.chat).await?;
+        let mut body = json!({ "chat_id": chat_id, "message_id": id(&target.id, "message id")? });
+        if with_channel {
+            body["channel_id"] = json!(chat_id);
+        }
+        let _: Value = self.call(method, &body).await?;
+        Ok(Delivered::default())
+    }
+
+    /// `sendReaction`: the reacting user is the bot; the emoji name is URL-encoded.
+    async fn react(&self, target: &MessageRef, emoji: &str) -> Result<Delivered, AdapterError> {
+        let me = self.shared.me().await?;
+        let body = json!({
+            "user_id": me.to_string(),
+            "message_id": id(&target.id, "message id")?.to_string(),
+            "channel_id": self.chat_id(&target.chat).await?.to_string(),
+            "emoji": percent_encode(emoji_name(emoji)),
+        });
+        let _: Value = self.call("sendReaction", &body).await?;
+        Ok(Delivered::default())
+    }
+
+    /// `v2/setMemberRoles` with `operation` `add` or `del` (the v1 method overwrites all roles).
+    async fn set_role(
+        &self,
+        chat: &ChatRef,
+        user: &str,
+        role: &str,
+        operation: &str,
+    ) -> Result<Delivered, AdapterError> {
+        let body = json!({
+            "guild_id": guild(chat)?,
+            "user_id": id(user, "user id")?,
+            "roles": [id(role, "role id")?],
+            "operation": operation,
+        });
+        let _: Value = self.call("v2/setMemberRoles", &body).await?;
+        Ok(Delivered::default())
+    }
+
+    /// `forbidUserSpeaking`, whose ids are strings.
+    async fn mute(
+        &self,
+        chat: &ChatRef,
+        user: &str,
+        seconds: u32,
+    ) -> Result<Delivered, AdapterError> {
+        let body = json!({
+            "target_uid": id(user, "user id")?.to_string(),
+            "target_guild_id": guild(chat)?.to_string(),
+            "duration_in_second": seconds,
+        });
+        let _: Value = self.call("forbidUserSpeaking", &body).await?;
+        Ok(Delivered::default())
+    }
+
+    /// `kickChatMember` from the chat's guild.
+    async fn kick(&self, chat: &ChatRef, user: &str) -> Result<Delivered, AdapterError> {
+        let body = json!({ "guild_id": guild(chat)?, "user_id": id(user, "user id")? });
+        let _: Value = self.call("kickChatMember", &body).await?;
+        Ok(Delivered::default())
+    }
+
+    /// The chat id to send to. A private chat ref that is not a known DM chat holds a user
+    /// id: `getPrivateChat` gives that user's DM chat.
+    async fn chat_id(&self, chat: &ChatRef) -> Result<u64, AdapterError> {
+        let chat_id = id(&chat.id, "chat id")?;
+        if chat.kind != ChatKind::Private {
+            return Ok(chat_id);
+        }
+        if let Some(known) = self.shared.chats.resolve(chat_id) {
+            return Ok(known);
+        }
+        let dm: wire::Chat = self
+            .call("getPrivateChat", &json!({ "user_id": chat_id }))
+            .await?;
+        self.shared.chats.note_user(chat_id, dm.id.0);
+        Ok(dm.id.0)
+    }
+}
+
+/// Parses a decimal id; anything else is the caller's mistake.
+fn id(text: &str, what: &str) -> Result<u64, AdapterError> {
+    text.trim()
+        .parse()
+        .map_err(|_| AdapterError::Invalid(format!("`{text}` is not a Fanbook {what}")))
+}
+
+/// The chat's guild id; DMs have none, so guild operations are invalid there.
+fn guild(chat: &ChatRef) -> Result<u64, AdapterError> {
+    let guild = chat.guild.as_deref().ok_or_else(|| {
+        AdapterError::Invalid(format!(
+            "chat `{}` belongs to no guild; this needs a guild chat",
+            chat.id
+        ))
+    })?;
+    id(guild, "guild id")
+}
+
+/// Fanbook reacts with named emoji (`赞`, `爱心`, …); a few common Unicode emoji map to
+/// their names, anything else is sent as given.
+fn emoji_name(emoji: &str) -> &str {
+    match emoji.trim() {
+        "👍" => "赞",
+        "👏" => "鼓掌",
+        "❤️" | "❤" => "爱心",
+        "🎉" => "庆祝",
+        "🙂" | "😊" => "微笑",
+        "👌" => "好的",
+        other => other,
+    }
+}

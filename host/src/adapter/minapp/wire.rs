@@ -1,0 +1,58 @@
+//! minapp's JSON (seed 002): webhook callbacks that echo the secret, and WeCom-robot style
+//! send bodies. All inbound values are strings; every field is optional here.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::adapter::webhook::lenient;
+
+/// A webhook body: `{secret, msgtype, conversation_id, sender, <msgtype>: {...}}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WireEvent {
+    #[serde(deserialize_with = "lenient::string")]
+    pub secret: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub msgtype: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub conversation_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub sender: String,
+    #[serde(deserialize_with = "lenient::or_default")]
+    pub text: TextBody,
+    #[serde(deserialize_with = "lenient::or_default")]
+    pub link: LinkBody,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TextBody {
+    #[serde(deserialize_with = "lenient::string")]
+    pub content: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LinkBody {
+    #[serde(deserialize_with = "lenient::string")]
+    pub title: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub url: String,
+}
+
+/// The reply of `/api/send` (undocumented; WeCom's `{errcode, errmsg}` is assumed).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Reply {
+    pub errcode: Option<Value>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub errmsg: String,
+}
+
+/// A `/api/send` body: `{msgtype, <msgtype>: {...}}`.
+#[derive(Debug, Serialize)]
+pub struct SendBody {
+    pub msgtype: &'static str,
+    #[serde(flatten)]
+    pub body: serde_json::Map<String, Value>,
+}

@@ -1,0 +1,293 @@
+//! A small HTTP client for JSON platform APIs: where the credential goes, the per-path rate
+//! limit, and the mapping of transport failures and HTTP statuses onto `AdapterError`.
+//! Platform envelopes (`{code,msg,data}`, `{errcode,errmsg}`) are read by each platform's own
+//! client on top of this one.
+//!
+//! Secrets: the credential is added to each request here and nowhere else; errors are built from
+//! `reqwest::Error::without_url()` and from status codes, never from the URL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{RequestBuilder, StatusCode};
+use serde::Serialize;
+
+use super::ratelimit::RateLimiter;
+use crate::adapter::AdapterError;
+use crate::config::Secret;
+
+/// How long a 429 without `Retry-After` waits.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// How much of an error body is kept in an error message.
+const ERROR_BODY_CHARS: usize = 300;
+
+/// Where a platform wants the bot's credential.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// A query parameter: `?token=` (Yunhu), `?secret=` (minapp).
+    Query(&'static str, Secret),
+    /// `Authorization: Bearer` (Biliao).
+    Bearer(Secret),
+    /// A named header (Yunhu's management API: `token`).
+    Header(&'static str, Secret),
+}
+
+/// A JSON API at one base URL with one credential.
+#[derive(Debug, Clone)]
+pub struct JsonClient {
+    http: reqwest::Client,
+    base: String,
+    auth: Auth,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+impl JsonClient {
+    /// `base` is the API root without a trailing slash (one is removed if present).
+    pub fn new(
+        base: &str,
+        auth: Auth,
+        timeout: Duration,
+        limiter: Option<Arc<RateLimiter>>,
+    ) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| e.without_url().to_string())?;
+        let base = base.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(format!(
+                "base_url `{base}` must start with http:// or https://"
+            ));
+        }
+        Ok(Self {
+            http,
+            base,
+            auth,
+            limiter,
+        })
+    }
+
+    /// The plain HTTP client (no credential), for fetching media to upload.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// `POST {base}{path}` with a JSON body.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &impl Serialize,
+    ) -> Result<Vec<u8>, AdapterError> {
+        let request = self.request(reqwest::Method::POST, path, query).json(body);
+        self.execute(path, request).await
+    }
+
+    /// `GET {base}{path}`.
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Vec<u8>, AdapterError> {
+        let request = self.request(reqwest::Method::GET, path, query);
+        self.execute(path, request).await
+    }
+
+    /// `POST {base}{path}` with any body and content type (multipart forms, raw text, protobuf).
+    pub async fn post_body(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        build: impl FnOnce(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Vec<u8>, AdapterError> {
+        let request = build(self.request(reqwest::Method::POST, path, query));
+        self.execute(path, request).await
+    }
+
+    fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> RequestBuilder {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        match &self.auth {
+            Auth::Query(name, secret) => request = request.query(&[(*name, secret.expose())]),
+            Auth::Bearer(secret) => request = request.bearer_auth(secret.expose()),
+            Auth::Header(name, secret) => request = request.header(*name, secret.expose()),
+        }
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        request
+    }
+
+    async fn execute(&self, path: &str, request: RequestBuilder) -> Result<Vec<u8>, AdapterError> {
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire(path).await;
+        }
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body = response.bytes().await.map_err(transport)?;
+        check_status(status, retry_after, &body)?;
+        Ok(body.to_vec())
+    }
+}
+
+/// A transport failure (connect, timeout, broken body) without the URL, which may hold a secret.
+pub fn transport(e: reqwest::Error) -> AdapterError {
+    AdapterError::Transient(e.without_url().to_string())
+}
+
+/// Maps a non-success HTTP status onto the adapter's errors.
+pub fn check_status(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<(), AdapterError> {
+    if status.is_success() {
+        return Ok(());
+    }
+    let text = snippet(body);
+    Err(match status {
+        StatusCode::TOO_MANY_REQUESTS => {
+            AdapterError::RateLimited(retry_after.unwrap_or(DEFAULT_RETRY_AFTER))
+        }
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            AdapterError::Unauthorized(format!("HTTP {status}: {text}"))
+        }
+        StatusCode::REQUEST_TIMEOUT => AdapterError::Transient(format!("HTTP {status}")),
+        StatusCode::PAYLOAD_TOO_LARGE => AdapterError::Invalid(format!(
+            "the platform says the request is too large: {text}"
+        )),
+        s if s.is_server_error() => AdapterError::Transient(format!("HTTP {status}: {text}")),
+        _ => AdapterError::Platform {
+            code: format!("http-{}", status.as_u16()),
+            message: text,
+        },
+    })
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)))
+}
+
+/// The start of a body as text, for error messages.
+pub fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(ERROR_BODY_CHARS).collect();
+    if text.chars().count() > ERROR_BODY_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// Parses a JSON reply into `T`, naming what was expected when it does not fit.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, AdapterError> {
+    serde_json::from_slice(body).map_err(|e| AdapterError::Platform {
+        code: "bad-reply".into(),
+        message: format!("{what}: {e}: {}", snippet(body)),
+    })
+}
+
+/// Media fetched from a URL so it can be uploaded to a platform that only sends uploaded files.
+#[derive(Debug)]
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    /// A file name with an extension (platforms guess the type from it).
+    pub file_name: String,
+    pub mime: String,
+}
+
+/// Downloads `url` (at most `limit` bytes) for an upload. `name` overrides the file name.
+pub async fn fetch_media(
+    http: &reqwest::Client,
+    url: &str,
+    name: Option<&str>,
+    limit: usize,
+) -> Result<Fetched, AdapterError> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| AdapterError::Invalid(format!("media url: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(AdapterError::Invalid(
+            "media url must be http or https".into(),
+        ));
+    }
+    let response = http.get(parsed.clone()).send().await.map_err(transport)?;
+    let status = response.status();
+    if !status.is_success() {
+        let retryable = status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
+        let message = format!("fetching the media failed: HTTP {status}");
+        return Err(if retryable {
+            AdapterError::Transient(message)
+        } else {
+            AdapterError::Invalid(message)
+        });
+    }
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(AdapterError::Invalid(format!(
+            "the media is larger than {limit} bytes"
+        )));
+    }
+    let mime = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let bytes = read_limited(response, limit).await?;
+    let file_name = name
+        .filter(|n| !n.trim().is_empty())
+        .map(str::to_string)
+        .or_else(|| {
+            parsed
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "upload".into());
+    Ok(Fetched {
+        bytes,
+        file_name,
+        mime,
+    })
+}
+
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, AdapterError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(AdapterError::Invalid(format!(
+                "the media is larger than {limit} bytes"
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map() {
+        let e = |s: u16| check_status(StatusCode::from_u16(s).unwrap(), None, b"x").unwrap_err();
+        assert!(matches!(e(429), AdapterError::RateLimited(d) if d == DEFAULT_RETRY_AFTER));
+        assert!(matches!(e(401), AdapterError::Unauthorized(_)));
+        assert!(matches!(e(502), AdapterError::Transient(_)));
+        assert!(matches!(e(404), AdapterError::Platform { .. }));
+        assert!(check_status(StatusCode::OK, None, b"").is_ok());
+    }
+}

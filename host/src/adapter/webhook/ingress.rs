@@ -1,0 +1,242 @@
+//! `POST /hooks/{bot}` (or `/hooks/{bot}/{secret}`): checks the caller, reads and parses the
+//! body, and answers 200 only once the event is accepted (durable). Every refusal is a 4xx with
+//! `{"error": ...}` and one log line; a full journal is a 503 so the platform tries again.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::options::Options;
+use super::secret_matches;
+use crate::adapter::StartError;
+use crate::config::{BotConfig, Secret};
+use crate::event::{Event, Inbound};
+use crate::ingress::Ingress;
+use crate::store::Appended;
+
+/// The default body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
+
+/// What one platform does with a webhook body.
+pub trait WebhookPlatform: Send + Sync + 'static {
+    fn platform(&self) -> &'static str;
+    /// Turns a JSON body into one event. Unknown event types become `Event::Other`.
+    fn parse(&self, body: Value) -> Result<Parsed, HookError>;
+    /// Called once for an event that was newly accepted (not for a duplicate delivery).
+    fn accepted(&self, _event: &Event) {}
+}
+
+/// An event and the platform's id for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub dedupe_key: Option<String>,
+    pub event: Event,
+}
+
+/// Why a platform refused a body.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    /// The body echoes a secret and it is wrong (minapp).
+    #[error("wrong or missing secret")]
+    Forbidden,
+    /// Valid JSON that is not a payload of this platform.
+    #[error("not a valid payload: {0}")]
+    Invalid(String),
+}
+
+/// How one bot's webhook is protected and limited.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub bot: String,
+    /// When set, only `/hooks/{bot}/{secret}` is accepted.
+    pub path_secret: Option<Secret>,
+    pub body_limit: usize,
+}
+
+impl WebhookSettings {
+    /// Reads `options.webhook_body_limit` (bytes, default 1 MiB); `path_secret` comes from the
+    /// platform (Yunhu and Biliao use the bot's `secret`).
+    pub fn from_config(bot: &BotConfig, path_secret: Option<Secret>) -> Result<Self, StartError> {
+        let limit = Options::new(bot).u64("webhook_body_limit", DEFAULT_BODY_LIMIT)?;
+        let body_limit = usize::try_from(limit).unwrap_or(usize::MAX).max(1);
+        let path_secret = path_secret.filter(|s| !s.expose().is_empty());
+        Ok(Self {
+            bot: bot.name.clone(),
+            path_secret,
+            body_limit,
+        })
+    }
+}
+
+struct Hook<P> {
+    settings: WebhookSettings,
+    platform: Arc<P>,
+    ingress: Ingress,
+}
+
+/// The bot's webhook routes, to merge into the daemon's router.
+pub fn routes<P: WebhookPlatform>(
+    settings: WebhookSettings,
+    platform: Arc<P>,
+    ingress: Ingress,
+) -> Router {
+    let limit = settings.body_limit;
+    let base = format!("/hooks/{}", settings.bot);
+    let hook = Arc::new(Hook {
+        settings,
+        platform,
+        ingress,
+    });
+    Router::new()
+        .route(&base, post(without_secret::<P>))
+        .route(&format!("{base}/{{secret}}"), post(with_secret::<P>))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(hook)
+}
+
+async fn without_secret<P: WebhookPlatform>(
+    State(hook): State<Arc<Hook<P>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    hook.handle(None, &headers, body).await
+}
+
+async fn with_secret<P: WebhookPlatform>(
+    State(hook): State<Arc<Hook<P>>>,
+    Path(secret): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    hook.handle(Some(&secret), &headers, body).await
+}
+
+/// A refusal: its status, and a message safe to show the caller and the log.
+struct Refusal(StatusCode, String);
+
+impl<P: WebhookPlatform> Hook<P> {
+    async fn handle(
+        &self,
+        secret: Option<&str>,
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+    ) -> Response {
+        match self.accept(secret, headers, body).await {
+            Ok(appended) => {
+                let duplicate = matches!(appended, Appended::Duplicate(_));
+                (
+                    StatusCode::OK,
+                    Json(json!({ "ok": true, "duplicate": duplicate })),
+                )
+                    .into_response()
+            }
+            Err(Refusal(status, message)) => {
+                tracing::warn!(
+                    bot = %self.settings.bot,
+                    platform = self.platform.platform(),
+                    status = status.as_u16(),
+                    error = %message,
+                    "webhook request refused"
+                );
+                (status, Json(json!({ "error": message }))).into_response()
+            }
+        }
+    }
+
+    async fn accept(
+        &self,
+        secret: Option<&str>,
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+    ) -> Result<Appended, Refusal> {
+        self.check_secret(secret)?;
+        check_content_type(headers)?;
+        let body =
+            body.map_err(|e| Refusal(e.status(), body_error(&e, self.settings.body_limit)))?;
+        let value: Value = serde_json::from_slice(&body).map_err(|e| {
+            Refusal(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?;
+        let parsed = self.platform.parse(value).map_err(|e| match e {
+            HookError::Forbidden => Refusal(StatusCode::FORBIDDEN, e.to_string()),
+            HookError::Invalid(_) => Refusal(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        })?;
+        let inbound = Inbound {
+            bot: self.settings.bot.clone(),
+            dedupe_key: parsed.dedupe_key,
+            event: parsed.event,
+        };
+        let appended = self.ingress.accept(inbound.clone()).await.map_err(|e| {
+            Refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the event could not be accepted: {e}"),
+            )
+        })?;
+        if let Appended::New(_) = appended {
+            self.platform.accepted(&inbound.event);
+        }
+        Ok(appended)
+    }
+
+    fn check_secret(&self, given: Option<&str>) -> Result<(), Refusal> {
+        let Some(expected) = &self.settings.path_secret else {
+            return match given {
+                None => Ok(()),
+                Some(_) => Err(Refusal(
+                    StatusCode::NOT_FOUND,
+                    "this webhook has no secret path".into(),
+                )),
+            };
+        };
+        match given {
+            Some(given) if secret_matches(given, expected.expose()) => Ok(()),
+            _ => Err(Refusal(
+                StatusCode::FORBIDDEN,
+                "wrong or missing webhook secret".into(),
+            )),
+        }
+    }
+}
+
+/// Webhook bodies must be JSON (`application/json`, any parameters, or a `+json` type).
+fn check_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        return Ok(());
+    }
+    let shown = if value.is_empty() {
+        "none".to_string()
+    } else {
+        format!("`{}`", value.chars().take(64).collect::<String>())
+    };
+    Err(Refusal(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!("the content type must be application/json, not {shown}"),
+    ))
+}
+
+fn body_error(e: &BytesRejection, limit: usize) -> String {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        format!("the body is larger than {limit} bytes")
+    } else {
+        format!("cannot read the body: {}", e.body_text())
+    }
+}

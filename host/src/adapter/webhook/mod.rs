@@ -1,0 +1,58 @@
+//! What the three webhook platforms (Yunhu, Biliao, minapp) share: the HTTP ingress that turns
+//! a POST into an accepted event, a small JSON HTTP client with the common error mapping, a
+//! per-path rate limiter, lenient serde helpers and option parsing.
+
+pub mod client;
+mod ingress;
+pub mod lenient;
+pub mod options;
+pub mod ratelimit;
+
+pub use ingress::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
+
+/// Compares two secrets in constant time (for the lengths given), so a caller cannot learn a
+/// secret byte by byte from response times.
+pub fn secret_matches(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let (given, expected) = (given.as_bytes(), expected.as_bytes());
+    // `ct_eq` on slices of different lengths is false without looking at the content; the length
+    // of a secret is not what needs hiding.
+    bool::from(given.ct_eq(expected))
+}
+
+/// Milliseconds since the Unix epoch, for events that carry no time.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or_default()
+}
+
+/// A chat of `bot` on `platform`; the webhook platforms have no guilds.
+pub fn chat_ref(
+    platform: &str,
+    bot: &str,
+    kind: crate::event::ChatKind,
+    id: &str,
+) -> crate::event::ChatRef {
+    crate::event::ChatRef {
+        platform: platform.into(),
+        bot: bot.into(),
+        kind,
+        id: id.into(),
+        guild: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_matches;
+
+    #[test]
+    fn secrets_compare() {
+        assert!(secret_matches("abc", "abc"));
+        assert!(!secret_matches("abd", "abc"));
+        assert!(!secret_matches("ab", "abc"));
+        assert!(!secret_matches("", "abc"));
+    }
+}

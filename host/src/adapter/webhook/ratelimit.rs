@@ -1,0 +1,96 @@
+//! A per-key request limiter: at most `limit` requests in any window of `window` for each key
+//! (an API path). It is a token bucket of `limit` tokens in which a spent token comes back
+//! exactly `window` after it was spent; unlike a bucket that refills continuously, it never lets
+//! a burst plus the refill exceed the platform's "N per second" in some one-second window.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Keys beyond this many are not tracked separately (the platforms have a handful of paths).
+const MAX_KEYS: usize = 256;
+
+#[derive(Debug)]
+pub struct RateLimiter {
+    limit: usize,
+    window: Duration,
+    /// For each key, when its last `limit` requests were (or are scheduled to be) sent.
+    sent: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl RateLimiter {
+    /// `limit` requests per `window` per key; a `limit` of 0 is treated as 1.
+    pub fn new(limit: usize, window: Duration) -> Self {
+        Self {
+            limit: limit.max(1),
+            window,
+            sent: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits until a request on `key` may go out, and counts it.
+    pub async fn acquire(&self, key: &str) {
+        let at = self.reserve(key);
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// Reserves the earliest slot for `key` and returns when it is.
+    fn reserve(&self, key: &str) -> Instant {
+        let now = Instant::now();
+        // The lock is never held across an await, and the map stays consistent if a holder
+        // panicked, so a poisoned lock is used as it is.
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        if !sent.contains_key(key) && sent.len() >= MAX_KEYS {
+            sent.retain(|_, times| times.back().is_some_and(|last| *last + self.window > now));
+        }
+        let key = if sent.len() >= MAX_KEYS { "*" } else { key };
+        let times = sent.entry(key.to_string()).or_default();
+        while times.len() > self.limit {
+            times.pop_front();
+        }
+        let at = if times.len() < self.limit {
+            now
+        } else {
+            // The slot frees up `window` after the oldest of the last `limit` requests.
+            times
+                .front()
+                .map_or(now, |oldest| (*oldest + self.window).max(now))
+        };
+        let at = times.back().map_or(at, |last| at.max(*last));
+        times.push_back(at);
+        if times.len() > self.limit {
+            times.pop_front();
+        }
+        at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn never_more_than_limit_in_a_window() {
+        let window = Duration::from_millis(200);
+        let limiter = RateLimiter::new(3, window);
+        let start = Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..7 {
+            limiter.acquire("/send").await;
+            at.push(start.elapsed());
+        }
+        // Three at once, three a window later, one two windows later.
+        assert!(at[2] < Duration::from_millis(50), "{at:?}");
+        assert!(at[3] >= window, "{at:?}");
+        assert!(at[6] >= window * 2, "{at:?}");
+        for w in at.windows(4) {
+            assert!(w[3] - w[0] >= window, "{at:?}");
+        }
+        // Another key is not held up.
+        let before = Instant::now();
+        limiter.acquire("/edit").await;
+        assert!(before.elapsed() < Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,180 @@
+//! Yunhu (云湖): webhook in, REST `…/open-apis/v1/…?token=` out. See `shared/platforms/yunhu.md`.
+//!
+//! Config: `token` (the bot token), optional `secret` (the webhook then lives only at
+//! `/hooks/{bot}/{secret}`, since Yunhu signs nothing), `base_url`, and `options`:
+//! `timeout_ms`, `rate_limit_per_second` (default 10, Yunhu's documented limit per API),
+//! `media_limit_bytes`, `webhook_body_limit`.
+
+mod client;
+mod extras;
+mod inbound;
+pub mod manage;
+mod outbound;
+pub mod proto;
+mod wire;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use extras::{BoardFormat, HistoryMessage, HistoryQuery};
+
+use crate::action::Action;
+use crate::adapter::webhook::options::Options;
+use crate::adapter::webhook::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
+use crate::adapter::{Adapter, AdapterError, Delivered, StartContext, StartError, Started};
+use crate::config::BotConfig;
+use crate::event::{ChatRef, Operation};
+use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
+use client::{ClientSettings, YunhuClient};
+
+pub const PLATFORM: &str = "yunhu";
+pub const DEFAULT_BASE_URL: &str = "https://chat-go.jwzhd.com/open-apis/v1";
+
+const OPTIONS: &[&str] = &[
+    "timeout_ms",
+    "rate_limit_per_second",
+    "media_limit_bytes",
+    "webhook_body_limit",
+];
+
+/// What Yunhu can do. No reactions, pins (boards are not pins; see `extras`), callback answers
+/// (a click has nothing to answer) or member look-ups; group tags stand in for roles.
+pub const CAPABILITIES: &[Operation] = &[
+    Operation::Send,
+    Operation::Reply,
+    Operation::Edit,
+    Operation::Delete,
+    Operation::AddRole,
+    Operation::RemoveRole,
+    Operation::Mute,
+    Operation::Unmute,
+    Operation::Kick,
+    Operation::ListRoles,
+];
+
+/// One Yunhu bot's outbound side.
+#[derive(Debug, Clone)]
+pub struct Yunhu {
+    client: YunhuClient,
+}
+
+impl Yunhu {
+    /// Builds the adapter from a bot's config (the daemon, the CLI and tests use this).
+    pub fn from_config(bot: &BotConfig) -> Result<Self, StartError> {
+        let options = Options::new(bot);
+        options.only(OPTIONS)?;
+        let settings = ClientSettings {
+            base_url: bot
+                .base_url
+                .clone()
+                .unwrap_or_else(|| DEFAULT_BASE_URL.into()),
+            token: options.required("token", bot.token.as_ref())?,
+            timeout: options.millis("timeout_ms", 15_000)?,
+            per_second: usize::try_from(options.u64("rate_limit_per_second", 10)?)
+                .unwrap_or(usize::MAX),
+            media_limit: usize::try_from(options.u64("media_limit_bytes", 20 * 1024 * 1024)?)
+                .unwrap_or(usize::MAX),
+        };
+        let client = YunhuClient::new(settings).map_err(|reason| StartError::Config {
+            bot: bot.name.clone(),
+            reason,
+        })?;
+        Ok(Self { client })
+    }
+}
+
+/// Starts a Yunhu bot: its adapter and its webhook route.
+pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError> {
+    let yunhu = Yunhu::from_config(bot)?;
+    let settings = WebhookSettings::from_config(bot, bot.secret.clone())?;
+    let hook = Arc::new(Hook {
+        bot: bot.name.clone(),
+    });
+    Ok(Started {
+        adapter: Arc::new(yunhu),
+        routes: Some(routes(settings, hook, ctx.ingress.clone())),
+    })
+}
+
+struct Hook {
+    bot: String,
+}
+
+impl WebhookPlatform for Hook {
+    fn platform(&self) -> &'static str {
+        PLATFORM
+    }
+
+    fn parse(&self, body: serde_json::Value) -> Result<Parsed, HookError> {
+        inbound::parse(&self.bot, body)
+    }
+}
+
+/// Parses a Yunhu webhook body as the daemon would, for tests and tools.
+pub fn parse_webhook(bot: &str, body: serde_json::Value) -> Result<Parsed, HookError> {
+    inbound::parse(bot, body)
+}
+
+#[async_trait]
+impl Adapter for Yunhu {
+    fn platform(&self) -> &str {
+        PLATFORM
+    }
+
+    fn capabilities(&self) -> &[Operation] {
+        CAPABILITIES
+    }
+
+    async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError> {
+        match action {
+            Action::Send {
+                chat,
+                message,
+                reply_to,
+                ..
+            } => self.send(chat, message, reply_to.as_deref()).await,
+            Action::Edit { target, message } => self
+                .edit(target, message)
+                .await
+                .map(|()| Delivered::default()),
+            Action::Delete { target } => self.recall(target).await.map(|()| Delivered::default()),
+            Action::Mute {
+                chat,
+                user_id,
+                seconds,
+            } => self.gag(chat, user_id, i64::from(*seconds)).await,
+            Action::Unmute { chat, user_id } => self.gag(chat, user_id, 0).await,
+            Action::Kick { chat, user_id } => self.kick(chat, user_id).await,
+            Action::AddRole {
+                chat,
+                user_id,
+                role_id,
+            } => self.tag(chat, user_id, role_id, true).await,
+            Action::RemoveRole {
+                chat,
+                user_id,
+                role_id,
+            } => self.tag(chat, user_id, role_id, false).await,
+            Action::React { .. }
+            | Action::Pin { .. }
+            | Action::Unpin { .. }
+            | Action::AnswerCallback { .. } => Err(unsupported(action.operation())),
+        }
+    }
+
+    async fn get_member(&self, _chat: &ChatRef, _user_id: &str) -> Result<Member, AdapterError> {
+        Err(unsupported(Operation::GetMember))
+    }
+
+    async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
+        self.tags(chat).await
+    }
+}
+
+fn unsupported(operation: Operation) -> AdapterError {
+    AdapterError::Unsupported {
+        platform: PLATFORM.into(),
+        operation: operation.name(),
+    }
+}

@@ -1,0 +1,54 @@
+//! `wasmbot minapp conversations`: the users and groups a configured minapp bot can send to.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use crate::adapter::minapp::{Minapp, PLATFORM};
+use crate::config::Config;
+
+#[derive(Debug, Args)]
+pub struct MinappArgs {
+    #[arg(long, env = "WASMBOT_CONFIG")]
+    config: PathBuf,
+    /// The bot's name; optional when one minapp bot is configured.
+    #[arg(long)]
+    bot: Option<String>,
+    #[command(subcommand)]
+    command: MinappCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum MinappCommand {
+    /// List user and group conversations with their conversation ids.
+    Conversations,
+}
+
+pub async fn run(args: MinappArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::load(&args.config)?;
+    let mut bots = config.bots.iter().filter(|b| b.platform == PLATFORM);
+    let bot = match &args.bot {
+        Some(name) => bots
+            .find(|b| &b.name == name)
+            .with_context(|| format!("no minapp bot named `{name}` in the config"))?,
+        None => {
+            let first = bots.next().context("no minapp bot in the config")?;
+            anyhow::ensure!(
+                bots.next().is_none(),
+                "several minapp bots are configured; choose one with --bot"
+            );
+            first
+        }
+    };
+    let minapp = Minapp::from_config(bot)?;
+    match args.command {
+        MinappCommand::Conversations => {
+            let (users, groups) = minapp.conversations().await?;
+            let out = serde_json::json!({ "users": users, "groups": groups });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
