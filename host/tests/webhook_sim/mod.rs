@@ -15,7 +15,8 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 /// A tiny PNG, served at `/media/pic.png` for adapters that must upload what they send.
-pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+pub const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 /// One request as it arrived.
 #[derive(Debug, Clone)]
@@ -72,9 +73,17 @@ pub struct Sim {
 
 impl Sim {
     /// Starts on 127.0.0.1:0; `responder` gets each request and its number (from 0).
-    pub async fn start(responder: impl Fn(&Recorded, usize) -> Answer + Send + Sync + 'static) -> Self {
-        let shared = Shared { records: Arc::default(), scripted: Arc::default(), responder: Arc::new(responder) };
-        let app = axum::Router::new().fallback(handle).with_state(shared.clone());
+    pub async fn start(
+        responder: impl Fn(&Recorded, usize) -> Answer + Send + Sync + 'static,
+    ) -> Self {
+        let shared = Shared {
+            records: Arc::default(),
+            scripted: Arc::default(),
+            responder: Arc::new(responder),
+        };
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -88,16 +97,30 @@ impl Sim {
 
     /// Every request so far, except media downloads.
     pub fn requests(&self) -> Vec<Recorded> {
-        self.shared.records.lock().unwrap().iter().filter(|r| !r.path.starts_with("/media/")).cloned().collect()
+        self.shared
+            .records
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| !r.path.starts_with("/media/"))
+            .cloned()
+            .collect()
     }
 
     /// The requests to `path`.
     pub fn to(&self, path: &str) -> Vec<Recorded> {
-        self.requests().into_iter().filter(|r| r.path == path).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 
     /// Waits until `done` holds for the requests so far; panics with them after `timeout`.
-    pub async fn wait_for(&self, timeout: Duration, done: impl Fn(&[Recorded]) -> bool) -> Vec<Recorded> {
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[Recorded]) -> bool,
+    ) -> Vec<Recorded> {
         let start = Instant::now();
         loop {
             let requests = self.requests();
@@ -105,7 +128,10 @@ impl Sim {
                 return requests;
             }
             if start.elapsed() > timeout {
-                let seen: Vec<String> = requests.iter().map(|r| format!("{} {} {}", r.method, r.path, r.text())).collect();
+                let seen: Vec<String> = requests
+                    .iter()
+                    .map(|r| format!("{} {} {}", r.method, r.path, r.text()))
+                    .collect();
                 panic!("timed out; the simulator saw:\n{}", seen.join("\n"));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -113,8 +139,17 @@ impl Sim {
     }
 
     /// Waits for a request to `path` whose JSON body satisfies `matches`, and returns it.
-    pub async fn wait_json(&self, path: &str, timeout: Duration, matches: impl Fn(&Value) -> bool) -> Recorded {
-        let found = |rs: &[Recorded]| rs.iter().find(|r| r.path == path && matches(&r.json())).cloned();
+    pub async fn wait_json(
+        &self,
+        path: &str,
+        timeout: Duration,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Recorded {
+        let found = |rs: &[Recorded]| {
+            rs.iter()
+                .find(|r| r.path == path && matches(&r.json()))
+                .cloned()
+        };
         let requests = self.wait_for(timeout, |rs| found(rs).is_some()).await;
         found(&requests).unwrap()
     }
@@ -123,18 +158,23 @@ impl Sim {
 async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     let at = Instant::now();
     let (parts, body) = request.into_parts();
-    let body: Bytes = axum::body::to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
-    let query = parts
-        .uri
-        .query()
-        .map(|q| url_pairs(q))
+    let body: Bytes = axum::body::to_bytes(body, 64 * 1024 * 1024)
+        .await
         .unwrap_or_default();
+    let query = parts.uri.query().map(url_pairs).unwrap_or_default();
     let headers = parts
         .headers
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let recorded = Recorded { method: parts.method.to_string(), path: parts.uri.path().to_string(), query, headers, body: body.to_vec(), at };
+    let recorded = Recorded {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query,
+        headers,
+        body: body.to_vec(),
+        at,
+    };
     if recorded.path.starts_with("/media/") {
         shared.records.lock().unwrap().push(recorded);
         return ([("content-type", "image/png")], PNG.to_vec()).into_response();
@@ -142,11 +182,21 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     let n = {
         let mut records = shared.records.lock().unwrap();
         records.push(recorded.clone());
-        records.iter().filter(|r| !r.path.starts_with("/media/")).count() - 1
+        records
+            .iter()
+            .filter(|r| !r.path.starts_with("/media/"))
+            .count()
+            - 1
     };
     let scripted = shared.scripted.lock().unwrap().pop_front();
-    let Answer(status, content_type, body) = scripted.unwrap_or_else(|| (shared.responder)(&recorded, n));
-    (StatusCode::from_u16(status).unwrap(), [("content-type", content_type)], body).into_response()
+    let Answer(status, content_type, body) =
+        scripted.unwrap_or_else(|| (shared.responder)(&recorded, n));
+    (
+        StatusCode::from_u16(status).unwrap(),
+        [("content-type", content_type)],
+        body,
+    )
+        .into_response()
 }
 
 /// Decodes `a=1&b=%20x` (enough for the ids and tokens the tests use).
@@ -164,7 +214,10 @@ fn decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+            if let Ok(b) = u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                16,
+            ) {
                 out.push(b);
                 i += 3;
                 continue;

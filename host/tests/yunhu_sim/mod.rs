@@ -33,7 +33,9 @@ fn respond(r: &Recorded, n: usize) -> Answer {
                 "/bot/send" => (body["recvId"].clone(), body["recvType"].clone()),
                 _ => (json!(r.query.get("recvId")), json!(r.query.get("recvType"))),
             };
-            ok(json!({ "messageInfo": { "msgId": format!("sent-{n}"), "recvId": recv_id, "recvType": recv_type } }))
+            ok(
+                json!({ "messageInfo": { "msgId": format!("sent-{n}"), "recvId": recv_id, "recvType": recv_type } }),
+            )
         }
         "/bot/batch_send" => {
             let list: Vec<Value> = body["recvIds"]
@@ -49,15 +51,25 @@ fn respond(r: &Recorded, n: usize) -> Answer {
         "/image/upload" => ok(json!({ "imageKey": format!("imgkey-{n}") })),
         "/video/upload" => ok(json!({ "videoKey": format!("vidkey-{n}") })),
         "/file/upload" => ok(json!({ "fileKey": format!("filekey-{n}") })),
-        "/bot/edit" | "/bot/board" | "/bot/board-dismiss" | "/bot/board-all" | "/bot/board-all-dismiss" => {
-            ok(json!({ "successCount": 1 }))
-        }
-        "/group/tag/list" => ok(json!({ "list": [ { "id": 11, "tag": "vip", "color": "#f00" }, { "id": 12, "tag": "值班" } ] })),
+        "/bot/edit"
+        | "/bot/board"
+        | "/bot/board-dismiss"
+        | "/bot/board-all"
+        | "/bot/board-all-dismiss" => ok(json!({ "successCount": 1 })),
+        "/group/tag/list" => ok(
+            json!({ "list": [ { "id": 11, "tag": "vip", "color": "#f00" }, { "id": 12, "tag": "值班" } ] }),
+        ),
         "/bot/messages" => {
-            let golden = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/yunhu/api_response_messages_ok.json")).unwrap();
+            let golden = std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/golden/yunhu/api_response_messages_ok.json"
+            ))
+            .unwrap();
             Answer(200, "application/json", golden)
         }
-        p if p.starts_with("/group/") || p == "/bot/recall" => Answer::json(json!({ "code": 1, "msg": "success" })),
+        p if p.starts_with("/group/") || p == "/bot/recall" => {
+            Answer::json(json!({ "code": 1, "msg": "success" }))
+        }
         _ => Answer(404, "text/plain", b"404 page not found".to_vec()),
     }
 }
@@ -67,7 +79,11 @@ fn manage(r: &Recorded) -> Answer {
     if r.header("token") != Some(USER_TOKEN) {
         return Answer::json(json!({ "code": -1, "msg": "请先登录" }));
     }
-    let status = Some(proto::Status { number: 114514, code: 1, msg: "success".into() });
+    let status = Some(proto::Status {
+        number: 114514,
+        code: 1,
+        msg: "success".into(),
+    });
     match r.path.as_str() {
         "/v1/bot/bot-info" => {
             let request = proto::BotInfoSend::decode(r.body.as_slice()).unwrap_or_default();
@@ -83,7 +99,15 @@ fn manage(r: &Recorded) -> Answer {
                 group_limit: 1,
                 ..Default::default()
             };
-            Answer(200, "application/x-protobuf", proto::BotInfo { status, data: Some(data) }.encode_to_vec())
+            Answer(
+                200,
+                "application/x-protobuf",
+                proto::BotInfo {
+                    status,
+                    data: Some(data),
+                }
+                .encode_to_vec(),
+            )
         }
         "/v1/bot/board" => {
             let request = proto::BoardSend::decode(r.body.as_slice()).unwrap_or_default();
@@ -96,11 +120,21 @@ fn manage(r: &Recorded) -> Answer {
                 last_update_time: 1_761_905_000,
                 bot_name: "巡检助手".into(),
             };
-            Answer(200, "application/x-protobuf", proto::Board { status, data: Some(data) }.encode_to_vec())
+            Answer(
+                200,
+                "application/x-protobuf",
+                proto::Board {
+                    status,
+                    data: Some(data),
+                }
+                .encode_to_vec(),
+            )
         }
-        "/v1/bot/bot-group-list" => Answer::json(json!({ "code": 1, "msg": "success", "data": { "botsTotal": 1, "list": { "bots": [
+        "/v1/bot/bot-group-list" => Answer::json(
+            json!({ "code": 1, "msg": "success", "data": { "botsTotal": 1, "list": { "bots": [
             { "botId": "38261437", "nickname": "巡检助手", "introduction": "值班提醒", "token": "secret-bot-token-of-38261437", "headcount": 42, "private": 0, "isStop": 0 }
-        ] } } })),
+        ] } } }),
+        ),
         _ => Answer::json(json!({ "code": 1, "msg": "success" })),
     }
 }
