@@ -55,7 +55,8 @@ async fn welcome_greets_and_remembers_a_custom_greeting() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn role_menu_toggles_roles_and_answers_the_click() {
-    let d = TestDaemon::start(&["role-menu"]).await;
+    let grants = overrides("role-menu", |c| c.grants.operations = vec!["add-role".into(), "remove-role".into()]);
+    let d = TestDaemon::start_with(&["role-menu"], vec![grants]).await;
     d.post("/sim/joins", json!({ "chat": "general", "user": "alice" })).await;
     d.say("general", "alice", "/roles").await;
     let actions = d.wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "send" || x["op"] == "reply")).await;
@@ -85,6 +86,7 @@ async fn antispam_mutes_a_flooder_and_leaves_others_alone() {
         c.config.insert("max_messages".into(), 3.into());
         c.config.insert("window_seconds".into(), 60.into());
         c.config.insert("mute_seconds".into(), 30.into());
+        c.grants.operations = vec!["mute".into(), "delete".into()];
     });
     let d = TestDaemon::start_with(&["antispam"], vec![config]).await;
     d.say("general", "bob", "one").await;

@@ -2,6 +2,7 @@
 //! rejected by name.
 
 mod env;
+mod grants;
 mod secret;
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use grants::{parse_operation, Grants, ALL_OPERATIONS, DEFAULT_OPERATIONS};
 pub use secret::Secret;
 
 /// Where the daemon listens when nothing else is said: loopback only.
@@ -101,6 +103,9 @@ pub struct PluginConfig {
     /// Instances per plugin; a chat always maps to the same one.
     #[serde(default)]
     pub instances: Option<usize>,
+    /// What the plugin may do beyond the defaults.
+    #[serde(default)]
+    pub grants: Grants,
     /// Passed to the plugin's `init` as a JSON object.
     #[serde(default)]
     pub config: toml::Table,
@@ -217,6 +222,9 @@ impl Config {
             if plugin.instances == Some(0) {
                 problems.push(format!("plugins.{}.instances: must be at least 1", plugin.name));
             }
+            for unknown in plugin.grants.unknown_operations() {
+                problems.push(format!("plugins.{}.grants.operations: unknown operation `{unknown}`", plugin.name));
+            }
         }
         if self.runtime.timeout_ms == 0 {
             problems.push("runtime.timeout_ms: must be more than 0".into());
@@ -246,6 +254,11 @@ impl Config {
                 * 1024,
             instances: overrides.and_then(|p| p.instances).unwrap_or(1).max(1),
         }
+    }
+
+    /// The operator's grants for a plugin (the defaults when it has none).
+    pub fn grants_for(&self, name: &str) -> Grants {
+        self.plugin(name).map(|p| p.grants.clone()).unwrap_or_default()
     }
 
     /// The JSON object handed to a plugin's `init`.

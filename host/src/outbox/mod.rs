@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use crate::action::Action;
 use crate::adapter::{AdapterError, Adapters};
 use crate::runtime::message_key;
-use crate::store::{MessageKey, Pending, Store};
+use crate::store::{Delivered, Indexed, Pending, Store};
 
 /// Tries per action before it is given up (with a log line naming plugin, op and reason).
 const MAX_TRIES: u32 = 6;
@@ -80,16 +80,23 @@ impl Worker {
 
     /// Delivers one action: for a sent message, where it went (handle key, platform id); on
     /// failure, the reason.
-    async fn deliver(&self, entry: &Pending) -> Result<Option<(MessageKey, String)>, String> {
+    async fn deliver(&self, entry: &Pending) -> Result<Option<Delivered>, String> {
         let op = entry.action.operation().name();
         let result = match self.resolve(entry.action.clone()) {
             Ok(action) => self.try_deliver(&action).await,
             Err(e) => Err(e),
         };
         match result {
-            Ok(delivered) => Ok(match (&entry.action, delivered.message_id) {
-                (Action::Send { handle, chat, .. }, Some(id)) => Some((message_key(chat, handle), id)),
+            Ok(delivered) => Ok({
+                audit(&entry.plugin, &entry.action);
+                match (&entry.action, delivered.message_id) {
+                (Action::Send { handle, chat, .. }, Some(platform_id)) => Some(Delivered {
+                    handle: message_key(chat, handle),
+                    platform_id,
+                    plugin: entry.plugin.clone(),
+                }),
                 _ => None,
+                }
             }),
             Err(e) => {
                 tracing::warn!(bot = %self.bot, plugin = %entry.plugin, op, action = entry.id, error = %e, "action not delivered; moved to the dead letters");
@@ -133,12 +140,36 @@ impl Worker {
 
     fn platform_id(&self, chat: &crate::event::ChatRef, id: &str) -> Result<String, AdapterError> {
         match self.store.lookup_message(&message_key(chat, id)) {
-            Ok(Some(Some(platform_id))) => Ok(platform_id),
-            Ok(Some(None)) => Err(AdapterError::NotFound(format!("message `{id}` was never delivered"))),
+            Ok(Some(Indexed { platform_id: Some(platform_id), .. })) => Ok(platform_id),
+            Ok(Some(Indexed { platform_id: None, .. })) => {
+                Err(AdapterError::NotFound(format!("message `{id}` was never delivered")))
+            }
             Ok(None) => Ok(id.to_string()),
             Err(e) => Err(AdapterError::Transient(e.to_string())),
         }
     }
+}
+
+/// One audit line for every moderation action carried out: who did what to whom, where.
+fn audit(plugin: &str, action: &Action) {
+    let target = match action {
+        Action::AddRole { user_id, .. }
+        | Action::RemoveRole { user_id, .. }
+        | Action::Mute { user_id, .. }
+        | Action::Unmute { user_id, .. }
+        | Action::Kick { user_id, .. } => user_id,
+        _ => return,
+    };
+    let chat = action.chat();
+    tracing::info!(
+        target: "wasmbot::audit",
+        plugin,
+        bot = %chat.bot,
+        chat = %chat.id,
+        target = %target,
+        operation = action.operation().name(),
+        "moderation"
+    );
 }
 
 /// Exponential backoff with jitter: 100 ms, 200 ms, 400 ms, … capped at 5 s, each ±25 %.

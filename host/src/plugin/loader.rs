@@ -53,7 +53,7 @@ impl Loader {
             .map_err(|e| LoadError::Join(e.to_string()))?
             .map_err(|source| LoadError::Compile { path: shown.clone(), source })?;
         let probe_limits = self.config.limits_for("");
-        let mut probe = PluginInstance::instantiate(&pre, Arc::from("?"), self.services.clone(), probe_limits)
+        let mut probe = PluginInstance::instantiate(&pre, Arc::from("?"), self.services.clone(), Arc::default(), probe_limits)
             .await
             .map_err(|source| LoadError::Describe { path: shown.clone(), source })?;
         let manifest = probe.describe().await.map_err(|source| LoadError::Describe { path: shown.clone(), source })?;
@@ -63,6 +63,7 @@ impl Loader {
             limits: self.config.limits_for(&name),
             operator: self.config.plugin(&name).cloned(),
             init_config: self.config.init_json(&name),
+            grants: Arc::new(self.config.grants_for(&name)),
             name,
             manifest,
             source: path.to_owned(),

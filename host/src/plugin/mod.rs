@@ -10,7 +10,7 @@ use std::sync::Arc;
 pub use loader::{LoadError, Loader};
 pub use watcher::watch_folder;
 
-use crate::config::{PluginConfig, PluginLimits};
+use crate::config::{Grants, PluginConfig, PluginLimits};
 use crate::router::Filter;
 use crate::runtime::bindings::{Manifest, PluginPre};
 use crate::runtime::{CallError, HostServices, HostState, PluginInstance};
@@ -25,6 +25,7 @@ pub struct PluginVersion {
     pub limits: PluginLimits,
     pub operator: Option<PluginConfig>,
     pub init_config: String,
+    pub grants: Arc<Grants>,
     pre: PluginPre<HostState>,
 }
 
@@ -41,7 +42,8 @@ impl std::fmt::Debug for PluginVersion {
 impl PluginVersion {
     /// A new, initialised instance.
     pub async fn instantiate(&self, services: HostServices) -> Result<PluginInstance, CallError> {
-        let mut instance = PluginInstance::instantiate(&self.pre, self.name.clone(), services, self.limits).await?;
+        let mut instance =
+            PluginInstance::instantiate(&self.pre, self.name.clone(), services, self.grants.clone(), self.limits).await?;
         instance.init(&self.init_config).await?;
         Ok(instance)
     }

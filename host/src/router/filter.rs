@@ -110,6 +110,7 @@ mod tests {
             timeout_ms: None,
             memory_mib: None,
             instances: None,
+            grants: Default::default(),
             config: Default::default(),
         };
         let filter = Filter::new(&subs(&[], &[]), Some(&op));

@@ -9,7 +9,7 @@ use wasmtime::Store;
 use super::bindings::{types::Envelope, Manifest, Plugin, PluginPre};
 use super::engine::EPOCH_TICK;
 use super::state::{CallScope, HostServices, HostState};
-use crate::config::PluginLimits;
+use crate::config::{Grants, PluginLimits};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -46,9 +46,10 @@ impl PluginInstance {
         pre: &PluginPre<HostState>,
         name: Arc<str>,
         services: HostServices,
+        grants: Arc<Grants>,
         limits: PluginLimits,
     ) -> Result<Self, CallError> {
-        let state = HostState::new(name, services, limits.memory_bytes);
+        let state = HostState::new(name, services, grants, limits.memory_bytes);
         let mut store = Store::new(pre.engine(), state);
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_trap();

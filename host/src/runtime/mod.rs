@@ -5,6 +5,7 @@ pub mod bindings;
 mod engine;
 mod host;
 mod instance;
+mod rate;
 mod state;
 
 pub use engine::{CompileError, Engine};

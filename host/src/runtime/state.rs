@@ -11,6 +11,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::action::Action;
 use crate::adapter::Adapters;
+use crate::config::Grants;
 use crate::event::{ChatRef, Error};
 use crate::store::Store;
 
@@ -23,6 +24,7 @@ pub struct HostServices {
     pub store: Arc<dyn Store>,
     pub adapters: Adapters,
     handles: Arc<HandleMint>,
+    pub(super) rates: Arc<super::rate::RateLimits>,
 }
 
 impl std::fmt::Debug for HostServices {
@@ -33,16 +35,22 @@ impl std::fmt::Debug for HostServices {
 
 impl HostServices {
     pub fn new(store: Arc<dyn Store>, adapters: Adapters) -> Self {
-        Self { store, adapters, handles: Arc::new(HandleMint::new()) }
+        Self { store, adapters, handles: Arc::new(HandleMint::new()), rates: Arc::default() }
     }
 
-    /// A new host handle for a sent message, unique across restarts.
-    pub fn mint_handle(&self) -> String {
-        self.handles.next()
+    /// A new host handle for a message `plugin` sends, unique across restarts.
+    pub fn mint_handle(&self, plugin: &str) -> String {
+        self.handles.next(plugin)
     }
 }
 
-/// Handles are `wb-<boot time>-<n>`: unique within a run and across restarts.
+/// Whether `id` is a handle of a message `plugin` sent.
+pub fn is_own_handle(plugin: &str, id: &str) -> bool {
+    id.strip_prefix("wb.").and_then(|rest| rest.strip_prefix(plugin)).is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// Handles are `wb.<plugin>.<boot time>.<n>`: unique within a run and across restarts, and
+/// they say which plugin sent the message (plugin names have no dots).
 #[derive(Debug)]
 struct HandleMint {
     boot: u128,
@@ -58,8 +66,8 @@ impl HandleMint {
         Self { boot, next: AtomicU64::new(0) }
     }
 
-    fn next(&self) -> String {
-        format!("wb-{:x}-{}", self.boot, self.next.fetch_add(1, Ordering::Relaxed))
+    fn next(&self, plugin: &str) -> String {
+        format!("wb.{plugin}.{:x}.{}", self.boot, self.next.fetch_add(1, Ordering::Relaxed))
     }
 }
 
@@ -73,6 +81,8 @@ pub struct CallScope {
     pub actions: Vec<Action>,
     /// Buffered kv writes; reads see them first.
     pub kv: BTreeMap<String, Option<Vec<u8>>>,
+    /// The plugin's stored kv bytes, read once per call when a write needs the quota.
+    pub kv_stored: Option<u64>,
 }
 
 impl CallScope {
@@ -108,12 +118,13 @@ pub struct HostState {
     pub(super) limits: StoreLimits,
     pub(super) plugin: Arc<str>,
     pub(super) services: HostServices,
+    pub(super) grants: Arc<Grants>,
     pub(super) scope: CallScope,
 }
 
 impl HostState {
     /// A sandbox with no filesystem, no network and no environment; clocks and randomness only.
-    pub fn new(plugin: Arc<str>, services: HostServices, memory_bytes: usize) -> Self {
+    pub fn new(plugin: Arc<str>, services: HostServices, grants: Arc<Grants>, memory_bytes: usize) -> Self {
         let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
         wasi.allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
         let wasi = wasi.build();
@@ -124,7 +135,7 @@ impl HostState {
             .memories(16)
             .trap_on_grow_failure(true)
             .build();
-        Self { wasi, table: ResourceTable::new(), limits, plugin, services, scope: CallScope::default() }
+        Self { wasi, table: ResourceTable::new(), limits, plugin, services, grants, scope: CallScope::default() }
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 
-use super::{ActionId, Appended, Commit, DeadLetter, MessageKey, Pending, Seq, Store, StoreError};
+use super::{ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq, Store, StoreError};
 use crate::event::Inbound;
 
 /// Capacities of the in-memory store.
@@ -34,7 +34,7 @@ struct Inner {
     next_action: ActionId,
     outbox: BTreeMap<ActionId, (String, Pending)>,
     dead: BTreeMap<ActionId, DeadLetter>,
-    messages: HashMap<MessageKey, Option<String>>,
+    messages: HashMap<MessageKey, Indexed>,
     message_order: VecDeque<MessageKey>,
 }
 
@@ -56,8 +56,12 @@ impl MemoryStore {
 
 impl MemoryStore {
     /// Indexes a message, forgetting the oldest beyond the limit.
-    fn remember(&self, inner: &mut Inner, key: MessageKey, platform_id: Option<String>) {
-        if inner.messages.insert(key.clone(), platform_id).is_none() {
+    fn remember(&self, inner: &mut Inner, key: MessageKey, indexed: Indexed) {
+        let merged = match inner.messages.get(&key) {
+            Some(known) => known.clone().merge(indexed),
+            None => indexed,
+        };
+        if inner.messages.insert(key.clone(), merged).is_none() {
             inner.message_order.push_back(key);
             while inner.message_order.len() > self.limits.messages {
                 if let Some(old) = inner.message_order.pop_front() {
@@ -82,7 +86,7 @@ impl Store for MemoryStore {
         inner.next_seq += 1;
         inner.journal.insert(seq, inbound.clone());
         for key in messages {
-            self.remember(&mut inner, key.clone(), Some(key.id.clone()));
+            self.remember(&mut inner, key.clone(), Indexed { platform_id: Some(key.id.clone()), owner: None });
         }
         if let Some(key) = dedupe {
             inner.dedupe.insert(key.clone(), seq);
@@ -125,7 +129,7 @@ impl Store for MemoryStore {
             };
         }
         for key in commit.sent {
-            self.remember(&mut inner, key, None);
+            self.remember(&mut inner, key, Indexed { platform_id: None, owner: Some(plugin.to_string()) });
         }
         for action in commit.actions {
             let id = inner.next_action;
@@ -158,6 +162,17 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn kv_usage(&self, plugin: &str) -> Result<u64, StoreError> {
+        let inner = self.lock()?;
+        let start = (plugin.to_string(), String::new());
+        Ok(inner
+            .kv
+            .range(start..)
+            .take_while(|((p, _), _)| p == plugin)
+            .map(|((_, k), v)| (k.len() + v.len()) as u64)
+            .sum())
+    }
+
     fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError> {
         let inner = self.lock()?;
         Ok(inner
@@ -169,11 +184,13 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    fn outbox_done(&self, id: ActionId, sent: Option<(MessageKey, String)>) -> Result<(), StoreError> {
+    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         inner.outbox.remove(&id);
-        if let Some((key, platform_id)) = sent {
-            self.remember(&mut inner, key, Some(platform_id));
+        if let Some(sent) = sent {
+            for (key, indexed) in sent.index_entries() {
+                self.remember(&mut inner, key, indexed);
+            }
         }
         Ok(())
     }
@@ -205,13 +222,13 @@ impl Store for MemoryStore {
         Ok(self.lock()?.dead.remove(&id).is_some())
     }
 
-    fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError> {
+    fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
-        self.remember(&mut inner, key, platform_id);
+        self.remember(&mut inner, key, indexed);
         Ok(())
     }
 
-    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Option<String>>, StoreError> {
+    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError> {
         Ok(self.lock()?.messages.get(key).cloned())
     }
 }

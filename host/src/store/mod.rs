@@ -53,7 +53,7 @@ pub struct Commit {
     pub actions: Vec<Action>,
     /// Key → new value, or `None` for a deletion.
     pub kv: Vec<(String, Option<Vec<u8>>)>,
-    /// Handles of the messages it sent, indexed (not delivered yet) with the commit.
+    /// Handles of the messages it sent, indexed (owned, not delivered yet) with the commit.
     pub sent: Vec<MessageKey>,
 }
 
@@ -73,6 +73,40 @@ pub struct DeadLetter {
     pub plugin: String,
     pub action: Action,
     pub reason: String,
+}
+
+/// What the message index knows of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Indexed {
+    /// The platform's id; `None` for a sent message not delivered yet.
+    pub platform_id: Option<String>,
+    /// The plugin that sent it; `None` for messages from people.
+    pub owner: Option<String>,
+}
+
+/// A message the outbox delivered: its handle, the platform's id for it, and who sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivered {
+    pub handle: MessageKey,
+    pub platform_id: String,
+    pub plugin: String,
+}
+
+impl Indexed {
+    /// What is known after also learning `newer`: known fields are never forgotten (an inbound
+    /// mention of a bot message must not erase who sent it).
+    pub fn merge(self, newer: Indexed) -> Indexed {
+        Indexed { platform_id: newer.platform_id.or(self.platform_id), owner: newer.owner.or(self.owner) }
+    }
+}
+
+impl Delivered {
+    /// The two index entries a delivery makes: the handle and the platform's id, both owned.
+    pub fn index_entries(self) -> [(MessageKey, Indexed); 2] {
+        let indexed = Indexed { platform_id: Some(self.platform_id.clone()), owner: Some(self.plugin) };
+        let by_platform_id = MessageKey { id: self.platform_id, ..self.handle.clone() };
+        [(self.handle, indexed.clone()), (by_platform_id, indexed)]
+    }
 }
 
 /// Where a message lives: the key of the sent-message index.
@@ -100,11 +134,14 @@ pub trait Store: Send + Sync + 'static {
 
     fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError>;
+    /// Bytes of keys and values a plugin stores.
+    fn kv_usage(&self, plugin: &str) -> Result<u64, StoreError>;
 
     /// Pending actions of one bot, in order.
     fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError>;
-    /// Removes a delivered action; `sent` records where a sent message went, in the same transaction.
-    fn outbox_done(&self, id: ActionId, sent: Option<(MessageKey, String)>) -> Result<(), StoreError>;
+    /// Removes a delivered action; `sent` records where a sent message went (under its handle and
+    /// under the platform's id, both owned by the plugin), in the same transaction.
+    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError>;
     /// Moves an undeliverable action to the dead letters, with the reason.
     fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError>;
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError>;
@@ -112,10 +149,9 @@ pub trait Store: Send + Sync + 'static {
     fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError>;
     fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError>;
 
-    /// Records a message: `platform_id` is `None` for a sent message not yet delivered.
-    fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError>;
-    /// `None`: never seen. `Some(None)`: sent, not delivered yet. `Some(Some(id))`: the platform's id.
-    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Option<String>>, StoreError>;
+    fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError>;
+    /// `None`: a message this host never saw or sent.
+    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError>;
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use ::redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 
 use super::memory::MemoryLimits;
-use super::{ActionId, Appended, Commit, DeadLetter, MessageKey, Pending, Seq, Store, StoreError};
+use super::{ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq, Store, StoreError};
 use crate::action::Action;
 use crate::event::Inbound;
 
@@ -26,7 +26,7 @@ const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 const OUTBOX_BOT: TableDefinition<(&str, u64), ()> = TableDefinition::new("outbox_bot");
 /// action id → JSON `DeadLetter`.
 const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead");
-/// (bot, chat, id) → JSON `Option<String>` platform id.
+/// (bot, chat, id) → JSON `Indexed`.
 const MESSAGES: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("messages");
 const MESSAGE_ORDER: TableDefinition<u64, (&str, &str, &str)> = TableDefinition::new("message_order");
 /// Counters.
@@ -159,7 +159,8 @@ impl Store for RedbStore {
                 remember_dedupe(tx, &inbound.bot, key, seq, self.limits.dedupe_keys)?;
             }
             for key in messages {
-                remember_message(tx, key, Some(key.id.clone()), self.limits.messages)?;
+                let indexed = Indexed { platform_id: Some(key.id.clone()), owner: None };
+                remember_message(tx, key, &indexed, self.limits.messages)?;
             }
             Ok(Appended::New(seq))
         })
@@ -203,8 +204,9 @@ impl Store for RedbStore {
                     None => kv.remove((plugin, key.as_str())).map_err(backend)?,
                 };
             }
+            let owned = Indexed { platform_id: None, owner: Some(plugin.to_string()) };
             for key in &commit.sent {
-                remember_message(tx, key, None, self.limits.messages)?;
+                remember_message(tx, key, &owned, self.limits.messages)?;
             }
             for action in commit.actions {
                 enqueue(tx, plugin, action)?;
@@ -246,6 +248,22 @@ impl Store for RedbStore {
         })
     }
 
+    fn kv_usage(&self, plugin: &str) -> Result<u64, StoreError> {
+        self.read(|tx| {
+            let kv = tx.open_table(KV).map_err(backend)?;
+            let mut total = 0u64;
+            for entry in kv.range((plugin, "")..).map_err(backend)? {
+                let (key, value) = entry.map_err(backend)?;
+                let (p, k) = key.value();
+                if p != plugin {
+                    break;
+                }
+                total += (k.len() + value.value().len()) as u64;
+            }
+            Ok(total)
+        })
+    }
+
     fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError> {
         self.read(|tx| {
             let by_bot = tx.open_table(OUTBOX_BOT).map_err(backend)?;
@@ -263,11 +281,13 @@ impl Store for RedbStore {
         })
     }
 
-    fn outbox_done(&self, id: ActionId, sent: Option<(MessageKey, String)>) -> Result<(), StoreError> {
+    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
         self.write(|tx| {
             dequeue(tx, id)?;
-            if let Some((key, platform_id)) = sent {
-                remember_message(tx, &key, Some(platform_id), self.limits.messages)?;
+            if let Some(sent) = sent {
+                for (key, indexed) in sent.index_entries() {
+                    remember_message(tx, &key, &indexed, self.limits.messages)?;
+                }
             }
             Ok(())
         })
@@ -310,11 +330,11 @@ impl Store for RedbStore {
         self.write(|tx| Ok(tx.open_table(DEAD).map_err(backend)?.remove(id).map_err(backend)?.is_some()))
     }
 
-    fn index_message(&self, key: MessageKey, platform_id: Option<String>) -> Result<(), StoreError> {
-        self.write(|tx| remember_message(tx, &key, platform_id, self.limits.messages))
+    fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError> {
+        self.write(|tx| remember_message(tx, &key, &indexed, self.limits.messages))
     }
 
-    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Option<String>>, StoreError> {
+    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError> {
         self.read(|tx| {
             let messages = tx.open_table(MESSAGES).map_err(backend)?;
             match messages.get((key.bot.as_str(), key.chat.as_str(), key.id.as_str())).map_err(backend)? {
@@ -341,11 +361,19 @@ fn remember_dedupe(tx: &WriteTransaction, bot: &str, key: &str, seq: Seq, limit:
 }
 
 /// Indexes a message, forgetting the oldest beyond `limit`.
-fn remember_message(tx: &WriteTransaction, key: &MessageKey, platform_id: Option<String>, limit: usize) -> Result<(), StoreError> {
-    let value = to_json(&platform_id)?;
+fn remember_message(tx: &WriteTransaction, key: &MessageKey, indexed: &Indexed, limit: usize) -> Result<(), StoreError> {
     let mut messages = tx.open_table(MESSAGES).map_err(backend)?;
     let k = (key.bot.as_str(), key.chat.as_str(), key.id.as_str());
-    let known = messages.insert(k, value.as_slice()).map_err(backend)?.is_some();
+    let earlier: Option<Indexed> = match messages.get(k).map_err(backend)? {
+        Some(bytes) => Some(from_json(bytes.value())?),
+        None => None,
+    };
+    let known = earlier.is_some();
+    let merged = match earlier {
+        Some(earlier) => earlier.merge(indexed.clone()),
+        None => indexed.clone(),
+    };
+    messages.insert(k, to_json(&merged)?.as_slice()).map_err(backend)?;
     drop(messages);
     if !known {
         let n = next(tx, "message_counter")?;

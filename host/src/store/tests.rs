@@ -81,13 +81,17 @@ fn outbox_keeps_order_and_bound(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
 }
 
 fn message_index_is_bounded(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits { messages: 1, ..MemoryLimits::default() });
+    let store = make(MemoryLimits { messages: 2, ..MemoryLimits::default() });
     let key = |id: &str| MessageKey { bot: "b".into(), chat: "c".into(), id: id.into() };
-    store.index_message(key("h1"), None).unwrap();
-    assert_eq!(store.lookup_message(&key("h1")).unwrap(), Some(None));
-    store.index_message(key("h1"), Some("p1".into())).unwrap();
-    assert_eq!(store.lookup_message(&key("h1")).unwrap(), Some(Some("p1".into())));
-    store.index_message(key("h2"), None).unwrap();
+    let pending = Indexed { platform_id: None, owner: Some("p".into()) };
+    store.index_message(key("h1"), pending.clone()).unwrap();
+    assert_eq!(store.lookup_message(&key("h1")).unwrap(), Some(pending));
+    let sent = Delivered { handle: key("h1"), platform_id: "p1".into(), plugin: "p".into() };
+    store.outbox_done(99, Some(sent)).unwrap();
+    let delivered = Indexed { platform_id: Some("p1".into()), owner: Some("p".into()) };
+    assert_eq!(store.lookup_message(&key("h1")).unwrap(), Some(delivered.clone()));
+    assert_eq!(store.lookup_message(&key("p1")).unwrap(), Some(delivered), "also found by the platform's id");
+    store.index_message(key("h2"), Indexed::default()).unwrap();
     assert_eq!(store.lookup_message(&key("h1")).unwrap(), None);
 }
 
@@ -146,7 +150,7 @@ fn the_redb_store_keeps_everything_across_reopening() {
         store.append(&inbound(Some("e1")), &[]).unwrap();
         store.commit("p", 0, Commit { actions: vec![send("a")], kv: vec![("k".into(), Some(b"v".to_vec()))], sent: vec![] }).unwrap();
         let key = MessageKey { bot: "sim".into(), chat: "g".into(), id: "h".into() };
-        store.index_message(key, Some("p9".into())).unwrap();
+        store.index_message(key, Indexed { platform_id: Some("p9".into()), owner: None }).unwrap();
     }
     let store = RedbStore::open(&path, MemoryLimits::default()).unwrap();
     assert_eq!(store.append(&inbound(Some("e1")), &[]).unwrap(), Appended::Duplicate(0));
@@ -155,5 +159,5 @@ fn the_redb_store_keeps_everything_across_reopening() {
     assert_eq!(store.kv_get("p", "k").unwrap(), Some(b"v".to_vec()));
     assert_eq!(store.outbox_pending("sim", 10).unwrap().len(), 1);
     let key = MessageKey { bot: "sim".into(), chat: "g".into(), id: "h".into() };
-    assert_eq!(store.lookup_message(&key).unwrap(), Some(Some("p9".into())));
+    assert_eq!(store.lookup_message(&key).unwrap().and_then(|i| i.platform_id), Some("p9".into()));
 }

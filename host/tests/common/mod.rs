@@ -103,7 +103,12 @@ impl TestDaemon {
         config.data_dir = dir.path().join("data");
         config.plugins_dir = plugins_dir.clone();
         config.runtime.reload_debounce_ms = 20;
+        // The `driver` fixture exists to exercise every operation: grant it all of them.
+        config.plugins.push(overrides("driver", |c| c.grants.operations = vec!["all".into()]));
         edit(&mut config);
+        if config.plugins.iter().filter(|p| p.name == "driver").count() > 1 {
+            config.plugins.retain(|p| p.name != "driver" || p.grants.operations != ["all"]);
+        }
         let daemon = Daemon::start(config).await.expect("daemon starts");
         let base = format!("http://{}", daemon.addr);
         Self { daemon, base, plugins_dir, http: reqwest::Client::new(), _dir: dir }
@@ -195,6 +200,7 @@ pub fn overrides(name: &str, edit: impl FnOnce(&mut PluginConfig)) -> PluginConf
         timeout_ms: None,
         memory_mib: None,
         instances: None,
+        grants: Default::default(),
         config: Default::default(),
     };
     edit(&mut config);

@@ -24,6 +24,9 @@ impl Host for HostState {
         if value.len() > MAX_VALUE_BYTES {
             return Ok(Err(Error::Invalid(format!("a kv value is limited to {MAX_VALUE_BYTES} bytes"))));
         }
+        if let Err(e) = self.check_quota(key.len() + value.len()) {
+            return Ok(Err(e));
+        }
         self.scope.kv.insert(key, Some(value));
         Ok(Ok(()))
     }
@@ -52,6 +55,31 @@ impl Host for HostState {
             };
         }
         Ok(Ok(keys.into_iter().collect()))
+    }
+}
+
+impl HostState {
+    /// Conservative quota check: stored bytes plus everything buffered in this call plus the new
+    /// write (an overwrite counts the old value too, until the commit).
+    fn check_quota(&mut self, adding: usize) -> Result<(), Error> {
+        let stored = match self.scope.kv_stored {
+            Some(stored) => stored,
+            None => {
+                let stored = self.services.store.kv_usage(&self.plugin).map_err(store_failure)?;
+                self.scope.kv_stored = Some(stored);
+                stored
+            }
+        };
+        let buffered: usize = self.scope.kv.iter().map(|(k, v)| v.as_ref().map_or(0, |v| k.len() + v.len())).sum();
+        let total = stored + (buffered + adding) as u64;
+        let quota = self.grants.kv_quota();
+        if total > quota {
+            return Err(Error::Denied(format!(
+                "plugin `{}` would use {total} bytes of kv; its quota is {quota} (grant kv_quota_bytes)",
+                self.plugin
+            )));
+        }
+        Ok(())
     }
 }
 

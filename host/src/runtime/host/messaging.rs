@@ -65,7 +65,7 @@ impl HostState {
     /// edits and deletes of it are accepted before it is delivered.
     fn send_message(&mut self, chat: ChatRef, message: Outgoing, reply_to: Option<String>) -> Result<MessageRef, Error> {
         validate(&message)?;
-        let handle = self.services.mint_handle();
+        let handle = self.services.mint_handle(&self.plugin);
         self.buffer(Action::Send { handle: handle.clone(), chat: chat.clone(), message, reply_to })?;
         Ok(MessageRef { chat, id: handle })
     }

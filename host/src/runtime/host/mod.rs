@@ -11,7 +11,8 @@ mod moderation;
 use super::bindings::types;
 use super::state::HostState;
 use crate::action::Action;
-use crate::event::{ChatRef, Error, MessageRef};
+use super::state::is_own_handle;
+use crate::event::{ChatRef, Error, MessageRef, Operation};
 use crate::store::MessageKey;
 
 impl types::Host for HostState {}
@@ -20,10 +21,59 @@ impl types::Host for HostState {}
 type HostResult<T> = wasmtime::Result<Result<T, Error>>;
 
 impl HostState {
-    /// Checks the platform supports the action's operation, then buffers it.
+    /// Checks the grants, the platform's support and the plugin's rate, then buffers the action.
     fn buffer(&mut self, action: Action) -> Result<(), Error> {
+        self.check_granted(action.operation(), action.chat())?;
+        if let Action::Edit { target, .. } | Action::Delete { target } = &action {
+            self.check_own(action.operation(), target)?;
+        }
         self.services.adapters.check_supported(action.chat(), action.operation())?;
+        if let Some(per_minute) = self.grants.actions_per_minute {
+            if let Err(wait) = self.services.rates.take(&self.plugin, per_minute) {
+                return Err(Error::RateLimited(u32::try_from(wait.as_millis()).unwrap_or(u32::MAX)));
+            }
+        }
         self.scope.push(action)
+    }
+
+    /// The operator's grants: the operation, the platform, and the chat (the current event's
+    /// chat is always allowed; any other must be granted).
+    fn check_granted(&self, operation: Operation, chat: &ChatRef) -> Result<(), Error> {
+        let plugin = &self.plugin;
+        if !self.grants.allows(operation) {
+            return Err(Error::Denied(format!(
+                "plugin `{plugin}` has no grant for `{}`: add it to [plugins.grants] operations",
+                operation.name()
+            )));
+        }
+        if !self.grants.allows_platform(&chat.platform) {
+            return Err(Error::Denied(format!("plugin `{plugin}` has no grant for platform `{}`", chat.platform)));
+        }
+        let current = self.scope.chat.as_ref().is_some_and(|c| c.bot == chat.bot && c.id == chat.id);
+        if !current && !self.grants.allows_chat(&chat.id) {
+            return Err(Error::Denied(format!(
+                "plugin `{plugin}` may act only in the chat of the event it handles; grant chats = [\"{}\"] to act in `{}`",
+                chat.id, chat.id
+            )));
+        }
+        Ok(())
+    }
+
+    /// Editing or deleting a message the plugin did not send needs that operation granted.
+    fn check_own(&self, operation: Operation, target: &MessageRef) -> Result<(), Error> {
+        if is_own_handle(&self.plugin, &target.id) || self.grants.explicitly_allows(operation) {
+            return Ok(());
+        }
+        let indexed = self.services.store.lookup_message(&message_key(&target.chat, &target.id)).map_err(store_failure)?;
+        if indexed.and_then(|i| i.owner).is_some_and(|owner| *owner == *self.plugin) {
+            return Ok(());
+        }
+        Err(Error::Denied(format!(
+            "plugin `{}` may {} only its own messages; grant `{}` to touch others'",
+            self.plugin,
+            operation.name(),
+            operation.name()
+        )))
     }
 
     /// A message ref must name a message this host has seen or sent in that chat.

@@ -31,6 +31,9 @@ impl Host for HostState {
     }
 
     async fn get_member(&mut self, chat: ChatRef, user_id: String) -> HostResult<Member> {
+        if let Err(e) = self.check_granted(Operation::GetMember, &chat) {
+            return Ok(Err(e));
+        }
         let adapter = match self.services.adapters.check_supported(&chat, Operation::GetMember) {
             Ok(adapter) => adapter.clone(),
             Err(e) => return Ok(Err(e)),
@@ -39,6 +42,9 @@ impl Host for HostState {
     }
 
     async fn list_roles(&mut self, chat: ChatRef) -> HostResult<Vec<Role>> {
+        if let Err(e) = self.check_granted(Operation::ListRoles, &chat) {
+            return Ok(Err(e));
+        }
         let adapter = match self.services.adapters.check_supported(&chat, Operation::ListRoles) {
             Ok(adapter) => adapter.clone(),
             Err(e) => return Ok(Err(e)),
