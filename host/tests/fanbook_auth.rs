@@ -165,6 +165,7 @@ async fn adapter_errors_never_carry_the_token() {
     let ctx = StartContext {
         ingress: wasmbot::ingress::Ingress::new(store).unwrap(),
         stop: Default::default(),
+        data_dir: Default::default(),
     };
     let mut config = bot("fb-direct", token, &sim);
     config.options.insert("inbound".into(), "gateway".into());

@@ -42,6 +42,7 @@ async fn serve(bots: &[BotConfig], journal: usize) -> (String, Arc<dyn Store>) {
     let ctx = StartContext {
         ingress: Ingress::new(store.clone()).unwrap(),
         stop: Default::default(),
+        data_dir: Default::default(),
     };
     let mut app = axum::Router::new();
     for bot in bots {

