@@ -166,6 +166,7 @@ async fn adapter_errors_never_carry_the_token() {
         ingress: wasmbot::ingress::Ingress::new(store).unwrap(),
         stop: Default::default(),
         data_dir: Default::default(),
+        inbound: true,
     };
     let mut config = bot("fb-direct", token, &sim);
     config.options.insert("inbound".into(), "gateway".into());

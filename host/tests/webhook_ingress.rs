@@ -43,6 +43,7 @@ async fn serve(bots: &[BotConfig], journal: usize) -> (String, Arc<dyn Store>) {
         ingress: Ingress::new(store.clone()).unwrap(),
         stop: Default::default(),
         data_dir: Default::default(),
+        inbound: true,
     };
     let mut app = axum::Router::new();
     for bot in bots {

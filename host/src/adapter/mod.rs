@@ -163,6 +163,11 @@ pub struct StartContext {
     pub ingress: crate::ingress::Ingress,
     /// Cancelled at shutdown: background tasks (pollers, sockets) end when it fires.
     pub stop: tokio_util::sync::CancellationToken,
+    /// The daemon's data dir: where an adapter keeps what must survive a restart (the sim's world).
+    pub data_dir: std::path::PathBuf,
+    /// Whether to start the inbound side (pollers, sockets, start-up registrations); `false` for
+    /// one-off tools such as `wasmbot call`, which must not take a running daemon's updates.
+    pub inbound: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -186,7 +191,10 @@ pub const PLATFORMS: &[&str] = &[
 pub fn start(bot: &crate::config::BotConfig, ctx: &StartContext) -> Result<Started, StartError> {
     match bot.platform.as_str() {
         sim::PLATFORM => {
-            let sim = sim::Sim::new(&bot.name, ctx.ingress.clone());
+            let sim = sim::Sim::new(&bot.name, ctx.ingress.clone(), &ctx.data_dir).map_err(|e| StartError::Config {
+                bot: bot.name.clone(),
+                reason: format!("cannot load the sim's world from {}: {e}", ctx.data_dir.display()),
+            })?;
             Ok(Started { routes: Some(sim::routes(sim.clone())), adapter: Arc::new(sim) })
         }
         yunhu::PLATFORM => yunhu::start(bot, ctx),

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 #[derive(Debug, Args)]
 pub(super) struct DaemonArgs {
     /// The daemon's base URL.
-    #[arg(long, default_value = "http://127.0.0.1:8700", env = "WASMBOT_DAEMON")]
+    #[arg(long, global = true, default_value = "http://127.0.0.1:8700", env = "WASMBOT_DAEMON")]
     daemon: String,
 }
 

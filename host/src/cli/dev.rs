@@ -63,6 +63,12 @@ pub(super) async fn run(config: Config) -> anyhow::Result<ExitCode> {
     super::wait_for_signal(daemon).await
 }
 
+/// `examples/sim.toml` of the workspace: the bundled plugins with the grants they need.
+pub(super) fn default_config() -> Option<PathBuf> {
+    let root = find_workspace(&std::env::current_dir().ok()?).ok()?;
+    Some(root.join("examples").join("sim.toml")).filter(|p| p.is_file())
+}
+
 /// The nearest folder at or above `start` holding `Cargo.toml` and `plugins/`.
 fn find_workspace(start: &Path) -> anyhow::Result<PathBuf> {
     start

@@ -1,6 +1,7 @@
 //! The `wasmbot` command line.
 
 mod admin;
+mod call;
 mod check;
 mod dev;
 mod fanbook;
@@ -46,6 +47,18 @@ enum Command {
         plugin: String,
         #[command(flatten)]
         daemon: admin::DaemonArgs,
+    },
+    /// Perform one WIT operation through a configured bot and print the result as JSON, e.g.
+    /// `wasmbot call mybot send '{"chat": "123", "message": "hello"}'`.
+    Call {
+        bot: String,
+        /// The WIT function's name: send, reply, edit, delete, react, pin, unpin, answer-callback,
+        /// add-role, remove-role, mute, unmute, kick, get-member, list-roles.
+        op: String,
+        /// Its arguments as JSON (`chat`, `message`, `target`, `user_id`, `role_id`, `seconds`, …).
+        json: String,
+        #[arg(long, env = "WASMBOT_CONFIG")]
+        config: std::path::PathBuf,
     },
     /// Print what a plugin's `describe` declares.
     Inspect {
@@ -101,9 +114,15 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args.load()?).await,
-        Command::Dev(args) => dev::run(args.load()?).await,
+        Command::Dev(mut args) => {
+            if args.config.is_none() {
+                args.config = dev::default_config();
+            }
+            dev::run(args.load()?).await
+        }
         Command::Check(args) => check::run(args.load()).await,
         Command::Inspect { file } => inspect(&file).await,
+        Command::Call { bot, op, json, config } => call::run(Config::load(&config)?, &bot, &op, &json).await,
         Command::Status(daemon) => admin::status(&daemon).await,
         Command::Deadletters { command, daemon } => admin::dead_letters(&daemon, &command).await,
         Command::Release { plugin, daemon } => admin::release(&daemon, &plugin).await,

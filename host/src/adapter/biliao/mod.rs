@@ -115,7 +115,7 @@ impl Biliao {
 /// Starts a Biliao bot: its adapter, its webhook route and (if configured) its command menu.
 pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError> {
     let biliao = Biliao::from_config(bot, ctx.stop.clone())?;
-    if !biliao.commands.is_empty() {
+    if ctx.inbound && !biliao.commands.is_empty() {
         let (menu, name) = (biliao.clone(), bot.name.clone());
         tokio::spawn(async move {
             if let Err(e) = menu.set_commands(&menu.commands).await {

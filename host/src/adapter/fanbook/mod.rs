@@ -105,6 +105,7 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
         stop: ctx.stop.clone(),
     };
     match options.inbound {
+        _ if !ctx.inbound => {}
         InboundMode::Poll => {
             let claim = poll::Claim::take(&base, token.expose()).ok_or_else(|| {
                 config_error("another fanbook bot already long-polls with this token; Fanbook allows one poller per token".into())
