@@ -19,7 +19,7 @@ use wasmbot::event::*;
 use wasmbot::ingress::Ingress;
 use wasmbot::plugin::Loader;
 use wasmbot::runtime::{message_key, CallScope, Engine, HostServices};
-use wasmbot::store::{MemoryStore, Store};
+use wasmbot::store::{Indexed, MemoryStore, Store};
 
 fn envelope() -> Envelope {
     let chat = ChatRef { platform: "sim".into(), bot: "sim".into(), kind: ChatKind::Group, id: "g".into(), guild: None };
@@ -43,7 +43,7 @@ fn native_echo(envelope: &Envelope, services: &HostServices) -> Option<Action> {
     let text = command.args.trim();
     let message = Outgoing { content: Content::Text(text.to_string()), keyboard: None, mentions: vec![] };
     Some(Action::Send {
-        handle: services.mint_handle(),
+        handle: services.mint_handle("echo"),
         chat: command.message.id.chat.clone(),
         message,
         reply_to: Some(command.message.id.id.clone()),
@@ -54,34 +54,38 @@ fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
     let ingress = Ingress::new(store.clone()).unwrap();
-    let sim: Arc<dyn Adapter> = Arc::new(Sim::new("sim", ingress));
+    let data = tempfile::tempdir().unwrap();
+    let sim: Arc<dyn Adapter> = Arc::new(Sim::new("sim", ingress, data.path()).unwrap());
     let services = HostServices::new(store.clone(), Adapters::new([("sim".to_string(), sim)].into()));
     let env = envelope();
     if let Event::Command(c) = &env.event {
-        store.index_message(message_key(&c.message.id.chat, "m1"), Some("m1".into())).unwrap();
+        store.index_message(message_key(&c.message.id.chat, "m1"), Indexed { platform_id: Some("m1".into()), owner: None }).unwrap();
     }
     let loader = Loader { engine: Engine::new(None).unwrap(), services: services.clone(), config: Arc::new(Config::default()) };
     let (_, mut instances) = rt.block_on(loader.load(&common::plugin("echo"), Some(1))).unwrap();
-    let instance = RefCell::new(instances.remove(0));
+    // Moved out of the cell for each measurement, so no borrow is held across an await.
+    let slot = RefCell::new(Some(instances.remove(0)));
 
     let mut group = c.benchmark_group("echo-event");
     group.measurement_time(Duration::from_secs(5));
     group.bench_function("wasm-plugin", |b| {
         b.iter_custom(|iters| {
-            rt.block_on(async {
-                let mut instance = instance.borrow_mut();
+            let mut instance = slot.borrow_mut().take().unwrap();
+            let elapsed = rt.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
                     let scope = instance.handle(&env, CallScope::default()).await.unwrap();
                     assert_eq!(scope.actions.len(), 1);
                 }
                 start.elapsed()
-            })
+            });
+            *slot.borrow_mut() = Some(instance);
+            elapsed
         })
     });
     group.bench_function("native-fn", |b| {
         b.iter(|| {
-            let action = native_echo(criterion::black_box(&env), &services);
+            let action = native_echo(std::hint::black_box(&env), &services);
             assert!(action.is_some());
             action
         })

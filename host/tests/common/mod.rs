@@ -14,14 +14,29 @@ use wasmbot::daemon::Daemon;
 pub const TARGET: &str = "wasm32-wasip2";
 
 /// Every plugin the tests use: the bundled ones and the fixtures.
-const PACKAGES: &[&str] = &["echo", "welcome", "role-menu", "antispam", "recorder", "trapper", "flood", "kvtest", "driver"];
+const PACKAGES: &[&str] = &[
+    "echo",
+    "welcome",
+    "role-menu",
+    "antispam",
+    "recorder",
+    "trapper",
+    "flood",
+    "kvtest",
+    "driver",
+];
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
 }
 
 fn cargo_build(args: &[&str], target_dir: &Path) {
@@ -33,7 +48,10 @@ fn cargo_build(args: &[&str], target_dir: &Path) {
         .args(args)
         .status()
         .expect("cannot run cargo");
-    assert!(status.success(), "building the test plugins failed: cargo {args:?}");
+    assert!(
+        status.success(),
+        "building the test plugins failed: cargo {args:?}"
+    );
 }
 
 /// Builds every test plugin once per test binary; returns the folder holding the `.wasm` files.
@@ -52,16 +70,28 @@ pub fn plugins() -> &'static Path {
         std::fs::create_dir_all(&out).unwrap();
         for p in PACKAGES {
             let file = format!("{}.wasm", p.replace('-', "_"));
-            std::fs::copy(target_dir().join(TARGET).join("release").join(&file), out.join(&file)).unwrap();
+            std::fs::copy(
+                target_dir().join(TARGET).join("release").join(&file),
+                out.join(&file),
+            )
+            .unwrap();
         }
-        std::fs::copy(v2.join(TARGET).join("release").join("recorder.wasm"), out.join("recorder-v2.wasm")).unwrap();
+        std::fs::copy(
+            v2.join(TARGET).join("release").join("recorder.wasm"),
+            out.join("recorder-v2.wasm"),
+        )
+        .unwrap();
         out
     })
 }
 
 /// The path of a built test plugin by package name (`recorder-v2`: the second recorder build).
 pub fn plugin(name: &str) -> PathBuf {
-    let file = if name == "recorder-v2" { name.to_string() } else { name.replace('-', "_") };
+    let file = if name == "recorder-v2" {
+        name.to_string()
+    } else {
+        name.replace('-', "_")
+    };
     plugins().join(format!("{file}.wasm"))
 }
 
@@ -96,46 +126,88 @@ impl TestDaemon {
         let plugins_dir = dir.path().join("plugins");
         std::fs::create_dir_all(&plugins_dir).unwrap();
         for p in plugins {
-            install(&plugin(p), &plugins_dir.join(format!("{}.wasm", p.replace('-', "_"))));
+            install(
+                &plugin(p),
+                &plugins_dir.join(format!("{}.wasm", p.replace('-', "_"))),
+            );
         }
-        let mut config = Config::default();
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.data_dir = dir.path().join("data");
-        config.plugins_dir = plugins_dir.clone();
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().join("data"),
+            plugins_dir: plugins_dir.clone(),
+            ..Config::default()
+        };
         config.runtime.reload_debounce_ms = 20;
         // The `driver` fixture exists to exercise every operation: grant it all of them.
-        config.plugins.push(overrides("driver", |c| c.grants.operations = vec!["all".into()]));
+        config.plugins.push(overrides("driver", |c| {
+            c.grants.operations = vec!["all".into()]
+        }));
         edit(&mut config);
         if config.plugins.iter().filter(|p| p.name == "driver").count() > 1 {
-            config.plugins.retain(|p| p.name != "driver" || p.grants.operations != ["all"]);
+            config
+                .plugins
+                .retain(|p| p.name != "driver" || p.grants.operations != ["all"]);
         }
         let daemon = Daemon::start(config).await.expect("daemon starts");
         let base = format!("http://{}", daemon.addr);
-        Self { daemon, base, plugins_dir, http: reqwest::Client::new(), _dir: dir }
+        Self {
+            daemon,
+            base,
+            plugins_dir,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap();
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Posts a message as `user` in `chat`; asserts it was accepted; returns its message id.
     pub async fn say(&self, chat: &str, user: &str, text: &str) -> String {
-        let (status, body) = self.post("/sim/messages", json!({ "chat": chat, "user": user, "text": text })).await;
+        let (status, body) = self
+            .post(
+                "/sim/messages",
+                json!({ "chat": chat, "user": user, "text": text }),
+            )
+            .await;
         assert_eq!(status, 202, "{body}");
         body["message_id"].as_str().unwrap().to_string()
     }
 
     pub async fn actions(&self, chat: &str) -> Vec<Value> {
         let url = format!("{}/sim/actions?chat={chat}", self.base);
-        let body: Value = self.http.get(url).send().await.unwrap().json().await.unwrap();
+        let body: Value = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         body["actions"].as_array().cloned().unwrap_or_default()
     }
 
     pub async fn timeline(&self, chat: &str) -> Vec<Value> {
         let url = format!("{}/sim/timeline?chat={chat}", self.base);
-        let body: Value = self.http.get(url).send().await.unwrap().json().await.unwrap();
+        let body: Value = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         body["messages"].as_array().cloned().unwrap_or_default()
     }
 
@@ -150,7 +222,12 @@ impl TestDaemon {
     }
 
     /// Polls `chat`'s actions until `done` holds, or panics after `timeout` with what it saw.
-    pub async fn wait_for(&self, chat: &str, timeout: Duration, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub async fn wait_for(
+        &self,
+        chat: &str,
+        timeout: Duration,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
         let start = Instant::now();
         loop {
             let actions = self.actions(chat).await;
@@ -158,7 +235,10 @@ impl TestDaemon {
                 return actions;
             }
             if start.elapsed() > timeout {
-                panic!("timed out waiting in chat {chat}; actions so far: {}", serde_json::to_string_pretty(&actions).unwrap());
+                panic!(
+                    "timed out waiting in chat {chat}; actions so far: {}",
+                    serde_json::to_string_pretty(&actions).unwrap()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -168,7 +248,12 @@ impl TestDaemon {
     pub async fn wait_for_plugin(&self, name: &str, version: Option<&str>, timeout: Duration) {
         let start = Instant::now();
         loop {
-            let found = self.daemon.router.status().into_iter().find(|p| p.name == name);
+            let found = self
+                .daemon
+                .router
+                .status()
+                .into_iter()
+                .find(|p| p.name == name);
             let ok = match (found, version) {
                 (Some(p), Some(v)) => p.version == v,
                 (Some(_), None) => true,
@@ -177,7 +262,11 @@ impl TestDaemon {
             if ok {
                 return;
             }
-            assert!(start.elapsed() < timeout, "plugin {name} {version:?} did not start; running: {:?}", self.daemon.router.status());
+            assert!(
+                start.elapsed() < timeout,
+                "plugin {name} {version:?} did not start; running: {:?}",
+                self.daemon.router.status()
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
