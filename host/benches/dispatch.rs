@@ -74,7 +74,8 @@ fn bench(c: &mut Criterion) {
             let elapsed = rt.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    let scope = instance.handle(&env, CallScope::default()).await.unwrap();
+                    let scope = CallScope { chat: env.event.chat().cloned(), ..CallScope::default() };
+                    let scope = instance.handle(&env, scope).await.unwrap();
                     assert_eq!(scope.actions.len(), 1);
                 }
                 start.elapsed()

@@ -37,7 +37,8 @@ impl Daemon {
         let ingress = Ingress::new(store.clone())?;
 
         let stop = CancellationToken::new();
-        let adapter_ctx = adapter::StartContext { ingress: ingress.clone(), stop: stop.clone() };
+        let adapter_ctx =
+            adapter::StartContext { ingress: ingress.clone(), stop: stop.clone(), data_dir: config.data_dir.clone(), inbound: true };
         let mut by_bot: HashMap<String, Arc<dyn Adapter>> = HashMap::new();
         let mut http = axum::Router::new();
         for bot in &config.bots {

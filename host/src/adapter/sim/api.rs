@@ -10,11 +10,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::world::{SimMessage, World, WorldError};
+use super::world::{Change, SimMessage, World, WorldError};
 use super::{now_ms, Sim, PLATFORM};
 use crate::event::{
-    message_or_command, Callback, ChatKind, ChatRef, Content, Event, Inbound, MemberChange, Message, MessageRef,
-    Reaction, UserRef,
+    message_or_command, Callback, ChatKind, ChatRef, Content, Event, Inbound, MemberChange,
+    Message, MessageRef, Reaction, UserRef,
 };
 use crate::store::StoreError;
 
@@ -64,6 +64,7 @@ impl From<WorldError> for ApiError {
         let status = match e {
             WorldError::NotFound(_) => StatusCode::NOT_FOUND,
             WorldError::Full(_) => StatusCode::INSUFFICIENT_STORAGE,
+            WorldError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError(status, e.to_string())
     }
@@ -120,38 +121,43 @@ struct Since {
     since: u64,
 }
 
-async fn post_message(State(sim): State<Sim>, body: Result<Json<PostMessage>, JsonRejection>) -> ApiResult {
+async fn post_message(
+    State(sim): State<Sim>,
+    body: Result<Json<PostMessage>, JsonRejection>,
+) -> ApiResult {
     let Json(req) = body?;
     check_name("chat", &req.chat)?;
     check_name("user", &req.user)?;
     let text = req.text.trim_end().to_string();
     if text.trim().is_empty() || text.chars().count() > MAX_TEXT_CHARS {
-        return Err(bad(format!("`text` must have 1 to {MAX_TEXT_CHARS} characters")));
+        return Err(bad(format!(
+            "`text` must have 1 to {MAX_TEXT_CHARS} characters"
+        )));
     }
     let message_id = {
         let mut world = sim.world();
-        check_may_speak(&mut world, &req.chat, &req.user)?;
+        let mut changes = check_may_speak(&world, &req.chat, &req.user)?;
         if let Some(reply_to) = &req.reply_to {
-            world.message(&req.chat, reply_to).ok_or_else(|| not_found(format!("no message `{reply_to}` in `{}`", req.chat)))?;
+            world
+                .message(&req.chat, reply_to)
+                .ok_or_else(|| not_found(format!("no message `{reply_to}` in `{}`", req.chat)))?;
         }
-        world.post(SimMessage {
-            id: String::new(),
-            version: 0,
-            chat: req.chat.clone(),
-            from: req.user.clone(),
-            from_bot: false,
-            text: text.clone(),
-            keyboard: None,
-            reactions: Default::default(),
-            edited: false,
-            deleted: false,
-            pinned: false,
-            reply_to: req.reply_to.clone(),
-        })?
+        let mut message = SimMessage::new(&req.chat, &req.user, text.clone());
+        message.reply_to = req.reply_to.clone();
+        let message = world.new_message(message)?;
+        let id = message.id.clone();
+        changes.push(Change::Message(message));
+        // Kept before the event is offered to the journal: the id is the event's dedupe key,
+        // so it must never be handed out again, even after a crash.
+        world.commit(changes)?;
+        id
     };
     let chat = sim.chat_ref(&req.chat);
     let message = Message {
-        id: MessageRef { chat, id: message_id.clone() },
+        id: MessageRef {
+            chat,
+            id: message_id.clone(),
+        },
         sender: user(&req.user),
         content: Content::Text(text),
         mentions: Vec::new(),
@@ -159,10 +165,16 @@ async fn post_message(State(sim): State<Sim>, body: Result<Json<PostMessage>, Js
         sent_at: now_ms(),
     };
     let event_id = sim.accept(&message_id, message_or_command(message)).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "event_id": event_id, "message_id": message_id }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "event_id": event_id, "message_id": message_id })),
+    ))
 }
 
-async fn post_click(State(sim): State<Sim>, body: Result<Json<PostClick>, JsonRejection>) -> ApiResult {
+async fn post_click(
+    State(sim): State<Sim>,
+    body: Result<Json<PostClick>, JsonRejection>,
+) -> ApiResult {
     let Json(req) = body?;
     check_name("chat", &req.chat)?;
     check_name("user", &req.user)?;
@@ -171,17 +183,33 @@ async fn post_click(State(sim): State<Sim>, body: Result<Json<PostClick>, JsonRe
         let message = world
             .message(&req.chat, &req.message_id)
             .filter(|m| !m.deleted)
-            .ok_or_else(|| not_found(format!("no message `{}` in `{}`", req.message_id, req.chat)))?;
-        let has_button = message.keyboard.iter().flatten().flatten().any(|b| b.callback.as_deref() == Some(req.data.as_str()));
+            .ok_or_else(|| {
+                not_found(format!("no message `{}` in `{}`", req.message_id, req.chat))
+            })?;
+        let has_button = message
+            .keyboard
+            .iter()
+            .flatten()
+            .flatten()
+            .any(|b| b.callback.as_deref() == Some(req.data.as_str()));
         if !has_button {
-            return Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, format!("message `{}` has no button with data `{}`", req.message_id, req.data)));
+            return Err(ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "message `{}` has no button with data `{}`",
+                    req.message_id, req.data
+                ),
+            ));
         }
     }
     let chat = sim.chat_ref(&req.chat);
     let click_id = format!("cb-{}-{}", now_ms(), rand::random::<u32>());
     let event = Event::Callback(Callback {
         id: click_id.clone(),
-        message: Some(MessageRef { chat: chat.clone(), id: req.message_id }),
+        message: Some(MessageRef {
+            chat: chat.clone(),
+            id: req.message_id,
+        }),
         chat,
         user: user(&req.user),
         data: req.data,
@@ -190,36 +218,72 @@ async fn post_click(State(sim): State<Sim>, body: Result<Json<PostClick>, JsonRe
     Ok((StatusCode::ACCEPTED, Json(json!({ "event_id": event_id }))))
 }
 
-async fn post_join(State(sim): State<Sim>, body: Result<Json<Membership>, JsonRejection>) -> ApiResult {
+async fn post_join(
+    State(sim): State<Sim>,
+    body: Result<Json<Membership>, JsonRejection>,
+) -> ApiResult {
     membership(sim, body, true).await
 }
 
-async fn post_leave(State(sim): State<Sim>, body: Result<Json<Membership>, JsonRejection>) -> ApiResult {
+async fn post_leave(
+    State(sim): State<Sim>,
+    body: Result<Json<Membership>, JsonRejection>,
+) -> ApiResult {
     membership(sim, body, false).await
 }
 
-async fn membership(sim: Sim, body: Result<Json<Membership>, JsonRejection>, join: bool) -> ApiResult {
+async fn membership(
+    sim: Sim,
+    body: Result<Json<Membership>, JsonRejection>,
+    join: bool,
+) -> ApiResult {
     let Json(req) = body?;
     check_name("chat", &req.chat)?;
     check_name("user", &req.user)?;
     {
         let mut world = sim.world();
-        if join {
-            let member = world.member_mut(&req.chat, &req.user)?;
+        let change = if join {
+            let mut member = world.member(&req.chat, &req.user)?;
             member.kicked = false;
+            Change::Member {
+                chat: req.chat.clone(),
+                member,
+            }
         } else {
-            let chat = world.chat_mut(&req.chat)?;
-            chat.members.remove(&req.user).ok_or_else(|| not_found(format!("`{}` is not in `{}`", req.user, req.chat)))?;
-        }
+            world
+                .existing_member(&req.chat, &req.user)
+                .ok_or_else(|| not_found(format!("`{}` is not in `{}`", req.user, req.chat)))?;
+            Change::Left {
+                chat: req.chat.clone(),
+                user: req.user.clone(),
+            }
+        };
+        world.commit(vec![change])?;
     }
-    let change = MemberChange { chat: sim.chat_ref(&req.chat), user: user(&req.user) };
-    let event = if join { Event::MemberJoined(change) } else { Event::MemberLeft(change) };
-    let key = format!("{}-{}-{}-{}", if join { "join" } else { "leave" }, req.chat, req.user, now_ms());
+    let change = MemberChange {
+        chat: sim.chat_ref(&req.chat),
+        user: user(&req.user),
+    };
+    let event = if join {
+        Event::MemberJoined(change)
+    } else {
+        Event::MemberLeft(change)
+    };
+    let key = format!(
+        "{}-{}-{}-{}",
+        if join { "join" } else { "leave" },
+        req.chat,
+        req.user,
+        now_ms()
+    );
     let event_id = sim.accept(&key, event).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "event_id": event_id }))))
 }
 
-async fn post_reaction(State(sim): State<Sim>, body: Result<Json<PostReaction>, JsonRejection>) -> ApiResult {
+async fn post_reaction(
+    State(sim): State<Sim>,
+    body: Result<Json<PostReaction>, JsonRejection>,
+) -> ApiResult {
     let Json(req) = body?;
     check_name("chat", &req.chat)?;
     check_name("user", &req.user)?;
@@ -240,29 +304,49 @@ async fn post_reaction(State(sim): State<Sim>, body: Result<Json<PostReaction>, 
         added
     };
     let event = Event::Reaction(Reaction {
-        message: MessageRef { chat: sim.chat_ref(&req.chat), id: req.message_id.clone() },
+        message: MessageRef {
+            chat: sim.chat_ref(&req.chat),
+            id: req.message_id.clone(),
+        },
         user: user(&req.user),
         emoji: req.emoji,
         added,
     });
     let key = format!("react-{}-{}", req.message_id, now_ms());
     let event_id = sim.accept(&key, event).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "event_id": event_id, "added": added }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "event_id": event_id, "added": added })),
+    ))
 }
 
-async fn get_timeline(State(sim): State<Sim>, query: Result<Query<Since>, QueryRejection>) -> ApiResult {
+async fn get_timeline(
+    State(sim): State<Sim>,
+    query: Result<Query<Since>, QueryRejection>,
+) -> ApiResult {
     let Query(q) = query?;
-    let chat = q.chat.ok_or_else(|| bad("the `chat` query parameter is required".into()))?;
+    let chat = q
+        .chat
+        .ok_or_else(|| bad("the `chat` query parameter is required".into()))?;
     let messages = sim.world().timeline_since(&chat, q.since);
     let next = messages.iter().map(|m| m.version).max().unwrap_or(q.since);
-    Ok((StatusCode::OK, Json(json!({ "messages": messages, "next": next }))))
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "messages": messages, "next": next })),
+    ))
 }
 
-async fn get_actions(State(sim): State<Sim>, query: Result<Query<Since>, QueryRejection>) -> ApiResult {
+async fn get_actions(
+    State(sim): State<Sim>,
+    query: Result<Query<Since>, QueryRejection>,
+) -> ApiResult {
     let Query(q) = query?;
     let actions = sim.world().records_since(q.chat.as_deref(), q.since);
     let next = actions.last().map(|a| a.seq).unwrap_or(q.since);
-    Ok((StatusCode::OK, Json(json!({ "actions": actions, "next": next }))))
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "actions": actions, "next": next })),
+    ))
 }
 
 async fn get_chats(State(sim): State<Sim>) -> ApiResult {
@@ -271,7 +355,11 @@ async fn get_chats(State(sim): State<Sim>) -> ApiResult {
         .chats
         .iter()
         .map(|(id, chat)| {
-            let kind = if id.starts_with("dm:") { "private" } else { "group" };
+            let kind = if id.starts_with("dm:") {
+                "private"
+            } else {
+                "group"
+            };
             json!({ "id": id, "kind": kind, "members": chat.members.values().collect::<Vec<_>>() })
         })
         .collect();
@@ -281,42 +369,84 @@ async fn get_chats(State(sim): State<Sim>) -> ApiResult {
 impl Sim {
     /// A sim chat: `dm:<user>` is a private chat with the bot, any other name a group.
     fn chat_ref(&self, chat: &str) -> ChatRef {
-        let kind = if chat.starts_with("dm:") { ChatKind::Private } else { ChatKind::Group };
-        ChatRef { platform: PLATFORM.into(), bot: self.bot.clone(), kind, id: chat.to_string(), guild: None }
+        let kind = if chat.starts_with("dm:") {
+            ChatKind::Private
+        } else {
+            ChatKind::Group
+        };
+        ChatRef {
+            platform: PLATFORM.into(),
+            bot: self.bot.clone(),
+            kind,
+            id: chat.to_string(),
+            guild: None,
+        }
     }
 
     async fn accept(&self, key: &str, event: Event) -> Result<String, ApiError> {
-        let inbound = Inbound { bot: self.bot.clone(), dedupe_key: Some(key.to_string()), event };
+        let inbound = Inbound {
+            bot: self.bot.clone(),
+            dedupe_key: Some(key.to_string()),
+            event,
+        };
         let appended = self.ingress.accept(inbound).await?;
         Ok(format!("{}:{}", self.bot, appended.seq()))
     }
 }
 
-/// A muted or kicked user cannot post; posting joins a chat the user is not in.
-fn check_may_speak(world: &mut World, chat: &str, name: &str) -> Result<(), ApiError> {
-    let member = world.member_mut(chat, name)?;
+/// A muted or kicked user cannot post; posting joins a chat the user is not in (the change
+/// that joins is returned, to commit with the message).
+fn check_may_speak(world: &World, chat: &str, name: &str) -> Result<Vec<Change>, ApiError> {
+    let Some(member) = world.existing_member(chat, name) else {
+        let member = world.member(chat, name)?;
+        return Ok(vec![Change::Member {
+            chat: chat.to_string(),
+            member,
+        }]);
+    };
     if member.kicked {
-        return Err(ApiError(StatusCode::FORBIDDEN, format!("{name} was kicked from {chat}; join again first")));
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!("{name} was kicked from {chat}; join again first"),
+        ));
     }
-    if let Some(left) = member.muted_until_ms.and_then(|until| until.checked_sub(now_ms())).filter(|ms| *ms > 0) {
-        return Err(ApiError(StatusCode::FORBIDDEN, format!("{name} is muted in {chat} for {} more seconds", left.div_ceil(1000))));
+    if let Some(left) = member
+        .muted_until_ms
+        .and_then(|until| until.checked_sub(now_ms()))
+        .filter(|ms| *ms > 0)
+    {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{name} is muted in {chat} for {} more seconds",
+                left.div_ceil(1000)
+            ),
+        ));
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 fn user(name: &str) -> UserRef {
-    UserRef { id: name.to_string(), name: Some(name.to_string()), is_bot: false }
+    UserRef {
+        id: name.to_string(),
+        name: Some(name.to_string()),
+        is_bot: false,
+    }
 }
 
 /// Chat and user names: 1 to 64 of letters, digits, `-`, `_`, `.` and `:`.
 fn check_name(field: &str, value: &str) -> Result<(), ApiError> {
     let ok = !value.is_empty()
         && value.chars().count() <= 64
-        && value.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
     if ok {
         Ok(())
     } else {
-        Err(bad(format!("`{field}` must be 1 to 64 letters, digits, `-`, `_`, `.` or `:`")))
+        Err(bad(format!(
+            "`{field}` must be 1 to 64 letters, digits, `-`, `_`, `.` or `:`"
+        )))
     }
 }
 

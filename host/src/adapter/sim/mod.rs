@@ -1,11 +1,14 @@
 //! The built-in `sim` platform: a local web chat where one person can be many users in many
 //! chats. Its JSON API is what the tests drive; its outbound side applies actions to the sim's
-//! world and records them.
+//! world and records them. The world is kept in a log under the daemon's data dir, so it
+//! survives a restart as a real platform's would (see `persist`).
 
 mod api;
 mod outbound;
+mod persist;
 mod world;
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 pub use api::routes;
@@ -31,15 +34,39 @@ impl std::fmt::Debug for Sim {
 }
 
 impl Sim {
-    pub fn new(bot: &str, ingress: Ingress) -> Self {
-        Self { bot: bot.to_string(), world: Arc::default(), ingress }
+    /// The sim bot `bot`, with the world it had when the daemon last ran on `data_dir`.
+    pub fn new(bot: &str, ingress: Ingress, data_dir: &Path) -> std::io::Result<Self> {
+        let world = World::open(&log_path(data_dir, bot))?;
+        Ok(Self {
+            bot: bot.to_string(),
+            world: Arc::new(Mutex::new(world)),
+            ingress,
+        })
     }
 
     fn world(&self) -> std::sync::MutexGuard<'_, World> {
         // A panic while holding the lock cannot leave the world half-changed in a way that
         // matters more than stopping the sim would, so a poisoned lock is used as it is.
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// `data_dir/sim-<bot>.jsonl`, with anything but letters, digits, `-`, `_` and `.` in the bot's
+/// name replaced, so a name can never point outside the data dir.
+fn log_path(data_dir: &Path, bot: &str) -> std::path::PathBuf {
+    let safe: String = bot
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    data_dir.join(format!("sim-{safe}.jsonl"))
 }
 
 /// Milliseconds since the Unix epoch.
@@ -49,3 +76,6 @@ fn now_ms() -> u64 {
         .map(|d| d.as_millis() as u64)
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;

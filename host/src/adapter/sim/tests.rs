@@ -1,0 +1,112 @@
+//! The sim's outbound side under redelivery, and across a restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::Sim;
+use crate::action::Action;
+use crate::adapter::Adapter;
+use crate::event::{ChatKind, ChatRef, Content, MessageRef, Outgoing};
+use crate::ingress::Ingress;
+use crate::store::MemoryStore;
+
+fn sim(dir: &Path) -> Sim {
+    let ingress = Ingress::new(Arc::new(MemoryStore::default())).unwrap();
+    Sim::new("sim", ingress, dir).unwrap()
+}
+
+fn chat() -> ChatRef {
+    ChatRef {
+        platform: "sim".into(),
+        bot: "sim".into(),
+        kind: ChatKind::Group,
+        id: "g".into(),
+        guild: None,
+    }
+}
+
+fn send(handle: &str, text: &str) -> Action {
+    let message = Outgoing {
+        content: Content::Text(text.into()),
+        keyboard: None,
+        mentions: vec![],
+    };
+    Action::Send {
+        handle: handle.into(),
+        chat: chat(),
+        message,
+        reply_to: None,
+    }
+}
+
+#[tokio::test]
+async fn a_redelivered_send_is_posted_once_even_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = sim(dir.path())
+        .deliver(&send("wb.p.1.0", "hi"))
+        .await
+        .unwrap();
+    let again = sim(dir.path())
+        .deliver(&send("wb.p.1.0", "hi"))
+        .await
+        .unwrap();
+    assert_eq!(first, again);
+    let other = sim(dir.path())
+        .deliver(&send("wb.p.1.1", "hi"))
+        .await
+        .unwrap();
+    assert_ne!(other.message_id, first.message_id);
+    let world = sim(dir.path());
+    let world = world.world();
+    assert_eq!(world.records_since(None, 0).len(), 2);
+    assert_eq!(world.timeline_since("g", 0).len(), 2);
+}
+
+#[tokio::test]
+async fn other_actions_repeated_leave_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = sim(dir.path());
+    let id = sim
+        .deliver(&send("h", "hi"))
+        .await
+        .unwrap()
+        .message_id
+        .unwrap();
+    let target = MessageRef { chat: chat(), id };
+    let actions = [
+        Action::React {
+            target: target.clone(),
+            emoji: "👍".into(),
+        },
+        Action::Pin {
+            target: target.clone(),
+        },
+        Action::AddRole {
+            chat: chat(),
+            user_id: "bob".into(),
+            role_id: "red".into(),
+        },
+        Action::Kick {
+            chat: chat(),
+            user_id: "eve".into(),
+        },
+        Action::Delete {
+            target: target.clone(),
+        },
+    ];
+    for action in &actions {
+        sim.deliver(action).await.unwrap();
+    }
+    let state = |sim: &Sim| {
+        let world = sim.world();
+        let message = world.message("g", &target.id).cloned().unwrap();
+        let members: Vec<_> = world.chats["g"].members.values().cloned().collect();
+        (message.reactions, message.pinned, message.deleted, members)
+    };
+    let once = state(&sim);
+    for action in &actions {
+        sim.deliver(action).await.unwrap();
+    }
+    assert_eq!(state(&sim), once);
+}
