@@ -3,6 +3,8 @@
 //! so tests assert on the wire, not on the adapter's intentions.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod faults;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -62,6 +64,8 @@ struct Shared {
     /// Answers to give instead of the responder's, first in first out.
     scripted: Arc<Mutex<VecDeque<Answer>>>,
     responder: Responder,
+    /// Faults to inject (none unless a plan is set).
+    faults: faults::Slot,
 }
 
 /// A running simulator.
@@ -72,22 +76,31 @@ pub struct Sim {
 }
 
 impl Sim {
-    /// Starts on 127.0.0.1:0; `responder` gets each request and its number (from 0).
+    /// Starts on 127.0.0.1:0; `responder` gets each request and its number (from 0). Faults
+    /// can be injected at any time with [`Sim::inject`].
     pub async fn start(
         responder: impl Fn(&Recorded, usize) -> Answer + Send + Sync + 'static,
     ) -> Self {
-        let shared = Shared {
-            records: Arc::default(),
-            scripted: Arc::default(),
-            responder: Arc::new(responder),
-        };
+        let shared = Shared::new(responder);
         let app = axum::Router::new()
             .fallback(handle)
-            .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+            .with_state(shared.clone())
+            .into_make_service_with_connect_info::<faults::KillSwitch>();
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", tcp.local_addr().unwrap());
+        let listener = faults::KillableListener(tcp);
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Self { base, shared }
+    }
+
+    /// Injects faults from now on as `plan` says (replacing any plan and its log).
+    pub fn inject(&self, plan: faults::Plan) {
+        *self.shared.faults.lock().unwrap() = Some(faults::Injector::new(plan));
+    }
+
+    /// Every request to the faulted path so far, with what was done to it.
+    pub fn attempts(&self) -> Vec<faults::Attempt> {
+        faults::attempts(&self.shared.faults)
     }
 
     /// Makes the next requests get these answers (to script errors).
@@ -155,6 +168,17 @@ impl Sim {
     }
 }
 
+impl Shared {
+    fn new(responder: impl Fn(&Recorded, usize) -> Answer + Send + Sync + 'static) -> Self {
+        Self {
+            records: Arc::default(),
+            scripted: Arc::default(),
+            responder: Arc::new(responder),
+            faults: Arc::default(),
+        }
+    }
+}
+
 async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     let at = Instant::now();
     let (parts, body) = request.into_parts();
@@ -188,6 +212,14 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
             .count()
             - 1
     };
+    if let Some((Some(fault), plan)) = faults::decide(&shared.faults, &recorded) {
+        let kill = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<faults::KillSwitch>>();
+        if let Some(response) = faults::apply(fault, &plan, kill).await {
+            return response;
+        }
+    }
     let scripted = shared.scripted.lock().unwrap().pop_front();
     let Answer(status, content_type, body) =
         scripted.unwrap_or_else(|| (shared.responder)(&recorded, n));

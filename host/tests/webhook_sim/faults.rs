@@ -1,0 +1,327 @@
+//! Fault injection for the recording simulators: a programmable share of the requests to one
+//! path is answered with a 5xx, a 429 with `Retry-After`, a stall past the client's timeout, a
+//! dropped connection, a slow (but successful) answer, or a lost answer (processed, then the
+//! connection drops). Every request to that path is logged with what was done to it, so a test
+//! can tell which requests the platform processed.
+//!
+//! A plain, slow or lost answer counts as processed: a 5xx, a 429, a stall (the request waits in
+//! front of the platform until the client gives up) and a reset are never processed.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::connect_info::{ConnectInfo, Connected};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::serve::IncomingStream;
+use serde_json::json;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+
+use super::Recorded;
+
+/// What the simulator does to a request instead of (or before) answering it normally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fault {
+    /// `503` with a `{code: 503}` body.
+    ServerError,
+    /// `429` with `Retry-After` (whole seconds) and a `{code: 429}` body.
+    RateLimited,
+    /// No answer until well past the client's timeout (then a `503` nobody reads).
+    Stall,
+    /// The connection is closed without an answer.
+    Reset,
+    /// The normal answer, after a delay shorter than the client's timeout.
+    Slow,
+    /// Processed, but the connection is closed before the answer goes out: the client cannot
+    /// tell it from a reset, so a retry sends it again.
+    Lost,
+}
+
+impl Fault {
+    /// Whether the platform carried out a request that got this fault.
+    pub fn processed(self) -> bool {
+        matches!(self, Fault::Slow | Fault::Lost)
+    }
+
+    /// Whether the client sees this request fail.
+    pub fn fails(self) -> bool {
+        self != Fault::Slow
+    }
+}
+
+/// Which requests get which fault.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The path whose requests are faulted (others are answered normally and not logged).
+    pub path: String,
+    /// Each fault with the share of requests (0..1) that gets it; the rest are answered.
+    pub shares: Vec<(Fault, f64)>,
+    /// The `Retry-After` sent with a 429.
+    pub retry_after: Duration,
+    /// How long a stalled request waits (longer than the client's timeout).
+    pub stall: Duration,
+    /// How long a slow answer takes (shorter than the client's timeout).
+    pub slow: Duration,
+    /// At most this many failing faults in a row (a slow answer does not fail), so an action
+    /// is not failed more often than the client is willing to retry.
+    pub max_run: usize,
+    /// Seeds the choice, so a run can be repeated.
+    pub seed: u64,
+}
+
+/// One request to the faulted path and what was done to it.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub request: Recorded,
+    /// `None`: answered normally.
+    pub fault: Option<Fault>,
+    /// When the simulator decided (a 429's `Retry-After` counts from here).
+    pub decided: Instant,
+}
+
+impl Attempt {
+    /// Whether the platform carried this request out.
+    pub fn processed(&self) -> bool {
+        self.fault.is_none_or(Fault::processed)
+    }
+}
+
+/// A plan in force, with its random state and the log of attempts.
+#[derive(Debug)]
+pub(super) struct Injector {
+    plan: Plan,
+    rng: u64,
+    run: usize,
+    attempts: Vec<Attempt>,
+}
+
+/// The injector of a simulator; empty until a plan is set.
+pub(super) type Slot = Arc<Mutex<Option<Injector>>>;
+
+impl Injector {
+    pub(super) fn new(plan: Plan) -> Self {
+        let rng = plan.seed;
+        Self {
+            plan,
+            rng,
+            run: 0,
+            attempts: Vec::new(),
+        }
+    }
+
+    /// The next number in 0..1 (splitmix64).
+    fn next_unit(&mut self) -> f64 {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Picks a fault for a request to the plan's path, honouring `max_run`.
+    fn pick(&mut self) -> Option<Fault> {
+        let roll = self.next_unit();
+        let mut acc = 0.0;
+        let chosen = self.plan.shares.iter().find_map(|&(fault, share)| {
+            acc += share;
+            (roll < acc).then_some(fault)
+        });
+        let chosen = match chosen {
+            Some(f) if f.fails() && self.run >= self.plan.max_run => None,
+            other => other,
+        };
+        self.run = match chosen {
+            Some(f) if f.fails() => self.run + 1,
+            _ => 0,
+        };
+        chosen
+    }
+}
+
+/// Decides what to do to `request`: `None` when no plan covers it.
+pub(super) fn decide(slot: &Slot, request: &Recorded) -> Option<(Option<Fault>, Plan)> {
+    let mut guard = slot.lock().unwrap();
+    let injector = guard.as_mut()?;
+    if injector.plan.path != request.path {
+        return None;
+    }
+    let fault = injector.pick();
+    injector.attempts.push(Attempt {
+        request: request.clone(),
+        fault,
+        decided: Instant::now(),
+    });
+    Some((fault, injector.plan.clone()))
+}
+
+/// The log of attempts so far.
+pub(super) fn attempts(slot: &Slot) -> Vec<Attempt> {
+    slot.lock()
+        .unwrap()
+        .as_ref()
+        .map(|i| i.attempts.clone())
+        .unwrap_or_default()
+}
+
+/// How many attempts got each fault (`None`: answered normally).
+pub fn tally(attempts: &[Attempt]) -> BTreeMap<Option<Fault>, usize> {
+    let mut out = BTreeMap::new();
+    for a in attempts {
+        *out.entry(a.fault).or_insert(0) += 1;
+    }
+    out
+}
+
+/// Carries out a fault; `None` when the caller should still answer normally (a slow answer once
+/// its delay is over, a lost answer whose connection is already doomed).
+pub(super) async fn apply(
+    fault: Fault,
+    plan: &Plan,
+    kill: Option<&ConnectInfo<KillSwitch>>,
+) -> Option<Response> {
+    match fault {
+        Fault::ServerError => Some(error(503, "injected: service unavailable")),
+        Fault::RateLimited => {
+            let mut response = error(429, "injected: too many requests");
+            let secs = plan.retry_after.as_secs().to_string();
+            response
+                .headers_mut()
+                .insert("retry-after", secs.parse().unwrap());
+            Some(response)
+        }
+        Fault::Stall => {
+            tokio::time::sleep(plan.stall).await;
+            Some(error(503, "injected: stalled"))
+        }
+        Fault::Reset => {
+            trip(kill);
+            Some(error(503, "injected: reset (never sent)"))
+        }
+        Fault::Lost => {
+            trip(kill);
+            None
+        }
+        Fault::Slow => {
+            tokio::time::sleep(plan.slow).await;
+            None
+        }
+    }
+}
+
+fn trip(kill: Option<&ConnectInfo<KillSwitch>>) {
+    kill.expect("the simulator serves on a KillableListener")
+        .0
+        .trip();
+}
+
+fn error(status: u16, msg: &str) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap(),
+        [("content-type", "application/json")],
+        json!({ "code": status, "msg": msg }).to_string(),
+    )
+        .into_response()
+}
+
+/// Closes a connection without an answer: once tripped, its socket fails every read and write,
+/// so the server drops it.
+#[derive(Debug, Clone, Default)]
+pub struct KillSwitch(Arc<AtomicBool>);
+
+impl KillSwitch {
+    fn trip(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn tripped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A loopback listener whose connections carry a [`KillSwitch`] (as connect info).
+pub struct KillableListener(pub TcpListener);
+
+impl axum::serve::Listener for KillableListener {
+    type Io = Killable;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.0.accept().await {
+                Ok((stream, addr)) => {
+                    let io = Killable {
+                        stream,
+                        kill: KillSwitch::default(),
+                    };
+                    return (io, addr);
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+impl Connected<IncomingStream<'_, KillableListener>> for KillSwitch {
+    fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
+        stream.io().kill.clone()
+    }
+}
+
+/// A TCP stream that fails once its kill switch is tripped.
+pub struct Killable {
+    stream: TcpStream,
+    kill: KillSwitch,
+}
+
+fn reset() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionReset, "injected reset")
+}
+
+impl AsyncRead for Killable {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.kill.tripped() {
+            return Poll::Ready(Err(reset()));
+        }
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Killable {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.kill.tripped() {
+            return Poll::Ready(Err(reset()));
+        }
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.kill.tripped() {
+            return Poll::Ready(Err(reset()));
+        }
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
