@@ -2,7 +2,11 @@
 //! same logic as a native Rust function in the same run.
 //!
 //! `cargo bench -p wasmbot --bench dispatch`
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_debug_implementations)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_debug_implementations
+)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -22,26 +26,48 @@ use wasmbot::runtime::{message_key, CallScope, Engine, HostServices};
 use wasmbot::store::{Indexed, MemoryStore, Store};
 
 fn envelope() -> Envelope {
-    let chat = ChatRef { platform: "sim".into(), bot: "sim".into(), kind: ChatKind::Group, id: "g".into(), guild: None };
+    let chat = ChatRef {
+        platform: "sim".into(),
+        bot: "sim".into(),
+        kind: ChatKind::Group,
+        id: "g".into(),
+        guild: None,
+    };
     let message = Message {
-        id: MessageRef { chat, id: "m1".into() },
-        sender: UserRef { id: "alice".into(), name: None, is_bot: false },
+        id: MessageRef {
+            chat,
+            id: "m1".into(),
+        },
+        sender: UserRef {
+            id: "alice".into(),
+            name: None,
+            is_bot: false,
+        },
         content: Content::Text("/echo hello".into()),
         mentions: vec![],
         reply_to: None,
         sent_at: 0,
     };
-    Envelope { id: "sim:1".into(), event: message_or_command(message) }
+    Envelope {
+        id: "sim:1".into(),
+        event: message_or_command(message),
+    }
 }
 
 /// The echo plugin's logic as a native function: the baseline.
 fn native_echo(envelope: &Envelope, services: &HostServices) -> Option<Action> {
-    let Event::Command(command) = &envelope.event else { return None };
+    let Event::Command(command) = &envelope.event else {
+        return None;
+    };
     if command.name != "echo" {
         return None;
     }
     let text = command.args.trim();
-    let message = Outgoing { content: Content::Text(text.to_string()), keyboard: None, mentions: vec![] };
+    let message = Outgoing {
+        content: Content::Text(text.to_string()),
+        keyboard: None,
+        mentions: vec![],
+    };
     Some(Action::Send {
         handle: services.mint_handle("echo"),
         chat: command.message.id.chat.clone(),
@@ -51,18 +77,38 @@ fn native_echo(envelope: &Envelope, services: &HostServices) -> Option<Action> {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
     let ingress = Ingress::new(store.clone()).unwrap();
     let data = tempfile::tempdir().unwrap();
     let sim: Arc<dyn Adapter> = Arc::new(Sim::new("sim", ingress, data.path()).unwrap());
-    let services = HostServices::new(store.clone(), Adapters::new([("sim".to_string(), sim)].into()));
+    let services = HostServices::new(
+        store.clone(),
+        Adapters::new([("sim".to_string(), sim)].into()),
+    );
     let env = envelope();
     if let Event::Command(c) = &env.event {
-        store.index_message(message_key(&c.message.id.chat, "m1"), Indexed { platform_id: Some("m1".into()), owner: None }).unwrap();
+        store
+            .index_message(
+                message_key(&c.message.id.chat, "m1"),
+                Indexed {
+                    platform_id: Some("m1".into()),
+                    owner: None,
+                },
+            )
+            .unwrap();
     }
-    let loader = Loader { engine: Engine::new(None).unwrap(), services: services.clone(), config: Arc::new(Config::default()) };
-    let (_, mut instances) = rt.block_on(loader.load(&common::plugin("echo"), Some(1))).unwrap();
+    let loader = Loader {
+        engine: Engine::new(None).unwrap(),
+        services: services.clone(),
+        config: Arc::new(Config::default()),
+    };
+    let (_, mut instances) = rt
+        .block_on(loader.load(&common::plugin("echo"), Some(1)))
+        .unwrap();
     // Moved out of the cell for each measurement, so no borrow is held across an await.
     let slot = RefCell::new(Some(instances.remove(0)));
 
@@ -74,7 +120,10 @@ fn bench(c: &mut Criterion) {
             let elapsed = rt.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    let scope = CallScope { chat: env.event.chat().cloned(), ..CallScope::default() };
+                    let scope = CallScope {
+                        chat: env.event.chat().cloned(),
+                        ..CallScope::default()
+                    };
                     let scope = instance.handle(&env, scope).await.unwrap();
                     assert_eq!(scope.actions.len(), 1);
                 }

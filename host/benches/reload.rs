@@ -19,21 +19,40 @@ const RELOADS: usize = 10;
 const CHATS: u64 = 50;
 
 fn message(n: u64) -> Inbound {
-    let chat = ChatRef { platform: "sim".into(), bot: "sim".into(), kind: ChatKind::Group, id: format!("c{}", n % CHATS), guild: None };
+    let chat = ChatRef {
+        platform: "sim".into(),
+        bot: "sim".into(),
+        kind: ChatKind::Group,
+        id: format!("c{}", n % CHATS),
+        guild: None,
+    };
     let message = Message {
-        id: MessageRef { chat, id: format!("in{n}") },
-        sender: UserRef { id: "load".into(), name: None, is_bot: false },
+        id: MessageRef {
+            chat,
+            id: format!("in{n}"),
+        },
+        sender: UserRef {
+            id: "load".into(),
+            name: None,
+            is_bot: false,
+        },
         content: Content::Text(n.to_string()),
         mentions: vec![],
         reply_to: None,
         sent_at: 0,
     };
-    Inbound { bot: "sim".into(), dedupe_key: Some(format!("in{n}")), event: Event::Message(message) }
+    Inbound {
+        bot: "sim".into(),
+        dedupe_key: Some(format!("in{n}")),
+        event: Event::Message(message),
+    }
 }
 
 #[tokio::main]
 async fn main() {
-    let d = Arc::new(TestDaemon::start_config(&["recorder"], |c| c.runtime.journal_capacity = 100_000).await);
+    let d = Arc::new(
+        TestDaemon::start_config(&["recorder"], |c| c.runtime.journal_capacity = 100_000).await,
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let busy = Arc::new(AtomicU64::new(0));
     let producer = {
@@ -60,10 +79,15 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut latencies = Vec::new();
     for i in 0..RELOADS {
-        let (file, version) = if i % 2 == 0 { ("recorder-v2", "2.0.0") } else { ("recorder", "1.0.0") };
+        let (file, version) = if i % 2 == 0 {
+            ("recorder-v2", "2.0.0")
+        } else {
+            ("recorder", "1.0.0")
+        };
         let started = Instant::now();
         install(&plugin(file), &d.plugins_dir.join("recorder.wasm"));
-        d.wait_for_plugin("recorder", Some(version), Duration::from_secs(30)).await;
+        d.wait_for_plugin("recorder", Some(version), Duration::from_secs(30))
+            .await;
         latencies.push(started.elapsed());
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -20,17 +20,51 @@ pub enum Action {
         /// The platform message this one replies to.
         reply_to: Option<String>,
     },
-    Edit { target: MessageRef, message: Outgoing },
-    Delete { target: MessageRef },
-    React { target: MessageRef, emoji: String },
-    AnswerCallback { chat: ChatRef, callback_id: String, answer: CallbackAnswer },
-    Pin { target: MessageRef },
-    Unpin { target: MessageRef },
-    AddRole { chat: ChatRef, user_id: String, role_id: String },
-    RemoveRole { chat: ChatRef, user_id: String, role_id: String },
-    Mute { chat: ChatRef, user_id: String, seconds: u32 },
-    Unmute { chat: ChatRef, user_id: String },
-    Kick { chat: ChatRef, user_id: String },
+    Edit {
+        target: MessageRef,
+        message: Outgoing,
+    },
+    Delete {
+        target: MessageRef,
+    },
+    React {
+        target: MessageRef,
+        emoji: String,
+    },
+    AnswerCallback {
+        chat: ChatRef,
+        callback_id: String,
+        answer: CallbackAnswer,
+    },
+    Pin {
+        target: MessageRef,
+    },
+    Unpin {
+        target: MessageRef,
+    },
+    AddRole {
+        chat: ChatRef,
+        user_id: String,
+        role_id: String,
+    },
+    RemoveRole {
+        chat: ChatRef,
+        user_id: String,
+        role_id: String,
+    },
+    Mute {
+        chat: ChatRef,
+        user_id: String,
+        seconds: u32,
+    },
+    Unmute {
+        chat: ChatRef,
+        user_id: String,
+    },
+    Kick {
+        chat: ChatRef,
+        user_id: String,
+    },
 }
 
 impl Action {
@@ -55,7 +89,9 @@ impl Action {
     pub fn operation(&self) -> Operation {
         match self {
             Action::Send { reply_to: None, .. } => Operation::Send,
-            Action::Send { reply_to: Some(_), .. } => Operation::Reply,
+            Action::Send {
+                reply_to: Some(_), ..
+            } => Operation::Reply,
             Action::Edit { .. } => Operation::Edit,
             Action::Delete { .. } => Operation::Delete,
             Action::React { .. } => Operation::React,

@@ -35,7 +35,10 @@ pub fn routes(admin: Admin) -> Router {
         .route("/admin/status", get(status))
         .route("/admin/deadletters", get(dead_letters))
         .route("/admin/deadletters/{id}/retry", post(retry))
-        .route("/admin/deadletters/{id}", axum::routing::delete(drop_letter))
+        .route(
+            "/admin/deadletters/{id}",
+            axum::routing::delete(drop_letter),
+        )
         .route("/admin/plugins/{name}/release", post(release))
         .route_layer(middleware::from_fn(loopback_only))
         .with_state(admin)
@@ -45,10 +48,17 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
-async fn loopback_only(ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next) -> Response {
+async fn loopback_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
     if !peer.ip().is_loopback() {
         tracing::warn!(%peer, path = %request.uri().path(), "admin request from a non-loopback address refused");
-        return error(StatusCode::FORBIDDEN, "the admin API answers loopback addresses only");
+        return error(
+            StatusCode::FORBIDDEN,
+            "the admin API answers loopback addresses only",
+        );
     }
     next.run(request).await
 }
@@ -56,7 +66,10 @@ async fn loopback_only(ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Requ
 async fn status(State(admin): State<Admin>) -> Response {
     let dead = admin.store.dead_letters(10_000).map(|d| d.len());
     match dead {
-        Ok(dead_letters) => Json(json!({ "plugins": admin.plugins.status(), "dead_letters": dead_letters })).into_response(),
+        Ok(dead_letters) => {
+            Json(json!({ "plugins": admin.plugins.status(), "dead_letters": dead_letters }))
+                .into_response()
+        }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
@@ -99,6 +112,9 @@ async fn release(State(admin): State<Admin>, Path(name): Path<String>) -> Respon
     if admin.plugins.release(&name) {
         Json(json!({ "released": name })).into_response()
     } else {
-        error(StatusCode::NOT_FOUND, format!("plugin `{name}` is not quarantined"))
+        error(
+            StatusCode::NOT_FOUND,
+            format!("plugin `{name}` is not quarantined"),
+        )
     }
 }

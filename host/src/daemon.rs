@@ -37,8 +37,12 @@ impl Daemon {
         let ingress = Ingress::new(store.clone())?;
 
         let stop = CancellationToken::new();
-        let adapter_ctx =
-            adapter::StartContext { ingress: ingress.clone(), stop: stop.clone(), data_dir: config.data_dir.clone(), inbound: true };
+        let adapter_ctx = adapter::StartContext {
+            ingress: ingress.clone(),
+            stop: stop.clone(),
+            data_dir: config.data_dir.clone(),
+            inbound: true,
+        };
         let mut by_bot: HashMap<String, Arc<dyn Adapter>> = HashMap::new();
         let mut http = axum::Router::new();
         for bot in &config.bots {
@@ -51,19 +55,43 @@ impl Daemon {
         let adapters = Adapters::new(by_bot);
         let services = HostServices::new(store.clone(), adapters.clone());
         let outbox = crate::outbox::spawn(store.clone(), adapters);
-        let limits = RouterLimits { lane_capacity: config.runtime.lane_capacity, quarantine_after: config.runtime.quarantine_after };
-        let router = Router::new(services.clone(), ingress.subscribe(), outbox.clone(), limits);
+        let limits = RouterLimits {
+            lane_capacity: config.runtime.lane_capacity,
+            quarantine_after: config.runtime.quarantine_after,
+        };
+        let router = Router::new(
+            services.clone(),
+            ingress.subscribe(),
+            outbox.clone(),
+            limits,
+        );
 
-        let engine = Engine::new(Some(config.data_dir.join("cache"))).context("cannot start the Wasm engine")?;
-        let loader = Loader { engine, services, config: config.clone() };
+        let engine = Engine::new(Some(config.data_dir.join("cache")))
+            .context("cannot start the Wasm engine")?;
+        let loader = Loader {
+            engine,
+            services,
+            config: config.clone(),
+        };
         let debounce = Duration::from_millis(config.runtime.reload_debounce_ms);
         watch_folder(config.plugins_dir.clone(), loader, router.clone(), debounce)
             .await
-            .with_context(|| format!("cannot watch the plugins folder {}", config.plugins_dir.display()))?;
+            .with_context(|| {
+                format!(
+                    "cannot watch the plugins folder {}",
+                    config.plugins_dir.display()
+                )
+            })?;
 
         spawn_releaser(router.clone(), stop.clone());
-        let admin = crate::admin::Admin { store: store.clone(), plugins: router.clone(), outbox };
-        let http = http.route("/healthz", get(|| async { "ok" })).merge(crate::admin::routes(admin));
+        let admin = crate::admin::Admin {
+            store: store.clone(),
+            plugins: router.clone(),
+            outbox,
+        };
+        let http = http
+            .route("/healthz", get(|| async { "ok" }))
+            .merge(crate::admin::routes(admin));
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -71,15 +99,26 @@ impl Daemon {
         let shutdown = stop.clone();
         let server = tokio::spawn(async move {
             let service = http.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, service).with_graceful_shutdown(shutdown.cancelled_owned()).await
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown.cancelled_owned())
+                .await
         });
         tracing::info!(%addr, plugins = router.status().len(), "wasmbot is serving");
-        Ok(Self { addr, router, ingress, stop, server })
+        Ok(Self {
+            addr,
+            router,
+            ingress,
+            stop,
+            server,
+        })
     }
 
     /// Waits until the HTTP server stops.
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.server.await.context("the HTTP server task failed")?.context("the HTTP server failed")
+        self.server
+            .await
+            .context("the HTTP server task failed")?
+            .context("the HTTP server failed")
     }
 
     pub fn shutdown(&self) {
@@ -89,12 +128,16 @@ impl Daemon {
 
 /// Opens the configured store.
 fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let limits = MemoryLimits { journal: config.runtime.journal_capacity, ..MemoryLimits::default() };
+    let limits = MemoryLimits {
+        journal: config.runtime.journal_capacity,
+        ..MemoryLimits::default()
+    };
     Ok(match config.store {
         StoreKind::Memory => Arc::new(MemoryStore::new(limits)),
         StoreKind::Redb => {
             let path = config.data_dir.join("wasmbot.redb");
-            let store = RedbStore::open(&path, limits).with_context(|| format!("cannot open the store {}", path.display()))?;
+            let store = RedbStore::open(&path, limits)
+                .with_context(|| format!("cannot open the store {}", path.display()))?;
             Arc::new(store)
         }
     })

@@ -124,7 +124,11 @@ pub fn message_or_command(message: Message) -> Event {
         _ => None,
     };
     match command {
-        Some((name, args)) => Event::Command(Command { name, args, message }),
+        Some((name, args)) => Event::Command(Command {
+            name,
+            args,
+            message,
+        }),
         None => Event::Message(message),
     }
 }
@@ -135,8 +139,14 @@ mod tests {
 
     #[test]
     fn commands_parse() {
-        assert_eq!(parse_command("/echo hi  there "), Some(("echo".into(), "hi  there".into())));
-        assert_eq!(parse_command("/roles@mybot"), Some(("roles".into(), String::new())));
+        assert_eq!(
+            parse_command("/echo hi  there "),
+            Some(("echo".into(), "hi  there".into()))
+        );
+        assert_eq!(
+            parse_command("/roles@mybot"),
+            Some(("roles".into(), String::new()))
+        );
         assert_eq!(parse_command("hello /echo"), None);
         assert_eq!(parse_command("/ nothing"), None);
     }

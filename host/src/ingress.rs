@@ -18,14 +18,19 @@ pub struct Ingress {
 
 impl std::fmt::Debug for Ingress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ingress").field("head", &*self.head.borrow()).finish()
+        f.debug_struct("Ingress")
+            .field("head", &*self.head.borrow())
+            .finish()
     }
 }
 
 impl Ingress {
     pub fn new(store: Arc<dyn Store>) -> Result<Self, StoreError> {
         let head = store.head()?;
-        Ok(Self { store, head: Arc::new(watch::channel(head).0) })
+        Ok(Self {
+            store,
+            head: Arc::new(watch::channel(head).0),
+        })
     }
 
     /// The journal head, for feeders to wait on.
@@ -50,10 +55,13 @@ fn message_keys(inbound: &Inbound) -> Vec<MessageKey> {
         Event::Command(c) => Some(&c.message),
         _ => None,
     };
-    let refs = message.map(|m| &m.id).into_iter().chain(match &inbound.event {
-        Event::Callback(c) => c.message.as_ref(),
-        Event::Reaction(r) => Some(&r.message),
-        _ => None,
-    });
+    let refs = message
+        .map(|m| &m.id)
+        .into_iter()
+        .chain(match &inbound.event {
+            Event::Callback(c) => c.message.as_ref(),
+            Event::Reaction(r) => Some(&r.message),
+            _ => None,
+        });
     refs.map(|r| message_key(&r.chat, &r.id)).collect()
 }

@@ -3,8 +3,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod action;
-pub mod admin;
 pub mod adapter;
+pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod daemon;

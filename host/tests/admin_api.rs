@@ -7,7 +7,7 @@ mod fanbook_sim;
 use std::time::Duration;
 
 use common::{overrides, TestDaemon};
-use fanbook_sim::{payloads, Fault, FanbookSim};
+use fanbook_sim::{payloads, FanbookSim, Fault};
 use serde_json::Value;
 use wasmbot::config::{BotConfig, Secret};
 
@@ -20,11 +20,26 @@ fn wasmbot(daemon: &TestDaemon, args: &[&str]) -> (bool, String) {
         .args(["--daemon", &daemon.base])
         .output()
         .unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 async fn dead_letters(d: &TestDaemon) -> Vec<Value> {
-    let body: Value = d.http.get(format!("{}/admin/deadletters", d.base)).send().await.unwrap().json().await.unwrap();
+    let body: Value = d
+        .http
+        .get(format!("{}/admin/deadletters", d.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     body["dead_letters"].as_array().cloned().unwrap_or_default()
 }
 
@@ -41,7 +56,10 @@ async fn a_refused_action_becomes_a_dead_letter_that_can_be_retried() {
         options: toml::from_str(options).unwrap(),
     };
     let d = TestDaemon::start_config(&["driver"], move |c| c.bots.push(bot)).await;
-    sim.fault("sendMessage", Fault::Refuse(1003, "chat is archived".into()));
+    sim.fault(
+        "sendMessage",
+        Fault::Refuse(1003, "chat is archived".into()),
+    );
     sim.push_update(payloads::channel_text(469270000000000001, "/send parcel"));
     let start = std::time::Instant::now();
     let letters = loop {
@@ -52,8 +70,17 @@ async fn a_refused_action_becomes_a_dead_letter_that_can_be_retried() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(letters.len(), 1, "{letters:?}");
-    assert!(letters[0]["reason"].as_str().unwrap().contains("chat is archived"), "{letters:?}");
-    assert!(!letters[0].to_string().contains(TOKEN), "no secret in a dead letter");
+    assert!(
+        letters[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("chat is archived"),
+        "{letters:?}"
+    );
+    assert!(
+        !letters[0].to_string().contains(TOKEN),
+        "no secret in a dead letter"
+    );
     let id = letters[0]["id"].as_u64().unwrap().to_string();
 
     let (ok, listed) = wasmbot(&d, &["deadletters", "list"]);
@@ -78,18 +105,36 @@ async fn a_failing_plugin_is_quarantined_until_released() {
         d.say("q", "alice", "trap").await;
     }
     let start = std::time::Instant::now();
-    while !d.daemon.router.status().iter().any(|p| p.name == "trapper" && p.quarantined) {
-        assert!(start.elapsed() < WAIT, "trapper was not quarantined: {:?}", d.daemon.router.status());
+    while !d
+        .daemon
+        .router
+        .status()
+        .iter()
+        .any(|p| p.name == "trapper" && p.quarantined)
+    {
+        assert!(
+            start.elapsed() < WAIT,
+            "trapper was not quarantined: {:?}",
+            d.daemon.router.status()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (ok, status) = wasmbot(&d, &["status"]);
     assert!(ok && status.contains("\"quarantined\": true"), "{status}");
     d.say("q", "alice", "while quarantined").await;
     d.say("q", "alice", "/echo others still serve").await;
-    d.wait_for("q", WAIT, |a| a.iter().any(|x| x["text"] == "others still serve")).await;
+    d.wait_for("q", WAIT, |a| {
+        a.iter().any(|x| x["text"] == "others still serve")
+    })
+    .await;
     let (ok, released) = wasmbot(&d, &["release", "trapper"]);
     assert!(ok, "{released}");
     d.say("q", "alice", "back").await;
-    let actions = d.wait_for("q", WAIT, |a| a.iter().any(|x| x["text"] == "ok:back")).await;
-    assert!(actions.iter().all(|x| x["text"] != "ok:while quarantined"), "skipped while quarantined");
+    let actions = d
+        .wait_for("q", WAIT, |a| a.iter().any(|x| x["text"] == "ok:back"))
+        .await;
+    assert!(
+        actions.iter().all(|x| x["text"] != "ok:while quarantined"),
+        "skipped while quarantined"
+    );
 }

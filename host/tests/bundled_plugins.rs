@@ -14,70 +14,126 @@ const WAIT: Duration = Duration::from_secs(10);
 async fn echo_replies_and_reacts() {
     let d = TestDaemon::start(&["echo"]).await;
     let asked = d.say("general", "alice", "/echo hello there").await;
-    let actions = d.wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "reply")).await;
+    let actions = d
+        .wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "reply"))
+        .await;
     let reply = actions.iter().find(|x| x["op"] == "reply").unwrap();
     assert_eq!(reply["text"], "hello there");
     let timeline = d.timeline("general").await;
     let bot_message = timeline.iter().find(|m| m["from_bot"] == true).unwrap();
-    assert_eq!(bot_message["reply_to"], asked.as_str(), "the reply must quote the command");
+    assert_eq!(
+        bot_message["reply_to"],
+        asked.as_str(),
+        "the reply must quote the command"
+    );
 
     let mentioned = d.say("general", "bob", "I love WasmBot").await;
-    d.wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "react")).await;
+    d.wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "react"))
+        .await;
     let timeline = d.timeline("general").await;
-    let reacted = timeline.iter().find(|m| m["id"] == mentioned.as_str()).unwrap();
+    let reacted = timeline
+        .iter()
+        .find(|m| m["id"] == mentioned.as_str())
+        .unwrap();
     assert_eq!(reacted["reactions"]["👀"], json!(["bot"]));
 
     d.say("general", "bob", "nothing to see").await;
     d.say("general", "bob", "/echo done").await;
-    let actions = d.wait_for("general", WAIT, |a| a.iter().filter(|x| x["op"] == "reply").count() == 2).await;
-    assert_eq!(actions.iter().filter(|x| x["op"] == "react").count(), 1, "only the message naming wasmbot gets a reaction");
+    let actions = d
+        .wait_for("general", WAIT, |a| {
+            a.iter().filter(|x| x["op"] == "reply").count() == 2
+        })
+        .await;
+    assert_eq!(
+        actions.iter().filter(|x| x["op"] == "react").count(),
+        1,
+        "only the message naming wasmbot gets a reaction"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn welcome_greets_and_remembers_a_custom_greeting() {
     let d = TestDaemon::start(&["welcome"]).await;
-    let (status, _) = d.post("/sim/joins", json!({ "chat": "general", "user": "carol" })).await;
+    let (status, _) = d
+        .post("/sim/joins", json!({ "chat": "general", "user": "carol" }))
+        .await;
     assert_eq!(status, 202);
     let actions = d.wait_for("general", WAIT, |a| !a.is_empty()).await;
-    assert!(actions[0]["text"].as_str().unwrap().contains("carol"), "{actions:?}");
+    assert!(
+        actions[0]["text"].as_str().unwrap().contains("carol"),
+        "{actions:?}"
+    );
 
-    d.say("general", "alice", "/setwelcome Hi {name}, read the rules").await;
+    d.say("general", "alice", "/setwelcome Hi {name}, read the rules")
+        .await;
     d.wait_for("general", WAIT, |a| a.len() >= 2).await;
-    d.post("/sim/joins", json!({ "chat": "general", "user": "dave" })).await;
-    let actions = d.wait_for("general", WAIT, |a| a.iter().any(|x| x["text"] == "Hi dave, read the rules")).await;
+    d.post("/sim/joins", json!({ "chat": "general", "user": "dave" }))
+        .await;
+    let actions = d
+        .wait_for("general", WAIT, |a| {
+            a.iter().any(|x| x["text"] == "Hi dave, read the rules")
+        })
+        .await;
     assert!(!actions.is_empty());
 
     // The greeting is per chat.
-    d.post("/sim/joins", json!({ "chat": "random", "user": "erin" })).await;
+    d.post("/sim/joins", json!({ "chat": "random", "user": "erin" }))
+        .await;
     let actions = d.wait_for("random", WAIT, |a| !a.is_empty()).await;
     assert_ne!(actions[0]["text"], "Hi erin, read the rules");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn role_menu_toggles_roles_and_answers_the_click() {
-    let grants = overrides("role-menu", |c| c.grants.operations = vec!["add-role".into(), "remove-role".into()]);
+    let grants = overrides("role-menu", |c| {
+        c.grants.operations = vec!["add-role".into(), "remove-role".into()]
+    });
     let d = TestDaemon::start_with(&["role-menu"], vec![grants]).await;
-    d.post("/sim/joins", json!({ "chat": "general", "user": "alice" })).await;
+    d.post("/sim/joins", json!({ "chat": "general", "user": "alice" }))
+        .await;
     d.say("general", "alice", "/roles").await;
-    let actions = d.wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "send" || x["op"] == "reply")).await;
-    let menu = actions.iter().find(|x| x["op"] == "send" || x["op"] == "reply").unwrap();
+    let actions = d
+        .wait_for("general", WAIT, |a| {
+            a.iter().any(|x| x["op"] == "send" || x["op"] == "reply")
+        })
+        .await;
+    let menu = actions
+        .iter()
+        .find(|x| x["op"] == "send" || x["op"] == "reply")
+        .unwrap();
     let menu_id = menu["message_id"].as_str().unwrap().to_string();
     let timeline = d.timeline("general").await;
-    let menu_message = timeline.iter().find(|m| m["id"] == menu_id.as_str()).unwrap();
+    let menu_message = timeline
+        .iter()
+        .find(|m| m["id"] == menu_id.as_str())
+        .unwrap();
     let button = &menu_message["keyboard"][0][0];
-    let data = button["callback"].as_str().expect("a callback button").to_string();
+    let data = button["callback"]
+        .as_str()
+        .expect("a callback button")
+        .to_string();
     let role = data.trim_start_matches("role:").to_string();
 
     let click = json!({ "chat": "general", "user": "alice", "message_id": menu_id, "data": data });
     assert_eq!(d.post("/sim/clicks", click.clone()).await.0, 202);
-    let actions = d.wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "add-role")).await;
+    let actions = d
+        .wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "add-role"))
+        .await;
     let added = actions.iter().find(|x| x["op"] == "add-role").unwrap();
-    assert_eq!((added["user"].as_str(), added["role"].as_str()), (Some("alice"), Some(role.as_str())));
+    assert_eq!(
+        (added["user"].as_str(), added["role"].as_str()),
+        (Some("alice"), Some(role.as_str()))
+    );
     assert!(actions.iter().any(|x| x["op"] == "answer-callback"));
-    assert!(actions.iter().any(|x| x["op"] == "edit" && x["message_id"] == menu_id.as_str()));
+    assert!(actions
+        .iter()
+        .any(|x| x["op"] == "edit" && x["message_id"] == menu_id.as_str()));
 
     assert_eq!(d.post("/sim/clicks", click).await.0, 202);
-    d.wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "remove-role")).await;
+    d.wait_for("general", WAIT, |a| {
+        a.iter().any(|x| x["op"] == "remove-role")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,13 +151,22 @@ async fn antispam_mutes_a_flooder_and_leaves_others_alone() {
     for text in ["a", "b", "c", "d"] {
         d.say("general", "mallory", text).await;
     }
-    let actions = d.wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "mute")).await;
+    let actions = d
+        .wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "mute"))
+        .await;
     let mute = actions.iter().find(|x| x["op"] == "mute").unwrap();
     assert_eq!(mute["user"], "mallory");
     assert_eq!(mute["seconds"], 30);
     assert!(actions.iter().any(|x| x["op"] == "delete"));
     // The sim enforces the mute.
-    let (status, body) = d.post("/sim/messages", json!({ "chat": "general", "user": "mallory", "text": "e" })).await;
+    let (status, body) = d
+        .post(
+            "/sim/messages",
+            json!({ "chat": "general", "user": "mallory", "text": "e" }),
+        )
+        .await;
     assert_eq!(status, 403, "{body}");
-    assert!(actions.iter().all(|x| x["user"] != "alice" && x["user"] != "bob"));
+    assert!(actions
+        .iter()
+        .all(|x| x["user"] != "alice" && x["user"] != "bob"));
 }

@@ -26,21 +26,46 @@ async fn call_performs_one_operation_and_prints_json() {
     let sim = FanbookSim::start(TOKEN).await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("wasmbot.toml");
-    let text = format!("[[bots]]\nname = \"fb\"\nplatform = \"fanbook\"\ntoken = \"{TOKEN}\"\nbase_url = \"{}\"\n", sim.base);
+    let text = format!(
+        "[[bots]]\nname = \"fb\"\nplatform = \"fanbook\"\ntoken = \"{TOKEN}\"\nbase_url = \"{}\"\n",
+        sim.base
+    );
     std::fs::write(&config, text).unwrap();
 
-    let (ok, out) = call(&config, &["fb", "send", r#"{"chat": "412870154013753345", "message": "checking by hand"}"#]).await;
+    let (ok, out) = call(
+        &config,
+        &[
+            "fb",
+            "send",
+            r#"{"chat": "412870154013753345", "message": "checking by hand"}"#,
+        ],
+    )
+    .await;
     assert!(ok, "{out}");
     assert!(out["message_id"].is_string(), "{out}");
     let sent = sim.calls("sendMessage");
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].token, TOKEN);
     assert!(sent[0].body.to_string().contains("checking by hand"));
-    assert!(sim.calls("getUpdates").is_empty(), "`call` must not poll: a running daemon owns the updates");
+    assert!(
+        sim.calls("getUpdates").is_empty(),
+        "`call` must not poll: a running daemon owns the updates"
+    );
 
-    let (ok, out) = call(&config, &["fb", "answer-callback", r#"{"chat": "1", "callback_id": "x"}"#]).await;
+    let (ok, out) = call(
+        &config,
+        &[
+            "fb",
+            "answer-callback",
+            r#"{"chat": "1", "callback_id": "x"}"#,
+        ],
+    )
+    .await;
     assert!(!ok);
-    assert!(out["error"].as_str().unwrap().contains("does not support"), "{out}");
+    assert!(
+        out["error"].as_str().unwrap().contains("does not support"),
+        "{out}"
+    );
     let (ok, _) = call(&config, &["fb", "frobnicate", "{}"]).await;
     assert!(!ok);
 }

@@ -6,8 +6,16 @@ mod common;
 use std::process::Command;
 
 fn wasmbot(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_wasmbot")).args(args).env("RUST_LOG", "error").output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmbot"))
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -17,8 +25,14 @@ fn inspect_prints_the_manifest() {
     assert!(ok, "{stderr}");
     let manifest: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(manifest["name"], "echo");
-    assert_eq!(manifest["subscriptions"]["commands"], serde_json::json!(["echo"]));
-    assert!(manifest["permissions"].as_array().unwrap().contains(&"react".into()));
+    assert_eq!(
+        manifest["subscriptions"]["commands"],
+        serde_json::json!(["echo"])
+    );
+    assert!(manifest["permissions"]
+        .as_array()
+        .unwrap()
+        .contains(&"react".into()));
 }
 
 #[test]
@@ -38,12 +52,18 @@ fn check_lists_every_problem() {
     assert!(!ok, "check must fail: {stdout}");
     assert!(stderr.contains("unknown platform `nowhere`"), "{stderr}");
     assert!(stderr.contains("broken.wasm"), "{stderr}");
-    assert!(stderr.contains("`ghost` is configured but no plugin of that name"), "{stderr}");
+    assert!(
+        stderr.contains("`ghost` is configured but no plugin of that name"),
+        "{stderr}"
+    );
     assert!(stderr.contains("3 problem(s)"), "{stderr}");
     assert!(stdout.contains("echo.wasm (echo"), "{stdout}");
 
     std::fs::write(&config, "listen = \"127.0.0.1:1\"\nlisen = 3\n").unwrap();
     let (ok, _, stderr) = wasmbot(&["check", "--config", config.to_str().unwrap()]);
     assert!(!ok);
-    assert!(stderr.contains("lisen"), "the unknown key is named: {stderr}");
+    assert!(
+        stderr.contains("lisen"),
+        "the unknown key is named: {stderr}"
+    );
 }

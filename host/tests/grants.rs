@@ -30,15 +30,28 @@ const CASES: &[(&str, &str, bool)] = &[
 /// Runs every case in its own chat and returns, per case, the texts the bot sent there.
 async fn run_cases(d: &TestDaemon) -> Vec<Vec<String>> {
     for (i, (command, _, _)) in CASES.iter().enumerate() {
-        d.post("/sim/joins", serde_json::json!({ "chat": format!("c{i}"), "user": "alice" })).await;
+        d.post(
+            "/sim/joins",
+            serde_json::json!({ "chat": format!("c{i}"), "user": "alice" }),
+        )
+        .await;
         d.say(&format!("c{i}"), "alice", command).await;
     }
     let mut results = Vec::new();
     for (i, (_, op, _)) in CASES.iter().enumerate() {
         let chat = format!("c{i}");
         // Done when the operation shows up, or the driver replied (query results and errors).
-        let actions = d.wait_for(&chat, WAIT, |a| a.iter().any(|x| x["op"] == *op || x["op"] == "reply")).await;
-        results.push(actions.iter().filter_map(|x| x["text"].as_str().map(str::to_string)).collect());
+        let actions = d
+            .wait_for(&chat, WAIT, |a| {
+                a.iter().any(|x| x["op"] == *op || x["op"] == "reply")
+            })
+            .await;
+        results.push(
+            actions
+                .iter()
+                .filter_map(|x| x["text"].as_str().map(str::to_string))
+                .collect(),
+        );
     }
     results
 }
@@ -49,20 +62,32 @@ async fn every_operation_with_and_without_its_grant() {
     let d = TestDaemon::start_with(&["driver"], vec![none]).await;
     let results = run_cases(&d).await;
     for ((command, op, default), texts) in CASES.iter().zip(&results) {
-        let denied = texts.iter().any(|t| t.starts_with(&format!("error:{op}:denied")));
+        let denied = texts
+            .iter()
+            .any(|t| t.starts_with(&format!("error:{op}:denied")));
         assert_eq!(denied, !default, "{command} without grants: {texts:?}");
         if denied {
             let message = texts.iter().find(|t| t.starts_with("error:")).unwrap();
-            assert!(message.contains(&format!("`{op}`")), "the missing grant is named: {message}");
+            assert!(
+                message.contains(&format!("`{op}`")),
+                "the missing grant is named: {message}"
+            );
         }
     }
 
-    let granted: Vec<String> = CASES.iter().filter(|c| !c.2).map(|c| c.1.to_string()).collect();
+    let granted: Vec<String> = CASES
+        .iter()
+        .filter(|c| !c.2)
+        .map(|c| c.1.to_string())
+        .collect();
     let some = overrides("driver", |c| c.grants.operations = granted);
     let d = TestDaemon::start_with(&["driver"], vec![some]).await;
     let results = run_cases(&d).await;
     for ((command, _, _), texts) in CASES.iter().zip(&results) {
-        assert!(texts.iter().all(|t| !t.starts_with("error:")), "{command} with its grant: {texts:?}");
+        assert!(
+            texts.iter().all(|t| !t.starts_with("error:")),
+            "{command} with its grant: {texts:?}"
+        );
     }
 }
 
@@ -75,12 +100,16 @@ async fn kv_quota_and_action_rate_are_enforced() {
     });
     let d = TestDaemon::start_with(&["kvtest", "flood"], vec![quota, rate]).await;
     d.say("k", "alice", "/kvset small tiny").await;
-    d.say("k", "alice", &format!("/kvset big {}", "x".repeat(100))).await;
+    d.say("k", "alice", &format!("/kvset big {}", "x".repeat(100)))
+        .await;
     d.say("k", "alice", "/kvget big").await;
     let actions = d.wait_for("k", WAIT, |a| a.len() >= 3).await;
     let texts: Vec<&str> = actions.iter().filter_map(|x| x["text"].as_str()).collect();
     assert_eq!(texts[0], "ok");
-    assert!(texts[1].starts_with("denied:") && texts[1].contains("quota"), "{texts:?}");
+    assert!(
+        texts[1].starts_with("denied:") && texts[1].contains("quota"),
+        "{texts:?}"
+    );
     assert_eq!(texts[2], "none", "a refused write is not stored");
 
     d.say("flood", "alice", "flood 10").await;

@@ -42,36 +42,65 @@ async fn replace_add_delete_under_load_loses_nothing() {
     let actions = d.wait_for("stream", WAIT, |a| a.len() >= total).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let actions_after = d.actions("stream").await;
-    assert_eq!(actions.len(), actions_after.len(), "late duplicates appeared");
+    assert_eq!(
+        actions.len(),
+        actions_after.len(),
+        "late duplicates appeared"
+    );
     let mut seen: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let mut versions = Vec::new();
     for a in &actions_after {
         let text = a["text"].as_str().unwrap();
         let (version, n) = text.split_once(':').unwrap();
-        seen.entry(n.parse().unwrap()).or_default().push(version.to_string());
+        seen.entry(n.parse().unwrap())
+            .or_default()
+            .push(version.to_string());
         versions.push(version.to_string());
     }
     let missing: Vec<usize> = (0..total).filter(|i| !seen.contains_key(i)).collect();
     let doubled: Vec<(&usize, &Vec<String>)> = seen.iter().filter(|(_, v)| v.len() > 1).collect();
-    assert!(missing.is_empty(), "events lost across the reload: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "events lost across the reload: {missing:?}"
+    );
     assert!(doubled.is_empty(), "events handled twice: {doubled:?}");
-    let first_v2 = versions.iter().position(|v| v == "v2").expect("v2 served some events");
-    assert!(versions[first_v2..].iter().all(|v| v == "v2"), "v1 served after v2 took over");
+    let first_v2 = versions
+        .iter()
+        .position(|v| v == "v2")
+        .expect("v2 served some events");
+    assert!(
+        versions[first_v2..].iter().all(|v| v == "v2"),
+        "v1 served after v2 took over"
+    );
     assert!(first_v2 > 0, "v1 served the first events");
 
     // Delete: the recorder stops, echo keeps serving.
     std::fs::remove_file(d.plugins_dir.join("recorder.wasm")).unwrap();
     let start = std::time::Instant::now();
-    while d.daemon.router.status().iter().any(|p| p.name == "recorder") {
+    while d
+        .daemon
+        .router
+        .status()
+        .iter()
+        .any(|p| p.name == "recorder")
+    {
         assert!(start.elapsed() < WAIT, "recorder was not unloaded");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     d.say("after", "alice", "/echo still here").await;
     let after = d.wait_for("after", WAIT, |a| !a.is_empty()).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let after = if after.len() == 1 { d.actions("after").await } else { after };
+    let after = if after.len() == 1 {
+        d.actions("after").await
+    } else {
+        after
+    };
     let texts: Vec<&str> = after.iter().filter_map(|x| x["text"].as_str()).collect();
-    assert_eq!(texts, vec!["still here"], "only echo answers once the recorder is gone");
+    assert_eq!(
+        texts,
+        vec!["still here"],
+        "only echo answers once the recorder is gone"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,15 +24,38 @@ async fn faults_stay_inside_the_faulty_plugin() {
     }
     d.say("faults", "alice", "after").await;
 
-    let faults = d.wait_for("faults", WAIT, |a| a.iter().any(|x| x["text"] == "ok:after")).await;
-    let trapper: Vec<&str> = faults.iter().filter_map(|x| x["text"].as_str()).filter(|t| t.starts_with("ok:")).collect();
-    assert_eq!(trapper, vec!["ok:after"], "no effect of a failed call may be applied");
+    let faults = d
+        .wait_for("faults", WAIT, |a| {
+            a.iter().any(|x| x["text"] == "ok:after")
+        })
+        .await;
+    let trapper: Vec<&str> = faults
+        .iter()
+        .filter_map(|x| x["text"].as_str())
+        .filter(|t| t.starts_with("ok:"))
+        .collect();
+    assert_eq!(
+        trapper,
+        vec!["ok:after"],
+        "no effect of a failed call may be applied"
+    );
 
     let other = d.wait_for("other", WAIT, |a| a.len() >= 4).await;
     let texts: Vec<&str> = other.iter().filter_map(|x| x["text"].as_str()).collect();
-    assert_eq!(texts, vec!["v1:during trap", "v1:during loop", "v1:during oom", "v1:during recurse"]);
+    assert_eq!(
+        texts,
+        vec![
+            "v1:during trap",
+            "v1:during loop",
+            "v1:during oom",
+            "v1:during recurse"
+        ]
+    );
     // The recorder also saw the fault-inducing messages and answered each once.
-    let recorded = faults.iter().filter(|x| x["text"].as_str().is_some_and(|t| t.starts_with("v1:"))).count();
+    let recorded = faults
+        .iter()
+        .filter(|x| x["text"].as_str().is_some_and(|t| t.starts_with("v1:")))
+        .count();
     assert_eq!(recorded, 5);
 }
 
@@ -46,7 +69,10 @@ async fn a_flood_of_actions_is_capped_per_event() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let actions_after = d.actions("flood").await;
     assert_eq!(actions_after.len(), 103, "{} actions", actions.len());
-    let last: Vec<&str> = actions_after[100..].iter().filter_map(|x| x["text"].as_str()).collect();
+    let last: Vec<&str> = actions_after[100..]
+        .iter()
+        .filter_map(|x| x["text"].as_str())
+        .collect();
     assert_eq!(last, vec!["f0", "f1", "f2"]);
 }
 
@@ -71,7 +97,10 @@ async fn per_chat_order_holds_under_concurrent_load() {
     for chat in 0..CHATS {
         let chat = format!("c{chat}");
         let actions = d.wait_for(&chat, WAIT, |a| a.len() >= PER_CHAT).await;
-        let texts: Vec<String> = actions.iter().map(|x| x["text"].as_str().unwrap().to_string()).collect();
+        let texts: Vec<String> = actions
+            .iter()
+            .map(|x| x["text"].as_str().unwrap().to_string())
+            .collect();
         let expected: Vec<String> = (0..PER_CHAT).map(|i| format!("v1:{i}")).collect();
         assert_eq!(texts, expected, "chat {chat} out of order");
     }

@@ -29,7 +29,10 @@ pub struct Delivered {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AdapterError {
     #[error("{platform} does not support {operation}")]
-    Unsupported { platform: String, operation: &'static str },
+    Unsupported {
+        platform: String,
+        operation: &'static str,
+    },
     #[error("not found: {0}")]
     NotFound(String),
     #[error("invalid request: {0}")]
@@ -49,7 +52,10 @@ pub enum AdapterError {
 impl AdapterError {
     /// Whether trying the same request again later may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, AdapterError::RateLimited(_) | AdapterError::Transient(_))
+        matches!(
+            self,
+            AdapterError::RateLimited(_) | AdapterError::Transient(_)
+        )
     }
 }
 
@@ -62,9 +68,14 @@ impl From<AdapterError> for Error {
             AdapterError::RateLimited(after) => {
                 Error::RateLimited(u32::try_from(after.as_millis()).unwrap_or(u32::MAX))
             }
-            AdapterError::Platform { code, message } => Error::Platform(PlatformError { code, message }),
+            AdapterError::Platform { code, message } => {
+                Error::Platform(PlatformError { code, message })
+            }
             AdapterError::Transient(why) | AdapterError::Unauthorized(why) => {
-                Error::Platform(PlatformError { code: "unavailable".into(), message: why })
+                Error::Platform(PlatformError {
+                    code: "unavailable".into(),
+                    message: why,
+                })
             }
         }
     }
@@ -97,7 +108,9 @@ impl std::fmt::Debug for Adapters {
 
 impl Adapters {
     pub fn new(by_bot: HashMap<String, Arc<dyn Adapter>>) -> Self {
-        Self { by_bot: Arc::new(by_bot) }
+        Self {
+            by_bot: Arc::new(by_bot),
+        }
     }
 
     pub fn get(&self, bot: &str) -> Option<&Arc<dyn Adapter>> {
@@ -134,10 +147,18 @@ impl Adapters {
     }
 
     /// Checks that `chat`'s platform supports `operation`.
-    pub fn check_supported(&self, chat: &ChatRef, operation: Operation) -> Result<&Arc<dyn Adapter>, Error> {
+    pub fn check_supported(
+        &self,
+        chat: &ChatRef,
+        operation: Operation,
+    ) -> Result<&Arc<dyn Adapter>, Error> {
         let adapter = self.for_chat(chat)?;
         if !adapter.capabilities().contains(&operation) {
-            return Err(Error::Unsupported(format!("{} does not support {}", chat.platform, operation.name())));
+            return Err(Error::Unsupported(format!(
+                "{} does not support {}",
+                chat.platform,
+                operation.name()
+            )));
         }
         Ok(adapter)
     }
@@ -152,7 +173,9 @@ pub struct Started {
 
 impl std::fmt::Debug for Started {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Started").field("platform", &self.adapter.platform()).finish()
+        f.debug_struct("Started")
+            .field("platform", &self.adapter.platform())
+            .finish()
     }
 }
 
@@ -173,7 +196,11 @@ pub struct StartContext {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("bot `{bot}`: unknown platform `{platform}` (known: {known})")]
-    UnknownPlatform { bot: String, platform: String, known: String },
+    UnknownPlatform {
+        bot: String,
+        platform: String,
+        known: String,
+    },
     #[error("bot `{bot}`: {reason}")]
     Config { bot: String, reason: String },
 }
@@ -191,11 +218,20 @@ pub const PLATFORMS: &[&str] = &[
 pub fn start(bot: &crate::config::BotConfig, ctx: &StartContext) -> Result<Started, StartError> {
     match bot.platform.as_str() {
         sim::PLATFORM => {
-            let sim = sim::Sim::new(&bot.name, ctx.ingress.clone(), &ctx.data_dir).map_err(|e| StartError::Config {
-                bot: bot.name.clone(),
-                reason: format!("cannot load the sim's world from {}: {e}", ctx.data_dir.display()),
-            })?;
-            Ok(Started { routes: Some(sim::routes(sim.clone())), adapter: Arc::new(sim) })
+            let sim =
+                sim::Sim::new(&bot.name, ctx.ingress.clone(), &ctx.data_dir).map_err(|e| {
+                    StartError::Config {
+                        bot: bot.name.clone(),
+                        reason: format!(
+                            "cannot load the sim's world from {}: {e}",
+                            ctx.data_dir.display()
+                        ),
+                    }
+                })?;
+            Ok(Started {
+                routes: Some(sim::routes(sim.clone())),
+                adapter: Arc::new(sim),
+            })
         }
         yunhu::PLATFORM => yunhu::start(bot, ctx),
         biliao::PLATFORM => biliao::start(bot, ctx),

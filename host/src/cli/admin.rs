@@ -9,7 +9,12 @@ use clap::{Args, Subcommand};
 #[derive(Debug, Args)]
 pub(super) struct DaemonArgs {
     /// The daemon's base URL.
-    #[arg(long, global = true, default_value = "http://127.0.0.1:8700", env = "WASMBOT_DAEMON")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "http://127.0.0.1:8700",
+        env = "WASMBOT_DAEMON"
+    )]
     daemon: String,
 }
 
@@ -24,7 +29,11 @@ pub(super) enum DeadLetters {
 }
 
 /// Calls the admin API and prints the JSON answer; a 4xx/5xx is an error with its message.
-async fn call(daemon: &DaemonArgs, method: reqwest::Method, path: &str) -> anyhow::Result<ExitCode> {
+async fn call(
+    daemon: &DaemonArgs,
+    method: reqwest::Method,
+    path: &str,
+) -> anyhow::Result<ExitCode> {
     let url = format!("{}{path}", daemon.daemon.trim_end_matches('/'));
     let response = reqwest::Client::new()
         .request(method, &url)
@@ -46,14 +55,36 @@ pub(super) async fn status(daemon: &DaemonArgs) -> anyhow::Result<ExitCode> {
     call(daemon, reqwest::Method::GET, "/admin/status").await
 }
 
-pub(super) async fn dead_letters(daemon: &DaemonArgs, command: &DeadLetters) -> anyhow::Result<ExitCode> {
+pub(super) async fn dead_letters(
+    daemon: &DaemonArgs,
+    command: &DeadLetters,
+) -> anyhow::Result<ExitCode> {
     match command {
         DeadLetters::List => call(daemon, reqwest::Method::GET, "/admin/deadletters").await,
-        DeadLetters::Retry { id } => call(daemon, reqwest::Method::POST, &format!("/admin/deadletters/{id}/retry")).await,
-        DeadLetters::Drop { id } => call(daemon, reqwest::Method::DELETE, &format!("/admin/deadletters/{id}")).await,
+        DeadLetters::Retry { id } => {
+            call(
+                daemon,
+                reqwest::Method::POST,
+                &format!("/admin/deadletters/{id}/retry"),
+            )
+            .await
+        }
+        DeadLetters::Drop { id } => {
+            call(
+                daemon,
+                reqwest::Method::DELETE,
+                &format!("/admin/deadletters/{id}"),
+            )
+            .await
+        }
     }
 }
 
 pub(super) async fn release(daemon: &DaemonArgs, plugin: &str) -> anyhow::Result<ExitCode> {
-    call(daemon, reqwest::Method::POST, &format!("/admin/plugins/{plugin}/release")).await
+    call(
+        daemon,
+        reqwest::Method::POST,
+        &format!("/admin/plugins/{plugin}/release"),
+    )
+    .await
 }

@@ -38,10 +38,20 @@ struct Args {
     reply_to: Option<String>,
 }
 
-pub(super) async fn run(config: Config, bot: &str, op: &str, json: &str) -> anyhow::Result<ExitCode> {
-    let bot_config = config.bots.iter().find(|b| b.name == bot).with_context(|| format!("no bot named `{bot}` in the config"))?;
+pub(super) async fn run(
+    config: Config,
+    bot: &str,
+    op: &str,
+    json: &str,
+) -> anyhow::Result<ExitCode> {
+    let bot_config = config
+        .bots
+        .iter()
+        .find(|b| b.name == bot)
+        .with_context(|| format!("no bot named `{bot}` in the config"))?;
     let operation = parse_operation(op).with_context(|| format!("unknown operation `{op}`"))?;
-    let args: Args = serde_json::from_str(json).context("the arguments are not valid JSON of the operation's parameters")?;
+    let args: Args = serde_json::from_str(json)
+        .context("the arguments are not valid JSON of the operation's parameters")?;
     let scratch = tempfile_dir()?;
     let ctx = StartContext {
         ingress: Ingress::new(Arc::new(MemoryStore::default()))?,
@@ -55,12 +65,21 @@ pub(super) async fn run(config: Config, bot: &str, op: &str, json: &str) -> anyh
     let result = match operation {
         Operation::GetMember => {
             let user = args.user_id.as_deref().context("`user_id` is required")?;
-            adapter.get_member(&chat, user).await.map(|m| json!({ "member": m }))
+            adapter
+                .get_member(&chat, user)
+                .await
+                .map(|m| json!({ "member": m }))
         }
-        Operation::ListRoles => adapter.list_roles(&chat).await.map(|r| json!({ "roles": r })),
+        Operation::ListRoles => adapter
+            .list_roles(&chat)
+            .await
+            .map(|r| json!({ "roles": r })),
         _ => {
             let action = args.action(operation, chat)?;
-            adapter.deliver(&action).await.map(|d| json!({ "ok": true, "message_id": d.message_id }))
+            adapter
+                .deliver(&action)
+                .await
+                .map(|d| json!({ "ok": true, "message_id": d.message_id }))
         }
     };
     ctx.stop.cancel();
@@ -71,7 +90,10 @@ pub(super) async fn run(config: Config, bot: &str, op: &str, json: &str) -> anyh
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            println!("{}", serde_json::to_string_pretty(&json!({ "error": e.to_string() }))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "error": e.to_string() }))?
+            );
             Ok(ExitCode::FAILURE)
         }
     }
@@ -90,26 +112,42 @@ impl Args {
             Some(Value::String(id)) => Ok(ChatRef {
                 platform: platform.to_string(),
                 bot: bot.to_string(),
-                kind: if self.kind.as_deref() == Some("private") { ChatKind::Private } else { ChatKind::Group },
+                kind: if self.kind.as_deref() == Some("private") {
+                    ChatKind::Private
+                } else {
+                    ChatKind::Group
+                },
                 id: id.clone(),
                 guild: self.guild.clone(),
             }),
-            Some(other) => Ok(serde_json::from_value(other.clone()).context("`chat` is neither an id nor a chat-ref")?),
+            Some(other) => Ok(serde_json::from_value(other.clone())
+                .context("`chat` is neither an id nor a chat-ref")?),
             None => bail!("`chat` is required"),
         }
     }
 
     fn outgoing(&self) -> anyhow::Result<Outgoing> {
         match &self.message {
-            Some(Value::String(text)) => Ok(Outgoing { content: Content::Text(text.clone()), keyboard: None, mentions: vec![] }),
-            Some(other) => Ok(serde_json::from_value(other.clone()).context("`message` is neither text nor an outgoing message")?),
+            Some(Value::String(text)) => Ok(Outgoing {
+                content: Content::Text(text.clone()),
+                keyboard: None,
+                mentions: vec![],
+            }),
+            Some(other) => Ok(serde_json::from_value(other.clone())
+                .context("`message` is neither text nor an outgoing message")?),
             None => bail!("`message` is required"),
         }
     }
 
     fn target(&self, chat: &ChatRef) -> anyhow::Result<MessageRef> {
-        let id = self.target.clone().context("`target` (a message id) is required")?;
-        Ok(MessageRef { chat: chat.clone(), id })
+        let id = self
+            .target
+            .clone()
+            .context("`target` (a message id) is required")?;
+        Ok(MessageRef {
+            chat: chat.clone(),
+            id,
+        })
     }
 
     fn user(&self) -> anyhow::Result<String> {
@@ -120,34 +158,82 @@ impl Args {
     fn action(&self, operation: Operation, chat: ChatRef) -> anyhow::Result<Action> {
         let handle = format!("wb.cli.{}", std::process::id());
         Ok(match operation {
-            Operation::Send => Action::Send { handle, message: self.outgoing()?, reply_to: self.reply_to.clone(), chat },
+            Operation::Send => Action::Send {
+                handle,
+                message: self.outgoing()?,
+                reply_to: self.reply_to.clone(),
+                chat,
+            },
             Operation::Reply => {
                 let reply_to = Some(self.target(&chat)?.id);
-                Action::Send { handle, message: self.outgoing()?, reply_to, chat }
+                Action::Send {
+                    handle,
+                    message: self.outgoing()?,
+                    reply_to,
+                    chat,
+                }
             }
-            Operation::Edit => Action::Edit { target: self.target(&chat)?, message: self.outgoing()? },
-            Operation::Delete => Action::Delete { target: self.target(&chat)? },
-            Operation::React => {
-                Action::React { target: self.target(&chat)?, emoji: self.emoji.clone().context("`emoji` is required")? }
-            }
-            Operation::Pin => Action::Pin { target: self.target(&chat)? },
-            Operation::Unpin => Action::Unpin { target: self.target(&chat)? },
+            Operation::Edit => Action::Edit {
+                target: self.target(&chat)?,
+                message: self.outgoing()?,
+            },
+            Operation::Delete => Action::Delete {
+                target: self.target(&chat)?,
+            },
+            Operation::React => Action::React {
+                target: self.target(&chat)?,
+                emoji: self.emoji.clone().context("`emoji` is required")?,
+            },
+            Operation::Pin => Action::Pin {
+                target: self.target(&chat)?,
+            },
+            Operation::Unpin => Action::Unpin {
+                target: self.target(&chat)?,
+            },
             Operation::AnswerCallback => Action::AnswerCallback {
-                callback_id: self.callback_id.clone().context("`callback_id` is required")?,
-                answer: CallbackAnswer { text: self.answer.clone(), alert: false, url: None },
+                callback_id: self
+                    .callback_id
+                    .clone()
+                    .context("`callback_id` is required")?,
+                answer: CallbackAnswer {
+                    text: self.answer.clone(),
+                    alert: false,
+                    url: None,
+                },
                 chat,
             },
             Operation::AddRole | Operation::RemoveRole => {
-                let (user_id, role_id) = (self.user()?, self.role_id.clone().context("`role_id` is required")?);
+                let (user_id, role_id) = (
+                    self.user()?,
+                    self.role_id.clone().context("`role_id` is required")?,
+                );
                 if operation == Operation::AddRole {
-                    Action::AddRole { chat, user_id, role_id }
+                    Action::AddRole {
+                        chat,
+                        user_id,
+                        role_id,
+                    }
                 } else {
-                    Action::RemoveRole { chat, user_id, role_id }
+                    Action::RemoveRole {
+                        chat,
+                        user_id,
+                        role_id,
+                    }
                 }
             }
-            Operation::Mute => Action::Mute { user_id: self.user()?, seconds: self.seconds.context("`seconds` is required")?, chat },
-            Operation::Unmute => Action::Unmute { user_id: self.user()?, chat },
-            Operation::Kick => Action::Kick { user_id: self.user()?, chat },
+            Operation::Mute => Action::Mute {
+                user_id: self.user()?,
+                seconds: self.seconds.context("`seconds` is required")?,
+                chat,
+            },
+            Operation::Unmute => Action::Unmute {
+                user_id: self.user()?,
+                chat,
+            },
+            Operation::Kick => Action::Kick {
+                user_id: self.user()?,
+                chat,
+            },
             Operation::GetMember | Operation::ListRoles | Operation::Kv => {
                 return Err(anyhow!("`{}` is not an action", operation.name()))
             }

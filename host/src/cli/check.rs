@@ -12,7 +12,11 @@ use crate::store::MemoryStore;
 /// A loader that touches nothing: no cache, an empty store, no platforms.
 pub(super) fn scratch_loader(config: Config) -> anyhow::Result<Loader> {
     let services = HostServices::new(Arc::new(MemoryStore::default()), Adapters::default());
-    Ok(Loader { engine: Engine::new(None)?, services, config: Arc::new(config) })
+    Ok(Loader {
+        engine: Engine::new(None)?,
+        services,
+        config: Arc::new(config),
+    })
 }
 
 pub(super) async fn run(config: anyhow::Result<Config>) -> anyhow::Result<ExitCode> {
@@ -26,7 +30,12 @@ pub(super) async fn run(config: anyhow::Result<Config>) -> anyhow::Result<ExitCo
     let mut problems = Vec::new();
     for bot in &config.bots {
         if !PLATFORMS.contains(&bot.platform.as_str()) {
-            problems.push(format!("bot `{}`: unknown platform `{}` (known: {})", bot.name, bot.platform, PLATFORMS.join(", ")));
+            problems.push(format!(
+                "bot `{}`: unknown platform `{}` (known: {})",
+                bot.name,
+                bot.platform,
+                PLATFORMS.join(", ")
+            ));
         }
     }
     let mut names = std::collections::BTreeMap::new();
@@ -34,15 +43,29 @@ pub(super) async fn run(config: anyhow::Result<Config>) -> anyhow::Result<ExitCo
     let loader = scratch_loader(config)?;
     match std::fs::read_dir(&plugins_dir) {
         Ok(entries) => {
-            let mut files: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "wasm")).collect();
+            let mut files: Vec<_> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+                .collect();
             files.sort();
             for file in files {
                 match loader.inspect(&file).await {
                     Ok(version) => {
                         if let Some(other) = names.insert(version.name.to_string(), file.clone()) {
-                            problems.push(format!("{}: plugin `{}` is also in {}", file.display(), version.name, other.display()));
+                            problems.push(format!(
+                                "{}: plugin `{}` is also in {}",
+                                file.display(),
+                                version.name,
+                                other.display()
+                            ));
                         }
-                        println!("ok   {} ({} {})", file.display(), version.name, version.manifest.version);
+                        println!(
+                            "ok   {} ({} {})",
+                            file.display(),
+                            version.name,
+                            version.manifest.version
+                        );
                     }
                     Err(e) => problems.push(e.to_string()),
                 }
@@ -52,7 +75,11 @@ pub(super) async fn run(config: anyhow::Result<Config>) -> anyhow::Result<ExitCo
     }
     for plugin in &loader.config.plugins {
         if !names.contains_key(&plugin.name) {
-            problems.push(format!("plugins: `{}` is configured but no plugin of that name is in {}", plugin.name, plugins_dir.display()));
+            problems.push(format!(
+                "plugins: `{}` is configured but no plugin of that name is in {}",
+                plugin.name,
+                plugins_dir.display()
+            ));
         }
     }
     if problems.is_empty() {

@@ -28,7 +28,10 @@ pub(super) async fn run(config: Config) -> anyhow::Result<ExitCode> {
     let out = config.plugins_dir.clone();
     build(&root, &crates, &out)?;
     let daemon = Daemon::start(config).await?;
-    println!("wasmbot dev is serving on http://{}/ (rebuilding plugins on change)", daemon.addr);
+    println!(
+        "wasmbot dev is serving on http://{}/ (rebuilding plugins on change)",
+        daemon.addr
+    );
     let (tx, mut rx) = tokio::sync::mpsc::channel::<PathBuf>(256);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
@@ -55,7 +58,9 @@ pub(super) async fn run(config: Config) -> anyhow::Result<ExitCode> {
             let built = tokio::task::spawn_blocking(move || build(&root, &affected, &out)).await;
             match built {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "plugin build failed; the running version keeps serving"),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %format!("{e:#}"), "plugin build failed; the running version keeps serving")
+                }
                 Err(e) => tracing::error!(error = %e, "plugin build task failed"),
             }
         }
@@ -80,14 +85,22 @@ fn find_workspace(start: &Path) -> anyhow::Result<PathBuf> {
 
 /// Adds the wasm32-wasip2 target with rustup when it is missing.
 fn ensure_target() -> anyhow::Result<()> {
-    let installed = std::process::Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let installed = std::process::Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     if let Ok(out) = &installed {
-        if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == TARGET) {
+        if String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.trim() == TARGET)
+        {
             return Ok(());
         }
     }
     println!("adding the {TARGET} target with rustup");
-    let status = std::process::Command::new("rustup").args(["target", "add", TARGET]).status().context("cannot run rustup")?;
+    let status = std::process::Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .status()
+        .context("cannot run rustup")?;
     if !status.success() {
         bail!("`rustup target add {TARGET}` failed");
     }
@@ -104,13 +117,17 @@ fn discover(root: &Path) -> anyhow::Result<Vec<PluginCrate>> {
             continue;
         }
         let text = std::fs::read_to_string(&manifest)?;
-        let value: toml::Table = toml::from_str(&text).with_context(|| format!("{}", manifest.display()))?;
+        let value: toml::Table =
+            toml::from_str(&text).with_context(|| format!("{}", manifest.display()))?;
         let package = value
             .get("package")
             .and_then(|p| p.get("name"))
             .and_then(|n| n.as_str())
             .with_context(|| format!("{}: no package name", manifest.display()))?;
-        crates.push(PluginCrate { package: package.to_string(), dir });
+        crates.push(PluginCrate {
+            package: package.to_string(),
+            dir,
+        });
     }
     crates.sort();
     Ok(crates)
@@ -120,10 +137,16 @@ fn discover(root: &Path) -> anyhow::Result<Vec<PluginCrate>> {
 fn affected(root: &Path, crates: &[PluginCrate], changed: &[PathBuf]) -> Vec<PluginCrate> {
     let relevant = |p: &&PathBuf| !p.components().any(|c| c.as_os_str() == "target");
     let changed: Vec<&PathBuf> = changed.iter().filter(relevant).collect();
-    if changed.iter().any(|p| p.starts_with(root.join("guest-sdk"))) {
+    if changed
+        .iter()
+        .any(|p| p.starts_with(root.join("guest-sdk")))
+    {
         return crates.to_vec();
     }
-    let hit: BTreeSet<&PluginCrate> = crates.iter().filter(|c| changed.iter().any(|p| p.starts_with(&c.dir))).collect();
+    let hit: BTreeSet<&PluginCrate> = crates
+        .iter()
+        .filter(|c| changed.iter().any(|p| p.starts_with(&c.dir)))
+        .collect();
     hit.into_iter().cloned().collect()
 }
 
@@ -133,18 +156,30 @@ fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> 
     if crates.is_empty() {
         return Ok(());
     }
-    let mut cargo = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(root).args(["build", "--release", "--target", TARGET]);
+    let mut cargo =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo
+        .current_dir(root)
+        .args(["build", "--release", "--target", TARGET]);
     for c in crates {
         cargo.args(["-p", &c.package]);
     }
-    println!("building plugins: {}", crates.iter().map(|c| c.package.as_str()).collect::<Vec<_>>().join(", "));
+    println!(
+        "building plugins: {}",
+        crates
+            .iter()
+            .map(|c| c.package.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let status = cargo.status().context("cannot run cargo")?;
     if !status.success() {
         bail!("cargo build of the plugins failed");
     }
     std::fs::create_dir_all(out)?;
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     for c in crates {
         let file = format!("{}.wasm", c.package.replace('-', "_"));
         let built = target_dir.join(TARGET).join("release").join(&file);

@@ -18,7 +18,11 @@ use crate::config::Config;
 use crate::daemon::Daemon;
 
 #[derive(Debug, Parser)]
-#[command(name = "wasmbot", version, about = "A chat-bot host that runs bot logic as sandboxed Wasm components")]
+#[command(
+    name = "wasmbot",
+    version,
+    about = "A chat-bot host that runs bot logic as sandboxed Wasm components"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -122,7 +126,12 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Check(args) => check::run(args.load()).await,
         Command::Inspect { file } => inspect(&file).await,
-        Command::Call { bot, op, json, config } => call::run(Config::load(&config)?, &bot, &op, &json).await,
+        Command::Call {
+            bot,
+            op,
+            json,
+            config,
+        } => call::run(Config::load(&config)?, &bot, &op, &json).await,
         Command::Status(daemon) => admin::status(&daemon).await,
         Command::Deadletters { command, daemon } => admin::dead_letters(&daemon, &command).await,
         Command::Release { plugin, daemon } => admin::release(&daemon, &plugin).await,

@@ -1,11 +1,18 @@
 //! `${VAR}` expansion in string values, so secrets can come from the environment.
 
 /// Replaces every `${NAME}` in the string values of `value`. `$${` escapes a literal `${`.
-pub(super) fn expand(value: &mut toml::Value, lookup: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+pub(super) fn expand(
+    value: &mut toml::Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), String> {
     expand_at(value, lookup, "")
 }
 
-fn expand_at(value: &mut toml::Value, lookup: &dyn Fn(&str) -> Option<String>, at: &str) -> Result<(), String> {
+fn expand_at(
+    value: &mut toml::Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    at: &str,
+) -> Result<(), String> {
     match value {
         toml::Value::String(s) => {
             *s = expand_str(s, lookup).map_err(|e| format!("{at}: {e}"))?;
@@ -17,7 +24,11 @@ fn expand_at(value: &mut toml::Value, lookup: &dyn Fn(&str) -> Option<String>, a
         }
         toml::Value::Table(table) => {
             for (key, item) in table.iter_mut() {
-                let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+                let path = if at.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{at}.{key}")
+                };
                 expand_at(item, lookup, &path)?;
             }
         }
@@ -43,7 +54,8 @@ fn expand_str(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(format!("`${{{name}}}` is not a valid variable name"));
             }
-            let found = lookup(name).ok_or_else(|| format!("environment variable `{name}` is not set"))?;
+            let found =
+                lookup(name).ok_or_else(|| format!("environment variable `{name}` is not set"))?;
             out.push_str(&found);
             rest = &body[end + 1..];
         } else {
@@ -66,14 +78,22 @@ mod tests {
     #[test]
     fn expands_escapes_and_reports_missing() {
         assert_eq!(expand_str("a${TOKEN}b", &env).as_deref(), Ok("as3cretb"));
-        assert_eq!(expand_str("$${TOKEN} $5", &env).as_deref(), Ok("${TOKEN} $5"));
-        assert!(expand_str("${NOPE}", &env).unwrap_err().contains("`NOPE` is not set"));
-        assert!(expand_str("${TOKEN", &env).unwrap_err().contains("unclosed"));
+        assert_eq!(
+            expand_str("$${TOKEN} $5", &env).as_deref(),
+            Ok("${TOKEN} $5")
+        );
+        assert!(expand_str("${NOPE}", &env)
+            .unwrap_err()
+            .contains("`NOPE` is not set"));
+        assert!(expand_str("${TOKEN", &env)
+            .unwrap_err()
+            .contains("unclosed"));
     }
 
     #[test]
     fn names_the_key_of_a_bad_value() {
-        let mut value: toml::Value = toml::from_str("[[bots]]\nname = \"x\"\ntoken = \"${NOPE}\"").unwrap_or(toml::Value::Boolean(false));
+        let mut value: toml::Value = toml::from_str("[[bots]]\nname = \"x\"\ntoken = \"${NOPE}\"")
+            .unwrap_or(toml::Value::Boolean(false));
         let err = expand(&mut value, &env).unwrap_err();
         assert!(err.starts_with("bots[0].token"), "{err}");
     }

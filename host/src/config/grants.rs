@@ -47,7 +47,11 @@ pub const DEFAULT_KV_QUOTA: u64 = 1024 * 1024;
 impl Grants {
     /// Checks the operation names; returns the unknown ones.
     pub fn unknown_operations(&self) -> Vec<String> {
-        self.operations.iter().filter(|name| *name != "all" && parse_operation(name).is_none()).cloned().collect()
+        self.operations
+            .iter()
+            .filter(|name| *name != "all" && parse_operation(name).is_none())
+            .cloned()
+            .collect()
     }
 
     /// Whether `operation` is allowed at all.
@@ -57,7 +61,9 @@ impl Grants {
 
     /// Whether the operator named `operation` (or `all`): needed to touch others' messages.
     pub fn explicitly_allows(&self, operation: Operation) -> bool {
-        self.operations.iter().any(|name| name == "all" || parse_operation(name) == Some(operation))
+        self.operations
+            .iter()
+            .any(|name| name == "all" || parse_operation(name) == Some(operation))
     }
 
     /// Whether the plugin may act in a chat other than the current event's.
@@ -109,9 +115,15 @@ mod tests {
         assert!(none.allows(Operation::Reply));
         assert!(!none.allows(Operation::Kick));
         assert!(!none.explicitly_allows(Operation::Delete));
-        let all = Grants { operations: vec!["all".into()], ..Grants::default() };
+        let all = Grants {
+            operations: vec!["all".into()],
+            ..Grants::default()
+        };
         assert!(ALL_OPERATIONS.iter().all(|op| all.allows(*op)));
-        let some = Grants { operations: vec!["mute".into(), "frobnicate".into()], ..Grants::default() };
+        let some = Grants {
+            operations: vec!["mute".into(), "frobnicate".into()],
+            ..Grants::default()
+        };
         assert!(some.allows(Operation::Mute) && !some.allows(Operation::Kick));
         assert_eq!(some.unknown_operations(), vec!["frobnicate"]);
     }

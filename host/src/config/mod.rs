@@ -189,9 +189,12 @@ impl Config {
             path: path.to_owned(),
             message,
         };
-        let mut value: toml::Value = toml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
+        let mut value: toml::Value =
+            toml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
         env::expand(&mut value, &|name| std::env::var(name).ok()).map_err(parse_error)?;
-        let mut config: Config = value.try_into().map_err(|e: toml::de::Error| parse_error(e.to_string()))?;
+        let mut config: Config = value
+            .try_into()
+            .map_err(|e: toml::de::Error| parse_error(e.to_string()))?;
         if config.bots.is_empty() {
             config.bots.push(BotConfig::sim());
         }
@@ -210,8 +213,16 @@ impl Config {
             if !names.insert(bot.name.as_str()) {
                 problems.push(format!("bots: the name `{}` is used twice", bot.name));
             }
-            if bot.name.is_empty() || !bot.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                problems.push(format!("bots: name `{}` must be letters, digits, `-` or `_`", bot.name));
+            if bot.name.is_empty()
+                || !bot
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                problems.push(format!(
+                    "bots: name `{}` must be letters, digits, `-` or `_`",
+                    bot.name
+                ));
             }
         }
         let mut plugin_names = std::collections::BTreeSet::new();
@@ -220,10 +231,16 @@ impl Config {
                 problems.push(format!("plugins: `{}` is configured twice", plugin.name));
             }
             if plugin.instances == Some(0) {
-                problems.push(format!("plugins.{}.instances: must be at least 1", plugin.name));
+                problems.push(format!(
+                    "plugins.{}.instances: must be at least 1",
+                    plugin.name
+                ));
             }
             for unknown in plugin.grants.unknown_operations() {
-                problems.push(format!("plugins.{}.grants.operations: unknown operation `{unknown}`", plugin.name));
+                problems.push(format!(
+                    "plugins.{}.grants.operations: unknown operation `{unknown}`",
+                    plugin.name
+                ));
             }
         }
         if self.runtime.timeout_ms == 0 {
@@ -246,10 +263,13 @@ impl Config {
         let overrides = self.plugin(name);
         PluginLimits {
             timeout: Duration::from_millis(
-                overrides.and_then(|p| p.timeout_ms).unwrap_or(self.runtime.timeout_ms),
+                overrides
+                    .and_then(|p| p.timeout_ms)
+                    .unwrap_or(self.runtime.timeout_ms),
             ),
-            memory_bytes: overrides.and_then(|p| p.memory_mib).unwrap_or(self.runtime.memory_mib)
-                as usize
+            memory_bytes: overrides
+                .and_then(|p| p.memory_mib)
+                .unwrap_or(self.runtime.memory_mib) as usize
                 * 1024
                 * 1024,
             instances: overrides.and_then(|p| p.instances).unwrap_or(1).max(1),
@@ -258,12 +278,17 @@ impl Config {
 
     /// The operator's grants for a plugin (the defaults when it has none).
     pub fn grants_for(&self, name: &str) -> Grants {
-        self.plugin(name).map(|p| p.grants.clone()).unwrap_or_default()
+        self.plugin(name)
+            .map(|p| p.grants.clone())
+            .unwrap_or_default()
     }
 
     /// The JSON object handed to a plugin's `init`.
     pub fn init_json(&self, name: &str) -> String {
-        let table = self.plugin(name).map(|p| p.config.clone()).unwrap_or_default();
+        let table = self
+            .plugin(name)
+            .map(|p| p.config.clone())
+            .unwrap_or_default();
         serde_json::to_string(&table).unwrap_or_else(|_| "{}".into())
     }
 }

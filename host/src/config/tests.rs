@@ -14,23 +14,31 @@ fn empty_file_means_sim_on_loopback() {
 
 #[test]
 fn unknown_key_is_named() {
-    let err = parse("[[bots]]\nname = \"a\"\nplatform = \"sim\"\ntokn = \"x\"").err().map(|e| e.to_string()).unwrap_or_default();
+    let err = parse("[[bots]]\nname = \"a\"\nplatform = \"sim\"\ntokn = \"x\"")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(err.contains("tokn"), "{err}");
 }
 
 #[test]
 fn duplicate_bot_names_are_reported() {
-    let text = "[[bots]]\nname = \"a\"\nplatform = \"sim\"\n[[bots]]\nname = \"a\"\nplatform = \"sim\"";
+    let text =
+        "[[bots]]\nname = \"a\"\nplatform = \"sim\"\n[[bots]]\nname = \"a\"\nplatform = \"sim\"";
     let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("used twice"), "{err}");
 }
 
 #[test]
 fn secrets_do_not_print() {
-    let config = parse("[[bots]]\nname = \"a\"\nplatform = \"fanbook\"\ntoken = \"hunter2\"").unwrap_or_else(|e| panic!("{e}"));
+    let config = parse("[[bots]]\nname = \"a\"\nplatform = \"fanbook\"\ntoken = \"hunter2\"")
+        .unwrap_or_else(|e| panic!("{e}"));
     let debug = format!("{config:?}");
     assert!(!debug.contains("hunter2"), "{debug}");
-    assert_eq!(config.bots[0].token.as_ref().map(Secret::expose), Some("hunter2"));
+    assert_eq!(
+        config.bots[0].token.as_ref().map(Secret::expose),
+        Some("hunter2")
+    );
 }
 
 #[test]

@@ -37,10 +37,17 @@ pub fn spawn(store: Arc<dyn Store>, adapters: Adapters) -> OutboxWaker {
     for bot in adapters.bots() {
         let notify = Arc::new(Notify::new());
         by_bot.insert(bot.to_string(), notify.clone());
-        let worker = Worker { bot: bot.to_string(), store: store.clone(), adapters: adapters.clone(), notify };
+        let worker = Worker {
+            bot: bot.to_string(),
+            store: store.clone(),
+            adapters: adapters.clone(),
+            notify,
+        };
         tokio::spawn(worker.run());
     }
-    OutboxWaker { by_bot: Arc::new(by_bot) }
+    OutboxWaker {
+        by_bot: Arc::new(by_bot),
+    }
 }
 
 struct Worker {
@@ -90,12 +97,12 @@ impl Worker {
             Ok(delivered) => Ok({
                 audit(&entry.plugin, &entry.action);
                 match (&entry.action, delivered.message_id) {
-                (Action::Send { handle, chat, .. }, Some(platform_id)) => Some(Delivered {
-                    handle: message_key(chat, handle),
-                    platform_id,
-                    plugin: entry.plugin.clone(),
-                }),
-                _ => None,
+                    (Action::Send { handle, chat, .. }, Some(platform_id)) => Some(Delivered {
+                        handle: message_key(chat, handle),
+                        platform_id,
+                        plugin: entry.plugin.clone(),
+                    }),
+                    _ => None,
                 }
             }),
             Err(e) => {
@@ -105,7 +112,10 @@ impl Worker {
         }
     }
 
-    async fn try_deliver(&self, action: &Action) -> Result<crate::adapter::Delivered, AdapterError> {
+    async fn try_deliver(
+        &self,
+        action: &Action,
+    ) -> Result<crate::adapter::Delivered, AdapterError> {
         let adapter = self
             .adapters
             .get(&self.bot)
@@ -132,7 +142,12 @@ impl Worker {
         if let Some(target) = action.target_mut() {
             target.id = self.platform_id(&target.chat, &target.id)?;
         }
-        if let Action::Send { chat, reply_to: Some(reply_to), .. } = &mut action {
+        if let Action::Send {
+            chat,
+            reply_to: Some(reply_to),
+            ..
+        } = &mut action
+        {
             *reply_to = self.platform_id(chat, reply_to)?;
         }
         Ok(action)
@@ -140,10 +155,15 @@ impl Worker {
 
     fn platform_id(&self, chat: &crate::event::ChatRef, id: &str) -> Result<String, AdapterError> {
         match self.store.lookup_message(&message_key(chat, id)) {
-            Ok(Some(Indexed { platform_id: Some(platform_id), .. })) => Ok(platform_id),
-            Ok(Some(Indexed { platform_id: None, .. })) => {
-                Err(AdapterError::NotFound(format!("message `{id}` was never delivered")))
-            }
+            Ok(Some(Indexed {
+                platform_id: Some(platform_id),
+                ..
+            })) => Ok(platform_id),
+            Ok(Some(Indexed {
+                platform_id: None, ..
+            })) => Err(AdapterError::NotFound(format!(
+                "message `{id}` was never delivered"
+            ))),
             Ok(None) => Ok(id.to_string()),
             Err(e) => Err(AdapterError::Transient(e.to_string())),
         }

@@ -16,7 +16,10 @@ pub const MAX_PLUGIN_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} is {size} bytes; the limit is {MAX_PLUGIN_BYTES}")]
     TooLarge { path: String, size: u64 },
     #[error("{path}: {source}")]
@@ -28,7 +31,11 @@ pub enum LoadError {
     #[error("{path}: plugin `{name}` is disabled in the config")]
     Disabled { path: String, name: String },
     #[error("{path}: plugin `{name}` failed to start: {source}")]
-    Init { path: String, name: String, source: CallError },
+    Init {
+        path: String,
+        name: String,
+        source: CallError,
+    },
     #[error("the compiler task failed: {0}")]
     Join(String),
 }
@@ -51,13 +58,34 @@ impl Loader {
         let pre = tokio::task::spawn_blocking(move || engine.prepare(&bytes))
             .await
             .map_err(|e| LoadError::Join(e.to_string()))?
-            .map_err(|source| LoadError::Compile { path: shown.clone(), source })?;
+            .map_err(|source| LoadError::Compile {
+                path: shown.clone(),
+                source,
+            })?;
         let probe_limits = self.config.limits_for("");
-        let mut probe = PluginInstance::instantiate(&pre, Arc::from("?"), self.services.clone(), Arc::default(), probe_limits)
+        let mut probe = PluginInstance::instantiate(
+            &pre,
+            Arc::from("?"),
+            self.services.clone(),
+            Arc::default(),
+            probe_limits,
+        )
+        .await
+        .map_err(|source| LoadError::Describe {
+            path: shown.clone(),
+            source,
+        })?;
+        let manifest = probe
+            .describe()
             .await
-            .map_err(|source| LoadError::Describe { path: shown.clone(), source })?;
-        let manifest = probe.describe().await.map_err(|source| LoadError::Describe { path: shown.clone(), source })?;
-        check_manifest(&manifest).map_err(|reason| LoadError::Manifest { path: shown.clone(), reason })?;
+            .map_err(|source| LoadError::Describe {
+                path: shown.clone(),
+                source,
+            })?;
+        check_manifest(&manifest).map_err(|reason| LoadError::Manifest {
+            path: shown.clone(),
+            reason,
+        })?;
         let name: Arc<str> = Arc::from(manifest.name.as_str());
         Ok(Arc::new(PluginVersion {
             limits: self.config.limits_for(&name),
@@ -73,20 +101,30 @@ impl Loader {
     }
 
     /// Compiles a plugin and starts `lanes` initialised instances of it (`None`: as configured).
-    pub async fn load(&self, path: &Path, lanes: Option<usize>) -> Result<(Arc<PluginVersion>, Vec<PluginInstance>), LoadError> {
+    pub async fn load(
+        &self,
+        path: &Path,
+        lanes: Option<usize>,
+    ) -> Result<(Arc<PluginVersion>, Vec<PluginInstance>), LoadError> {
         let version = self.inspect(path).await?;
         let shown = path.display().to_string();
         if version.operator.as_ref().is_some_and(|op| !op.enabled) {
-            return Err(LoadError::Disabled { path: shown, name: version.name.to_string() });
+            return Err(LoadError::Disabled {
+                path: shown,
+                name: version.name.to_string(),
+            });
         }
         let count = lanes.unwrap_or(version.limits.instances);
         let mut instances = Vec::with_capacity(count);
         for _ in 0..count {
-            let instance = version.instantiate(self.services.clone()).await.map_err(|source| LoadError::Init {
-                path: shown.clone(),
-                name: version.name.to_string(),
-                source,
-            })?;
+            let instance = version
+                .instantiate(self.services.clone())
+                .await
+                .map_err(|source| LoadError::Init {
+                    path: shown.clone(),
+                    name: version.name.to_string(),
+                    source,
+                })?;
             instances.push(instance);
         }
         Ok((version, instances))
@@ -95,17 +133,37 @@ impl Loader {
 
 async fn read_plugin(path: &Path) -> Result<Vec<u8>, LoadError> {
     let shown = || path.display().to_string();
-    let meta = tokio::fs::metadata(path).await.map_err(|source| LoadError::Read { path: shown(), source })?;
+    let meta = tokio::fs::metadata(path)
+        .await
+        .map_err(|source| LoadError::Read {
+            path: shown(),
+            source,
+        })?;
     if meta.len() > MAX_PLUGIN_BYTES {
-        return Err(LoadError::TooLarge { path: shown(), size: meta.len() });
+        return Err(LoadError::TooLarge {
+            path: shown(),
+            size: meta.len(),
+        });
     }
-    tokio::fs::read(path).await.map_err(|source| LoadError::Read { path: shown(), source })
+    tokio::fs::read(path)
+        .await
+        .map_err(|source| LoadError::Read {
+            path: shown(),
+            source,
+        })
 }
 
 fn check_manifest(manifest: &Manifest) -> Result<(), String> {
     let name = &manifest.name;
-    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(format!("name `{name}` must be 1 to 64 letters, digits, `-` or `_`"));
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "name `{name}` must be 1 to 64 letters, digits, `-` or `_`"
+        ));
     }
     Ok(())
 }

@@ -42,8 +42,14 @@ impl std::fmt::Debug for PluginVersion {
 impl PluginVersion {
     /// A new, initialised instance.
     pub async fn instantiate(&self, services: HostServices) -> Result<PluginInstance, CallError> {
-        let mut instance =
-            PluginInstance::instantiate(&self.pre, self.name.clone(), services, self.grants.clone(), self.limits).await?;
+        let mut instance = PluginInstance::instantiate(
+            &self.pre,
+            self.name.clone(),
+            services,
+            self.grants.clone(),
+            self.limits,
+        )
+        .await?;
         instance.init(&self.init_config).await?;
         Ok(instance)
     }

@@ -23,9 +23,19 @@ struct Loaded {
 
 /// Loads every plugin in `dir`, then keeps watching it until the task is dropped.
 /// Returns once the first scan is done; the watcher keeps running in the background.
-pub async fn watch_folder(dir: PathBuf, loader: Loader, router: Router, debounce: Duration) -> anyhow::Result<()> {
+pub async fn watch_folder(
+    dir: PathBuf,
+    loader: Loader,
+    router: Router,
+    debounce: Duration,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
-    let mut scanner = Scanner { dir: dir.clone(), loader, router, loaded: HashMap::new() };
+    let mut scanner = Scanner {
+        dir: dir.clone(),
+        loader,
+        router,
+        loaded: HashMap::new(),
+    };
     scanner.rescan(true).await;
     let (tx, mut rx) = mpsc::channel::<()>(1);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -61,7 +71,12 @@ impl Scanner {
                 return;
             }
         };
-        let gone: Vec<PathBuf> = self.loaded.keys().filter(|p| !present.contains_key(*p)).cloned().collect();
+        let gone: Vec<PathBuf> = self
+            .loaded
+            .keys()
+            .filter(|p| !present.contains_key(*p))
+            .cloned()
+            .collect();
         for path in gone {
             if let Some(old) = self.loaded.remove(&path) {
                 if !self.loaded.values().any(|l| l.name == old.name) {
@@ -70,7 +85,10 @@ impl Scanner {
             }
         }
         for (path, (modified, len)) in present {
-            let unchanged = self.loaded.get(&path).is_some_and(|l| l.modified == modified && l.len == len);
+            let unchanged = self
+                .loaded
+                .get(&path)
+                .is_some_and(|l| l.modified == modified && l.len == len);
             if !unchanged {
                 self.load(&path, modified, len, first).await;
             }
@@ -80,24 +98,44 @@ impl Scanner {
     async fn load(&mut self, path: &Path, modified: Option<SystemTime>, len: u64, first: bool) {
         let started = std::time::Instant::now();
         let previous = self.loaded.get(path).map(|l| l.name.clone());
-        let lanes = previous.as_deref().and_then(|name| self.router.lanes_of(name));
+        let lanes = previous
+            .as_deref()
+            .and_then(|name| self.router.lanes_of(name));
         match self.loader.load(path, lanes).await {
             Ok((version, instances)) => {
                 if let Some(old) = previous.filter(|old| **old != *version.name) {
                     self.router.remove(&old);
                 }
-                let from = if first { 0 } else { self.loader.services.store.head().unwrap_or(0) };
+                let from = if first {
+                    0
+                } else {
+                    self.loader.services.store.head().unwrap_or(0)
+                };
                 let name = version.name.to_string();
                 let replaced = self.router.lanes_of(&name).is_some();
                 self.router.install(version, instances, from).await;
                 tracing::info!(plugin = %name, file = %path.display(), replaced, elapsed_ms = started.elapsed().as_millis() as u64, "plugin loaded");
-                self.loaded.insert(path.to_owned(), Loaded { name, modified, len });
+                self.loaded.insert(
+                    path.to_owned(),
+                    Loaded {
+                        name,
+                        modified,
+                        len,
+                    },
+                );
             }
             Err(e) => {
                 // Remember the file as seen, so a broken file is not retried until it changes again.
                 let name = previous.unwrap_or_default();
                 tracing::error!(file = %path.display(), error = %e, "plugin not loaded; any running version keeps serving");
-                self.loaded.insert(path.to_owned(), Loaded { name, modified, len });
+                self.loaded.insert(
+                    path.to_owned(),
+                    Loaded {
+                        name,
+                        modified,
+                        len,
+                    },
+                );
             }
         }
     }

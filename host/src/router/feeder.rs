@@ -60,7 +60,9 @@ impl Feeder {
         match self.store.is_finished(&self.plugin, seq) {
             Ok(true) => return true,
             Ok(false) => {}
-            Err(e) => tracing::warn!(plugin = %self.plugin, seq, error = %e, "cannot check whether an event is finished"),
+            Err(e) => {
+                tracing::warn!(plugin = %self.plugin, seq, error = %e, "cannot check whether an event is finished")
+            }
         }
         let routed = match self.filter.read() {
             Ok(filter) => filter.route(&inbound.event),
@@ -68,7 +70,13 @@ impl Feeder {
         };
         let Some(event) = routed else { return true };
         let lane = lane_for(&event, self.lanes.len());
-        let job = Job { seq, envelope: Envelope { id: format!("{}:{seq}", inbound.bot), event } };
+        let job = Job {
+            seq,
+            envelope: Envelope {
+                id: format!("{}:{seq}", inbound.bot),
+                event,
+            },
+        };
         self.progress.start(seq);
         tokio::select! {
             sent = self.lanes[lane].send(job) => sent.is_ok(),

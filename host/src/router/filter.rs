@@ -20,17 +20,29 @@ impl Filter {
         let mut platforms: HashSet<String> = subscriptions.platforms.iter().cloned().collect();
         if let Some(op) = operator.filter(|op| !op.platforms.is_empty()) {
             let allowed: HashSet<String> = op.platforms.iter().cloned().collect();
-            platforms = if platforms.is_empty() { allowed } else { &platforms & &allowed };
+            platforms = if platforms.is_empty() {
+                allowed
+            } else {
+                &platforms & &allowed
+            };
             if platforms.is_empty() {
                 platforms.insert(String::from("\0none"));
             }
         }
         Self {
             kinds: subscriptions.kinds.clone(),
-            commands: subscriptions.commands.iter().map(|c| c.trim_start_matches('/').to_string()).collect(),
+            commands: subscriptions
+                .commands
+                .iter()
+                .map(|c| c.trim_start_matches('/').to_string())
+                .collect(),
             platforms,
-            allow_chats: operator.map(|o| o.allow_chats.iter().cloned().collect()).unwrap_or_default(),
-            deny_chats: operator.map(|o| o.deny_chats.iter().cloned().collect()).unwrap_or_default(),
+            allow_chats: operator
+                .map(|o| o.allow_chats.iter().cloned().collect())
+                .unwrap_or_default(),
+            deny_chats: operator
+                .map(|o| o.deny_chats.iter().cloned().collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -41,7 +53,9 @@ impl Filter {
             if !self.platforms.is_empty() && !self.platforms.contains(&chat.platform) {
                 return None;
             }
-            if self.deny_chats.contains(&chat.id) || (!self.allow_chats.is_empty() && !self.allow_chats.contains(&chat.id)) {
+            if self.deny_chats.contains(&chat.id)
+                || (!self.allow_chats.is_empty() && !self.allow_chats.contains(&chat.id))
+            {
                 return None;
             }
         } else if !self.allow_chats.is_empty() {
@@ -70,13 +84,28 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{message_or_command, ChatKind, ChatRef, Content, Message, MessageRef, UserRef};
+    use crate::event::{
+        message_or_command, ChatKind, ChatRef, Content, Message, MessageRef, UserRef,
+    };
 
     fn text(chat: &str, text: &str) -> Event {
-        let chat = ChatRef { platform: "sim".into(), bot: "sim".into(), kind: ChatKind::Group, id: chat.into(), guild: None };
+        let chat = ChatRef {
+            platform: "sim".into(),
+            bot: "sim".into(),
+            kind: ChatKind::Group,
+            id: chat.into(),
+            guild: None,
+        };
         message_or_command(Message {
-            id: MessageRef { chat, id: "m1".into() },
-            sender: UserRef { id: "u".into(), name: None, is_bot: false },
+            id: MessageRef {
+                chat,
+                id: "m1".into(),
+            },
+            sender: UserRef {
+                id: "u".into(),
+                name: None,
+                is_bot: false,
+            },
             content: Content::Text(text.into()),
             mentions: vec![],
             reply_to: None,
@@ -85,17 +114,33 @@ mod tests {
     }
 
     fn subs(kinds: &[EventKind], commands: &[&str]) -> Subscriptions {
-        Subscriptions { kinds: kinds.to_vec(), commands: commands.iter().map(|c| c.to_string()).collect(), platforms: vec![] }
+        Subscriptions {
+            kinds: kinds.to_vec(),
+            commands: commands.iter().map(|c| c.to_string()).collect(),
+            platforms: vec![],
+        }
     }
 
     #[test]
     fn commands_go_to_their_subscribers_and_as_messages_to_others() {
-        let echo = Filter::new(&subs(&[EventKind::Command, EventKind::Message], &["echo"]), None);
+        let echo = Filter::new(
+            &subs(&[EventKind::Command, EventKind::Message], &["echo"]),
+            None,
+        );
         let counter = Filter::new(&subs(&[EventKind::Message], &[]), None);
         let joins = Filter::new(&subs(&[EventKind::MemberJoined], &[]), None);
-        assert!(matches!(echo.route(&text("g", "/echo hi")), Some(Event::Command(_))));
-        assert!(matches!(echo.route(&text("g", "/roles")), Some(Event::Message(_))));
-        assert!(matches!(counter.route(&text("g", "/echo hi")), Some(Event::Message(_))));
+        assert!(matches!(
+            echo.route(&text("g", "/echo hi")),
+            Some(Event::Command(_))
+        ));
+        assert!(matches!(
+            echo.route(&text("g", "/roles")),
+            Some(Event::Message(_))
+        ));
+        assert!(matches!(
+            counter.route(&text("g", "/echo hi")),
+            Some(Event::Message(_))
+        ));
         assert!(joins.route(&text("g", "hello")).is_none());
     }
 

@@ -12,7 +12,11 @@ pub struct Health {
 
 impl Health {
     pub fn new(quarantine_after: u32) -> Self {
-        Self { failures: AtomicU32::new(0), quarantined: AtomicBool::new(false), quarantine_after: quarantine_after.max(1) }
+        Self {
+            failures: AtomicU32::new(0),
+            quarantined: AtomicBool::new(false),
+            quarantine_after: quarantine_after.max(1),
+        }
     }
 
     pub fn succeeded(&self) {
@@ -44,7 +48,8 @@ impl Health {
     pub fn restart_delay(&self) -> Duration {
         match self.failures() {
             0 => Duration::ZERO,
-            n => Duration::from_millis(50u64.saturating_mul(1 << (n - 1).min(7))).min(Duration::from_secs(5)),
+            n => Duration::from_millis(50u64.saturating_mul(1 << (n - 1).min(7)))
+                .min(Duration::from_secs(5)),
         }
     }
 }
@@ -61,7 +66,10 @@ mod tests {
         assert_eq!(health.restart_delay(), Duration::from_millis(100));
         assert!(health.failed());
         assert!(health.is_quarantined());
-        assert!(!health.failed(), "only the first failure past the limit reports the quarantine");
+        assert!(
+            !health.failed(),
+            "only the first failure past the limit reports the quarantine"
+        );
         assert!(health.release());
         assert!(!health.is_quarantined());
         assert_eq!(health.restart_delay(), Duration::ZERO);

@@ -64,7 +64,9 @@ impl Lane {
                     }
                 }
                 Ok(None) => {}
-                Err(e) => tracing::warn!(plugin = %self.version.name, error = %e, "the old version could not save its state"),
+                Err(e) => {
+                    tracing::warn!(plugin = %self.version.name, error = %e, "the old version could not save its state")
+                }
             }
         }
         self.version = swap.version;
@@ -101,7 +103,11 @@ impl Lane {
                 self.health.succeeded();
                 self.instance = Some(instance);
                 let sent = scope.sent_handles();
-                let commit = Commit { actions: scope.actions, kv: scope.kv.into_iter().collect(), sent };
+                let commit = Commit {
+                    actions: scope.actions,
+                    kv: scope.kv.into_iter().collect(),
+                    sent,
+                };
                 self.commit(job.seq, commit).await;
             }
             Err(e) => {
@@ -143,10 +149,18 @@ impl Lane {
 
     /// Stores the outcome; waits while the outbox is full (back-pressure on this plugin only).
     async fn commit(&mut self, seq: Seq, commit: Commit) {
-        let bots: Vec<String> = commit.actions.iter().map(|a| a.chat().bot.clone()).collect();
+        let bots: Vec<String> = commit
+            .actions
+            .iter()
+            .map(|a| a.chat().bot.clone())
+            .collect();
         let mut wait = Duration::from_millis(20);
         loop {
-            match self.services.store.commit(&self.version.name, seq, commit.clone()) {
+            match self
+                .services
+                .store
+                .commit(&self.version.name, seq, commit.clone())
+            {
                 Ok(()) => break,
                 Err(StoreError::OutboxFull(_)) => {
                     tokio::time::sleep(wait).await;

@@ -16,9 +16,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 pub use filter::Filter;
-use lane::{Lane, Swap};
-pub use lane::Job;
 use health::Health;
+pub use lane::Job;
+use lane::{Lane, Swap};
 use progress::Progress;
 
 use crate::outbox::OutboxWaker;
@@ -69,12 +69,19 @@ pub struct Router {
 
 impl std::fmt::Debug for Router {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Router").field("plugins", &self.status().len()).finish()
+        f.debug_struct("Router")
+            .field("plugins", &self.status().len())
+            .finish()
     }
 }
 
 impl Router {
-    pub fn new(services: HostServices, head: watch::Receiver<Seq>, outbox: OutboxWaker, limits: RouterLimits) -> Self {
+    pub fn new(
+        services: HostServices,
+        head: watch::Receiver<Seq>,
+        outbox: OutboxWaker,
+        limits: RouterLimits,
+    ) -> Self {
         Self {
             services,
             head,
@@ -87,7 +94,12 @@ impl Router {
 
     /// Lifts a plugin's quarantine; `false` if it is not running or not quarantined.
     pub fn release(&self, name: &str) -> bool {
-        let released = self.plugins.read().ok().and_then(|p| p.get(name).map(|r| r.health.release())).unwrap_or(false);
+        let released = self
+            .plugins
+            .read()
+            .ok()
+            .and_then(|p| p.get(name).map(|r| r.health.release()))
+            .unwrap_or(false);
         if released {
             tracing::info!(plugin = name, "quarantine lifted");
         }
@@ -101,17 +113,31 @@ impl Router {
 
     /// Starts a plugin, or swaps a running one to a new version. `instances` are initialised
     /// already, one per lane. `from`: where a new plugin starts reading the journal.
-    pub async fn install(&self, version: Arc<PluginVersion>, instances: Vec<PluginInstance>, from: Seq) {
+    pub async fn install(
+        &self,
+        version: Arc<PluginVersion>,
+        instances: Vec<PluginInstance>,
+        from: Seq,
+    ) {
         let filter = version.filter();
         let existing = self.plugins.read().ok().and_then(|p| {
-            p.get(&version.name).map(|r| (r.swaps.clone(), r.filter.clone()))
+            p.get(&version.name)
+                .map(|r| (r.swaps.clone(), r.filter.clone()))
         });
         match existing {
             Some((swaps, shared_filter)) => {
                 let mut acks = Vec::new();
                 for (swap, instance) in swaps.iter().zip(instances) {
                     let (done, ack) = oneshot::channel();
-                    if swap.send(Swap { version: version.clone(), instance, done }).await.is_ok() {
+                    if swap
+                        .send(Swap {
+                            version: version.clone(),
+                            instance,
+                            done,
+                        })
+                        .await
+                        .is_ok()
+                    {
                         acks.push(ack);
                     }
                 }
@@ -131,7 +157,13 @@ impl Router {
         }
     }
 
-    fn start(&self, version: Arc<PluginVersion>, instances: Vec<PluginInstance>, filter: Filter, from: Seq) {
+    fn start(
+        &self,
+        version: Arc<PluginVersion>,
+        instances: Vec<PluginInstance>,
+        filter: Filter,
+        from: Seq,
+    ) {
         let progress = Arc::new(Progress::new(from));
         let health = Arc::new(Health::new(self.quarantine_after));
         let cancel = CancellationToken::new();
@@ -164,7 +196,14 @@ impl Router {
         };
         tokio::spawn(feeder.run(from));
         tracing::info!(plugin = %version.name, version = %version.manifest.version, lanes = swaps.len(), "plugin started");
-        let running = Running { version: version.clone(), filter, swaps, progress, health, cancel };
+        let running = Running {
+            version: version.clone(),
+            filter,
+            swaps,
+            progress,
+            health,
+            cancel,
+        };
         if let Ok(mut plugins) = self.plugins.write() {
             plugins.insert(version.name.clone(), running);
         }
@@ -184,7 +223,9 @@ impl Router {
     }
 
     pub fn status(&self) -> Vec<PluginStatus> {
-        let Ok(plugins) = self.plugins.read() else { return Vec::new() };
+        let Ok(plugins) = self.plugins.read() else {
+            return Vec::new();
+        };
         let mut list: Vec<PluginStatus> = plugins
             .values()
             .map(|r| PluginStatus {
@@ -205,7 +246,11 @@ impl Router {
     pub fn release_finished(&self) -> Result<(), StoreError> {
         let head = self.services.store.head()?;
         let low = match self.plugins.read() {
-            Ok(plugins) => plugins.values().map(|r| r.progress.low_watermark()).min().unwrap_or(head),
+            Ok(plugins) => plugins
+                .values()
+                .map(|r| r.progress.low_watermark())
+                .min()
+                .unwrap_or(head),
             Err(_) => return Ok(()),
         };
         self.services.store.release_before(low)

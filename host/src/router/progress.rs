@@ -21,7 +21,12 @@ struct Inner {
 
 impl Progress {
     pub fn new(cursor: Seq) -> Self {
-        Self { inner: Mutex::new(Inner { cursor, in_flight: BTreeSet::new() }) }
+        Self {
+            inner: Mutex::new(Inner {
+                cursor,
+                in_flight: BTreeSet::new(),
+            }),
+        }
     }
 
     pub fn start(&self, seq: Seq) {
@@ -45,7 +50,12 @@ impl Progress {
     /// The lowest event this plugin may still need.
     pub fn low_watermark(&self) -> Seq {
         match self.inner.lock() {
-            Ok(inner) => inner.in_flight.first().copied().unwrap_or(inner.cursor).min(inner.cursor),
+            Ok(inner) => inner
+                .in_flight
+                .first()
+                .copied()
+                .unwrap_or(inner.cursor)
+                .min(inner.cursor),
             Err(_) => 0,
         }
     }

@@ -36,7 +36,9 @@ struct Inner {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("cache_dir", &self.inner.cache_dir).finish()
+        f.debug_struct("Engine")
+            .field("cache_dir", &self.inner.cache_dir)
+            .finish()
     }
 }
 
@@ -50,12 +52,21 @@ impl Engine {
         let engine = wasmtime::Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        Plugin::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(&mut linker, |s| s)?;
+        Plugin::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )?;
         spawn_epoch_ticker(engine.weak());
         if let Some(dir) = &cache_dir {
             std::fs::create_dir_all(dir)?;
         }
-        Ok(Self { inner: Arc::new(Inner { engine, linker, cache_dir }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                engine,
+                linker,
+                cache_dir,
+            }),
+        })
     }
 
     pub fn wasmtime(&self) -> &wasmtime::Engine {
@@ -65,7 +76,11 @@ impl Engine {
     /// Compiles (or loads from the cache) and links a plugin. Blocking: call off the event path.
     pub fn prepare(&self, bytes: &[u8]) -> Result<PluginPre<HostState>, CompileError> {
         let component = self.compile(bytes).map_err(CompileError::Invalid)?;
-        let pre = self.inner.linker.instantiate_pre(&component).map_err(CompileError::WrongWorld)?;
+        let pre = self
+            .inner
+            .linker
+            .instantiate_pre(&component)
+            .map_err(CompileError::WrongWorld)?;
         PluginPre::new(pre).map_err(CompileError::WrongWorld)
     }
 
@@ -79,7 +94,9 @@ impl Engine {
         let component = Component::new(&self.inner.engine, bytes)?;
         match component.serialize() {
             Ok(artifact) => write_atomically(&path, &artifact),
-            Err(e) => tracing::warn!(error = %e, "cannot serialize a compiled component for the cache"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot serialize a compiled component for the cache")
+            }
         }
         Ok(component)
     }
@@ -88,7 +105,10 @@ impl Engine {
         use std::hash::{Hash, Hasher};
         let dir = self.inner.cache_dir.as_ref()?;
         let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-        self.inner.engine.precompile_compatibility_hash().hash(&mut engine_hash);
+        self.inner
+            .engine
+            .precompile_compatibility_hash()
+            .hash(&mut engine_hash);
         let content = hex::encode(Sha256::digest(bytes));
         Some(dir.join(format!("{content}-{:016x}.cwasm", engine_hash.finish())))
     }
@@ -119,13 +139,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) {
 
 /// Advances the epoch every tick until the engine is dropped.
 fn spawn_epoch_ticker(engine: wasmtime::EngineWeak) {
-    let spawned = std::thread::Builder::new().name("wasmbot-epoch".into()).spawn(move || loop {
-        std::thread::sleep(EPOCH_TICK);
-        match engine.upgrade() {
-            Some(engine) => engine.increment_epoch(),
-            None => return,
-        }
-    });
+    let spawned = std::thread::Builder::new()
+        .name("wasmbot-epoch".into())
+        .spawn(move || loop {
+            std::thread::sleep(EPOCH_TICK);
+            match engine.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => return,
+            }
+        });
     if let Err(e) = spawned {
         tracing::error!(error = %e, "cannot start the epoch thread: plugin deadlines will not fire");
     }

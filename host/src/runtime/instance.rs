@@ -37,7 +37,9 @@ pub struct PluginInstance {
 
 impl std::fmt::Debug for PluginInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PluginInstance").field("plugin", &self.store.data().plugin).finish()
+        f.debug_struct("PluginInstance")
+            .field("plugin", &self.store.data().plugin)
+            .finish()
     }
 }
 
@@ -55,28 +57,58 @@ impl PluginInstance {
         store.epoch_deadline_trap();
         let timeout = limits.timeout;
         arm(&mut store, timeout);
-        let plugin = finish(timeout, tokio::time::timeout(backstop(timeout), pre.instantiate_async(&mut store)).await)?;
-        Ok(Self { store, plugin, timeout })
+        let plugin = finish(
+            timeout,
+            tokio::time::timeout(backstop(timeout), pre.instantiate_async(&mut store)).await,
+        )?;
+        Ok(Self {
+            store,
+            plugin,
+            timeout,
+        })
     }
 
     pub async fn describe(&mut self) -> Result<Manifest, CallError> {
         arm(&mut self.store, self.timeout);
-        let call = self.plugin.wasmbot_bot_guest().call_describe(&mut self.store);
-        finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await)
+        let call = self
+            .plugin
+            .wasmbot_bot_guest()
+            .call_describe(&mut self.store);
+        finish(
+            self.timeout,
+            tokio::time::timeout(backstop(self.timeout), call).await,
+        )
     }
 
     pub async fn init(&mut self, config: &str) -> Result<(), CallError> {
         arm(&mut self.store, self.timeout);
-        let call = self.plugin.wasmbot_bot_guest().call_init(&mut self.store, config);
-        finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await)?.map_err(CallError::Plugin)
+        let call = self
+            .plugin
+            .wasmbot_bot_guest()
+            .call_init(&mut self.store, config);
+        finish(
+            self.timeout,
+            tokio::time::timeout(backstop(self.timeout), call).await,
+        )?
+        .map_err(CallError::Plugin)
     }
 
     /// Handles one event; returns the effects it buffered. On error none of them apply.
-    pub async fn handle(&mut self, envelope: &Envelope, scope: CallScope) -> Result<CallScope, CallError> {
+    pub async fn handle(
+        &mut self,
+        envelope: &Envelope,
+        scope: CallScope,
+    ) -> Result<CallScope, CallError> {
         self.store.data_mut().scope = scope;
         arm(&mut self.store, self.timeout);
-        let call = self.plugin.wasmbot_bot_guest().call_handle(&mut self.store, envelope);
-        let result = finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await);
+        let call = self
+            .plugin
+            .wasmbot_bot_guest()
+            .call_handle(&mut self.store, envelope);
+        let result = finish(
+            self.timeout,
+            tokio::time::timeout(backstop(self.timeout), call).await,
+        );
         let scope = std::mem::take(&mut self.store.data_mut().scope);
         result?.map_err(CallError::Plugin)?;
         Ok(scope)
@@ -84,14 +116,26 @@ impl PluginInstance {
 
     pub async fn save_state(&mut self) -> Result<Option<Vec<u8>>, CallError> {
         arm(&mut self.store, self.timeout);
-        let call = self.plugin.wasmbot_bot_guest().call_save_state(&mut self.store);
-        finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await)
+        let call = self
+            .plugin
+            .wasmbot_bot_guest()
+            .call_save_state(&mut self.store);
+        finish(
+            self.timeout,
+            tokio::time::timeout(backstop(self.timeout), call).await,
+        )
     }
 
     pub async fn restore_state(&mut self, state: &[u8]) -> Result<(), CallError> {
         arm(&mut self.store, self.timeout);
-        let call = self.plugin.wasmbot_bot_guest().call_restore_state(&mut self.store, state);
-        finish(self.timeout, tokio::time::timeout(backstop(self.timeout), call).await)
+        let call = self
+            .plugin
+            .wasmbot_bot_guest()
+            .call_restore_state(&mut self.store, state);
+        finish(
+            self.timeout,
+            tokio::time::timeout(backstop(self.timeout), call).await,
+        )
     }
 }
 

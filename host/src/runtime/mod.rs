@@ -9,6 +9,6 @@ mod rate;
 mod state;
 
 pub use engine::{CompileError, Engine};
-pub use instance::{CallError, PluginInstance};
 pub use host::message_key;
+pub use instance::{CallError, PluginInstance};
 pub use state::{CallScope, HostServices, HostState};

@@ -35,7 +35,12 @@ impl std::fmt::Debug for HostServices {
 
 impl HostServices {
     pub fn new(store: Arc<dyn Store>, adapters: Adapters) -> Self {
-        Self { store, adapters, handles: Arc::new(HandleMint::new()), rates: Arc::default() }
+        Self {
+            store,
+            adapters,
+            handles: Arc::new(HandleMint::new()),
+            rates: Arc::default(),
+        }
     }
 
     /// A new host handle for a message `plugin` sends, unique across restarts.
@@ -46,7 +51,9 @@ impl HostServices {
 
 /// Whether `id` is a handle of a message `plugin` sent.
 pub fn is_own_handle(plugin: &str, id: &str) -> bool {
-    id.strip_prefix("wb.").and_then(|rest| rest.strip_prefix(plugin)).is_some_and(|rest| rest.starts_with('.'))
+    id.strip_prefix("wb.")
+        .and_then(|rest| rest.strip_prefix(plugin))
+        .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// Handles are `wb.<plugin>.<boot time>.<n>`: unique within a run and across restarts, and
@@ -63,11 +70,18 @@ impl HandleMint {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros())
             .unwrap_or_default();
-        Self { boot, next: AtomicU64::new(0) }
+        Self {
+            boot,
+            next: AtomicU64::new(0),
+        }
     }
 
     fn next(&self, plugin: &str) -> String {
-        format!("wb.{plugin}.{:x}.{}", self.boot, self.next.fetch_add(1, Ordering::Relaxed))
+        format!(
+            "wb.{plugin}.{:x}.{}",
+            self.boot,
+            self.next.fetch_add(1, Ordering::Relaxed)
+        )
     }
 }
 
@@ -99,7 +113,9 @@ impl CallScope {
 
     /// Whether this call sent the message `id` to `chat`.
     pub fn sent(&self, chat: &ChatRef, id: &str) -> bool {
-        self.actions.iter().any(|a| matches!(a, Action::Send { handle, chat: c, .. } if handle == id && c == chat))
+        self.actions
+            .iter()
+            .any(|a| matches!(a, Action::Send { handle, chat: c, .. } if handle == id && c == chat))
     }
 
     pub fn push(&mut self, action: Action) -> Result<(), Error> {
@@ -124,9 +140,16 @@ pub struct HostState {
 
 impl HostState {
     /// A sandbox with no filesystem, no network and no environment; clocks and randomness only.
-    pub fn new(plugin: Arc<str>, services: HostServices, grants: Arc<Grants>, memory_bytes: usize) -> Self {
+    pub fn new(
+        plugin: Arc<str>,
+        services: HostServices,
+        grants: Arc<Grants>,
+        memory_bytes: usize,
+    ) -> Self {
         let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
-        wasi.allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+        wasi.allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
         let wasi = wasi.build();
         let limits = StoreLimitsBuilder::new()
             .memory_size(memory_bytes)
@@ -135,18 +158,32 @@ impl HostState {
             .memories(16)
             .trap_on_grow_failure(true)
             .build();
-        Self { wasi, table: ResourceTable::new(), limits, plugin, services, grants, scope: CallScope::default() }
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            limits,
+            plugin,
+            services,
+            grants,
+            scope: CallScope::default(),
+        }
     }
 }
 
 impl std::fmt::Debug for HostState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostState").field("plugin", &self.plugin).field("scope", &self.scope).finish_non_exhaustive()
+        f.debug_struct("HostState")
+            .field("plugin", &self.plugin)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
     }
 }
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }

@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 
-use super::{ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq, Store, StoreError};
+use super::{
+    ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq, Store,
+    StoreError,
+};
 use crate::event::Inbound;
 
 /// Capacities of the in-memory store.
@@ -19,7 +22,12 @@ pub struct MemoryLimits {
 
 impl Default for MemoryLimits {
     fn default() -> Self {
-        Self { journal: 10_000, outbox: 10_000, dedupe_keys: 100_000, messages: 100_000 }
+        Self {
+            journal: 10_000,
+            outbox: 10_000,
+            dedupe_keys: 100_000,
+            messages: 100_000,
+        }
     }
 }
 
@@ -46,11 +54,16 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     pub fn new(limits: MemoryLimits) -> Self {
-        Self { limits, inner: Mutex::default() }
+        Self {
+            limits,
+            inner: Mutex::default(),
+        }
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
-        self.inner.lock().map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+        self.inner
+            .lock()
+            .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
     }
 }
 
@@ -75,7 +88,10 @@ impl MemoryStore {
 impl Store for MemoryStore {
     fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError> {
         let mut inner = self.lock()?;
-        let dedupe = inbound.dedupe_key.clone().map(|key| (inbound.bot.clone(), key));
+        let dedupe = inbound
+            .dedupe_key
+            .clone()
+            .map(|key| (inbound.bot.clone(), key));
         if let Some(seq) = dedupe.as_ref().and_then(|d| inner.dedupe.get(d)) {
             return Ok(Appended::Duplicate(*seq));
         }
@@ -86,7 +102,14 @@ impl Store for MemoryStore {
         inner.next_seq += 1;
         inner.journal.insert(seq, inbound.clone());
         for key in messages {
-            self.remember(&mut inner, key.clone(), Indexed { platform_id: Some(key.id.clone()), owner: None });
+            self.remember(
+                &mut inner,
+                key.clone(),
+                Indexed {
+                    platform_id: Some(key.id.clone()),
+                    owner: None,
+                },
+            );
         }
         if let Some(key) = dedupe {
             inner.dedupe.insert(key.clone(), seq);
@@ -102,7 +125,12 @@ impl Store for MemoryStore {
 
     fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError> {
         let inner = self.lock()?;
-        Ok(inner.journal.range(from..).take(max).map(|(s, e)| (*s, e.clone())).collect())
+        Ok(inner
+            .journal
+            .range(from..)
+            .take(max)
+            .map(|(s, e)| (*s, e.clone()))
+            .collect())
     }
 
     fn head(&self) -> Result<Seq, StoreError> {
@@ -115,7 +143,9 @@ impl Store for MemoryStore {
 
     fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
-        if inner.outbox.len() + commit.actions.len() > self.limits.outbox && !commit.actions.is_empty() {
+        if inner.outbox.len() + commit.actions.len() > self.limits.outbox
+            && !commit.actions.is_empty()
+        {
             return Err(StoreError::OutboxFull(inner.outbox.len()));
         }
         if !inner.finished.insert((plugin.to_string(), seq)) {
@@ -129,13 +159,30 @@ impl Store for MemoryStore {
             };
         }
         for key in commit.sent {
-            self.remember(&mut inner, key, Indexed { platform_id: None, owner: Some(plugin.to_string()) });
+            self.remember(
+                &mut inner,
+                key,
+                Indexed {
+                    platform_id: None,
+                    owner: Some(plugin.to_string()),
+                },
+            );
         }
         for action in commit.actions {
             let id = inner.next_action;
             inner.next_action += 1;
             let bot = action.chat().bot.clone();
-            inner.outbox.insert(id, (bot, Pending { id, plugin: plugin.to_string(), action }));
+            inner.outbox.insert(
+                id,
+                (
+                    bot,
+                    Pending {
+                        id,
+                        plugin: plugin.to_string(),
+                        action,
+                    },
+                ),
+            );
         }
         Ok(())
     }
@@ -148,7 +195,11 @@ impl Store for MemoryStore {
     }
 
     fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.lock()?.kv.get(&(plugin.to_string(), key.to_string())).cloned())
+        Ok(self
+            .lock()?
+            .kv
+            .get(&(plugin.to_string(), key.to_string()))
+            .cloned())
     }
 
     fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
@@ -198,7 +249,12 @@ impl Store for MemoryStore {
     fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         if let Some((_, pending)) = inner.outbox.remove(&id) {
-            let letter = DeadLetter { id, plugin: pending.plugin, action: pending.action, reason: reason.to_string() };
+            let letter = DeadLetter {
+                id,
+                plugin: pending.plugin,
+                action: pending.action,
+                reason: reason.to_string(),
+            };
             inner.dead.insert(id, letter);
         }
         Ok(())
@@ -210,11 +266,23 @@ impl Store for MemoryStore {
 
     fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError> {
         let mut inner = self.lock()?;
-        let Some(letter) = inner.dead.remove(&id) else { return Ok(false) };
+        let Some(letter) = inner.dead.remove(&id) else {
+            return Ok(false);
+        };
         let new_id = inner.next_action;
         inner.next_action += 1;
         let bot = letter.action.chat().bot.clone();
-        inner.outbox.insert(new_id, (bot, Pending { id: new_id, plugin: letter.plugin, action: letter.action }));
+        inner.outbox.insert(
+            new_id,
+            (
+                bot,
+                Pending {
+                    id: new_id,
+                    plugin: letter.plugin,
+                    action: letter.action,
+                },
+            ),
+        );
         Ok(true)
     }
 
@@ -232,4 +300,3 @@ impl Store for MemoryStore {
         Ok(self.lock()?.messages.get(key).cloned())
     }
 }
-

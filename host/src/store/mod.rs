@@ -96,15 +96,24 @@ impl Indexed {
     /// What is known after also learning `newer`: known fields are never forgotten (an inbound
     /// mention of a bot message must not erase who sent it).
     pub fn merge(self, newer: Indexed) -> Indexed {
-        Indexed { platform_id: newer.platform_id.or(self.platform_id), owner: newer.owner.or(self.owner) }
+        Indexed {
+            platform_id: newer.platform_id.or(self.platform_id),
+            owner: newer.owner.or(self.owner),
+        }
     }
 }
 
 impl Delivered {
     /// The two index entries a delivery makes: the handle and the platform's id, both owned.
     pub fn index_entries(self) -> [(MessageKey, Indexed); 2] {
-        let indexed = Indexed { platform_id: Some(self.platform_id.clone()), owner: Some(self.plugin) };
-        let by_platform_id = MessageKey { id: self.platform_id, ..self.handle.clone() };
+        let indexed = Indexed {
+            platform_id: Some(self.platform_id.clone()),
+            owner: Some(self.plugin),
+        };
+        let by_platform_id = MessageKey {
+            id: self.platform_id,
+            ..self.handle.clone()
+        };
         [(self.handle, indexed.clone()), (by_platform_id, indexed)]
     }
 }

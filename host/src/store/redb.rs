@@ -4,10 +4,16 @@
 
 use std::path::Path;
 
-use ::redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use ::redb::{
+    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    WriteTransaction,
+};
 
 use super::memory::MemoryLimits;
-use super::{ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq, Store, StoreError};
+use super::{
+    ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq, Store,
+    StoreError,
+};
 use crate::action::Action;
 use crate::event::Inbound;
 
@@ -28,7 +34,8 @@ const OUTBOX_BOT: TableDefinition<(&str, u64), ()> = TableDefinition::new("outbo
 const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead");
 /// (bot, chat, id) → JSON `Indexed`.
 const MESSAGES: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("messages");
-const MESSAGE_ORDER: TableDefinition<u64, (&str, &str, &str)> = TableDefinition::new("message_order");
+const MESSAGE_ORDER: TableDefinition<u64, (&str, &str, &str)> =
+    TableDefinition::new("message_order");
 /// Counters.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -45,7 +52,9 @@ pub struct RedbStore {
 
 impl std::fmt::Debug for RedbStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedbStore").field("limits", &self.limits).finish()
+        f.debug_struct("RedbStore")
+            .field("limits", &self.limits)
+            .finish()
     }
 }
 
@@ -67,7 +76,8 @@ impl RedbStore {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(backend)?;
         }
-        let db = Database::create(path).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
+        let db = Database::create(path)
+            .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
         let store = Self { db, limits };
         store.write(|tx| {
             // Create every table, so readers never meet a missing one.
@@ -88,14 +98,20 @@ impl RedbStore {
     }
 
     /// Runs `f` in a write transaction and commits it if `f` succeeds.
-    fn write<T>(&self, f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let tx = self.db.begin_write().map_err(backend)?;
         let value = f(&tx)?;
         tx.commit().map_err(backend)?;
         Ok(value)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&::redb::ReadTransaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&::redb::ReadTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let tx = self.db.begin_read().map_err(backend)?;
         f(&tx)
     }
@@ -104,35 +120,60 @@ impl RedbStore {
 /// Takes the next value of a counter.
 fn next(tx: &WriteTransaction, counter: &str) -> Result<u64, StoreError> {
     let mut meta = tx.open_table(META).map_err(backend)?;
-    let value = meta.get(counter).map_err(backend)?.map(|v| v.value()).unwrap_or(0);
+    let value = meta
+        .get(counter)
+        .map_err(backend)?
+        .map(|v| v.value())
+        .unwrap_or(0);
     meta.insert(counter, value + 1).map_err(backend)?;
     Ok(value)
 }
 
 fn peek(tx: &::redb::ReadTransaction, counter: &str) -> Result<u64, StoreError> {
     let meta = tx.open_table(META).map_err(backend)?;
-    Ok(meta.get(counter).map_err(backend)?.map(|v| v.value()).unwrap_or(0))
+    Ok(meta
+        .get(counter)
+        .map_err(backend)?
+        .map(|v| v.value())
+        .unwrap_or(0))
 }
 
 /// Adds an action to the outbox under a new id.
 fn enqueue(tx: &WriteTransaction, plugin: &str, action: Action) -> Result<ActionId, StoreError> {
     let id = next(tx, "next_action")?;
     let bot = action.chat().bot.clone();
-    let stored = to_json(&Stored { plugin: plugin.to_string(), action })?;
-    tx.open_table(OUTBOX).map_err(backend)?.insert(id, stored.as_slice()).map_err(backend)?;
-    tx.open_table(OUTBOX_BOT).map_err(backend)?.insert((bot.as_str(), id), ()).map_err(backend)?;
+    let stored = to_json(&Stored {
+        plugin: plugin.to_string(),
+        action,
+    })?;
+    tx.open_table(OUTBOX)
+        .map_err(backend)?
+        .insert(id, stored.as_slice())
+        .map_err(backend)?;
+    tx.open_table(OUTBOX_BOT)
+        .map_err(backend)?
+        .insert((bot.as_str(), id), ())
+        .map_err(backend)?;
     Ok(id)
 }
 
 /// Removes an action from the outbox, returning it.
 fn dequeue(tx: &WriteTransaction, id: ActionId) -> Result<Option<Stored>, StoreError> {
-    let Some(bytes) = tx.open_table(OUTBOX).map_err(backend)?.remove(id).map_err(backend)?.map(|v| v.value().to_vec())
+    let Some(bytes) = tx
+        .open_table(OUTBOX)
+        .map_err(backend)?
+        .remove(id)
+        .map_err(backend)?
+        .map(|v| v.value().to_vec())
     else {
         return Ok(None);
     };
     let stored: Stored = from_json(&bytes)?;
     let bot = stored.action.chat().bot.clone();
-    tx.open_table(OUTBOX_BOT).map_err(backend)?.remove((bot.as_str(), id)).map_err(backend)?;
+    tx.open_table(OUTBOX_BOT)
+        .map_err(backend)?
+        .remove((bot.as_str(), id))
+        .map_err(backend)?;
     Ok(Some(stored))
 }
 
@@ -143,7 +184,10 @@ impl Store for RedbStore {
             let key = inbound.dedupe_key.as_deref();
             if let Some(key) = key {
                 let dedupe = tx.open_table(DEDUPE).map_err(backend)?;
-                let earlier = dedupe.get((inbound.bot.as_str(), key)).map_err(backend)?.map(|seq| seq.value());
+                let earlier = dedupe
+                    .get((inbound.bot.as_str(), key))
+                    .map_err(backend)?
+                    .map(|seq| seq.value());
                 if let Some(seq) = earlier {
                     return Ok(Appended::Duplicate(seq));
                 }
@@ -159,7 +203,10 @@ impl Store for RedbStore {
                 remember_dedupe(tx, &inbound.bot, key, seq, self.limits.dedupe_keys)?;
             }
             for key in messages {
-                let indexed = Indexed { platform_id: Some(key.id.clone()), owner: None };
+                let indexed = Indexed {
+                    platform_id: Some(key.id.clone()),
+                    owner: None,
+                };
                 remember_message(tx, key, &indexed, self.limits.messages)?;
             }
             Ok(Appended::New(seq))
@@ -183,7 +230,14 @@ impl Store for RedbStore {
     }
 
     fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
-        self.read(|tx| Ok(tx.open_table(FINISHED).map_err(backend)?.get((plugin, seq)).map_err(backend)?.is_some()))
+        self.read(|tx| {
+            Ok(tx
+                .open_table(FINISHED)
+                .map_err(backend)?
+                .get((plugin, seq))
+                .map_err(backend)?
+                .is_some())
+        })
     }
 
     fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
@@ -192,7 +246,11 @@ impl Store for RedbStore {
             if finished.get((plugin, seq)).map_err(backend)?.is_some() {
                 return Ok(()); // committed before: applying it again would duplicate effects
             }
-            let waiting = tx.open_table(OUTBOX).map_err(backend)?.len().map_err(backend)? as usize;
+            let waiting = tx
+                .open_table(OUTBOX)
+                .map_err(backend)?
+                .len()
+                .map_err(backend)? as usize;
             if !commit.actions.is_empty() && waiting + commit.actions.len() > self.limits.outbox {
                 return Err(StoreError::OutboxFull(waiting));
             }
@@ -200,11 +258,16 @@ impl Store for RedbStore {
             let mut kv = tx.open_table(KV).map_err(backend)?;
             for (key, value) in &commit.kv {
                 match value {
-                    Some(value) => kv.insert((plugin, key.as_str()), value.as_slice()).map_err(backend)?,
+                    Some(value) => kv
+                        .insert((plugin, key.as_str()), value.as_slice())
+                        .map_err(backend)?,
                     None => kv.remove((plugin, key.as_str())).map_err(backend)?,
                 };
             }
-            let owned = Indexed { platform_id: None, owner: Some(plugin.to_string()) };
+            let owned = Indexed {
+                platform_id: None,
+                owner: Some(plugin.to_string()),
+            };
             for key in &commit.sent {
                 remember_message(tx, key, &owned, self.limits.messages)?;
             }
@@ -228,7 +291,10 @@ impl Store for RedbStore {
     fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.read(|tx| {
             let kv = tx.open_table(KV).map_err(backend)?;
-            Ok(kv.get((plugin, key)).map_err(backend)?.map(|v| v.value().to_vec()))
+            Ok(kv
+                .get((plugin, key))
+                .map_err(backend)?
+                .map(|v| v.value().to_vec()))
         })
     }
 
@@ -269,12 +335,20 @@ impl Store for RedbStore {
             let by_bot = tx.open_table(OUTBOX_BOT).map_err(backend)?;
             let outbox = tx.open_table(OUTBOX).map_err(backend)?;
             let mut pending = Vec::new();
-            for entry in by_bot.range((bot, 0)..=(bot, u64::MAX)).map_err(backend)?.take(max) {
+            for entry in by_bot
+                .range((bot, 0)..=(bot, u64::MAX))
+                .map_err(backend)?
+                .take(max)
+            {
                 let (key, _) = entry.map_err(backend)?;
                 let id = key.value().1;
                 if let Some(bytes) = outbox.get(id).map_err(backend)? {
                     let stored: Stored = from_json(bytes.value())?;
-                    pending.push(Pending { id, plugin: stored.plugin, action: stored.action });
+                    pending.push(Pending {
+                        id,
+                        plugin: stored.plugin,
+                        action: stored.action,
+                    });
                 }
             }
             Ok(pending)
@@ -296,8 +370,16 @@ impl Store for RedbStore {
     fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
         self.write(|tx| {
             if let Some(stored) = dequeue(tx, id)? {
-                let letter = DeadLetter { id, plugin: stored.plugin, action: stored.action, reason: reason.to_string() };
-                tx.open_table(DEAD).map_err(backend)?.insert(id, to_json(&letter)?.as_slice()).map_err(backend)?;
+                let letter = DeadLetter {
+                    id,
+                    plugin: stored.plugin,
+                    action: stored.action,
+                    reason: reason.to_string(),
+                };
+                tx.open_table(DEAD)
+                    .map_err(backend)?
+                    .insert(id, to_json(&letter)?.as_slice())
+                    .map_err(backend)?;
             }
             Ok(())
         })
@@ -316,7 +398,12 @@ impl Store for RedbStore {
 
     fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError> {
         self.write(|tx| {
-            let Some(bytes) = tx.open_table(DEAD).map_err(backend)?.remove(id).map_err(backend)?.map(|v| v.value().to_vec())
+            let Some(bytes) = tx
+                .open_table(DEAD)
+                .map_err(backend)?
+                .remove(id)
+                .map_err(backend)?
+                .map(|v| v.value().to_vec())
             else {
                 return Ok(false);
             };
@@ -327,7 +414,14 @@ impl Store for RedbStore {
     }
 
     fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError> {
-        self.write(|tx| Ok(tx.open_table(DEAD).map_err(backend)?.remove(id).map_err(backend)?.is_some()))
+        self.write(|tx| {
+            Ok(tx
+                .open_table(DEAD)
+                .map_err(backend)?
+                .remove(id)
+                .map_err(backend)?
+                .is_some())
+        })
     }
 
     fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError> {
@@ -337,7 +431,10 @@ impl Store for RedbStore {
     fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError> {
         self.read(|tx| {
             let messages = tx.open_table(MESSAGES).map_err(backend)?;
-            match messages.get((key.bot.as_str(), key.chat.as_str(), key.id.as_str())).map_err(backend)? {
+            match messages
+                .get((key.bot.as_str(), key.chat.as_str(), key.id.as_str()))
+                .map_err(backend)?
+            {
                 Some(bytes) => Ok(Some(from_json(bytes.value())?)),
                 None => Ok(None),
             }
@@ -345,23 +442,42 @@ impl Store for RedbStore {
     }
 }
 
-fn remember_dedupe(tx: &WriteTransaction, bot: &str, key: &str, seq: Seq, limit: usize) -> Result<(), StoreError> {
-    tx.open_table(DEDUPE).map_err(backend)?.insert((bot, key), seq).map_err(backend)?;
+fn remember_dedupe(
+    tx: &WriteTransaction,
+    bot: &str,
+    key: &str,
+    seq: Seq,
+    limit: usize,
+) -> Result<(), StoreError> {
+    tx.open_table(DEDUPE)
+        .map_err(backend)?
+        .insert((bot, key), seq)
+        .map_err(backend)?;
     let n = next(tx, "dedupe_counter")?;
     let mut order = tx.open_table(DEDUPE_ORDER).map_err(backend)?;
     order.insert(n, (bot, key)).map_err(backend)?;
     while order.len().map_err(backend)? as usize > limit {
-        let Some((_, oldest)) = order.pop_first().map_err(backend)? else { break };
+        let Some((_, oldest)) = order.pop_first().map_err(backend)? else {
+            break;
+        };
         let (b, k) = oldest.value();
         let (b, k) = (b.to_string(), k.to_string());
         drop(oldest);
-        tx.open_table(DEDUPE).map_err(backend)?.remove((b.as_str(), k.as_str())).map_err(backend)?;
+        tx.open_table(DEDUPE)
+            .map_err(backend)?
+            .remove((b.as_str(), k.as_str()))
+            .map_err(backend)?;
     }
     Ok(())
 }
 
 /// Indexes a message, forgetting the oldest beyond `limit`.
-fn remember_message(tx: &WriteTransaction, key: &MessageKey, indexed: &Indexed, limit: usize) -> Result<(), StoreError> {
+fn remember_message(
+    tx: &WriteTransaction,
+    key: &MessageKey,
+    indexed: &Indexed,
+    limit: usize,
+) -> Result<(), StoreError> {
     let mut messages = tx.open_table(MESSAGES).map_err(backend)?;
     let k = (key.bot.as_str(), key.chat.as_str(), key.id.as_str());
     let earlier: Option<Indexed> = match messages.get(k).map_err(backend)? {
@@ -373,11 +489,16 @@ fn remember_message(tx: &WriteTransaction, key: &MessageKey, indexed: &Indexed, 
         Some(earlier) => earlier.merge(indexed.clone()),
         None => indexed.clone(),
     };
-    messages.insert(k, to_json(&merged)?.as_slice()).map_err(backend)?;
+    messages
+        .insert(k, to_json(&merged)?.as_slice())
+        .map_err(backend)?;
     drop(messages);
     if !known {
         let n = next(tx, "message_counter")?;
-        tx.open_table(MESSAGE_ORDER).map_err(backend)?.insert(n, k).map_err(backend)?;
+        tx.open_table(MESSAGE_ORDER)
+            .map_err(backend)?
+            .insert(n, k)
+            .map_err(backend)?;
         forget_oldest_messages(tx, limit)?;
     }
     Ok(())
@@ -386,11 +507,16 @@ fn remember_message(tx: &WriteTransaction, key: &MessageKey, indexed: &Indexed, 
 fn forget_oldest_messages(tx: &WriteTransaction, limit: usize) -> Result<(), StoreError> {
     let mut order = tx.open_table(MESSAGE_ORDER).map_err(backend)?;
     while order.len().map_err(backend)? as usize > limit {
-        let Some((_, oldest)) = order.pop_first().map_err(backend)? else { break };
+        let Some((_, oldest)) = order.pop_first().map_err(backend)? else {
+            break;
+        };
         let (b, c, i) = oldest.value();
         let key = (b.to_string(), c.to_string(), i.to_string());
         drop(oldest);
-        tx.open_table(MESSAGES).map_err(backend)?.remove((key.0.as_str(), key.1.as_str(), key.2.as_str())).map_err(backend)?;
+        tx.open_table(MESSAGES)
+            .map_err(backend)?
+            .remove((key.0.as_str(), key.1.as_str(), key.2.as_str()))
+            .map_err(backend)?;
     }
     Ok(())
 }

@@ -6,14 +6,24 @@ use crate::action::Action;
 use crate::event::{ChatKind, ChatRef, Content, Event, OtherEvent, Outgoing};
 
 fn chat() -> ChatRef {
-    ChatRef { platform: "sim".into(), bot: "sim".into(), kind: ChatKind::Group, id: "g".into(), guild: None }
+    ChatRef {
+        platform: "sim".into(),
+        bot: "sim".into(),
+        kind: ChatKind::Group,
+        id: "g".into(),
+        guild: None,
+    }
 }
 
 fn inbound(key: Option<&str>) -> Inbound {
     Inbound {
         bot: "sim".into(),
         dedupe_key: key.map(str::to_string),
-        event: Event::Other(OtherEvent { chat: Some(chat()), kind: "x".into(), raw: "{}".into() }),
+        event: Event::Other(OtherEvent {
+            chat: Some(chat()),
+            kind: "x".into(),
+            raw: "{}".into(),
+        }),
     }
 }
 
@@ -21,32 +31,52 @@ fn send(text: &str) -> Action {
     Action::Send {
         handle: format!("h-{text}"),
         chat: chat(),
-        message: Outgoing { content: Content::Text(text.into()), keyboard: None, mentions: vec![] },
+        message: Outgoing {
+            content: Content::Text(text.into()),
+            keyboard: None,
+            mentions: vec![],
+        },
         reply_to: None,
     }
 }
 
 fn duplicates_are_dropped_at_the_door(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits::default());
-    assert_eq!(store.append(&inbound(Some("e1")), &[]).unwrap(), Appended::New(0));
-    assert_eq!(store.append(&inbound(Some("e1")), &[]).unwrap(), Appended::Duplicate(0));
+    assert_eq!(
+        store.append(&inbound(Some("e1")), &[]).unwrap(),
+        Appended::New(0)
+    );
+    assert_eq!(
+        store.append(&inbound(Some("e1")), &[]).unwrap(),
+        Appended::Duplicate(0)
+    );
     assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(1));
     assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(2));
     assert_eq!(store.read(1, 10).unwrap().len(), 2);
 }
 
 fn a_full_journal_refuses_until_released(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits { journal: 2, ..MemoryLimits::default() });
+    let store = make(MemoryLimits {
+        journal: 2,
+        ..MemoryLimits::default()
+    });
     store.append(&inbound(None), &[]).unwrap();
     store.append(&inbound(None), &[]).unwrap();
-    assert!(matches!(store.append(&inbound(None), &[]), Err(StoreError::JournalFull(2))));
+    assert!(matches!(
+        store.append(&inbound(None), &[]),
+        Err(StoreError::JournalFull(2))
+    ));
     store.release_before(1).unwrap();
     assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(2));
 }
 
 fn a_commit_applies_once(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits::default());
-    let commit = Commit { actions: vec![send("a")], kv: vec![("k".into(), Some(b"v".to_vec()))], sent: vec![] };
+    let commit = Commit {
+        actions: vec![send("a")],
+        kv: vec![("k".into(), Some(b"v".to_vec()))],
+        sent: vec![],
+    };
     store.commit("p", 0, commit.clone()).unwrap();
     store.commit("p", 0, commit).unwrap();
     assert_eq!(store.outbox_pending("sim", 10).unwrap().len(), 1);
@@ -59,21 +89,75 @@ fn a_commit_applies_once(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
 fn kv_lists_by_prefix_per_plugin(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits::default());
     let kv = ["a/1", "a/2", "b/1"].map(|k| (k.to_string(), Some(vec![1])));
-    store.commit("p", 0, Commit { actions: vec![], kv: kv.to_vec(), sent: vec![] }).unwrap();
-    store.commit("q", 0, Commit { actions: vec![], kv: vec![("a/3".into(), Some(vec![]))], sent: vec![] }).unwrap();
+    store
+        .commit(
+            "p",
+            0,
+            Commit {
+                actions: vec![],
+                kv: kv.to_vec(),
+                sent: vec![],
+            },
+        )
+        .unwrap();
+    store
+        .commit(
+            "q",
+            0,
+            Commit {
+                actions: vec![],
+                kv: vec![("a/3".into(), Some(vec![]))],
+                sent: vec![],
+            },
+        )
+        .unwrap();
     assert_eq!(store.kv_list("p", "a/").unwrap(), vec!["a/1", "a/2"]);
-    store.commit("p", 1, Commit { actions: vec![], kv: vec![("a/1".into(), None)], sent: vec![] }).unwrap();
+    store
+        .commit(
+            "p",
+            1,
+            Commit {
+                actions: vec![],
+                kv: vec![("a/1".into(), None)],
+                sent: vec![],
+            },
+        )
+        .unwrap();
     assert_eq!(store.kv_list("p", "a/").unwrap(), vec!["a/2"]);
 }
 
 fn outbox_keeps_order_and_bound(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits { outbox: 2, ..MemoryLimits::default() });
-    store.commit("p", 0, Commit { actions: vec![send("a"), send("b")], kv: vec![], sent: vec![] }).unwrap();
+    let store = make(MemoryLimits {
+        outbox: 2,
+        ..MemoryLimits::default()
+    });
+    store
+        .commit(
+            "p",
+            0,
+            Commit {
+                actions: vec![send("a"), send("b")],
+                kv: vec![],
+                sent: vec![],
+            },
+        )
+        .unwrap();
     assert!(matches!(
-        store.commit("p", 1, Commit { actions: vec![send("c")], kv: vec![], sent: vec![] }),
+        store.commit(
+            "p",
+            1,
+            Commit {
+                actions: vec![send("c")],
+                kv: vec![],
+                sent: vec![]
+            }
+        ),
         Err(StoreError::OutboxFull(2))
     ));
-    assert!(!store.is_finished("p", 1).unwrap(), "a refused commit must not mark the event finished");
+    assert!(
+        !store.is_finished("p", 1).unwrap(),
+        "a refused commit must not mark the event finished"
+    );
     let pending = store.outbox_pending("sim", 10).unwrap();
     assert_eq!(pending.iter().map(|p| p.id).collect::<Vec<_>>(), vec![0, 1]);
     store.outbox_done(0, None).unwrap();
@@ -81,16 +165,40 @@ fn outbox_keeps_order_and_bound(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
 }
 
 fn message_index_is_bounded(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits { messages: 2, ..MemoryLimits::default() });
-    let key = |id: &str| MessageKey { bot: "b".into(), chat: "c".into(), id: id.into() };
-    let pending = Indexed { platform_id: None, owner: Some("p".into()) };
+    let store = make(MemoryLimits {
+        messages: 2,
+        ..MemoryLimits::default()
+    });
+    let key = |id: &str| MessageKey {
+        bot: "b".into(),
+        chat: "c".into(),
+        id: id.into(),
+    };
+    let pending = Indexed {
+        platform_id: None,
+        owner: Some("p".into()),
+    };
     store.index_message(key("h1"), pending.clone()).unwrap();
     assert_eq!(store.lookup_message(&key("h1")).unwrap(), Some(pending));
-    let sent = Delivered { handle: key("h1"), platform_id: "p1".into(), plugin: "p".into() };
+    let sent = Delivered {
+        handle: key("h1"),
+        platform_id: "p1".into(),
+        plugin: "p".into(),
+    };
     store.outbox_done(99, Some(sent)).unwrap();
-    let delivered = Indexed { platform_id: Some("p1".into()), owner: Some("p".into()) };
-    assert_eq!(store.lookup_message(&key("h1")).unwrap(), Some(delivered.clone()));
-    assert_eq!(store.lookup_message(&key("p1")).unwrap(), Some(delivered), "also found by the platform's id");
+    let delivered = Indexed {
+        platform_id: Some("p1".into()),
+        owner: Some("p".into()),
+    };
+    assert_eq!(
+        store.lookup_message(&key("h1")).unwrap(),
+        Some(delivered.clone())
+    );
+    assert_eq!(
+        store.lookup_message(&key("p1")).unwrap(),
+        Some(delivered),
+        "also found by the platform's id"
+    );
     store.index_message(key("h2"), Indexed::default()).unwrap();
     assert_eq!(store.lookup_message(&key("h1")).unwrap(), None);
 }
@@ -125,7 +233,17 @@ for_every_store!(
 
 fn dead_letters_can_be_retried_or_dropped(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     let store = make(MemoryLimits::default());
-    store.commit("p", 0, Commit { actions: vec![send("a"), send("b")], kv: vec![], sent: vec![] }).unwrap();
+    store
+        .commit(
+            "p",
+            0,
+            Commit {
+                actions: vec![send("a"), send("b")],
+                kv: vec![],
+                sent: vec![],
+            },
+        )
+        .unwrap();
     store.outbox_dead(0, "platform said no").unwrap();
     store.outbox_dead(1, "again").unwrap();
     assert!(store.outbox_pending("sim", 10).unwrap().is_empty());
@@ -148,16 +266,51 @@ fn the_redb_store_keeps_everything_across_reopening() {
     {
         let store = RedbStore::open(&path, MemoryLimits::default()).unwrap();
         store.append(&inbound(Some("e1")), &[]).unwrap();
-        store.commit("p", 0, Commit { actions: vec![send("a")], kv: vec![("k".into(), Some(b"v".to_vec()))], sent: vec![] }).unwrap();
-        let key = MessageKey { bot: "sim".into(), chat: "g".into(), id: "h".into() };
-        store.index_message(key, Indexed { platform_id: Some("p9".into()), owner: None }).unwrap();
+        store
+            .commit(
+                "p",
+                0,
+                Commit {
+                    actions: vec![send("a")],
+                    kv: vec![("k".into(), Some(b"v".to_vec()))],
+                    sent: vec![],
+                },
+            )
+            .unwrap();
+        let key = MessageKey {
+            bot: "sim".into(),
+            chat: "g".into(),
+            id: "h".into(),
+        };
+        store
+            .index_message(
+                key,
+                Indexed {
+                    platform_id: Some("p9".into()),
+                    owner: None,
+                },
+            )
+            .unwrap();
     }
     let store = RedbStore::open(&path, MemoryLimits::default()).unwrap();
-    assert_eq!(store.append(&inbound(Some("e1")), &[]).unwrap(), Appended::Duplicate(0));
+    assert_eq!(
+        store.append(&inbound(Some("e1")), &[]).unwrap(),
+        Appended::Duplicate(0)
+    );
     assert_eq!(store.head().unwrap(), 1);
     assert!(store.is_finished("p", 0).unwrap());
     assert_eq!(store.kv_get("p", "k").unwrap(), Some(b"v".to_vec()));
     assert_eq!(store.outbox_pending("sim", 10).unwrap().len(), 1);
-    let key = MessageKey { bot: "sim".into(), chat: "g".into(), id: "h".into() };
-    assert_eq!(store.lookup_message(&key).unwrap().and_then(|i| i.platform_id), Some("p9".into()));
+    let key = MessageKey {
+        bot: "sim".into(),
+        chat: "g".into(),
+        id: "h".into(),
+    };
+    assert_eq!(
+        store
+            .lookup_message(&key)
+            .unwrap()
+            .and_then(|i| i.platform_id),
+        Some("p9".into())
+    );
 }

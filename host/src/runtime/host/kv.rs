@@ -14,7 +14,11 @@ impl Host for HostState {
         if let Some(buffered) = self.scope.kv.get(&key) {
             return Ok(Ok(buffered.clone()));
         }
-        Ok(self.services.store.kv_get(&self.plugin, &key).map_err(store_failure))
+        Ok(self
+            .services
+            .store
+            .kv_get(&self.plugin, &key)
+            .map_err(store_failure))
     }
 
     fn set(&mut self, key: String, value: Vec<u8>) -> HostResult<()> {
@@ -22,7 +26,9 @@ impl Host for HostState {
             return Ok(Err(e));
         }
         if value.len() > MAX_VALUE_BYTES {
-            return Ok(Err(Error::Invalid(format!("a kv value is limited to {MAX_VALUE_BYTES} bytes"))));
+            return Ok(Err(Error::Invalid(format!(
+                "a kv value is limited to {MAX_VALUE_BYTES} bytes"
+            ))));
         }
         if let Err(e) = self.check_quota(key.len() + value.len()) {
             return Ok(Err(e));
@@ -65,12 +71,21 @@ impl HostState {
         let stored = match self.scope.kv_stored {
             Some(stored) => stored,
             None => {
-                let stored = self.services.store.kv_usage(&self.plugin).map_err(store_failure)?;
+                let stored = self
+                    .services
+                    .store
+                    .kv_usage(&self.plugin)
+                    .map_err(store_failure)?;
                 self.scope.kv_stored = Some(stored);
                 stored
             }
         };
-        let buffered: usize = self.scope.kv.iter().map(|(k, v)| v.as_ref().map_or(0, |v| k.len() + v.len())).sum();
+        let buffered: usize = self
+            .scope
+            .kv
+            .iter()
+            .map(|(k, v)| v.as_ref().map_or(0, |v| k.len() + v.len()))
+            .sum();
         let total = stored + (buffered + adding) as u64;
         let quota = self.grants.kv_quota();
         if total > quota {
@@ -85,7 +100,9 @@ impl HostState {
 
 fn check_key(key: &str) -> Result<(), Error> {
     if key.is_empty() || key.len() > MAX_KEY_BYTES {
-        return Err(Error::Invalid(format!("a kv key must be 1 to {MAX_KEY_BYTES} bytes")));
+        return Err(Error::Invalid(format!(
+            "a kv key must be 1 to {MAX_KEY_BYTES} bytes"
+        )));
     }
     Ok(())
 }

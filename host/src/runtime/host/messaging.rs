@@ -31,42 +31,70 @@ impl Host for HostState {
     }
 
     fn delete(&mut self, target: MessageRef) -> HostResult<()> {
-        Ok(self.check_known(&target).and_then(|()| self.buffer(Action::Delete { target })))
+        Ok(self
+            .check_known(&target)
+            .and_then(|()| self.buffer(Action::Delete { target })))
     }
 
     fn react(&mut self, target: MessageRef, emoji: String) -> HostResult<()> {
         if emoji.trim().is_empty() || emoji.len() > 64 {
             return Ok(Err(Error::Invalid("emoji must be 1 to 64 bytes".into())));
         }
-        Ok(self.check_known(&target).and_then(|()| self.buffer(Action::React { target, emoji })))
+        Ok(self
+            .check_known(&target)
+            .and_then(|()| self.buffer(Action::React { target, emoji })))
     }
 
     fn answer_callback(&mut self, callback_id: String, answer: CallbackAnswer) -> HostResult<()> {
-        let (Some(chat), Some(current)) = (self.scope.chat.clone(), self.scope.callback_id.as_deref()) else {
-            return Ok(Err(Error::Invalid("answer-callback is only possible while handling a callback".into())));
+        let (Some(chat), Some(current)) =
+            (self.scope.chat.clone(), self.scope.callback_id.as_deref())
+        else {
+            return Ok(Err(Error::Invalid(
+                "answer-callback is only possible while handling a callback".into(),
+            )));
         };
         if current != callback_id {
-            return Ok(Err(Error::Invalid(format!("`{callback_id}` is not the callback being handled"))));
+            return Ok(Err(Error::Invalid(format!(
+                "`{callback_id}` is not the callback being handled"
+            ))));
         }
-        Ok(self.buffer(Action::AnswerCallback { chat, callback_id, answer }))
+        Ok(self.buffer(Action::AnswerCallback {
+            chat,
+            callback_id,
+            answer,
+        }))
     }
 
     fn pin(&mut self, target: MessageRef) -> HostResult<()> {
-        Ok(self.check_known(&target).and_then(|()| self.buffer(Action::Pin { target })))
+        Ok(self
+            .check_known(&target)
+            .and_then(|()| self.buffer(Action::Pin { target })))
     }
 
     fn unpin(&mut self, target: MessageRef) -> HostResult<()> {
-        Ok(self.check_known(&target).and_then(|()| self.buffer(Action::Unpin { target })))
+        Ok(self
+            .check_known(&target)
+            .and_then(|()| self.buffer(Action::Unpin { target })))
     }
 }
 
 impl HostState {
     /// Buffers a send and returns its handle at once; the handle is indexed with the commit, so
     /// edits and deletes of it are accepted before it is delivered.
-    fn send_message(&mut self, chat: ChatRef, message: Outgoing, reply_to: Option<String>) -> Result<MessageRef, Error> {
+    fn send_message(
+        &mut self,
+        chat: ChatRef,
+        message: Outgoing,
+        reply_to: Option<String>,
+    ) -> Result<MessageRef, Error> {
         validate(&message)?;
         let handle = self.services.mint_handle(&self.plugin);
-        self.buffer(Action::Send { handle: handle.clone(), chat: chat.clone(), message, reply_to })?;
+        self.buffer(Action::Send {
+            handle: handle.clone(),
+            chat: chat.clone(),
+            message,
+            reply_to,
+        })?;
         Ok(MessageRef { chat, id: handle })
     }
 }
@@ -79,7 +107,10 @@ fn validate(message: &Outgoing) -> Result<(), Error> {
                 return Err(Error::Invalid("the message text is empty".into()));
             }
             if t.len() > MAX_TEXT_BYTES {
-                return Err(Error::Invalid(format!("the message text is {} bytes; the limit is {MAX_TEXT_BYTES}", t.len())));
+                return Err(Error::Invalid(format!(
+                    "the message text is {} bytes; the limit is {MAX_TEXT_BYTES}",
+                    t.len()
+                )));
             }
         }
         Content::Image(m) | Content::File(m) | Content::Video(m) | Content::Audio(m) => {
@@ -93,11 +124,15 @@ fn validate(message: &Outgoing) -> Result<(), Error> {
             }
         }
         Content::Other((kind, _)) => {
-            return Err(Error::Invalid(format!("content kind `{kind}` cannot be sent")));
+            return Err(Error::Invalid(format!(
+                "content kind `{kind}` cannot be sent"
+            )));
         }
     }
     if let Some(keyboard) = &message.keyboard {
-        if keyboard.rows.len() > MAX_ROWS || keyboard.rows.iter().any(|r| r.len() > MAX_BUTTONS_PER_ROW) {
+        if keyboard.rows.len() > MAX_ROWS
+            || keyboard.rows.iter().any(|r| r.len() > MAX_BUTTONS_PER_ROW)
+        {
             return Err(Error::Invalid(format!(
                 "a keyboard has at most {MAX_ROWS} rows of {MAX_BUTTONS_PER_ROW} buttons"
             )));
@@ -108,7 +143,9 @@ fn validate(message: &Outgoing) -> Result<(), Error> {
             }
             if let ButtonAction::Callback(data) = &button.action {
                 if data.len() > MAX_CALLBACK_DATA_BYTES {
-                    return Err(Error::Invalid(format!("callback data is limited to {MAX_CALLBACK_DATA_BYTES} bytes")));
+                    return Err(Error::Invalid(format!(
+                        "callback data is limited to {MAX_CALLBACK_DATA_BYTES} bytes"
+                    )));
                 }
             }
         }

@@ -9,9 +9,9 @@ mod messaging;
 mod moderation;
 
 use super::bindings::types;
+use super::state::is_own_handle;
 use super::state::HostState;
 use crate::action::Action;
-use super::state::is_own_handle;
 use crate::event::{ChatRef, Error, MessageRef, Operation};
 use crate::store::MessageKey;
 
@@ -27,10 +27,14 @@ impl HostState {
         if let Action::Edit { target, .. } | Action::Delete { target } = &action {
             self.check_own(action.operation(), target)?;
         }
-        self.services.adapters.check_supported(action.chat(), action.operation())?;
+        self.services
+            .adapters
+            .check_supported(action.chat(), action.operation())?;
         if let Some(per_minute) = self.grants.actions_per_minute {
             if let Err(wait) = self.services.rates.take(&self.plugin, per_minute) {
-                return Err(Error::RateLimited(u32::try_from(wait.as_millis()).unwrap_or(u32::MAX)));
+                return Err(Error::RateLimited(
+                    u32::try_from(wait.as_millis()).unwrap_or(u32::MAX),
+                ));
             }
         }
         self.scope.push(action)
@@ -47,9 +51,16 @@ impl HostState {
             )));
         }
         if !self.grants.allows_platform(&chat.platform) {
-            return Err(Error::Denied(format!("plugin `{plugin}` has no grant for platform `{}`", chat.platform)));
+            return Err(Error::Denied(format!(
+                "plugin `{plugin}` has no grant for platform `{}`",
+                chat.platform
+            )));
         }
-        let current = self.scope.chat.as_ref().is_some_and(|c| c.bot == chat.bot && c.id == chat.id);
+        let current = self
+            .scope
+            .chat
+            .as_ref()
+            .is_some_and(|c| c.bot == chat.bot && c.id == chat.id);
         if !current && !self.grants.allows_chat(&chat.id) {
             return Err(Error::Denied(format!(
                 "plugin `{plugin}` may act only in the chat of the event it handles; grant chats = [\"{}\"] to act in `{}`",
@@ -64,8 +75,15 @@ impl HostState {
         if is_own_handle(&self.plugin, &target.id) || self.grants.explicitly_allows(operation) {
             return Ok(());
         }
-        let indexed = self.services.store.lookup_message(&message_key(&target.chat, &target.id)).map_err(store_failure)?;
-        if indexed.and_then(|i| i.owner).is_some_and(|owner| *owner == *self.plugin) {
+        let indexed = self
+            .services
+            .store
+            .lookup_message(&message_key(&target.chat, &target.id))
+            .map_err(store_failure)?;
+        if indexed
+            .and_then(|i| i.owner)
+            .is_some_and(|owner| *owner == *self.plugin)
+        {
             return Ok(());
         }
         Err(Error::Denied(format!(
@@ -99,10 +117,17 @@ impl HostState {
 
 /// The index key of a message of `chat`.
 pub fn message_key(chat: &ChatRef, id: &str) -> MessageKey {
-    MessageKey { bot: chat.bot.clone(), chat: chat.id.clone(), id: id.to_string() }
+    MessageKey {
+        bot: chat.bot.clone(),
+        chat: chat.id.clone(),
+        id: id.to_string(),
+    }
 }
 
 /// A storage failure as the plugin sees it.
 pub(crate) fn store_failure(e: crate::store::StoreError) -> Error {
-    Error::Platform(crate::event::PlatformError { code: "store".into(), message: e.to_string() })
+    Error::Platform(crate::event::PlatformError {
+        code: "store".into(),
+        message: e.to_string(),
+    })
 }

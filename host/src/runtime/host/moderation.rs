@@ -8,18 +8,38 @@ use crate::runtime::state::HostState;
 
 impl Host for HostState {
     fn add_role(&mut self, chat: ChatRef, user_id: String, role_id: String) -> HostResult<()> {
-        Ok(non_empty(&[&user_id, &role_id]).and_then(|()| self.buffer(Action::AddRole { chat, user_id, role_id })))
+        Ok(non_empty(&[&user_id, &role_id]).and_then(|()| {
+            self.buffer(Action::AddRole {
+                chat,
+                user_id,
+                role_id,
+            })
+        }))
     }
 
     fn remove_role(&mut self, chat: ChatRef, user_id: String, role_id: String) -> HostResult<()> {
-        Ok(non_empty(&[&user_id, &role_id]).and_then(|()| self.buffer(Action::RemoveRole { chat, user_id, role_id })))
+        Ok(non_empty(&[&user_id, &role_id]).and_then(|()| {
+            self.buffer(Action::RemoveRole {
+                chat,
+                user_id,
+                role_id,
+            })
+        }))
     }
 
     fn mute(&mut self, chat: ChatRef, user_id: String, seconds: u32) -> HostResult<()> {
         if seconds == 0 {
-            return Ok(Err(Error::Invalid("mute needs at least 1 second; use unmute to lift a mute".into())));
+            return Ok(Err(Error::Invalid(
+                "mute needs at least 1 second; use unmute to lift a mute".into(),
+            )));
         }
-        Ok(non_empty(&[&user_id]).and_then(|()| self.buffer(Action::Mute { chat, user_id, seconds })))
+        Ok(non_empty(&[&user_id]).and_then(|()| {
+            self.buffer(Action::Mute {
+                chat,
+                user_id,
+                seconds,
+            })
+        }))
     }
 
     fn unmute(&mut self, chat: ChatRef, user_id: String) -> HostResult<()> {
@@ -34,18 +54,29 @@ impl Host for HostState {
         if let Err(e) = self.check_granted(Operation::GetMember, &chat) {
             return Ok(Err(e));
         }
-        let adapter = match self.services.adapters.check_supported(&chat, Operation::GetMember) {
+        let adapter = match self
+            .services
+            .adapters
+            .check_supported(&chat, Operation::GetMember)
+        {
             Ok(adapter) => adapter.clone(),
             Err(e) => return Ok(Err(e)),
         };
-        Ok(adapter.get_member(&chat, &user_id).await.map_err(Error::from))
+        Ok(adapter
+            .get_member(&chat, &user_id)
+            .await
+            .map_err(Error::from))
     }
 
     async fn list_roles(&mut self, chat: ChatRef) -> HostResult<Vec<Role>> {
         if let Err(e) = self.check_granted(Operation::ListRoles, &chat) {
             return Ok(Err(e));
         }
-        let adapter = match self.services.adapters.check_supported(&chat, Operation::ListRoles) {
+        let adapter = match self
+            .services
+            .adapters
+            .check_supported(&chat, Operation::ListRoles)
+        {
             Ok(adapter) => adapter.clone(),
             Err(e) => return Ok(Err(e)),
         };
