@@ -16,5 +16,5 @@ wasmtime::component::bindgen!({
     additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
 });
 
-pub use exports::wasmbot::bot::guest::{Manifest, Subscriptions};
-pub use wasmbot::bot::types;
+pub use self::exports::wasmbot::bot::guest::{Manifest, Subscriptions};
+pub use self::wasmbot::bot::types;
