@@ -51,7 +51,7 @@ impl PluginInstance {
         grants: Arc<Grants>,
         limits: PluginLimits,
     ) -> Result<Self, CallError> {
-        let state = HostState::new(name, services, grants, limits.memory_bytes);
+        let state = HostState::new(name, services, grants, limits);
         let mut store = Store::new(pre.engine(), state);
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_trap();
@@ -105,10 +105,9 @@ impl PluginInstance {
             .plugin
             .wasmbot_bot_guest()
             .call_handle(&mut self.store, envelope);
-        let result = finish(
-            self.timeout,
-            tokio::time::timeout(backstop(self.timeout), call).await,
-        );
+        // No tokio timer on the hot path: the epoch deadline stops guest code, and the async
+        // host calls (live queries) carry their own timeout.
+        let result = finish(self.timeout, Ok(call.await));
         let scope = std::mem::take(&mut self.store.data_mut().scope);
         result?.map_err(CallError::Plugin)?;
         Ok(scope)

@@ -11,7 +11,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::action::Action;
 use crate::adapter::Adapters;
-use crate::config::Grants;
+use crate::config::{Grants, PluginLimits};
 use crate::event::{ChatRef, Error};
 use crate::store::Store;
 
@@ -136,6 +136,8 @@ pub struct HostState {
     pub(super) services: HostServices,
     pub(super) grants: Arc<Grants>,
     pub(super) scope: CallScope,
+    /// The plugin's per-call time limit, also applied to each live query it makes.
+    pub(super) call_timeout: std::time::Duration,
 }
 
 impl HostState {
@@ -144,15 +146,16 @@ impl HostState {
         plugin: Arc<str>,
         services: HostServices,
         grants: Arc<Grants>,
-        memory_bytes: usize,
+        limits: PluginLimits,
     ) -> Self {
         let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
         wasi.allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
         let wasi = wasi.build();
+        let call_timeout = limits.timeout;
         let limits = StoreLimitsBuilder::new()
-            .memory_size(memory_bytes)
+            .memory_size(limits.memory_bytes)
             .instances(16)
             .tables(64)
             .memories(16)
@@ -166,6 +169,7 @@ impl HostState {
             services,
             grants,
             scope: CallScope::default(),
+            call_timeout,
         }
     }
 }

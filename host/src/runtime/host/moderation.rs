@@ -62,10 +62,7 @@ impl Host for HostState {
             Ok(adapter) => adapter.clone(),
             Err(e) => return Ok(Err(e)),
         };
-        Ok(adapter
-            .get_member(&chat, &user_id)
-            .await
-            .map_err(Error::from))
+        Ok(live(self.call_timeout, adapter.get_member(&chat, &user_id)).await)
     }
 
     async fn list_roles(&mut self, chat: ChatRef) -> HostResult<Vec<Role>> {
@@ -80,7 +77,22 @@ impl Host for HostState {
             Ok(adapter) => adapter.clone(),
             Err(e) => return Ok(Err(e)),
         };
-        Ok(adapter.list_roles(&chat).await.map_err(Error::from))
+        Ok(live(self.call_timeout, adapter.list_roles(&chat)).await)
+    }
+}
+
+/// A live query to the platform, bounded by the plugin's call time limit (the epoch deadline
+/// cannot interrupt a call that waits outside the guest).
+async fn live<T>(
+    limit: std::time::Duration,
+    query: impl std::future::Future<Output = Result<T, crate::adapter::AdapterError>>,
+) -> Result<T, Error> {
+    match tokio::time::timeout(limit, query).await {
+        Ok(result) => result.map_err(Error::from),
+        Err(_) => Err(Error::Platform(crate::event::PlatformError {
+            code: "timeout".into(),
+            message: format!("the platform did not answer within {limit:?}"),
+        })),
     }
 }
 
