@@ -11,23 +11,7 @@ use crate::event::{ButtonAction, ChatRef, Content, Keyboard, Operation, UserRef}
 use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
 
 /// The sim supports every operation.
-const CAPABILITIES: &[Operation] = &[
-    Operation::Send,
-    Operation::Reply,
-    Operation::Edit,
-    Operation::Delete,
-    Operation::React,
-    Operation::AnswerCallback,
-    Operation::Pin,
-    Operation::Unpin,
-    Operation::AddRole,
-    Operation::RemoveRole,
-    Operation::Mute,
-    Operation::Unmute,
-    Operation::Kick,
-    Operation::GetMember,
-    Operation::ListRoles,
-];
+const CAPABILITIES: &[Operation] = crate::config::ALL_OPERATIONS;
 
 #[async_trait]
 impl Adapter for Sim {
