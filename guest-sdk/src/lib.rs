@@ -96,6 +96,7 @@ mod command;
 pub mod config;
 mod error;
 mod export;
+pub mod fanbook;
 mod keyboard;
 pub mod kv;
 pub mod log;

@@ -16,6 +16,7 @@ use async_trait::async_trait;
 
 use crate::action::Action;
 use crate::event::{ChatRef, Error, Operation, PlatformError};
+use crate::runtime::bindings::wasmbot::bot::fanbook as fb;
 use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
 
 /// The result of carrying out an action.
@@ -92,6 +93,76 @@ pub trait Adapter: Send + Sync + 'static {
     async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError>;
     async fn get_member(&self, chat: &ChatRef, user_id: &str) -> Result<Member, AdapterError>;
     async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError>;
+    /// Fanbook's own operations (`wasmbot:bot/fanbook`); only the Fanbook adapter has them.
+    fn fanbook(&self) -> Option<&dyn FanbookExtras> {
+        None
+    }
+}
+
+/// The operations of the `fanbook` WIT interface, in its types. The guild is `chat.guild`.
+#[async_trait]
+pub trait FanbookExtras: Send + Sync {
+    async fn list_channels(&self, chat: &ChatRef) -> Result<Vec<fb::Channel>, AdapterError>;
+    async fn edit_channel(
+        &self,
+        chat: &ChatRef,
+        channel_id: &str,
+        edit: &fb::ChannelEdit,
+    ) -> Result<(), AdapterError>;
+    async fn search_members(
+        &self,
+        chat: &ChatRef,
+        query: &str,
+    ) -> Result<Vec<fb::GuildMember>, AdapterError>;
+    async fn send_guild_notice(
+        &self,
+        chat: &ChatRef,
+        user_ids: &[String],
+        text: &str,
+    ) -> Result<fb::Notice, AdapterError>;
+    async fn recall_guild_notice(
+        &self,
+        chat: &ChatRef,
+        notice: &fb::Notice,
+    ) -> Result<(), AdapterError>;
+    async fn get_credits(&self, chat: &ChatRef, user_id: &str) -> Result<String, AdapterError>;
+    async fn set_credit(
+        &self,
+        chat: &ChatRef,
+        user_id: &str,
+        card_id: &str,
+        kind: fb::CreditKind,
+        data: &str,
+    ) -> Result<(), AdapterError>;
+    async fn remove_credit(
+        &self,
+        chat: &ChatRef,
+        user_id: &str,
+        card_id: &str,
+    ) -> Result<(), AdapterError>;
+    async fn list_invites(
+        &self,
+        chat: &ChatRef,
+        size: u32,
+        cursor: Option<&str>,
+    ) -> Result<fb::Page, AdapterError>;
+    async fn invite_info(&self, chat: &ChatRef, code: &str) -> Result<String, AdapterError>;
+    async fn list_circle_posts(
+        &self,
+        chat: &ChatRef,
+        channel_id: &str,
+        size: u32,
+        cursor: Option<&str>,
+    ) -> Result<fb::Page, AdapterError>;
+    async fn get_circle_post(&self, chat: &ChatRef, post_id: &str) -> Result<String, AdapterError>;
+    async fn delete_circle_post(
+        &self,
+        chat: &ChatRef,
+        channel_id: &str,
+        post_id: &str,
+        topic_id: &str,
+        reason: &str,
+    ) -> Result<(), AdapterError>;
 }
 
 /// Every configured bot's adapter, by bot name.

@@ -33,6 +33,9 @@ pub struct Grants {
     /// Platforms the plugin may act on (empty: any).
     #[serde(default)]
     pub platforms: Vec<String>,
+    /// Platform-specific WIT interfaces the plugin may call (`fanbook`); none by default.
+    #[serde(default)]
+    pub interfaces: Vec<String>,
     /// Bytes of kv data (keys and values); default 1 MiB.
     #[serde(default)]
     pub kv_quota_bytes: Option<u64>,
@@ -73,6 +76,11 @@ impl Grants {
 
     pub fn allows_platform(&self, platform: &str) -> bool {
         self.platforms.is_empty() || self.platforms.iter().any(|p| p == platform)
+    }
+
+    /// Whether the operator granted the platform-specific interface `name`.
+    pub fn allows_interface(&self, name: &str) -> bool {
+        self.interfaces.iter().any(|i| i == name)
     }
 
     pub fn kv_quota(&self) -> u64 {
@@ -126,5 +134,12 @@ mod tests {
         };
         assert!(some.allows(Operation::Mute) && !some.allows(Operation::Kick));
         assert_eq!(some.unknown_operations(), vec!["frobnicate"]);
+    }
+
+    #[test]
+    fn interfaces_need_naming() {
+        let grants: Grants = toml::from_str("interfaces = [\"fanbook\"]").unwrap();
+        assert!(grants.allows_interface("fanbook"));
+        assert!(!Grants::default().allows_interface("fanbook"));
     }
 }

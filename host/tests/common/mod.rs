@@ -23,6 +23,7 @@ const PACKAGES: &[&str] = &[
     "trapper",
     "flood",
     "kvtest",
+    "fbextras",
     "driver",
 ];
 

@@ -130,6 +130,34 @@ async fn answer(state: &State, method: &str, body: &Value) -> Answer {
         "getPrivateChat" => {
             Ok(json!({ "id": DM_CHAT, "guild_id": 0, "type": "private", "channel_type": 3 }))
         }
+        // The `fanbook` interface's methods (`guild/credit` and `circle/postDelete` come as
+        // PUT/DELETE; the verb is recorded).
+        "channel/list" => Ok(json!([
+            { "channel_id": "413582158565736448", "guild_id": body["guild_id"], "name": "语音", "type": 1, "user_limit": 10 },
+            { "channel_id": "413613404125659136", "guild_id": body["guild_id"], "name": "闲聊", "type": 0, "topic": "随便聊", "parent_id": "413582158565736000" }
+        ])),
+        "channel/edit" | "v2/guild/credit" | "v2/circle/postDelete" => Ok(json!(true)),
+        "searchGuildMember" => Ok(json!([
+            { "user": { "id": 470118822514081792u64, "is_bot": false, "first_name": "阿梨", "username": "10346643", "avatar": "https://example.com/a.png" }, "nick": "梨子", "status": "member" }
+        ])),
+        "guild/notification/send" => Ok(json!({
+            "message_id": 644447100674768896u64, "date": 1718871050048u64,
+            "chat": { "id": 99413237384091392u64, "guild_id": 99413237384091392u64, "type": "channel", "channel_type": 24 },
+            "from": { "id": BOT_ID, "is_bot": true, "first_name": "bot-sim" },
+            "text": body["text"]
+        })),
+        "guild/notification/recall" => Ok(Value::Null),
+        "getGuildCredit" => Ok(
+            json!({ "user_id": body["user_id"], "guild_credits": [{ "card_id": "medal-0000001", "title": "MVP" }] }),
+        ),
+        "invite/guildList" => {
+            Ok(json!({ "list_id": "88", "records": [{ "code": "AbCdEf", "uses": 3 }] }))
+        }
+        "invite/codeInfo" => Ok(json!({ "code": body["c"], "guild_id": "390438216731197440" })),
+        "circle/postList" => {
+            Ok(json!({ "list_id": "p2", "records": [{ "post_id": "1", "title": "hi" }] }))
+        }
+        "circle/detail" => Ok(json!({ "post": { "post_id": body["post_id"] } })),
         other => Err((404, format!("Not Found: method {other}"))),
     }
 }

@@ -121,6 +121,21 @@ impl Client {
         self.send(method, request).await
     }
 
+    /// Sends a JSON body with another verb (`PUT`/`DELETE` methods such as `v2/guild/credit`).
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        verb: reqwest::Method,
+        method: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ApiError> {
+        let request = self
+            .http
+            .request(verb, self.url(method))
+            .json(body)
+            .timeout(self.timeout);
+        self.send(method, request).await
+    }
+
     /// GETs a method without parameters (`getMe`).
     pub async fn get<T: DeserializeOwned>(&self, method: &str) -> Result<T, ApiError> {
         let request = self.http.get(self.url(method)).timeout(self.timeout);

@@ -12,6 +12,7 @@ mod chats;
 mod client;
 mod compose;
 pub mod console;
+mod extras;
 mod gateway;
 mod inbound;
 mod markup;

@@ -106,6 +106,10 @@ impl Adapter for Fanbook {
         })
     }
 
+    fn fanbook(&self) -> Option<&dyn crate::adapter::FanbookExtras> {
+        Some(self.extras())
+    }
+
     async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
         let guild_id = guild(chat)?;
         let mut roles: Vec<wire::GuildRole> = Vec::new();
@@ -138,7 +142,7 @@ impl Adapter for Fanbook {
 }
 
 impl Fanbook {
-    async fn call<T: serde::de::DeserializeOwned>(
+    pub(super) async fn call<T: serde::de::DeserializeOwned>(
         &self,
         method: &str,
         body: &Value,
@@ -288,14 +292,14 @@ impl Fanbook {
 }
 
 /// Parses a decimal id; anything else is the caller's mistake.
-fn id(text: &str, what: &str) -> Result<u64, AdapterError> {
+pub(super) fn id(text: &str, what: &str) -> Result<u64, AdapterError> {
     text.trim()
         .parse()
         .map_err(|_| AdapterError::Invalid(format!("`{text}` is not a Fanbook {what}")))
 }
 
 /// The chat's guild id; DMs have none, so guild operations are invalid there.
-fn guild(chat: &ChatRef) -> Result<u64, AdapterError> {
+pub(super) fn guild(chat: &ChatRef) -> Result<u64, AdapterError> {
     let guild = chat.guild.as_deref().ok_or_else(|| {
         AdapterError::Invalid(format!(
             "chat `{}` belongs to no guild; this needs a guild chat",

@@ -3,6 +3,7 @@
 //! live queries.
 
 mod capabilities;
+mod fanbook;
 mod kv;
 mod log;
 mod messaging;

@@ -1,0 +1,199 @@
+//! `wasmbot:bot/fanbook`: Fanbook's own operations. Each call checks the operator's grant
+//! (`interfaces = ["fanbook"]`), the platform and chat grants, and that the chat's bot is on
+//! Fanbook (`unsupported` otherwise, so a plugin importing this still loads anywhere), then asks
+//! the adapter at once: nothing here is buffered.
+
+use std::sync::Arc;
+
+use super::HostResult;
+use crate::adapter::{Adapter, AdapterError};
+use crate::event::{ChatRef, Error};
+use crate::runtime::bindings::wasmbot::bot::fanbook::{
+    Channel, ChannelEdit, CreditKind, GuildMember, Host, Notice, Page,
+};
+use crate::runtime::state::HostState;
+
+/// The grant name in `[plugins.grants] interfaces`.
+const INTERFACE: &str = "fanbook";
+
+impl HostState {
+    /// The chat's adapter, once the grants allow the call and the bot is on Fanbook.
+    fn fanbook_adapter(&self, chat: &ChatRef, operation: &str) -> Result<Arc<dyn Adapter>, Error> {
+        let plugin = &self.plugin;
+        if !self.grants.allows_interface(INTERFACE) {
+            return Err(Error::Denied(format!(
+                "plugin `{plugin}` has no grant for the `{INTERFACE}` interface (fanbook.{operation}): add interfaces = [\"{INTERFACE}\"] to [plugins.grants]"
+            )));
+        }
+        if !self.grants.allows_platform(&chat.platform) {
+            return Err(Error::Denied(format!(
+                "plugin `{plugin}` has no grant for platform `{}`",
+                chat.platform
+            )));
+        }
+        let current = self
+            .scope
+            .chat
+            .as_ref()
+            .is_some_and(|c| c.bot == chat.bot && c.id == chat.id);
+        if !current && !self.grants.allows_chat(&chat.id) {
+            return Err(Error::Denied(format!(
+                "plugin `{plugin}` may act only in the chat of the event it handles; grant chats = [\"{}\"] to act in `{}`",
+                chat.id, chat.id
+            )));
+        }
+        let adapter = self.services.adapters.for_chat(chat)?;
+        if adapter.fanbook().is_none() {
+            return Err(Error::Unsupported(format!(
+                "{} does not support fanbook.{operation}: bot `{}` is not a Fanbook bot",
+                adapter.platform(),
+                chat.bot
+            )));
+        }
+        Ok(adapter.clone())
+    }
+}
+
+/// Runs `call` on the chat's Fanbook extras, mapping both kinds of failure to the WIT error.
+macro_rules! extras {
+    ($state:expr, $chat:expr, $op:literal, |$fb:ident| $call:expr) => {{
+        let adapter = match $state.fanbook_adapter(&$chat, $op) {
+            Ok(adapter) => adapter,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Some($fb) = adapter.fanbook() else {
+            return Ok(Err(Error::Unsupported(format!(
+                "{} does not support fanbook.{}",
+                adapter.platform(),
+                $op
+            ))));
+        };
+        let result: Result<_, AdapterError> = $call.await;
+        Ok(result.map_err(Error::from))
+    }};
+}
+
+impl Host for HostState {
+    async fn list_channels(&mut self, chat: ChatRef) -> HostResult<Vec<Channel>> {
+        extras!(self, chat, "list-channels", |fb| fb.list_channels(&chat))
+    }
+
+    async fn edit_channel(
+        &mut self,
+        chat: ChatRef,
+        channel_id: String,
+        edit: ChannelEdit,
+    ) -> HostResult<()> {
+        extras!(self, chat, "edit-channel", |fb| fb.edit_channel(
+            &chat,
+            &channel_id,
+            &edit
+        ))
+    }
+
+    async fn search_members(
+        &mut self,
+        chat: ChatRef,
+        query: String,
+    ) -> HostResult<Vec<GuildMember>> {
+        extras!(self, chat, "search-members", |fb| fb
+            .search_members(&chat, &query))
+    }
+
+    async fn send_guild_notice(
+        &mut self,
+        chat: ChatRef,
+        user_ids: Vec<String>,
+        text: String,
+    ) -> HostResult<Notice> {
+        extras!(self, chat, "send-guild-notice", |fb| fb
+            .send_guild_notice(&chat, &user_ids, &text))
+    }
+
+    async fn recall_guild_notice(&mut self, chat: ChatRef, notice: Notice) -> HostResult<()> {
+        extras!(self, chat, "recall-guild-notice", |fb| fb
+            .recall_guild_notice(&chat, &notice))
+    }
+
+    async fn get_credits(&mut self, chat: ChatRef, user_id: String) -> HostResult<String> {
+        extras!(self, chat, "get-credits", |fb| fb
+            .get_credits(&chat, &user_id))
+    }
+
+    async fn set_credit(
+        &mut self,
+        chat: ChatRef,
+        user_id: String,
+        card_id: String,
+        kind: CreditKind,
+        data: String,
+    ) -> HostResult<()> {
+        extras!(self, chat, "set-credit", |fb| fb
+            .set_credit(&chat, &user_id, &card_id, kind, &data))
+    }
+
+    async fn remove_credit(
+        &mut self,
+        chat: ChatRef,
+        user_id: String,
+        card_id: String,
+    ) -> HostResult<()> {
+        extras!(self, chat, "remove-credit", |fb| fb
+            .remove_credit(&chat, &user_id, &card_id))
+    }
+
+    async fn list_invites(
+        &mut self,
+        chat: ChatRef,
+        size: u32,
+        cursor: Option<String>,
+    ) -> HostResult<Page> {
+        extras!(self, chat, "list-invites", |fb| fb.list_invites(
+            &chat,
+            size,
+            cursor.as_deref()
+        ))
+    }
+
+    async fn invite_info(&mut self, chat: ChatRef, code: String) -> HostResult<String> {
+        extras!(self, chat, "invite-info", |fb| fb.invite_info(&chat, &code))
+    }
+
+    async fn list_circle_posts(
+        &mut self,
+        chat: ChatRef,
+        channel_id: String,
+        size: u32,
+        cursor: Option<String>,
+    ) -> HostResult<Page> {
+        extras!(self, chat, "list-circle-posts", |fb| fb.list_circle_posts(
+            &chat,
+            &channel_id,
+            size,
+            cursor.as_deref()
+        ))
+    }
+
+    async fn get_circle_post(&mut self, chat: ChatRef, post_id: String) -> HostResult<String> {
+        extras!(self, chat, "get-circle-post", |fb| fb
+            .get_circle_post(&chat, &post_id))
+    }
+
+    async fn delete_circle_post(
+        &mut self,
+        chat: ChatRef,
+        channel_id: String,
+        post_id: String,
+        topic_id: String,
+        reason: String,
+    ) -> HostResult<()> {
+        extras!(self, chat, "delete-circle-post", |fb| fb
+            .delete_circle_post(
+                &chat,
+                &channel_id,
+                &post_id,
+                &topic_id,
+                &reason
+            ))
+    }
+}
