@@ -54,7 +54,7 @@ impl Daemon {
         }
         let adapters = Adapters::new(by_bot);
         let services = HostServices::new(store.clone(), adapters.clone());
-        let outbox = crate::outbox::spawn(store.clone(), adapters);
+        let outbox = crate::outbox::spawn(store.clone(), adapters.clone());
         let limits = RouterLimits {
             lane_capacity: config.runtime.lane_capacity,
             quarantine_after: config.runtime.quarantine_after,
@@ -83,6 +83,7 @@ impl Daemon {
                 )
             })?;
 
+        register_commands(&config, &adapters, &router);
         spawn_releaser(router.clone(), stop.clone());
         let admin = crate::admin::Admin {
             store: store.clone(),
@@ -141,6 +142,28 @@ fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             Arc::new(store)
         }
     })
+}
+
+/// For bots with `register_commands = true`: sets their command menu to the union of the
+/// loaded plugins' commands, in the background (a platform that refuses only logs why).
+fn register_commands(config: &Config, adapters: &Adapters, router: &Router) {
+    let commands = router.commands();
+    for bot in config.bots.iter().filter(|b| b.register_commands) {
+        let Some(adapter) = adapters.get(&bot.name).cloned() else {
+            continue;
+        };
+        let (name, commands) = (bot.name.clone(), commands.clone());
+        tokio::spawn(async move {
+            match adapter.register_commands(&commands).await {
+                Ok(()) => {
+                    tracing::info!(bot = %name, commands = commands.len(), "command menu registered")
+                }
+                Err(e) => {
+                    tracing::warn!(bot = %name, error = %e, "cannot register the command menu")
+                }
+            }
+        });
+    }
 }
 
 /// Lets the journal forget what every plugin has finished, a few times a second.

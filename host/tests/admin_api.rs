@@ -54,6 +54,7 @@ async fn a_refused_action_becomes_a_dead_letter_that_can_be_retried() {
         secret: None,
         base_url: Some(sim.base.clone()),
         options: toml::from_str(options).unwrap(),
+        register_commands: false,
     };
     let d = TestDaemon::start_config(&["driver"], move |c| c.bots.push(bot)).await;
     sim.fault(

@@ -37,6 +37,7 @@ fn bot(sim: &Sim, auto_answer_ms: i64) -> BotConfig {
         secret: None,
         base_url: Some(sim.base.clone()),
         options,
+        register_commands: false,
     }
 }
 

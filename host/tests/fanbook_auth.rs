@@ -58,6 +58,7 @@ fn bot(name: &str, token: &str, sim: &FanbookSim) -> BotConfig {
         secret: None,
         base_url: Some(sim.base.clone()),
         options: toml::from_str(options).unwrap(),
+        register_commands: false,
     }
 }
 

@@ -29,6 +29,7 @@ fn bot(sim: &FanbookSim, inbound: &str) -> BotConfig {
         secret: None,
         base_url: Some(sim.base.clone()),
         options: toml::from_str(&options).unwrap(),
+        register_commands: false,
     }
 }
 

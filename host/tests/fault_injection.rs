@@ -98,6 +98,7 @@ fn bot(sim: &Sim) -> BotConfig {
         secret: None,
         base_url: Some(sim.base.clone()),
         options,
+        register_commands: false,
     }
 }
 

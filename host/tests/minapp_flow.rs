@@ -35,6 +35,7 @@ fn bot(sim: &Sim, card_format: Option<&str>) -> BotConfig {
         secret: Some(Secret::new(SECRET)),
         base_url: Some(sim.base.clone()),
         options,
+        register_commands: false,
     }
 }
 

@@ -447,6 +447,7 @@ fn config(platform: &str) -> BotConfig {
         // unsupported one never tries.
         base_url: Some("http://127.0.0.1:9".into()),
         options: toml::Table::new(),
+        register_commands: false,
     }
 }
 

@@ -30,6 +30,7 @@ fn bot(name: &str, platform: &str, secret: Option<&str>, options: &[(&str, i64)]
             .iter()
             .map(|(k, v)| (k.to_string(), toml::Value::Integer(*v)))
             .collect(),
+        register_commands: false,
     }
 }
 

@@ -34,6 +34,7 @@ fn bot(sim: &Sim) -> BotConfig {
         secret: None,
         base_url: Some(sim.base.clone()),
         options: toml::Table::new(),
+        register_commands: false,
     }
 }
 

@@ -93,6 +93,15 @@ pub trait Adapter: Send + Sync + 'static {
     async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError>;
     async fn get_member(&self, chat: &ChatRef, user_id: &str) -> Result<Member, AdapterError>;
     async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError>;
+
+    /// Sets the bot's command menu to `commands` (name, description), where the platform lets
+    /// the bot do that itself.
+    async fn register_commands(&self, _commands: &[(String, String)]) -> Result<(), AdapterError> {
+        Err(AdapterError::Unsupported {
+            platform: self.platform().to_string(),
+            operation: "register-commands",
+        })
+    }
     /// Fanbook's own operations (`wasmbot:bot/fanbook`); only the Fanbook adapter has them.
     fn fanbook(&self) -> Option<&dyn FanbookExtras> {
         None

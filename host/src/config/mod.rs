@@ -77,6 +77,10 @@ pub struct BotConfig {
     /// Platform-specific settings, read by that platform's adapter.
     #[serde(default)]
     pub options: toml::Table,
+    /// At start-up, set the bot's command menu to the union of the plugins' commands (where
+    /// the platform lets a bot do that).
+    #[serde(default)]
+    pub register_commands: bool,
 }
 
 /// The operator's overrides for one plugin, matched by the name its `describe` returns.
@@ -169,6 +173,7 @@ impl BotConfig {
             secret: None,
             base_url: None,
             options: toml::Table::new(),
+            register_commands: false,
         }
     }
 }

@@ -222,6 +222,32 @@ impl Router {
         }
     }
 
+    /// Every running plugin's commands with its description, sorted by name, once each.
+    pub fn commands(&self) -> Vec<(String, String)> {
+        let Ok(plugins) = self.plugins.read() else {
+            return Vec::new();
+        };
+        let mut commands: Vec<(String, String)> = plugins
+            .values()
+            .flat_map(|r| {
+                let manifest = &r.version.manifest;
+                let about = if manifest.description.is_empty() {
+                    manifest.name.clone()
+                } else {
+                    manifest.description.clone()
+                };
+                manifest
+                    .subscriptions
+                    .commands
+                    .iter()
+                    .map(move |c| (c.clone(), about.clone()))
+            })
+            .collect();
+        commands.sort();
+        commands.dedup_by(|a, b| a.0 == b.0);
+        commands
+    }
+
     pub fn status(&self) -> Vec<PluginStatus> {
         let Ok(plugins) = self.plugins.read() else {
             return Vec::new();

@@ -166,6 +166,10 @@ impl Adapter for Biliao {
         PLATFORM
     }
 
+    async fn register_commands(&self, commands: &[(String, String)]) -> Result<(), AdapterError> {
+        self.set_commands(commands).await
+    }
+
     fn capabilities(&self) -> &[Operation] {
         CAPABILITIES
     }
