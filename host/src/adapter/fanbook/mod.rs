@@ -50,6 +50,8 @@ struct Shared {
     /// The bot's own user id, from `getMe`.
     me: OnceCell<u64>,
     chats: chats::DmChats,
+    /// The developer console, when the operator gave a user token: it sets the command list.
+    console: Option<console::Console>,
 }
 
 impl Shared {
@@ -98,6 +100,13 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
         client,
         me: OnceCell::new(),
         chats: chats::DmChats::default(),
+        console: match &options.console_user_token {
+            Some(user_token) => Some(
+                console::Console::new(&base, user_token.clone(), options.request_timeout())
+                    .map_err(|e| config_error(format!("options.console_user_token: {e}")))?,
+            ),
+            None => None,
+        },
     });
     let task = Task {
         shared: shared.clone(),

@@ -53,9 +53,10 @@ pub struct Options {
     pub device_id: Option<String>,
     #[serde(default = "default_client_version")]
     pub client_version: String,
-    /// Register the plugins' commands as the bot's command list. Not possible: see `validate`.
+    /// A developer-console user token. Only the console can set a bot's commands (the bot
+    /// token can only read them), so `register_commands = true` on a Fanbook bot needs it.
     #[serde(default)]
-    pub register_commands: bool,
+    pub console_user_token: Option<crate::config::Secret>,
 }
 
 impl Options {
@@ -69,14 +70,6 @@ impl Options {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.register_commands {
-            // The bot token cannot set commands (the Bot API only has getMyCommands); the
-            // console's update_bot can, but needs a user token, and adapters start before
-            // plugins are loaded, so their commands are not known here.
-            return Err("options.register_commands: not supported on Fanbook: commands can only be set in the \
-                        developer console (`wasmbot fanbook bots update --commands`), which needs a user token"
-                .into());
-        }
         if !(1..=100).contains(&self.poll_limit) {
             return Err(format!(
                 "options.poll_limit: must be 1 to 100, not {}",

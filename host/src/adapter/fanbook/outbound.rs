@@ -110,6 +110,33 @@ impl Adapter for Fanbook {
         Some(self.extras())
     }
 
+    /// Only the developer console can set commands, with the operator's user token.
+    async fn register_commands(&self, commands: &[(String, String)]) -> Result<(), AdapterError> {
+        let console = self.shared.console.as_ref().ok_or_else(|| {
+            AdapterError::Invalid(
+                "Fanbook sets a bot's commands only through the developer console: \
+                 add options.console_user_token"
+                    .into(),
+            )
+        })?;
+        let bot_id = self.shared.me().await?;
+        let commands: Vec<serde_json::Value> = commands
+            .iter()
+            .map(|(name, about)| {
+                serde_json::json!({ "command": name, "description": about, "visible_level": "0" })
+            })
+            .collect();
+        let update = serde_json::json!({ "bot_id": bot_id.to_string(), "commands": commands });
+        console
+            .update(update)
+            .await
+            .map(drop)
+            .map_err(|e| AdapterError::Platform {
+                code: "console".into(),
+                message: e.to_string(),
+            })
+    }
+
     async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
         let guild_id = guild(chat)?;
         let mut roles: Vec<wire::GuildRole> = Vec::new();
