@@ -217,8 +217,20 @@ async fn adapter_errors_never_carry_the_token() {
         matches!(unauthorized, AdapterError::Unauthorized(_)),
         "{unauthorized:?}"
     );
-    drop(sim);
-    let unreachable = started.adapter.deliver(&send).await.unwrap_err();
+    // An unreachable host: a fresh adapter pointing at a closed loopback port (dropping the
+    // simulator is not enough, a pooled keep-alive connection can outlive its listener).
+    let mut closed = bot("fb-closed", token, &sim);
+    closed.base_url = Some("http://127.0.0.1:9".into());
+    closed.options.insert("inbound".into(), "gateway".into());
+    closed
+        .options
+        .insert("gateway_url".into(), "ws://127.0.0.1:9/websocket".into());
+    let unreachable_adapter = wasmbot::adapter::start(&closed, &ctx).unwrap();
+    let unreachable = unreachable_adapter
+        .adapter
+        .deliver(&send)
+        .await
+        .unwrap_err();
     assert!(
         matches!(unreachable, AdapterError::Transient(_)),
         "{unreachable:?}"

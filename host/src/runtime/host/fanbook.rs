@@ -25,23 +25,7 @@ impl HostState {
                 "plugin `{plugin}` has no grant for the `{INTERFACE}` interface (fanbook.{operation}): add interfaces = [\"{INTERFACE}\"] to [plugins.grants]"
             )));
         }
-        if !self.grants.allows_platform(&chat.platform) {
-            return Err(Error::Denied(format!(
-                "plugin `{plugin}` has no grant for platform `{}`",
-                chat.platform
-            )));
-        }
-        let current = self
-            .scope
-            .chat
-            .as_ref()
-            .is_some_and(|c| c.bot == chat.bot && c.id == chat.id);
-        if !current && !self.grants.allows_chat(&chat.id) {
-            return Err(Error::Denied(format!(
-                "plugin `{plugin}` may act only in the chat of the event it handles; grant chats = [\"{}\"] to act in `{}`",
-                chat.id, chat.id
-            )));
-        }
+        self.check_scope(chat)?;
         let adapter = self.services.adapters.for_chat(chat)?;
         if adapter.fanbook().is_none() {
             return Err(Error::Unsupported(format!(

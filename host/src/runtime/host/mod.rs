@@ -51,6 +51,13 @@ impl HostState {
                 operation.name()
             )));
         }
+        self.check_scope(chat)
+    }
+
+    /// The platform and the chat: the current event's chat is always allowed; any other must be
+    /// granted.
+    fn check_scope(&self, chat: &ChatRef) -> Result<(), Error> {
+        let plugin = &self.plugin;
         if !self.grants.allows_platform(&chat.platform) {
             return Err(Error::Denied(format!(
                 "plugin `{plugin}` has no grant for platform `{}`",
