@@ -1,7 +1,8 @@
 //! Hot reload under load: from the file write to the new version serving, while events arrive
 //! at a steady 10k/s; and whether any event was lost or handled twice.
 //!
-//! `cargo bench -p wasmbot --bench reload`
+//! `cargo bench -p wasmbot --bench reload` (the durable redb store, the default);
+//! `WASMBOT_BENCH_STORE=memory cargo bench -p wasmbot --bench reload` for the in-memory store.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -51,7 +52,13 @@ fn message(n: u64) -> Inbound {
 #[tokio::main]
 async fn main() {
     let d = Arc::new(
-        TestDaemon::start_config(&["recorder"], |c| c.runtime.journal_capacity = 100_000).await,
+        TestDaemon::start_config(&["recorder"], |c| {
+            c.runtime.journal_capacity = 100_000;
+            if std::env::var("WASMBOT_BENCH_STORE").as_deref() == Ok("memory") {
+                c.store = wasmbot::config::StoreKind::Memory;
+            }
+        })
+        .await,
     );
     let stop = Arc::new(AtomicBool::new(false));
     let busy = Arc::new(AtomicU64::new(0));
