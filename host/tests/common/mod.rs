@@ -185,31 +185,25 @@ impl TestDaemon {
     }
 
     pub async fn actions(&self, chat: &str) -> Vec<Value> {
-        let url = format!("{}/sim/actions?chat={chat}", self.base);
-        let body: Value = self
-            .http
-            .get(url)
-            .send()
+        self.list(&format!("/sim/actions?chat={chat}"), "actions")
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["actions"].as_array().cloned().unwrap_or_default()
     }
 
     pub async fn timeline(&self, chat: &str) -> Vec<Value> {
-        let url = format!("{}/sim/timeline?chat={chat}", self.base);
-        let body: Value = self
+        self.list(&format!("/sim/timeline?chat={chat}"), "messages")
+            .await
+    }
+
+    /// GETs `path` and returns the array under `field` of its JSON answer.
+    async fn list(&self, path: &str, field: &str) -> Vec<Value> {
+        let response = self
             .http
-            .get(url)
+            .get(format!("{}{path}", self.base))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
-        body["messages"].as_array().cloned().unwrap_or_default()
+        let body: Value = response.json().await.unwrap();
+        body[field].as_array().cloned().unwrap_or_default()
     }
 
     /// The texts of the actions in `chat` whose op is `op`.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::wire::Reply;
-use crate::adapter::webhook::client::{fetch_media, Auth, JsonClient};
+use crate::adapter::webhook::client::{media_part, Auth, JsonClient};
 use crate::adapter::AdapterError;
 use crate::config::Secret;
 use crate::event::Media;
@@ -44,17 +44,7 @@ impl BiliaoClient {
 
     /// Downloads `media` and uploads it (`/bot/uploadfile`, part `file`); returns its `file_id`.
     pub async fn upload(&self, media: &Media) -> Result<String, AdapterError> {
-        let fetched = fetch_media(
-            self.api.http(),
-            &media.url,
-            media.name.as_deref(),
-            self.media_limit,
-        )
-        .await?;
-        let part = reqwest::multipart::Part::bytes(fetched.bytes)
-            .file_name(fetched.file_name)
-            .mime_str(&fetched.mime)
-            .map_err(|e| AdapterError::Invalid(format!("media type: {}", e.without_url())))?;
+        let part = media_part(self.api.http(), media, self.media_limit).await?;
         let form = reqwest::multipart::Form::new().part("file", part);
         let data = envelope(
             &self

@@ -206,6 +206,19 @@ pub struct Fetched {
     pub mime: String,
 }
 
+/// Downloads `media` (at most `limit` bytes) as a multipart part, ready to upload.
+pub async fn media_part(
+    http: &reqwest::Client,
+    media: &crate::event::Media,
+    limit: usize,
+) -> Result<reqwest::multipart::Part, AdapterError> {
+    let fetched = fetch_media(http, &media.url, media.name.as_deref(), limit).await?;
+    reqwest::multipart::Part::bytes(fetched.bytes)
+        .file_name(fetched.file_name)
+        .mime_str(&fetched.mime)
+        .map_err(|e| AdapterError::Invalid(format!("media type: {}", e.without_url())))
+}
+
 /// Downloads `url` (at most `limit` bytes) for an upload. `name` overrides the file name.
 pub async fn fetch_media(
     http: &reqwest::Client,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::wire::Reply;
-use crate::adapter::webhook::client::{fetch_media, parse_json, Auth, JsonClient};
+use crate::adapter::webhook::client::{media_part, parse_json, Auth, JsonClient};
 use crate::adapter::webhook::ratelimit::RateLimiter;
 use crate::adapter::AdapterError;
 use crate::config::Secret;
@@ -112,17 +112,7 @@ impl YunhuClient {
 
     /// Downloads `media` and uploads it; returns the platform's key for it.
     pub async fn upload(&self, kind: Upload, media: &Media) -> Result<String, AdapterError> {
-        let fetched = fetch_media(
-            self.api.http(),
-            &media.url,
-            media.name.as_deref(),
-            self.media_limit,
-        )
-        .await?;
-        let part = reqwest::multipart::Part::bytes(fetched.bytes)
-            .file_name(fetched.file_name)
-            .mime_str(&fetched.mime)
-            .map_err(|e| AdapterError::Invalid(format!("media type: {}", e.without_url())))?;
+        let part = media_part(self.api.http(), media, self.media_limit).await?;
         let form = reqwest::multipart::Form::new().part(kind.part(), part);
         let data = envelope(
             &self
