@@ -12,12 +12,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::Semaphore;
+
 use common::{install, plugin, TestDaemon};
 use wasmbot::event::*;
 
 const RATE_PER_SEC: u64 = 10_000;
 const RELOADS: usize = 10;
 const CHATS: u64 = 50;
+const IN_FLIGHT: usize = 256;
 
 fn message(n: u64) -> Inbound {
     let chat = ChatRef {
@@ -65,21 +68,28 @@ async fn main() {
     let producer = {
         let (d, stop, busy) = (d.clone(), stop.clone(), busy.clone());
         tokio::spawn(async move {
+            // Up to IN_FLIGHT accepts at once, as from many webhook connections: the durable
+            // store commits those that wait together in one transaction.
+            let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
             let start = Instant::now();
             let mut sent = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 let due = start.elapsed().as_micros() as u64 * RATE_PER_SEC / 1_000_000;
                 while sent < due {
-                    match d.daemon.ingress.accept(message(sent)).await {
-                        Ok(_) => sent += 1,
-                        Err(_) => {
+                    let permit = in_flight.clone().acquire_owned().await.unwrap();
+                    let (d, busy, n) = (d.clone(), busy.clone(), sent);
+                    tokio::spawn(async move {
+                        while d.daemon.ingress.accept(message(n)).await.is_err() {
                             busy.fetch_add(1, Ordering::Relaxed);
-                            tokio::task::yield_now().await;
+                            tokio::time::sleep(Duration::from_millis(1)).await;
                         }
-                    }
+                        drop(permit);
+                    });
+                    sent += 1;
                 }
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
+            let _all_done = in_flight.acquire_many(IN_FLIGHT as u32).await.unwrap();
             (sent, start.elapsed())
         })
     };

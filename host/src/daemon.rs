@@ -16,7 +16,7 @@ use crate::ingress::Ingress;
 use crate::plugin::{watch_folder, Loader};
 use crate::router::{Router, RouterLimits};
 use crate::runtime::{Engine, HostServices};
-use crate::store::memory::MemoryLimits;
+use crate::store::Bounds;
 use crate::store::{MemoryStore, RedbStore, Store};
 
 /// A running daemon. Dropping it does not stop it; call `shutdown`.
@@ -54,7 +54,7 @@ impl Daemon {
         }
         let adapters = Adapters::new(by_bot);
         let services = HostServices::new(store.clone(), adapters.clone());
-        let outbox = crate::outbox::spawn(store.clone(), adapters.clone());
+        let outbox = crate::outbox::spawn(store.clone(), adapters.clone(), &config.bots);
         let limits = RouterLimits {
             lane_capacity: config.runtime.lane_capacity,
             quarantine_after: config.runtime.quarantine_after,
@@ -129,9 +129,9 @@ impl Daemon {
 
 /// Opens the configured store.
 fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let limits = MemoryLimits {
+    let limits = Bounds {
         journal: config.runtime.journal_capacity,
-        ..MemoryLimits::default()
+        ..Bounds::default()
     };
     Ok(match config.store {
         StoreKind::Memory => Arc::new(MemoryStore::new(limits)),

@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use crate::event::{Event, Inbound, Message};
 use crate::runtime::message_key;
-use crate::store::{Appended, MessageKey, Seq, Store, StoreError};
+use crate::store::{self, Appended, MessageKey, Seq, Store, StoreError};
 
 /// Cheap to clone; every adapter holds one.
 #[derive(Clone)]
@@ -40,9 +40,17 @@ impl Ingress {
 
     /// Accepts an event. Once this returns `Ok`, the event will reach every subscribed plugin.
     pub async fn accept(&self, inbound: Inbound) -> Result<Appended, StoreError> {
-        let appended = self.store.append(&inbound, &message_keys(&inbound))?;
+        let appended = store::off_thread(&self.store, move |s| {
+            s.append(&inbound, &message_keys(&inbound))
+        })
+        .await?;
         if let Appended::New(seq) = appended {
-            self.head.send_replace(seq + 1);
+            // Concurrent accepts may finish out of order; the head only moves forward.
+            self.head.send_if_modified(|head| {
+                let moved = seq + 1 > *head;
+                *head = (*head).max(seq + 1);
+                moved
+            });
         }
         Ok(appended)
     }

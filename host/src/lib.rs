@@ -12,6 +12,7 @@ pub mod event;
 pub mod ingress;
 pub mod outbox;
 pub mod plugin;
+pub mod ratelimit;
 pub mod router;
 pub mod runtime;
 pub mod store;

@@ -38,6 +38,7 @@ fn bot(sim: &Sim, auto_answer_ms: i64) -> BotConfig {
         base_url: Some(sim.base.clone()),
         options,
         register_commands: false,
+        rate_limit: None,
     }
 }
 

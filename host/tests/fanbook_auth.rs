@@ -59,6 +59,7 @@ fn bot(name: &str, token: &str, sim: &FanbookSim) -> BotConfig {
         base_url: Some(sim.base.clone()),
         options: toml::from_str(options).unwrap(),
         register_commands: false,
+        rate_limit: None,
     }
 }
 

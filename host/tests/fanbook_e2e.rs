@@ -30,6 +30,7 @@ fn bot(sim: &FanbookSim, inbound: &str) -> BotConfig {
         base_url: Some(sim.base.clone()),
         options: toml::from_str(&options).unwrap(),
         register_commands: false,
+        rate_limit: None,
     }
 }
 

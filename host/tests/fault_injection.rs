@@ -99,6 +99,7 @@ fn bot(sim: &Sim) -> BotConfig {
         base_url: Some(sim.base.clone()),
         options,
         register_commands: false,
+        rate_limit: None,
     }
 }
 

@@ -36,6 +36,7 @@ fn bot(sim: &Sim, card_format: Option<&str>) -> BotConfig {
         base_url: Some(sim.base.clone()),
         options,
         register_commands: false,
+        rate_limit: None,
     }
 }
 

@@ -23,6 +23,7 @@ async fn the_plugins_commands_become_the_menu() {
         base_url: Some(sim.base.clone()),
         options: toml::Table::new(),
         register_commands: true,
+        rate_limit: None,
     };
     let _d = TestDaemon::start_config(&["echo", "kvtest"], move |c| c.bots.push(bot)).await;
     let requests = sim
@@ -71,6 +72,7 @@ async fn fanbook_registers_through_the_console() {
         base_url: Some(sim.base.clone()),
         options,
         register_commands: true,
+        rate_limit: None,
     };
     let _d = TestDaemon::start_config(&["echo"], move |c| c.bots.push(bot)).await;
     let start = std::time::Instant::now();

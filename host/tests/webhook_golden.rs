@@ -448,6 +448,7 @@ fn config(platform: &str) -> BotConfig {
         base_url: Some("http://127.0.0.1:9".into()),
         options: toml::Table::new(),
         register_commands: false,
+        rate_limit: None,
     }
 }
 

@@ -12,7 +12,7 @@ use wasmbot::adapter::{self, StartContext};
 use wasmbot::config::{BotConfig, Secret};
 use wasmbot::event::Event;
 use wasmbot::ingress::Ingress;
-use wasmbot::store::memory::MemoryLimits;
+use wasmbot::store::Bounds;
 use wasmbot::store::{MemoryStore, Store};
 
 const PATH_SECRET: &str = "hook-secret-d41d8cd9";
@@ -31,14 +31,15 @@ fn bot(name: &str, platform: &str, secret: Option<&str>, options: &[(&str, i64)]
             .map(|(k, v)| (k.to_string(), toml::Value::Integer(*v)))
             .collect(),
         register_commands: false,
+        rate_limit: None,
     }
 }
 
 /// Serves the webhook routes of `bots` on loopback over a store of `journal` events.
 async fn serve(bots: &[BotConfig], journal: usize) -> (String, Arc<dyn Store>) {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new(MemoryLimits {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new(Bounds {
         journal,
-        ..MemoryLimits::default()
+        ..Bounds::default()
     }));
     let ctx = StartContext {
         ingress: Ingress::new(store.clone()).unwrap(),

@@ -35,6 +35,7 @@ fn bot(sim: &Sim) -> BotConfig {
         base_url: Some(sim.base.clone()),
         options: toml::Table::new(),
         register_commands: false,
+        rate_limit: None,
     }
 }
 

@@ -15,6 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::action::Action;
+use crate::config::Rate;
 use crate::event::{ChatRef, Error, Operation, PlatformError};
 use crate::runtime::bindings::wasmbot::bot::fanbook as fb;
 use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
@@ -101,6 +102,11 @@ pub trait Adapter: Send + Sync + 'static {
             platform: self.platform().to_string(),
             operation: "register-commands",
         })
+    }
+    /// The platform's documented limit on outbound requests per bot, applied by the outbox
+    /// across all plugins unless the operator sets `rate_limit`.
+    fn default_rate(&self) -> Option<Rate> {
+        None
     }
     /// Fanbook's own operations (`wasmbot:bot/fanbook`); only the Fanbook adapter has them.
     fn fanbook(&self) -> Option<&dyn FanbookExtras> {

@@ -3,6 +3,7 @@
 
 mod env;
 mod grants;
+mod rate;
 mod secret;
 
 use std::net::SocketAddr;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use grants::{parse_operation, Grants, ALL_OPERATIONS, DEFAULT_OPERATIONS};
+pub use rate::{Rate, RateSetting};
 pub use secret::Secret;
 
 /// Where the daemon listens when nothing else is said: loopback only.
@@ -81,6 +83,10 @@ pub struct BotConfig {
     /// the platform lets a bot do that).
     #[serde(default)]
     pub register_commands: bool,
+    /// Outbound requests of this bot, all plugins together (`"20/min"`, `"10/s"`, `"off"`);
+    /// without it, the platform's documented limit if it has one.
+    #[serde(default)]
+    pub rate_limit: Option<RateSetting>,
 }
 
 /// The operator's overrides for one plugin, matched by the name its `describe` returns.
@@ -174,6 +180,7 @@ impl BotConfig {
             base_url: None,
             options: toml::Table::new(),
             register_commands: false,
+            rate_limit: None,
         }
     }
 }

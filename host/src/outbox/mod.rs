@@ -1,6 +1,10 @@
-//! Delivers committed actions to the platforms: one worker per bot, in commit order (so in
-//! order per chat), resolving host handles to platform message ids and retrying what may
-//! succeed later. What cannot be delivered goes to the dead letters with its reason.
+//! Delivers committed actions to the platforms: one worker per bot. Each plugin's actions go
+//! in commit order (so in order per chat); between plugins the worker takes turns, one action
+//! of each plugin with something pending per round, so a plugin that queued a thousand sends
+//! delays another plugin's reply by one send, not a thousand. A bot's rate limit (its
+//! `rate_limit`, or the platform's documented one) covers every request of every plugin.
+//! Handles are resolved to platform message ids, and what may succeed later is retried; what
+//! cannot be delivered goes to the dead letters with its reason.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,12 +14,13 @@ use tokio::sync::Notify;
 
 use crate::action::Action;
 use crate::adapter::{AdapterError, Adapters};
+use crate::config::{BotConfig, Rate, RateSetting};
+use crate::ratelimit::RateLimiter;
 use crate::runtime::message_key;
 use crate::store::{Delivered, Indexed, Pending, Store};
 
 /// Tries per action before it is given up (with a log line naming plugin, op and reason).
 const MAX_TRIES: u32 = 6;
-const BATCH: usize = 64;
 
 /// Wakes the worker of a bot when there is something new to deliver.
 #[derive(Clone, Default, Debug)]
@@ -31,17 +36,22 @@ impl OutboxWaker {
     }
 }
 
-/// Starts one delivery worker per bot.
-pub fn spawn(store: Arc<dyn Store>, adapters: Adapters) -> OutboxWaker {
+/// Starts one delivery worker per configured bot.
+pub fn spawn(store: Arc<dyn Store>, adapters: Adapters, bots: &[BotConfig]) -> OutboxWaker {
     let mut by_bot = HashMap::new();
-    for bot in adapters.bots() {
+    for bot in bots {
         let notify = Arc::new(Notify::new());
-        by_bot.insert(bot.to_string(), notify.clone());
+        by_bot.insert(bot.name.clone(), notify.clone());
+        let rate = outbound_rate(bot, &adapters);
+        if let Some(rate) = rate {
+            tracing::info!(bot = %bot.name, %rate, "outbound requests limited");
+        }
         let worker = Worker {
-            bot: bot.to_string(),
+            bot: bot.name.clone(),
             store: store.clone(),
             adapters: adapters.clone(),
             notify,
+            limiter: rate.map(|r| RateLimiter::new(r.requests as usize, r.window)),
         };
         tokio::spawn(worker.run());
     }
@@ -50,30 +60,41 @@ pub fn spawn(store: Arc<dyn Store>, adapters: Adapters) -> OutboxWaker {
     }
 }
 
+/// The operator's `rate_limit` if set, else the platform's own.
+fn outbound_rate(bot: &BotConfig, adapters: &Adapters) -> Option<Rate> {
+    match bot.rate_limit {
+        Some(RateSetting::Off) => None,
+        Some(RateSetting::Limit(rate)) => Some(rate),
+        None => adapters.get(&bot.name).and_then(|a| a.default_rate()),
+    }
+}
+
 struct Worker {
     bot: String,
     store: Arc<dyn Store>,
     adapters: Adapters,
     notify: Arc<Notify>,
+    limiter: Option<RateLimiter>,
 }
 
 impl Worker {
     async fn run(self) {
         loop {
-            let pending = match self.store.outbox_pending(&self.bot, BATCH) {
-                Ok(pending) => pending,
+            // One round: the oldest pending action of each plugin.
+            let round = match self.store.outbox_pending(&self.bot, 1) {
+                Ok(round) => round,
                 Err(e) => {
                     tracing::error!(bot = %self.bot, error = %e, "cannot read the outbox");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
             };
-            if pending.is_empty() {
+            if round.is_empty() {
                 // The timeout is a safety net: a wake-up is normally sent with every commit.
                 let _ = tokio::time::timeout(Duration::from_secs(1), self.notify.notified()).await;
                 continue;
             }
-            for entry in pending {
+            for entry in round {
                 let stored = match self.deliver(&entry).await {
                     Ok(sent) => self.store.outbox_done(entry.id, sent),
                     Err(reason) => self.store.outbox_dead(entry.id, &reason),
@@ -123,6 +144,9 @@ impl Worker {
         let mut tries = 0;
         loop {
             tries += 1;
+            if let Some(limiter) = &self.limiter {
+                limiter.acquire(&self.bot).await;
+            }
             match adapter.deliver(action).await {
                 Err(e) if e.is_retryable() && tries < MAX_TRIES => {
                     let wait = match &e {

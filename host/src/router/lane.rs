@@ -13,7 +13,7 @@ use crate::event::{Envelope, Event};
 use crate::outbox::OutboxWaker;
 use crate::plugin::PluginVersion;
 use crate::runtime::{CallError, CallScope, HostServices, PluginInstance};
-use crate::store::{Commit, Seq, StoreError};
+use crate::store::{self, Commit, Seq, StoreError};
 
 /// An event for one plugin.
 #[derive(Debug)]
@@ -156,10 +156,11 @@ impl Lane {
             .collect();
         let mut wait = Duration::from_millis(20);
         loop {
-            match self
-                .services
-                .store
-                .commit(&self.version.name, seq, commit.clone())
+            let (plugin, attempt) = (self.version.name.clone(), commit.clone());
+            match store::off_thread(&self.services.store, move |s| {
+                s.commit(&plugin, seq, attempt)
+            })
+            .await
             {
                 Ok(()) => break,
                 Err(StoreError::OutboxFull(_)) => {

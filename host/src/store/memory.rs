@@ -6,30 +6,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq, Store,
-    StoreError,
+    ActionId, Appended, Bounds, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq,
+    Store, StoreError,
 };
 use crate::event::Inbound;
-
-/// Capacities of the in-memory store.
-#[derive(Debug, Clone, Copy)]
-pub struct MemoryLimits {
-    pub journal: usize,
-    pub outbox: usize,
-    pub dedupe_keys: usize,
-    pub messages: usize,
-}
-
-impl Default for MemoryLimits {
-    fn default() -> Self {
-        Self {
-            journal: 10_000,
-            outbox: 10_000,
-            dedupe_keys: 100_000,
-            messages: 100_000,
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -48,12 +28,12 @@ struct Inner {
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    limits: MemoryLimits,
+    limits: Bounds,
     inner: Mutex<Inner>,
 }
 
 impl MemoryStore {
-    pub fn new(limits: MemoryLimits) -> Self {
+    pub fn new(limits: Bounds) -> Self {
         Self {
             limits,
             inner: Mutex::default(),
@@ -224,15 +204,16 @@ impl Store for MemoryStore {
             .sum())
     }
 
-    fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError> {
+    fn outbox_pending(&self, bot: &str, per_plugin: usize) -> Result<Vec<Pending>, StoreError> {
         let inner = self.lock()?;
-        Ok(inner
-            .outbox
-            .values()
-            .filter(|(b, _)| b == bot)
-            .take(max)
-            .map(|(_, p)| p.clone())
-            .collect())
+        let mut taken: BTreeMap<&str, Vec<Pending>> = BTreeMap::new();
+        for (_, pending) in inner.outbox.values().filter(|(b, _)| b == bot) {
+            let queue = taken.entry(pending.plugin.as_str()).or_default();
+            if queue.len() < per_plugin {
+                queue.push(pending.clone());
+            }
+        }
+        Ok(taken.into_values().flatten().collect())
     }
 
     fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
@@ -256,6 +237,11 @@ impl Store for MemoryStore {
                 reason: reason.to_string(),
             };
             inner.dead.insert(id, letter);
+            while inner.dead.len() > self.limits.dead_letters {
+                if let Some((_, oldest)) = inner.dead.pop_first() {
+                    super::forgot_dead_letter(&oldest);
+                }
+            }
         }
         Ok(())
     }

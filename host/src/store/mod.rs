@@ -5,6 +5,7 @@
 //! `RedbStore` (one file under the data dir) is the default; `MemoryStore` is always built, for
 //! tests and `store = "memory"`.
 
+mod group;
 pub mod memory;
 mod redb;
 
@@ -20,7 +21,7 @@ pub type Seq = u64;
 /// An outbox entry's id; entries are delivered in id order per chat.
 pub type ActionId = u64;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("the journal is full: {0} accepted events are not finished yet; try again shortly")]
     JournalFull(usize),
@@ -28,6 +29,35 @@ pub enum StoreError {
     OutboxFull(usize),
     #[error("storage failed: {0}")]
     Backend(String),
+}
+
+/// How much each store keeps. The journal and outbox refuse new entries when full
+/// (back-pressure); the dedupe keys, the message index and the dead letters forget their
+/// oldest entries beyond their bound.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Accepted events not yet finished by every plugin.
+    pub journal: usize,
+    /// Actions waiting for delivery.
+    pub outbox: usize,
+    /// Platform event ids remembered, to drop a platform's redelivery.
+    pub dedupe_keys: usize,
+    /// Messages whose platform id and sender are remembered (edit/delete after a restart).
+    pub messages: usize,
+    /// Dead letters kept for an operator to retry or drop.
+    pub dead_letters: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Self {
+            journal: 10_000,
+            outbox: 10_000,
+            dedupe_keys: 100_000,
+            messages: 100_000,
+            dead_letters: 10_000,
+        }
+    }
 }
 
 /// The result of offering an event to the journal.
@@ -146,8 +176,9 @@ pub trait Store: Send + Sync + 'static {
     /// Bytes of keys and values a plugin stores.
     fn kv_usage(&self, plugin: &str) -> Result<u64, StoreError>;
 
-    /// Pending actions of one bot, in order.
-    fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError>;
+    /// The first `per_plugin` pending actions of each plugin with actions for `bot`: plugins in
+    /// name order, each plugin's actions in commit order.
+    fn outbox_pending(&self, bot: &str, per_plugin: usize) -> Result<Vec<Pending>, StoreError>;
     /// Removes a delivered action; `sent` records where a sent message went (under its handle and
     /// under the platform's id, both owned by the plugin), in the same transaction.
     fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError>;
@@ -161,6 +192,29 @@ pub trait Store: Send + Sync + 'static {
     fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError>;
     /// `None`: a message this host never saw or sent.
     fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError>;
+}
+
+/// Logs a dead letter dropped for room: the operator should know what was given up for good.
+fn forgot_dead_letter(letter: &DeadLetter) {
+    tracing::warn!(
+        plugin = %letter.plugin,
+        op = letter.action.operation().name(),
+        action = letter.id,
+        reason = %letter.reason,
+        "dead letter dropped: the dead-letter list is full (retention.dead_letters)"
+    );
+}
+
+/// Runs a store call on the blocking pool: a durable write waits for an fsync, which must not
+/// hold up the async workers (and, with group commit, writers waiting together is the point).
+pub async fn off_thread<T: Send + 'static>(
+    store: &std::sync::Arc<dyn Store>,
+    call: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || call(store.as_ref()))
+        .await
+        .map_err(|e| StoreError::Backend(format!("a store call was cancelled: {e}")))?
 }
 
 #[cfg(test)]

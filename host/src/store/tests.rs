@@ -1,6 +1,6 @@
 //! Behaviour every store must have, run against each store.
 
-use super::memory::MemoryLimits;
+use super::Bounds;
 use super::*;
 use crate::action::Action;
 use crate::event::{ChatKind, ChatRef, Content, Event, OtherEvent, Outgoing};
@@ -40,8 +40,8 @@ fn send(text: &str) -> Action {
     }
 }
 
-fn duplicates_are_dropped_at_the_door(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits::default());
+fn duplicates_are_dropped_at_the_door(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds::default());
     assert_eq!(
         store.append(&inbound(Some("e1")), &[]).unwrap(),
         Appended::New(0)
@@ -55,10 +55,10 @@ fn duplicates_are_dropped_at_the_door(make: &dyn Fn(MemoryLimits) -> Box<dyn Sto
     assert_eq!(store.read(1, 10).unwrap().len(), 2);
 }
 
-fn a_full_journal_refuses_until_released(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits {
+fn a_full_journal_refuses_until_released(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds {
         journal: 2,
-        ..MemoryLimits::default()
+        ..Bounds::default()
     });
     store.append(&inbound(None), &[]).unwrap();
     store.append(&inbound(None), &[]).unwrap();
@@ -70,8 +70,8 @@ fn a_full_journal_refuses_until_released(make: &dyn Fn(MemoryLimits) -> Box<dyn 
     assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(2));
 }
 
-fn a_commit_applies_once(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits::default());
+fn a_commit_applies_once(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds::default());
     let commit = Commit {
         actions: vec![send("a")],
         kv: vec![("k".into(), Some(b"v".to_vec()))],
@@ -86,8 +86,8 @@ fn a_commit_applies_once(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     assert_eq!(store.kv_get("q", "k").unwrap(), None);
 }
 
-fn kv_lists_by_prefix_per_plugin(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits::default());
+fn kv_lists_by_prefix_per_plugin(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds::default());
     let kv = ["a/1", "a/2", "b/1"].map(|k| (k.to_string(), Some(vec![1])));
     store
         .commit(
@@ -126,10 +126,10 @@ fn kv_lists_by_prefix_per_plugin(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) 
     assert_eq!(store.kv_list("p", "a/").unwrap(), vec!["a/2"]);
 }
 
-fn outbox_keeps_order_and_bound(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits {
+fn outbox_keeps_order_and_bound(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds {
         outbox: 2,
-        ..MemoryLimits::default()
+        ..Bounds::default()
     });
     store
         .commit(
@@ -164,10 +164,10 @@ fn outbox_keeps_order_and_bound(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
     assert_eq!(store.outbox_pending("sim", 10).unwrap()[0].id, 1);
 }
 
-fn message_index_is_bounded(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits {
+fn message_index_is_bounded(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds {
         messages: 2,
-        ..MemoryLimits::default()
+        ..Bounds::default()
     });
     let key = |id: &str| MessageKey {
         bot: "b".into(),
@@ -216,7 +216,7 @@ macro_rules! for_every_store {
 }
 
 /// A redb store in a fresh file that outlives the test (the OS cleans the temp dir).
-fn open_redb(limits: MemoryLimits) -> RedbStore {
+fn open_redb(limits: Bounds) -> RedbStore {
     let dir = tempfile::tempdir().unwrap().keep();
     RedbStore::open(&dir.join("store.redb"), limits).unwrap()
 }
@@ -229,10 +229,63 @@ for_every_store!(
     outbox_keeps_order_and_bound,
     message_index_is_bounded,
     dead_letters_can_be_retried_or_dropped,
+    concurrent_writers_each_get_their_own_outcome,
 );
 
-fn dead_letters_can_be_retried_or_dropped(make: &dyn Fn(MemoryLimits) -> Box<dyn Store>) {
-    let store = make(MemoryLimits::default());
+/// Writers at the same time (which the redb store batches into shared transactions): the same
+/// platform event offered by several of them is accepted once, and every commit lands.
+fn concurrent_writers_each_get_their_own_outcome(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    const THREADS: usize = 8;
+    const EVENTS: usize = 100;
+    let store = make(Bounds::default());
+    let store = store.as_ref();
+    let outcomes: Vec<Vec<Appended>> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                scope.spawn(move || {
+                    (0..EVENTS)
+                        .map(|i| {
+                            let appended = store.append(&inbound(Some(&format!("k{i}"))), &[])?;
+                            let commit = Commit {
+                                actions: vec![send(&format!("{t}-{i}"))],
+                                ..Commit::default()
+                            };
+                            store.commit(&format!("p{t}"), appended.seq(), commit)?;
+                            Ok(appended)
+                        })
+                        .collect::<Result<Vec<_>, StoreError>>()
+                        .unwrap()
+                })
+            })
+            .collect();
+        writers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    for i in 0..EVENTS {
+        let of_event: Vec<Appended> = outcomes.iter().map(|o| o[i]).collect();
+        let new = of_event
+            .iter()
+            .filter(|a| matches!(a, Appended::New(_)))
+            .count();
+        assert_eq!(new, 1, "event k{i}: {of_event:?}");
+        assert!(
+            of_event.iter().all(|a| a.seq() == of_event[0].seq()),
+            "{of_event:?}"
+        );
+    }
+    assert_eq!(store.head().unwrap(), EVENTS as Seq);
+    assert_eq!(
+        store.outbox_pending("sim", 10_000).unwrap().len(),
+        THREADS * EVENTS
+    );
+    for (t, outcome) in outcomes.iter().enumerate() {
+        assert!(outcome
+            .iter()
+            .all(|a| store.is_finished(&format!("p{t}"), a.seq()).unwrap()));
+    }
+}
+
+fn dead_letters_can_be_retried_or_dropped(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds::default());
     store
         .commit(
             "p",
@@ -264,7 +317,7 @@ fn the_redb_store_keeps_everything_across_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.redb");
     {
-        let store = RedbStore::open(&path, MemoryLimits::default()).unwrap();
+        let store = RedbStore::open(&path, Bounds::default()).unwrap();
         store.append(&inbound(Some("e1")), &[]).unwrap();
         store
             .commit(
@@ -292,7 +345,7 @@ fn the_redb_store_keeps_everything_across_reopening() {
             )
             .unwrap();
     }
-    let store = RedbStore::open(&path, MemoryLimits::default()).unwrap();
+    let store = RedbStore::open(&path, Bounds::default()).unwrap();
     assert_eq!(
         store.append(&inbound(Some("e1")), &[]).unwrap(),
         Appended::Duplicate(0)

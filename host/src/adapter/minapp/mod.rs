@@ -20,7 +20,7 @@ use crate::action::Action;
 use crate::adapter::webhook::options::Options;
 use crate::adapter::webhook::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
 use crate::adapter::{Adapter, AdapterError, Delivered, StartContext, StartError, Started};
-use crate::config::{BotConfig, Secret};
+use crate::config::{BotConfig, Rate, Secret};
 use crate::event::{ChatRef, Operation};
 use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
 use client::MinappClient;
@@ -167,6 +167,12 @@ impl Adapter for Minapp {
 
     fn capabilities(&self) -> &[Operation] {
         CAPABILITIES
+    }
+
+    /// WeCom's group robots take 20 messages a minute (error 45009 beyond); minapp documents
+    /// none, so the stricter one applies.
+    fn default_rate(&self) -> Option<Rate> {
+        Some(Rate::per_minute(20))
     }
 
     async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError> {

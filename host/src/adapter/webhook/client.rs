@@ -12,9 +12,9 @@ use std::time::Duration;
 use reqwest::{RequestBuilder, StatusCode};
 use serde::Serialize;
 
-use super::ratelimit::RateLimiter;
 use crate::adapter::AdapterError;
 use crate::config::Secret;
+use crate::ratelimit::RateLimiter;
 
 /// How long a 429 without `Retry-After` waits.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);

@@ -6,7 +6,6 @@ pub mod client;
 mod ingress;
 pub mod lenient;
 pub mod options;
-pub mod ratelimit;
 
 pub use ingress::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
 

@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use super::wire::Reply;
 use crate::adapter::webhook::client::{media_part, parse_json, Auth, JsonClient};
-use crate::adapter::webhook::ratelimit::RateLimiter;
 use crate::adapter::AdapterError;
 use crate::config::Secret;
 use crate::event::Media;
+use crate::ratelimit::RateLimiter;
 
 /// The kinds of upload, each with its path, multipart part name and reply key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

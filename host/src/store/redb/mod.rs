@@ -1,7 +1,11 @@
-//! The durable store: one redb file. Every method is one transaction, and `commit` writes the
-//! finished-marker, the actions and the kv writes of an event in a single one, so a crash
-//! leaves either all of them or none.
+//! The durable store: one redb file. Every method is one transaction (`append` and `commit` may
+//! share theirs with concurrent callers, see `batch`), and `commit` writes the finished-marker,
+//! the actions and the kv writes of an event in a single one, so a crash leaves either all of
+//! them or none.
 
+mod batch;
+
+use std::ops::Bound;
 use std::path::Path;
 
 use ::redb::{
@@ -9,7 +13,9 @@ use ::redb::{
     WriteTransaction,
 };
 
-use super::memory::MemoryLimits;
+use self::batch::{Write, Written};
+use super::group::GroupCommit;
+use super::Bounds;
 use super::{
     ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq, Store,
     StoreError,
@@ -27,8 +33,10 @@ const DEDUPE_ORDER: TableDefinition<u64, (&str, &str)> = TableDefinition::new("d
 const FINISHED: TableDefinition<(&str, u64), ()> = TableDefinition::new("finished");
 /// (plugin, key) → value.
 const KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("kv");
-/// action id → JSON `Stored` action; `OUTBOX_BOT` indexes it by bot.
+/// action id → JSON `Stored` action; `OUTBOX_QUEUE` indexes it by bot and plugin.
 const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+const OUTBOX_QUEUE: TableDefinition<(&str, &str, u64), ()> = TableDefinition::new("outbox_queue");
+/// The index of earlier versions, (bot, action id): moved into `OUTBOX_QUEUE` on open.
 const OUTBOX_BOT: TableDefinition<(&str, u64), ()> = TableDefinition::new("outbox_bot");
 /// action id → JSON `DeadLetter`.
 const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead");
@@ -47,7 +55,8 @@ struct Stored {
 
 pub struct RedbStore {
     db: Database,
-    limits: MemoryLimits,
+    limits: Bounds,
+    group: GroupCommit<Write, Written>,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -72,13 +81,17 @@ fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreErr
 
 impl RedbStore {
     /// Opens (or creates) the store file; `limits` bound the journal, outbox and indexes.
-    pub fn open(path: &Path, limits: MemoryLimits) -> Result<Self, StoreError> {
+    pub fn open(path: &Path, limits: Bounds) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(backend)?;
         }
         let db = Database::create(path)
             .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
-        let store = Self { db, limits };
+        let store = Self {
+            db,
+            limits,
+            group: GroupCommit::default(),
+        };
         store.write(|tx| {
             // Create every table, so readers never meet a missing one.
             tx.open_table(JOURNAL).map_err(backend)?;
@@ -87,12 +100,12 @@ impl RedbStore {
             tx.open_table(FINISHED).map_err(backend)?;
             tx.open_table(KV).map_err(backend)?;
             tx.open_table(OUTBOX).map_err(backend)?;
-            tx.open_table(OUTBOX_BOT).map_err(backend)?;
+            tx.open_table(OUTBOX_QUEUE).map_err(backend)?;
             tx.open_table(DEAD).map_err(backend)?;
             tx.open_table(MESSAGES).map_err(backend)?;
             tx.open_table(MESSAGE_ORDER).map_err(backend)?;
             tx.open_table(META).map_err(backend)?;
-            Ok(())
+            migrate_outbox_index(tx)
         })?;
         Ok(store)
     }
@@ -150,9 +163,9 @@ fn enqueue(tx: &WriteTransaction, plugin: &str, action: Action) -> Result<Action
         .map_err(backend)?
         .insert(id, stored.as_slice())
         .map_err(backend)?;
-    tx.open_table(OUTBOX_BOT)
+    tx.open_table(OUTBOX_QUEUE)
         .map_err(backend)?
-        .insert((bot.as_str(), id), ())
+        .insert((bot.as_str(), plugin, id), ())
         .map_err(backend)?;
     Ok(id)
 }
@@ -170,47 +183,25 @@ fn dequeue(tx: &WriteTransaction, id: ActionId) -> Result<Option<Stored>, StoreE
     };
     let stored: Stored = from_json(&bytes)?;
     let bot = stored.action.chat().bot.clone();
-    tx.open_table(OUTBOX_BOT)
+    tx.open_table(OUTBOX_QUEUE)
         .map_err(backend)?
-        .remove((bot.as_str(), id))
+        .remove((bot.as_str(), stored.plugin.as_str(), id))
         .map_err(backend)?;
     Ok(Some(stored))
 }
 
 impl Store for RedbStore {
     fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError> {
-        let bytes = to_json(inbound)?;
-        self.write(|tx| {
-            let key = inbound.dedupe_key.as_deref();
-            if let Some(key) = key {
-                let dedupe = tx.open_table(DEDUPE).map_err(backend)?;
-                let earlier = dedupe
-                    .get((inbound.bot.as_str(), key))
-                    .map_err(backend)?
-                    .map(|seq| seq.value());
-                if let Some(seq) = earlier {
-                    return Ok(Appended::Duplicate(seq));
-                }
-            }
-            let mut journal = tx.open_table(JOURNAL).map_err(backend)?;
-            let waiting = journal.len().map_err(backend)? as usize;
-            if waiting >= self.limits.journal {
-                return Err(StoreError::JournalFull(waiting));
-            }
-            let seq = next(tx, "next_seq")?;
-            journal.insert(seq, bytes.as_slice()).map_err(backend)?;
-            if let Some(key) = key {
-                remember_dedupe(tx, &inbound.bot, key, seq, self.limits.dedupe_keys)?;
-            }
-            for key in messages {
-                let indexed = Indexed {
-                    platform_id: Some(key.id.clone()),
-                    owner: None,
-                };
-                remember_message(tx, key, &indexed, self.limits.messages)?;
-            }
-            Ok(Appended::New(seq))
-        })
+        let write = Write::Append {
+            inbound: to_json(inbound)?,
+            bot: inbound.bot.clone(),
+            dedupe_key: inbound.dedupe_key.clone(),
+            messages: messages.to_vec(),
+        };
+        match self.grouped(write)? {
+            Written::Appended(appended) => Ok(appended),
+            Written::Committed => Err(backend("a batched append came back as a commit")),
+        }
     }
 
     fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError> {
@@ -241,41 +232,12 @@ impl Store for RedbStore {
     }
 
     fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
-        self.write(|tx| {
-            let mut finished = tx.open_table(FINISHED).map_err(backend)?;
-            if finished.get((plugin, seq)).map_err(backend)?.is_some() {
-                return Ok(()); // committed before: applying it again would duplicate effects
-            }
-            let waiting = tx
-                .open_table(OUTBOX)
-                .map_err(backend)?
-                .len()
-                .map_err(backend)? as usize;
-            if !commit.actions.is_empty() && waiting + commit.actions.len() > self.limits.outbox {
-                return Err(StoreError::OutboxFull(waiting));
-            }
-            finished.insert((plugin, seq), ()).map_err(backend)?;
-            let mut kv = tx.open_table(KV).map_err(backend)?;
-            for (key, value) in &commit.kv {
-                match value {
-                    Some(value) => kv
-                        .insert((plugin, key.as_str()), value.as_slice())
-                        .map_err(backend)?,
-                    None => kv.remove((plugin, key.as_str())).map_err(backend)?,
-                };
-            }
-            let owned = Indexed {
-                platform_id: None,
-                owner: Some(plugin.to_string()),
-            };
-            for key in &commit.sent {
-                remember_message(tx, key, &owned, self.limits.messages)?;
-            }
-            for action in commit.actions {
-                enqueue(tx, plugin, action)?;
-            }
-            Ok(())
-        })
+        let write = Write::Commit {
+            plugin: plugin.to_string(),
+            seq,
+            commit,
+        };
+        self.grouped(write).map(|_| ())
     }
 
     fn release_before(&self, seq: Seq) -> Result<(), StoreError> {
@@ -330,26 +292,47 @@ impl Store for RedbStore {
         })
     }
 
-    fn outbox_pending(&self, bot: &str, max: usize) -> Result<Vec<Pending>, StoreError> {
+    fn outbox_pending(&self, bot: &str, per_plugin: usize) -> Result<Vec<Pending>, StoreError> {
         self.read(|tx| {
-            let by_bot = tx.open_table(OUTBOX_BOT).map_err(backend)?;
+            let queue = tx.open_table(OUTBOX_QUEUE).map_err(backend)?;
             let outbox = tx.open_table(OUTBOX).map_err(backend)?;
             let mut pending = Vec::new();
-            for entry in by_bot
-                .range((bot, 0)..=(bot, u64::MAX))
-                .map_err(backend)?
-                .take(max)
-            {
-                let (key, _) = entry.map_err(backend)?;
-                let id = key.value().1;
-                if let Some(bytes) = outbox.get(id).map_err(backend)? {
-                    let stored: Stored = from_json(bytes.value())?;
-                    pending.push(Pending {
-                        id,
-                        plugin: stored.plugin,
-                        action: stored.action,
-                    });
+            let mut previous: Option<String> = None;
+            loop {
+                // Jump to the next plugin with actions for this bot.
+                let start = match &previous {
+                    None => Bound::Included((bot, "", 0)),
+                    Some(plugin) => Bound::Excluded((bot, plugin.as_str(), u64::MAX)),
+                };
+                let Some(first) = queue
+                    .range((start, Bound::Unbounded))
+                    .map_err(backend)?
+                    .next()
+                else {
+                    break;
+                };
+                let (key, _) = first.map_err(backend)?;
+                let (b, plugin, _) = key.value();
+                if b != bot {
+                    break;
                 }
+                let plugin = plugin.to_string();
+                for entry in queue
+                    .range((bot, plugin.as_str(), 0)..=(bot, plugin.as_str(), u64::MAX))
+                    .map_err(backend)?
+                    .take(per_plugin)
+                {
+                    let id = entry.map_err(backend)?.0.value().2;
+                    if let Some(bytes) = outbox.get(id).map_err(backend)? {
+                        let stored: Stored = from_json(bytes.value())?;
+                        pending.push(Pending {
+                            id,
+                            plugin: stored.plugin,
+                            action: stored.action,
+                        });
+                    }
+                }
+                previous = Some(plugin);
             }
             Ok(pending)
         })
@@ -376,10 +359,16 @@ impl Store for RedbStore {
                     action: stored.action,
                     reason: reason.to_string(),
                 };
-                tx.open_table(DEAD)
-                    .map_err(backend)?
-                    .insert(id, to_json(&letter)?.as_slice())
+                let mut dead = tx.open_table(DEAD).map_err(backend)?;
+                dead.insert(id, to_json(&letter)?.as_slice())
                     .map_err(backend)?;
+                while dead.len().map_err(backend)? as usize > self.limits.dead_letters {
+                    let Some((_, oldest)) = dead.pop_first().map_err(backend)? else {
+                        break;
+                    };
+                    let oldest: DeadLetter = from_json(oldest.value())?;
+                    super::forgot_dead_letter(&oldest);
+                }
             }
             Ok(())
         })
@@ -519,4 +508,26 @@ fn forget_oldest_messages(tx: &WriteTransaction, limit: usize) -> Result<(), Sto
             .map_err(backend)?;
     }
     Ok(())
+}
+
+/// Moves the outbox index of earlier versions, by (bot, id), to the one by (bot, plugin, id).
+fn migrate_outbox_index(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let old = tx.open_table(OUTBOX_BOT).map_err(backend)?;
+    if old.is_empty().map_err(backend)? {
+        drop(old);
+        return tx.delete_table(OUTBOX_BOT).map(|_| ()).map_err(backend);
+    }
+    drop(old);
+    let outbox = tx.open_table(OUTBOX).map_err(backend)?;
+    let mut queue = tx.open_table(OUTBOX_QUEUE).map_err(backend)?;
+    for entry in outbox.iter().map_err(backend)? {
+        let (id, bytes) = entry.map_err(backend)?;
+        let stored: Stored = from_json(bytes.value())?;
+        let bot = stored.action.chat().bot.as_str();
+        queue
+            .insert((bot, stored.plugin.as_str(), id.value()), ())
+            .map_err(backend)?;
+    }
+    drop((outbox, queue));
+    tx.delete_table(OUTBOX_BOT).map(|_| ()).map_err(backend)
 }

@@ -1,5 +1,5 @@
 //! A per-key request limiter: at most `limit` requests in any window of `window` for each key
-//! (an API path). It is a token bucket of `limit` tokens in which a spent token comes back
+//! (an API path, or a whole bot in the outbox). It is a token bucket of `limit` tokens in which a spent token comes back
 //! exactly `window` after it was spent; unlike a bucket that refills continuously, it never lets
 //! a burst plus the refill exceed the platform's "N per second" in some one-second window.
 

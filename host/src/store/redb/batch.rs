@@ -1,0 +1,157 @@
+//! The two hot writes, accepting an event and committing a plugin's handling of one, run in
+//! shared transactions (group commit, see `store::group`): one fsync for every write that
+//! arrived while the previous transaction was being written.
+
+use ::redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+
+use super::{backend, enqueue, next, remember_dedupe, remember_message, RedbStore};
+use super::{FINISHED, JOURNAL, KV, OUTBOX};
+use crate::store::{Appended, Commit, Indexed, MessageKey, Seq, StoreError};
+
+/// A write waiting for its batch.
+pub(super) enum Write {
+    Append {
+        /// The event, serialized by the caller (outside the batch).
+        inbound: Vec<u8>,
+        bot: String,
+        dedupe_key: Option<String>,
+        messages: Vec<MessageKey>,
+    },
+    Commit {
+        plugin: String,
+        seq: Seq,
+        commit: Commit,
+    },
+}
+
+pub(super) enum Written {
+    Appended(Appended),
+    Committed,
+}
+
+impl RedbStore {
+    /// Runs `write` in the next shared transaction.
+    pub(super) fn grouped(&self, write: Write) -> Result<Written, StoreError> {
+        self.group.submit(write, |batch| self.run_batch(batch))
+    }
+
+    /// One transaction for the whole batch. A write refused for a limit (journal or outbox
+    /// full) changes nothing and the others go on; a storage error fails the whole batch, so
+    /// no caller is told its write is durable unless the transaction committed.
+    fn run_batch(&self, batch: Vec<Write>) -> Vec<Result<Written, StoreError>> {
+        let n = batch.len();
+        let all_failed = |e: &StoreError| (0..n).map(|_| Err(e.clone())).collect();
+        let tx = match self.db.begin_write().map_err(backend) {
+            Ok(tx) => tx,
+            Err(e) => return all_failed(&e),
+        };
+        let mut results = Vec::with_capacity(n);
+        for write in batch {
+            let result = match write {
+                Write::Append {
+                    inbound,
+                    bot,
+                    dedupe_key,
+                    messages,
+                } => self
+                    .append_in(&tx, &inbound, &bot, dedupe_key.as_deref(), &messages)
+                    .map(Written::Appended),
+                Write::Commit {
+                    plugin,
+                    seq,
+                    commit,
+                } => self
+                    .commit_in(&tx, &plugin, seq, commit)
+                    .map(|()| Written::Committed),
+            };
+            if let Err(e @ StoreError::Backend(_)) = &result {
+                return all_failed(e);
+            }
+            results.push(result);
+        }
+        match tx.commit() {
+            Ok(()) => results,
+            Err(e) => all_failed(&backend(e)),
+        }
+    }
+
+    fn append_in(
+        &self,
+        tx: &WriteTransaction,
+        inbound: &[u8],
+        bot: &str,
+        dedupe_key: Option<&str>,
+        messages: &[MessageKey],
+    ) -> Result<Appended, StoreError> {
+        if let Some(key) = dedupe_key {
+            let dedupe = tx.open_table(super::DEDUPE).map_err(backend)?;
+            let earlier = dedupe
+                .get((bot, key))
+                .map_err(backend)?
+                .map(|seq| seq.value());
+            if let Some(seq) = earlier {
+                return Ok(Appended::Duplicate(seq));
+            }
+        }
+        let mut journal = tx.open_table(JOURNAL).map_err(backend)?;
+        let waiting = journal.len().map_err(backend)? as usize;
+        if waiting >= self.limits.journal {
+            return Err(StoreError::JournalFull(waiting));
+        }
+        let seq = next(tx, "next_seq")?;
+        journal.insert(seq, inbound).map_err(backend)?;
+        if let Some(key) = dedupe_key {
+            remember_dedupe(tx, bot, key, seq, self.limits.dedupe_keys)?;
+        }
+        for key in messages {
+            let indexed = Indexed {
+                platform_id: Some(key.id.clone()),
+                owner: None,
+            };
+            remember_message(tx, key, &indexed, self.limits.messages)?;
+        }
+        Ok(Appended::New(seq))
+    }
+
+    fn commit_in(
+        &self,
+        tx: &WriteTransaction,
+        plugin: &str,
+        seq: Seq,
+        commit: Commit,
+    ) -> Result<(), StoreError> {
+        let mut finished = tx.open_table(FINISHED).map_err(backend)?;
+        if finished.get((plugin, seq)).map_err(backend)?.is_some() {
+            return Ok(()); // committed before: applying it again would duplicate effects
+        }
+        let waiting = tx
+            .open_table(OUTBOX)
+            .map_err(backend)?
+            .len()
+            .map_err(backend)? as usize;
+        if !commit.actions.is_empty() && waiting + commit.actions.len() > self.limits.outbox {
+            return Err(StoreError::OutboxFull(waiting));
+        }
+        finished.insert((plugin, seq), ()).map_err(backend)?;
+        let mut kv = tx.open_table(KV).map_err(backend)?;
+        for (key, value) in &commit.kv {
+            match value {
+                Some(value) => kv
+                    .insert((plugin, key.as_str()), value.as_slice())
+                    .map_err(backend)?,
+                None => kv.remove((plugin, key.as_str())).map_err(backend)?,
+            };
+        }
+        let owned = Indexed {
+            platform_id: None,
+            owner: Some(plugin.to_string()),
+        };
+        for key in &commit.sent {
+            remember_message(tx, key, &owned, self.limits.messages)?;
+        }
+        for action in commit.actions {
+            enqueue(tx, plugin, action)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,68 @@
+//! One rate-limited outbox shared by all plugins: a plugin that queued a flood of sends delays
+//! another plugin's reply by a turn, not by the whole flood; the bot's rate limit covers every
+//! plugin's requests; each plugin's own actions keep their order.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestDaemon;
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(30);
+const FLOOD: usize = 80;
+const PER_SECOND: usize = 20;
+
+fn flood_sends(actions: &[Value]) -> Vec<&str> {
+    actions
+        .iter()
+        .filter_map(|a| a["text"].as_str())
+        .filter(|t| t.starts_with('f') && t[1..].parse::<usize>().is_ok())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_waits_its_turn_and_the_bot_rate_holds() {
+    let d = TestDaemon::start_config(&["flood", "recorder"], |c| {
+        c.bots[0].rate_limit = Some(format!("{PER_SECOND}/s").parse().unwrap());
+    })
+    .await;
+    let start = Instant::now();
+    d.say("busy", "alice", &format!("flood {FLOOD}")).await;
+    let early = d
+        .wait_for("busy", WAIT, |a| flood_sends(a).len() >= 25)
+        .await;
+    let flooded_before = flood_sends(&early).len();
+    d.say("busy", "bob", "hello").await;
+
+    let all = d
+        .wait_for("busy", WAIT, |a| {
+            flood_sends(a).len() == FLOOD && a.iter().any(|x| x["text"] == "v1:hello")
+        })
+        .await;
+    let elapsed = start.elapsed();
+
+    // The recorder's reply went out within a few turns of being committed, not after the
+    // remaining flood.
+    let hello_at = all.iter().position(|x| x["text"] == "v1:hello").unwrap();
+    let flooded_first = flood_sends(&all[..hello_at]).len();
+    assert!(
+        flooded_first < flooded_before + 12 && flooded_first < FLOOD - 20,
+        "the reply waited behind {flooded_first} flood sends ({flooded_before} were out when it was posted)"
+    );
+
+    // The flood itself kept its order.
+    let expected: Vec<String> = (0..FLOOD).map(|i| format!("f{i}")).collect();
+    assert_eq!(flood_sends(&all), expected);
+
+    // Every request of both plugins counted against one limit: beyond the first second's
+    // burst, at most PER_SECOND a second. (A lower bound, which a slow machine cannot break.)
+    let requests = all.len();
+    assert!(requests >= FLOOD + 2, "{requests} actions");
+    let least = Duration::from_secs_f64((requests - PER_SECOND) as f64 / PER_SECOND as f64);
+    assert!(
+        elapsed >= least * 95 / 100,
+        "{requests} requests at {PER_SECOND}/s took only {elapsed:?}"
+    );
+}
