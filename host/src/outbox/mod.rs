@@ -1,26 +1,35 @@
-//! Delivers committed actions to the platforms: one worker per bot. Each plugin's actions go
-//! in commit order (so in order per chat); between plugins the worker takes turns, one action
-//! of each plugin with something pending per round, so a plugin that queued a thousand sends
-//! delays another plugin's reply by one send, not a thousand. A bot's rate limit (its
-//! `rate_limit`, or the platform's documented one) covers every request of every plugin.
+//! Delivers committed actions to the platforms: one scheduler per bot.
+//!
+//! - A plugin's actions in one chat go one at a time, in commit order; different chats and
+//!   different plugins go in parallel, up to `MAX_IN_FLIGHT` requests per bot.
+//! - Plugins take turns for those slots, so a plugin that queued a thousand sends delays
+//!   another plugin's reply by a turn, not by a thousand sends.
+//! - The bot's rate limit (its `rate_limit`, or the platform's documented one) covers every
+//!   request of every plugin, retries included.
+//!
 //! Handles are resolved to platform message ids, and what may succeed later is retried; what
-//! cannot be delivered goes to the dead letters with its reason.
+//! cannot be delivered goes to the dead letters with its reason (see `deliver`).
 
-use std::collections::HashMap;
+mod deliver;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::action::Action;
-use crate::adapter::{AdapterError, Adapters};
+use tokio::task::{self, JoinSet};
+
+use self::deliver::Delivery;
+use crate::adapter::Adapters;
 use crate::config::{BotConfig, Rate, RateSetting};
 use crate::ratelimit::RateLimiter;
-use crate::runtime::message_key;
-use crate::store::{Delivered, Indexed, Pending, Store};
+use crate::store::{Pending, Store};
 
-/// Tries per action before it is given up (with a log line naming plugin, op and reason).
-const MAX_TRIES: u32 = 6;
+/// Requests of one bot under way at once.
+const MAX_IN_FLIGHT: usize = 8;
+/// Pending actions read per plugin at a time: enough to find work in several chats.
+const READ_PER_PLUGIN: usize = 32;
 
 /// Wakes the worker of a bot when there is something new to deliver.
 #[derive(Clone, Default, Debug)]
@@ -46,14 +55,13 @@ pub fn spawn(store: Arc<dyn Store>, adapters: Adapters, bots: &[BotConfig]) -> O
         if let Some(rate) = rate {
             tracing::info!(bot = %bot.name, %rate, "outbound requests limited");
         }
-        let worker = Worker {
-            bot: bot.name.clone(),
+        let delivery = Delivery {
+            bot: bot.name.as_str().into(),
             store: store.clone(),
             adapters: adapters.clone(),
-            notify,
-            limiter: rate.map(|r| RateLimiter::new(r.requests as usize, r.window)),
+            limiter: rate.map(|r| Arc::new(RateLimiter::new(r.requests as usize, r.window))),
         };
-        tokio::spawn(worker.run());
+        tokio::spawn(Scheduler::new(delivery, notify).run());
     }
     OutboxWaker {
         by_bot: Arc::new(by_bot),
@@ -69,156 +77,204 @@ fn outbound_rate(bot: &BotConfig, adapters: &Adapters) -> Option<Rate> {
     }
 }
 
-struct Worker {
-    bot: String,
-    store: Arc<dyn Store>,
-    adapters: Adapters,
+/// Chooses what to deliver next for one bot and runs the deliveries.
+struct Scheduler {
+    delivery: Delivery,
     notify: Arc<Notify>,
-    limiter: Option<RateLimiter>,
+    in_flight: JoinSet<()>,
+    /// The queue of each delivery task under way.
+    running: HashMap<task::Id, Running>,
+    /// The plugin that got the last turn; the next turn goes to the one after it.
+    last_turn: Option<String>,
 }
 
-impl Worker {
-    async fn run(self) {
+/// The queue a delivery under way belongs to.
+struct Running {
+    plugin: String,
+    chat: String,
+}
+
+impl Scheduler {
+    fn new(delivery: Delivery, notify: Arc<Notify>) -> Self {
+        Self {
+            delivery,
+            notify,
+            in_flight: JoinSet::new(),
+            running: HashMap::new(),
+            last_turn: None,
+        }
+    }
+
+    async fn run(mut self) {
         loop {
-            // One round: the oldest pending action of each plugin.
-            let round = match self.store.outbox_pending(&self.bot, 1) {
-                Ok(round) => round,
+            let bot = &self.delivery.bot;
+            let pending = match self.delivery.store.outbox_pending(bot, READ_PER_PLUGIN) {
+                Ok(pending) => pending,
                 Err(e) => {
-                    tracing::error!(bot = %self.bot, error = %e, "cannot read the outbox");
+                    tracing::error!(bot = %bot, error = %e, "cannot read the outbox");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
             };
-            if round.is_empty() {
-                // The timeout is a safety net: a wake-up is normally sent with every commit.
-                let _ = tokio::time::timeout(Duration::from_secs(1), self.notify.notified()).await;
-                continue;
-            }
-            for entry in round {
-                let stored = match self.deliver(&entry).await {
-                    Ok(sent) => self.store.outbox_done(entry.id, sent),
-                    Err(reason) => self.store.outbox_dead(entry.id, &reason),
-                };
-                if let Err(e) = stored {
-                    tracing::error!(bot = %self.bot, error = %e, "cannot record an action's outcome");
-                }
-            }
+            self.start_ready(pending);
+            self.wait().await;
         }
     }
 
-    /// Delivers one action: for a sent message, where it went (handle key, platform id); on
-    /// failure, the reason.
-    async fn deliver(&self, entry: &Pending) -> Result<Option<Delivered>, String> {
-        let op = entry.action.operation().name();
-        let result = match self.resolve(entry.action.clone()) {
-            Ok(action) => self.try_deliver(&action).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(delivered) => Ok({
-                audit(&entry.plugin, &entry.action);
-                match (&entry.action, delivered.message_id) {
-                    (Action::Send { handle, chat, .. }, Some(platform_id)) => Some(Delivered {
-                        handle: message_key(chat, handle),
-                        platform_id,
-                        plugin: entry.plugin.clone(),
-                    }),
-                    _ => None,
-                }
-            }),
+    /// Starts deliveries until `MAX_IN_FLIGHT`: plugins take turns, and each turn starts the
+    /// oldest action of that plugin whose chat has nothing of the plugin under way.
+    fn start_ready(&mut self, pending: Vec<Pending>) {
+        let mut ready = ready_by_plugin(pending, self.running.values());
+        while self.in_flight.len() < MAX_IN_FLIGHT {
+            let Some(plugin) = next_turn(&ready, self.last_turn.as_deref()) else {
+                break;
+            };
+            let Some(entry) = ready.get_mut(&plugin).and_then(VecDeque::pop_front) else {
+                break;
+            };
+            if ready.get(&plugin).is_some_and(VecDeque::is_empty) {
+                ready.remove(&plugin);
+            }
+            let running = Running {
+                plugin: entry.plugin.clone(),
+                chat: entry.action.chat().id.clone(),
+            };
+            let task = self.in_flight.spawn(self.delivery.clone().run(entry));
+            self.running.insert(task.id(), running);
+            self.last_turn = Some(plugin);
+        }
+    }
+
+    /// Waits until a delivery finishes or new actions are committed (the timeout is a safety
+    /// net: a wake-up is normally sent with every commit).
+    async fn wait(&mut self) {
+        tokio::select! {
+            Some(finished) = self.in_flight.join_next_with_id() => self.finished(finished),
+            _ = self.notify.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        while let Some(finished) = self.in_flight.try_join_next_with_id() {
+            self.finished(finished);
+        }
+    }
+
+    fn finished(&mut self, result: Result<(task::Id, ()), task::JoinError>) {
+        let id = match result {
+            Ok((id, ())) => id,
             Err(e) => {
-                tracing::warn!(bot = %self.bot, plugin = %entry.plugin, op, action = entry.id, error = %e, "action not delivered; moved to the dead letters");
-                Err(e.to_string())
+                // Its action is still pending and will be tried again.
+                tracing::error!(bot = %self.delivery.bot, error = %e, "a delivery task failed");
+                e.id()
             }
-        }
-    }
-
-    async fn try_deliver(
-        &self,
-        action: &Action,
-    ) -> Result<crate::adapter::Delivered, AdapterError> {
-        let adapter = self
-            .adapters
-            .get(&self.bot)
-            .ok_or_else(|| AdapterError::Invalid(format!("no bot named `{}`", self.bot)))?;
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            if let Some(limiter) = &self.limiter {
-                limiter.acquire(&self.bot).await;
-            }
-            match adapter.deliver(action).await {
-                Err(e) if e.is_retryable() && tries < MAX_TRIES => {
-                    let wait = match &e {
-                        AdapterError::RateLimited(after) => *after,
-                        _ => backoff(tries),
-                    };
-                    tracing::debug!(bot = %self.bot, tries, error = %e, ?wait, "retrying an action");
-                    tokio::time::sleep(wait).await;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// Replaces host handles in message refs with the platform's ids.
-    fn resolve(&self, mut action: Action) -> Result<Action, AdapterError> {
-        if let Some(target) = action.target_mut() {
-            target.id = self.platform_id(&target.chat, &target.id)?;
-        }
-        if let Action::Send {
-            chat,
-            reply_to: Some(reply_to),
-            ..
-        } = &mut action
-        {
-            *reply_to = self.platform_id(chat, reply_to)?;
-        }
-        Ok(action)
-    }
-
-    fn platform_id(&self, chat: &crate::event::ChatRef, id: &str) -> Result<String, AdapterError> {
-        match self.store.lookup_message(&message_key(chat, id)) {
-            Ok(Some(Indexed {
-                platform_id: Some(platform_id),
-                ..
-            })) => Ok(platform_id),
-            Ok(Some(Indexed {
-                platform_id: None, ..
-            })) => Err(AdapterError::NotFound(format!(
-                "message `{id}` was never delivered"
-            ))),
-            Ok(None) => Ok(id.to_string()),
-            Err(e) => Err(AdapterError::Transient(e.to_string())),
-        }
+        };
+        self.running.remove(&id);
     }
 }
 
-/// One audit line for every moderation action carried out: who did what to whom, where.
-fn audit(plugin: &str, action: &Action) {
-    let target = match action {
-        Action::AddRole { user_id, .. }
-        | Action::RemoveRole { user_id, .. }
-        | Action::Mute { user_id, .. }
-        | Action::Unmute { user_id, .. }
-        | Action::Kick { user_id, .. } => user_id,
-        _ => return,
-    };
-    let chat = action.chat();
-    tracing::info!(
-        target: "wasmbot::audit",
-        plugin,
-        bot = %chat.bot,
-        chat = %chat.id,
-        target = %target,
-        operation = action.operation().name(),
-        "moderation"
-    );
+/// For each plugin, in commit order, the actions that may start now: the oldest pending action
+/// of each of its chats, unless the plugin has something under way in that chat.
+fn ready_by_plugin<'a>(
+    pending: Vec<Pending>,
+    running: impl Iterator<Item = &'a Running>,
+) -> BTreeMap<String, VecDeque<Pending>> {
+    let mut busy: HashSet<(String, String)> = running
+        .map(|r| (r.plugin.clone(), r.chat.clone()))
+        .collect();
+    let mut ready: BTreeMap<String, VecDeque<Pending>> = BTreeMap::new();
+    for entry in pending {
+        let queue = (entry.plugin.clone(), entry.action.chat().id.clone());
+        // Whether or not this one may start, later ones of its queue must wait for it.
+        if busy.insert(queue) {
+            ready
+                .entry(entry.plugin.clone())
+                .or_default()
+                .push_back(entry);
+        }
+    }
+    ready
 }
 
-/// Exponential backoff with jitter: 100 ms, 200 ms, 400 ms, … capped at 5 s, each ±25 %.
-fn backoff(tries: u32) -> Duration {
-    let base = 100u64.saturating_mul(1 << tries.min(6)).min(5_000);
-    let jitter = rand::random_range(0.75..1.25);
-    Duration::from_millis((base as f64 * jitter) as u64)
+/// The plugin whose turn is next: the first after `last` in name order, wrapping around.
+fn next_turn(ready: &BTreeMap<String, VecDeque<Pending>>, last: Option<&str>) -> Option<String> {
+    let after = last.and_then(|last| {
+        ready
+            .range::<str, _>((std::ops::Bound::Excluded(last), std::ops::Bound::Unbounded))
+            .next()
+    });
+    after
+        .or_else(|| ready.iter().next())
+        .map(|(plugin, _)| plugin.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::Action;
+    use crate::event::{ChatKind, ChatRef};
+
+    fn pending(id: u64, plugin: &str, chat: &str) -> Pending {
+        Pending {
+            id,
+            plugin: plugin.into(),
+            action: Action::Delete {
+                target: crate::event::MessageRef {
+                    chat: ChatRef {
+                        platform: "sim".into(),
+                        bot: "sim".into(),
+                        kind: ChatKind::Group,
+                        id: chat.into(),
+                        guild: None,
+                    },
+                    id: format!("m{id}"),
+                },
+            },
+        }
+    }
+
+    fn ids(ready: &BTreeMap<String, VecDeque<Pending>>, plugin: &str) -> Vec<u64> {
+        ready[plugin].iter().map(|p| p.id).collect()
+    }
+
+    #[test]
+    fn only_the_oldest_action_of_a_free_queue_is_ready() {
+        let pending = vec![
+            pending(1, "a", "x"),
+            pending(2, "a", "x"),
+            pending(3, "a", "y"),
+            pending(4, "a", "z"),
+            pending(5, "b", "x"),
+            pending(6, "b", "x"),
+        ];
+        let running = [Running {
+            plugin: "a".into(),
+            chat: "y".into(),
+        }];
+        let ready = ready_by_plugin(pending, running.iter());
+        assert_eq!(
+            ids(&ready, "a"),
+            vec![1, 4],
+            "a/x's second waits; a/y is busy"
+        );
+        assert_eq!(ids(&ready, "b"), vec![5], "b/x is its own queue");
+    }
+
+    #[test]
+    fn plugins_take_turns_in_name_order() {
+        let ready = ready_by_plugin(
+            vec![
+                pending(1, "a", "x"),
+                pending(2, "b", "x"),
+                pending(3, "c", "x"),
+            ],
+            [].iter(),
+        );
+        assert_eq!(next_turn(&ready, None).as_deref(), Some("a"));
+        assert_eq!(next_turn(&ready, Some("a")).as_deref(), Some("b"));
+        assert_eq!(next_turn(&ready, Some("b0")).as_deref(), Some("c"));
+        assert_eq!(
+            next_turn(&ready, Some("c")).as_deref(),
+            Some("a"),
+            "wraps around"
+        );
+    }
 }

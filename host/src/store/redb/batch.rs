@@ -1,12 +1,15 @@
-//! The two hot writes, accepting an event and committing a plugin's handling of one, run in
-//! shared transactions (group commit, see `store::group`): one fsync for every write that
-//! arrived while the previous transaction was being written.
+//! The hot writes (accepting an event, committing a plugin's handling of one, recording a
+//! delivery's outcome) run in shared transactions (group commit, see `store::group`): one
+//! fsync for every write that arrived while the previous transaction was being written.
 
 use ::redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
-use super::{backend, enqueue, next, remember_dedupe, remember_message, RedbStore};
-use super::{FINISHED, JOURNAL, KV, OUTBOX};
-use crate::store::{Appended, Commit, Indexed, MessageKey, Seq, StoreError};
+use super::{backend, dequeue, enqueue, from_json, next, remember_dedupe, remember_message};
+use super::{to_json, RedbStore, DEAD, DEDUPE, FINISHED, JOURNAL, KV, OUTBOX};
+use crate::store::{
+    forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey,
+    Seq, StoreError,
+};
 
 /// A write waiting for its batch.
 pub(super) enum Write {
@@ -22,11 +25,18 @@ pub(super) enum Write {
         seq: Seq,
         commit: Commit,
     },
+    /// A delivered action, and where a sent message went.
+    Done {
+        id: ActionId,
+        sent: Option<Delivered>,
+    },
+    /// An action given up, with the reason.
+    Dead { id: ActionId, reason: String },
 }
 
 pub(super) enum Written {
     Appended(Appended),
-    Committed,
+    Done,
 }
 
 impl RedbStore {
@@ -62,7 +72,9 @@ impl RedbStore {
                     commit,
                 } => self
                     .commit_in(&tx, &plugin, seq, commit)
-                    .map(|()| Written::Committed),
+                    .map(|()| Written::Done),
+                Write::Done { id, sent } => self.done_in(&tx, id, sent).map(|()| Written::Done),
+                Write::Dead { id, reason } => self.dead_in(&tx, id, reason).map(|()| Written::Done),
             };
             if let Err(e @ StoreError::Backend(_)) = &result {
                 return all_failed(e);
@@ -84,7 +96,7 @@ impl RedbStore {
         messages: &[MessageKey],
     ) -> Result<Appended, StoreError> {
         if let Some(key) = dedupe_key {
-            let dedupe = tx.open_table(super::DEDUPE).map_err(backend)?;
+            let dedupe = tx.open_table(DEDUPE).map_err(backend)?;
             let earlier = dedupe
                 .get((bot, key))
                 .map_err(backend)?
@@ -151,6 +163,47 @@ impl RedbStore {
         }
         for action in commit.actions {
             enqueue(tx, plugin, action)?;
+        }
+        Ok(())
+    }
+
+    fn done_in(
+        &self,
+        tx: &WriteTransaction,
+        id: ActionId,
+        sent: Option<Delivered>,
+    ) -> Result<(), StoreError> {
+        dequeue(tx, id)?;
+        for (key, indexed) in sent.into_iter().flat_map(Delivered::index_entries) {
+            remember_message(tx, &key, &indexed, self.limits.messages)?;
+        }
+        Ok(())
+    }
+
+    /// Moves an action to the dead letters, dropping the oldest letter beyond the bound.
+    fn dead_in(
+        &self,
+        tx: &WriteTransaction,
+        id: ActionId,
+        reason: String,
+    ) -> Result<(), StoreError> {
+        let Some(stored) = dequeue(tx, id)? else {
+            return Ok(());
+        };
+        let letter = DeadLetter {
+            id,
+            plugin: stored.plugin,
+            action: stored.action,
+            reason,
+        };
+        let mut dead = tx.open_table(DEAD).map_err(backend)?;
+        dead.insert(id, to_json(&letter)?.as_slice())
+            .map_err(backend)?;
+        while dead.len().map_err(backend)? as usize > self.limits.dead_letters {
+            let Some((_, oldest)) = dead.pop_first().map_err(backend)? else {
+                break;
+            };
+            forgot_dead_letter(&from_json(oldest.value())?);
         }
         Ok(())
     }

@@ -200,7 +200,7 @@ impl Store for RedbStore {
         };
         match self.grouped(write)? {
             Written::Appended(appended) => Ok(appended),
-            Written::Committed => Err(backend("a batched append came back as a commit")),
+            Written::Done => Err(backend("a batched append came back without its position")),
         }
     }
 
@@ -339,39 +339,12 @@ impl Store for RedbStore {
     }
 
     fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
-        self.write(|tx| {
-            dequeue(tx, id)?;
-            if let Some(sent) = sent {
-                for (key, indexed) in sent.index_entries() {
-                    remember_message(tx, &key, &indexed, self.limits.messages)?;
-                }
-            }
-            Ok(())
-        })
+        self.grouped(Write::Done { id, sent }).map(|_| ())
     }
 
     fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
-        self.write(|tx| {
-            if let Some(stored) = dequeue(tx, id)? {
-                let letter = DeadLetter {
-                    id,
-                    plugin: stored.plugin,
-                    action: stored.action,
-                    reason: reason.to_string(),
-                };
-                let mut dead = tx.open_table(DEAD).map_err(backend)?;
-                dead.insert(id, to_json(&letter)?.as_slice())
-                    .map_err(backend)?;
-                while dead.len().map_err(backend)? as usize > self.limits.dead_letters {
-                    let Some((_, oldest)) = dead.pop_first().map_err(backend)? else {
-                        break;
-                    };
-                    let oldest: DeadLetter = from_json(oldest.value())?;
-                    super::forgot_dead_letter(&oldest);
-                }
-            }
-            Ok(())
-        })
+        let reason = reason.to_string();
+        self.grouped(Write::Dead { id, reason }).map(|_| ())
     }
 
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {

@@ -1,0 +1,156 @@
+//! Carrying out one action: resolving host handles to platform ids, retrying what may succeed
+//! later (within the bot's rate limit), recording the outcome, and the audit line.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::action::Action;
+use crate::adapter::{AdapterError, Adapters};
+use crate::ratelimit::RateLimiter;
+use crate::runtime::message_key;
+use crate::store::{self, Delivered, Indexed, Pending, Store};
+
+/// Tries per action before it is given up (with a log line naming plugin, op and reason).
+const MAX_TRIES: u32 = 6;
+
+/// What every delivery of one bot shares; cheap to clone into a delivery task.
+#[derive(Clone)]
+pub(super) struct Delivery {
+    pub bot: Arc<str>,
+    pub store: Arc<dyn Store>,
+    pub adapters: Adapters,
+    pub limiter: Option<Arc<RateLimiter>>,
+}
+
+impl Delivery {
+    /// Delivers `entry` and records the outcome: done (with where a sent message went) or,
+    /// after its tries, dead with the reason.
+    pub async fn run(self, entry: Pending) {
+        let id = entry.id;
+        let outcome = self.deliver(&entry).await;
+        let recorded = store::off_thread(&self.store, move |s| match outcome {
+            Ok(sent) => s.outbox_done(id, sent),
+            Err(reason) => s.outbox_dead(id, &reason),
+        })
+        .await;
+        if let Err(e) = recorded {
+            tracing::error!(bot = %self.bot, action = id, error = %e, "cannot record an action's outcome");
+        }
+    }
+
+    /// Delivers one action: for a sent message, where it went (handle key, platform id); on
+    /// failure, the reason.
+    async fn deliver(&self, entry: &Pending) -> Result<Option<Delivered>, String> {
+        let op = entry.action.operation().name();
+        let result = match self.resolve(entry.action.clone()) {
+            Ok(action) => self.try_deliver(&action).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(delivered) => Ok({
+                audit(&entry.plugin, &entry.action);
+                match (&entry.action, delivered.message_id) {
+                    (Action::Send { handle, chat, .. }, Some(platform_id)) => Some(Delivered {
+                        handle: message_key(chat, handle),
+                        platform_id,
+                        plugin: entry.plugin.clone(),
+                    }),
+                    _ => None,
+                }
+            }),
+            Err(e) => {
+                tracing::warn!(bot = %self.bot, plugin = %entry.plugin, op, action = entry.id, error = %e, "action not delivered; moved to the dead letters");
+                Err(e.to_string())
+            }
+        }
+    }
+
+    async fn try_deliver(
+        &self,
+        action: &Action,
+    ) -> Result<crate::adapter::Delivered, AdapterError> {
+        let adapter = self
+            .adapters
+            .get(&self.bot)
+            .ok_or_else(|| AdapterError::Invalid(format!("no bot named `{}`", self.bot)))?;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            if let Some(limiter) = &self.limiter {
+                limiter.acquire(&self.bot).await;
+            }
+            match adapter.deliver(action).await {
+                Err(e) if e.is_retryable() && tries < MAX_TRIES => {
+                    let wait = match &e {
+                        AdapterError::RateLimited(after) => *after,
+                        _ => backoff(tries),
+                    };
+                    tracing::debug!(bot = %self.bot, tries, error = %e, ?wait, "retrying an action");
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Replaces host handles in message refs with the platform's ids.
+    fn resolve(&self, mut action: Action) -> Result<Action, AdapterError> {
+        if let Some(target) = action.target_mut() {
+            target.id = self.platform_id(&target.chat, &target.id)?;
+        }
+        if let Action::Send {
+            chat,
+            reply_to: Some(reply_to),
+            ..
+        } = &mut action
+        {
+            *reply_to = self.platform_id(chat, reply_to)?;
+        }
+        Ok(action)
+    }
+
+    fn platform_id(&self, chat: &crate::event::ChatRef, id: &str) -> Result<String, AdapterError> {
+        match self.store.lookup_message(&message_key(chat, id)) {
+            Ok(Some(Indexed {
+                platform_id: Some(platform_id),
+                ..
+            })) => Ok(platform_id),
+            Ok(Some(Indexed {
+                platform_id: None, ..
+            })) => Err(AdapterError::NotFound(format!(
+                "message `{id}` was never delivered"
+            ))),
+            Ok(None) => Ok(id.to_string()),
+            Err(e) => Err(AdapterError::Transient(e.to_string())),
+        }
+    }
+}
+
+/// One audit line for every moderation action carried out: who did what to whom, where.
+fn audit(plugin: &str, action: &Action) {
+    let target = match action {
+        Action::AddRole { user_id, .. }
+        | Action::RemoveRole { user_id, .. }
+        | Action::Mute { user_id, .. }
+        | Action::Unmute { user_id, .. }
+        | Action::Kick { user_id, .. } => user_id,
+        _ => return,
+    };
+    let chat = action.chat();
+    tracing::info!(
+        target: "wasmbot::audit",
+        plugin,
+        bot = %chat.bot,
+        chat = %chat.id,
+        target = %target,
+        operation = action.operation().name(),
+        "moderation"
+    );
+}
+
+/// Exponential backoff with jitter: 100 ms, 200 ms, 400 ms, … capped at 5 s, each ±25 %.
+fn backoff(tries: u32) -> Duration {
+    let base = 100u64.saturating_mul(1 << tries.min(6)).min(5_000);
+    let jitter = rand::random_range(0.75..1.25);
+    Duration::from_millis((base as f64 * jitter) as u64)
+}
