@@ -127,21 +127,39 @@ impl Daemon {
     }
 }
 
-/// Opens the configured store.
+/// Opens the configured store (compacting the file first if the operator wants that).
 fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let limits = Bounds {
+    let retention = &config.retention;
+    let bounds = Bounds {
         journal: config.runtime.journal_capacity,
+        dedupe_keys: retention.dedupe_keys,
+        messages: retention.messages,
+        dead_letters: retention.dead_letters,
         ..Bounds::default()
     };
     Ok(match config.store {
-        StoreKind::Memory => Arc::new(MemoryStore::new(limits)),
+        StoreKind::Memory => Arc::new(MemoryStore::new(bounds)),
         StoreKind::Redb => {
             let path = config.data_dir.join("wasmbot.redb");
-            let store = RedbStore::open(&path, limits)
+            let mut store = RedbStore::open(&path, bounds)
                 .with_context(|| format!("cannot open the store {}", path.display()))?;
+            if retention.compact_on_start {
+                compact(&mut store, &path)?;
+            }
             Arc::new(store)
         }
     })
+}
+
+/// Gives the space freed since the last start back to the file system, and says how much.
+fn compact(store: &mut RedbStore, path: &std::path::Path) -> anyhow::Result<()> {
+    let size = || std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    store
+        .compact()
+        .with_context(|| format!("cannot compact the store {}", path.display()))?;
+    tracing::info!(file = %path.display(), before, after = size(), "store compacted");
+    Ok(())
 }
 
 /// For bots with `register_commands = true`: sets their command menu to the union of the

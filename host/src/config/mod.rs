@@ -51,6 +51,8 @@ pub struct Config {
     pub plugins: Vec<PluginConfig>,
     #[serde(default)]
     pub runtime: RuntimeConfig,
+    #[serde(default)]
+    pub retention: RetentionConfig,
 }
 
 /// The kind of store.
@@ -141,6 +143,32 @@ pub struct RuntimeConfig {
     pub quarantine_after: u32,
 }
 
+/// How much the store keeps beyond what is still needed; the file stays bounded by these.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Platform event ids remembered, so a platform's redelivery is dropped.
+    pub dedupe_keys: usize,
+    /// Messages whose platform id and sender are remembered (edit/delete after a restart).
+    pub messages: usize,
+    /// Dead letters kept; beyond this the oldest is dropped with a warning.
+    pub dead_letters: usize,
+    /// Rewrite the store file at start-up to give back the space freed since.
+    pub compact_on_start: bool,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        let bounds = crate::store::Bounds::default();
+        Self {
+            dedupe_keys: bounds.dedupe_keys,
+            messages: bounds.messages,
+            dead_letters: bounds.dead_letters,
+            compact_on_start: true,
+        }
+    }
+}
+
 impl Default for RuntimeConfig {
     fn default() -> Self {
         Self {
@@ -165,6 +193,7 @@ impl Default for Config {
             bots: vec![BotConfig::sim()],
             plugins: Vec::new(),
             runtime: RuntimeConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -257,6 +286,14 @@ impl Config {
         }
         if self.runtime.timeout_ms == 0 {
             problems.push("runtime.timeout_ms: must be more than 0".into());
+        }
+        for (key, value) in [
+            ("dedupe_keys", self.retention.dedupe_keys),
+            ("messages", self.retention.messages),
+        ] {
+            if value == 0 {
+                problems.push(format!("retention.{key}: must be at least 1"));
+            }
         }
         if problems.is_empty() {
             Ok(())

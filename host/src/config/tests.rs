@@ -52,3 +52,42 @@ fn plugin_overrides_apply() {
     assert_eq!(config.init_json("echo"), r#"{"greeting":"hi"}"#);
     assert_eq!(config.init_json("other"), "{}");
 }
+
+#[test]
+fn rate_limits_and_retention_parse_and_bad_values_are_named() {
+    let config = parse(
+        "[[bots]]\nname = \"a\"\nplatform = \"sim\"\nrate_limit = \"30/min\"\n[retention]\ndead_letters = 5",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        config.bots[0].rate_limit,
+        Some(RateSetting::Limit(Rate::per_minute(30)))
+    );
+    assert_eq!(config.retention.dead_letters, 5);
+    assert_eq!(
+        config.retention.messages, 100_000,
+        "unset keys keep defaults"
+    );
+
+    let err = parse("[[bots]]\nname = \"a\"\nplatform = \"sim\"\nrate_limit = \"fast\"")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("rate_limit") && err.contains("\"20/min\""),
+        "{err}"
+    );
+    let err = parse("[retention]\nmessages = 0\nkeep = 1")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("keep"),
+        "unknown retention keys are named: {err}"
+    );
+    let err = parse("[retention]\nmessages = 0")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("retention.messages"), "{err}");
+}

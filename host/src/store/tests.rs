@@ -230,7 +230,65 @@ for_every_store!(
     message_index_is_bounded,
     dead_letters_can_be_retried_or_dropped,
     concurrent_writers_each_get_their_own_outcome,
+    dead_letters_beyond_the_bound_drop_the_oldest,
 );
+
+fn dead_letters_beyond_the_bound_drop_the_oldest(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds {
+        dead_letters: 2,
+        ..Bounds::default()
+    });
+    store.append(&inbound(None), &[]).unwrap();
+    let actions = vec![send("a"), send("b"), send("c")];
+    let commit = Commit {
+        actions,
+        ..Commit::default()
+    };
+    store.commit("p", 0, commit).unwrap();
+    for id in 0..3 {
+        store.outbox_dead(id, "no").unwrap();
+    }
+    let kept: Vec<ActionId> = store
+        .dead_letters(10)
+        .unwrap()
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(kept, vec![1, 2]);
+}
+
+#[test]
+fn compaction_gives_back_the_space_of_released_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    let size = || std::fs::metadata(&path).unwrap().len();
+    let bounds = Bounds {
+        journal: 100_000,
+        ..Bounds::default()
+    };
+    let mut store = RedbStore::open(&path, bounds).unwrap();
+    let big = Inbound {
+        event: Event::Other(OtherEvent {
+            chat: Some(chat()),
+            kind: "x".into(),
+            raw: "x".repeat(16_384),
+        }),
+        ..inbound(None)
+    };
+    for _ in 0..400 {
+        store.append(&big, &[]).unwrap();
+    }
+    store.release_before(400).unwrap();
+    let grown = size();
+    store.compact().unwrap();
+    let compacted = size();
+    assert!(
+        compacted * 4 < grown,
+        "{grown} bytes before compaction, {compacted} after"
+    );
+    assert_eq!(store.head().unwrap(), 400, "counters survive compaction");
+    assert!(store.read(0, 10).unwrap().is_empty());
+}
 
 /// Writers at the same time (which the redb store batches into shared transactions): the same
 /// platform event offered by several of them is accepted once, and every commit lands.

@@ -110,6 +110,13 @@ impl RedbStore {
         Ok(store)
     }
 
+    /// Rewrites the file without its free pages (before the store is shared: it needs no
+    /// transaction to be open).
+    pub fn compact(&mut self) -> Result<(), StoreError> {
+        while self.db.compact().map_err(backend)? {}
+        Ok(())
+    }
+
     /// Runs `f` in a write transaction and commits it if `f` succeeds.
     fn write<T>(
         &self,
