@@ -189,3 +189,39 @@ fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crates(root: &Path) -> Vec<PluginCrate> {
+        ["echo", "welcome"]
+            .map(|name| PluginCrate {
+                package: name.into(),
+                dir: root.join("plugins").join(name),
+            })
+            .to_vec()
+    }
+
+    fn names(affected: Vec<PluginCrate>) -> Vec<String> {
+        affected.into_iter().map(|c| c.package).collect()
+    }
+
+    #[test]
+    fn a_change_rebuilds_only_the_plugins_it_touches() {
+        let root = Path::new("/w");
+        let crates = crates(root);
+        let touched = |paths: &[&str]| {
+            let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
+            names(affected(root, &crates, &paths))
+        };
+        assert_eq!(touched(&["plugins/echo/src/lib.rs"]), ["echo"]);
+        assert_eq!(
+            touched(&["plugins/welcome/README.md", "plugins/echo/Cargo.toml"]),
+            ["echo", "welcome"]
+        );
+        assert_eq!(touched(&["guest-sdk/src/lib.rs"]), ["echo", "welcome"]);
+        assert!(touched(&["plugins/echo/target/x.wasm"]).is_empty());
+        assert!(touched(&["plugins/echoes/src/lib.rs"]).is_empty());
+    }
+}
