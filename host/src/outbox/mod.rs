@@ -24,7 +24,7 @@ use self::deliver::Delivery;
 use crate::adapter::Adapters;
 use crate::config::{BotConfig, Rate, RateSetting};
 use crate::ratelimit::RateLimiter;
-use crate::store::{Pending, Store};
+use crate::store::{self, Pending, Store};
 
 /// Requests of one bot under way at once.
 const MAX_IN_FLIGHT: usize = 8;
@@ -107,11 +107,16 @@ impl Scheduler {
 
     async fn run(mut self) {
         loop {
-            let bot = &self.delivery.bot;
-            let pending = match self.delivery.store.outbox_pending(bot, READ_PER_PLUGIN) {
+            let bot = self.delivery.bot.clone();
+            let pending = match store::off_thread(&self.delivery.store, move |s| {
+                s.sync()?;
+                s.outbox_pending(&bot, READ_PER_PLUGIN)
+            })
+            .await
+            {
                 Ok(pending) => pending,
                 Err(e) => {
-                    tracing::error!(bot = %bot, error = %e, "cannot read the outbox");
+                    tracing::error!(bot = %self.delivery.bot, error = %e, "cannot read the outbox");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }

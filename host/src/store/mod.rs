@@ -176,8 +176,12 @@ pub trait Store: Send + Sync + 'static {
     /// Bytes of keys and values a plugin stores.
     fn kv_usage(&self, plugin: &str) -> Result<u64, StoreError>;
 
+    /// Makes every commit so far durable, so `outbox_pending` hands out its actions.
+    fn sync(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// The first `per_plugin` pending actions of each plugin with actions for `bot`: plugins in
-    /// name order, each plugin's actions in commit order.
+    /// name order, each plugin's actions in commit order; only durable ones (see `sync`).
     fn outbox_pending(&self, bot: &str, per_plugin: usize) -> Result<Vec<Pending>, StoreError>;
     /// Removes a delivered action; `sent` records where a sent message went (under its handle and
     /// under the platform's id, both owned by the plugin), in the same transaction.

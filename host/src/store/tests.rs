@@ -40,6 +40,12 @@ fn send(text: &str) -> Action {
     }
 }
 
+/// What the outbox would be handed: pending actions once every commit is durable.
+fn synced_pending(store: &dyn Store, per_plugin: usize) -> Vec<Pending> {
+    store.sync().unwrap();
+    store.outbox_pending("sim", per_plugin).unwrap()
+}
+
 fn duplicates_are_dropped_at_the_door(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
     let store = make(Bounds::default());
     assert_eq!(
@@ -79,7 +85,7 @@ fn a_commit_applies_once(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
     };
     store.commit("p", 0, commit.clone()).unwrap();
     store.commit("p", 0, commit).unwrap();
-    assert_eq!(store.outbox_pending("sim", 10).unwrap().len(), 1);
+    assert_eq!(synced_pending(&*store, 10).len(), 1);
     assert!(store.is_finished("p", 0).unwrap());
     assert!(!store.is_finished("q", 0).unwrap());
     assert_eq!(store.kv_get("p", "k").unwrap(), Some(b"v".to_vec()));
@@ -158,10 +164,10 @@ fn outbox_keeps_order_and_bound(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
         !store.is_finished("p", 1).unwrap(),
         "a refused commit must not mark the event finished"
     );
-    let pending = store.outbox_pending("sim", 10).unwrap();
+    let pending = synced_pending(&*store, 10);
     assert_eq!(pending.iter().map(|p| p.id).collect::<Vec<_>>(), vec![0, 1]);
     store.outbox_done(0, None).unwrap();
-    assert_eq!(store.outbox_pending("sim", 10).unwrap()[0].id, 1);
+    assert_eq!(synced_pending(&*store, 10)[0].id, 1);
 }
 
 fn message_index_is_bounded(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
@@ -231,7 +237,30 @@ for_every_store!(
     dead_letters_can_be_retried_or_dropped,
     concurrent_writers_each_get_their_own_outcome,
     dead_letters_beyond_the_bound_drop_the_oldest,
+    actions_are_handed_out_only_once_durable,
 );
+
+fn actions_are_handed_out_only_once_durable(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds::default());
+    store.append(&inbound(None), &[]).unwrap();
+    let commit = Commit {
+        actions: vec![send("a")],
+        kv: vec![("k".into(), Some(b"v".to_vec()))],
+        ..Commit::default()
+    };
+    store.commit("p", 0, commit).unwrap();
+    assert_eq!(
+        store.kv_get("p", "k").unwrap().as_deref(),
+        Some(&b"v"[..]),
+        "a commit is visible at once"
+    );
+    let before_sync = store.outbox_pending("sim", 10).unwrap().len();
+    store.sync().unwrap();
+    let after_sync = store.outbox_pending("sim", 10).unwrap().len();
+    assert_eq!(after_sync, 1);
+    // The memory store has no durability to wait for; redb holds the action back until then.
+    assert!(before_sync <= after_sync);
+}
 
 fn dead_letters_beyond_the_bound_drop_the_oldest(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
     let store = make(Bounds {
@@ -255,6 +284,20 @@ fn dead_letters_beyond_the_bound_drop_the_oldest(make: &dyn Fn(Bounds) -> Box<dy
         .map(|d| d.id)
         .collect();
     assert_eq!(kept, vec![1, 2]);
+}
+
+#[test]
+fn redb_holds_back_actions_of_commits_not_yet_on_disk() {
+    let store = open_redb(Bounds::default());
+    store.append(&inbound(None), &[]).unwrap();
+    let commit = Commit {
+        actions: vec![send("a")],
+        ..Commit::default()
+    };
+    store.commit("p", 0, commit).unwrap();
+    assert!(store.outbox_pending("sim", 10).unwrap().is_empty());
+    store.sync().unwrap();
+    assert_eq!(store.outbox_pending("sim", 10).unwrap().len(), 1);
 }
 
 #[test]
@@ -331,10 +374,7 @@ fn concurrent_writers_each_get_their_own_outcome(make: &dyn Fn(Bounds) -> Box<dy
         );
     }
     assert_eq!(store.head().unwrap(), EVENTS as Seq);
-    assert_eq!(
-        store.outbox_pending("sim", 10_000).unwrap().len(),
-        THREADS * EVENTS
-    );
+    assert_eq!(synced_pending(&*store, 10_000).len(), THREADS * EVENTS);
     for (t, outcome) in outcomes.iter().enumerate() {
         assert!(outcome
             .iter()
@@ -357,7 +397,7 @@ fn dead_letters_can_be_retried_or_dropped(make: &dyn Fn(Bounds) -> Box<dyn Store
         .unwrap();
     store.outbox_dead(0, "platform said no").unwrap();
     store.outbox_dead(1, "again").unwrap();
-    assert!(store.outbox_pending("sim", 10).unwrap().is_empty());
+    assert!(synced_pending(&*store, 10).is_empty());
     let dead = store.dead_letters(10).unwrap();
     assert_eq!(dead.len(), 2);
     assert_eq!(dead[0].reason, "platform said no");
@@ -365,7 +405,7 @@ fn dead_letters_can_be_retried_or_dropped(make: &dyn Fn(Bounds) -> Box<dyn Store
     assert!(!store.dead_retry(0).unwrap());
     assert!(store.dead_drop(1).unwrap());
     assert!(store.dead_letters(10).unwrap().is_empty());
-    let pending = store.outbox_pending("sim", 10).unwrap();
+    let pending = synced_pending(&*store, 10);
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].action, send("a"));
 }

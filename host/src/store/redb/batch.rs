@@ -1,10 +1,21 @@
 //! The hot writes (accepting an event, committing a plugin's handling of one, recording a
 //! delivery's outcome) run in shared transactions (group commit, see `store::group`): one
 //! fsync for every write that arrived while the previous transaction was being written.
+//!
+//! A plugin's commit need not wait for an fsync of its own. A batch of nothing but commits is
+//! written without one (redb's `Durability::None`): visible at once, so the plugin's next event
+//! reads its kv writes, and made durable by the next durable transaction, which persists
+//! everything before it. A crash loses a suffix of such commits, never a middle part, and
+//! their events are replayed. What must not be lost is only what reaches the outside: the
+//! outbox hands out only actions a durable transaction covers (`durable_actions`), and
+//! `sync` makes the rest durable when the outbox finds it waiting.
 
-use ::redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use std::sync::atomic::Ordering;
 
-use super::{backend, dequeue, enqueue, from_json, next, remember_dedupe, remember_message};
+use ::redb::{Durability, ReadableTable, ReadableTableMetadata, WriteTransaction};
+
+use super::remember_message;
+use super::{backend, dequeue, enqueue, from_json, next, next_action, remember_dedupe};
 use super::{to_json, RedbStore, DEAD, DEDUPE, FINISHED, JOURNAL, KV, OUTBOX};
 use crate::store::{
     forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey,
@@ -32,6 +43,14 @@ pub(super) enum Write {
     },
     /// An action given up, with the reason.
     Dead { id: ActionId, reason: String },
+    /// Nothing but durability: persists every commit before it.
+    Sync,
+}
+
+impl Write {
+    fn needs_fsync(&self) -> bool {
+        !matches!(self, Write::Commit { .. })
+    }
 }
 
 pub(super) enum Written {
@@ -51,10 +70,16 @@ impl RedbStore {
     fn run_batch(&self, batch: Vec<Write>) -> Vec<Result<Written, StoreError>> {
         let n = batch.len();
         let all_failed = |e: &StoreError| (0..n).map(|_| Err(e.clone())).collect();
-        let tx = match self.db.begin_write().map_err(backend) {
+        let durable = batch.iter().any(Write::needs_fsync);
+        let mut tx = match self.db.begin_write().map_err(backend) {
             Ok(tx) => tx,
             Err(e) => return all_failed(&e),
         };
+        if !durable {
+            if let Err(e) = tx.set_durability(Durability::None) {
+                return all_failed(&backend(e));
+            }
+        }
         let mut results = Vec::with_capacity(n);
         for write in batch {
             let result = match write {
@@ -75,14 +100,24 @@ impl RedbStore {
                     .map(|()| Written::Done),
                 Write::Done { id, sent } => self.done_in(&tx, id, sent).map(|()| Written::Done),
                 Write::Dead { id, reason } => self.dead_in(&tx, id, reason).map(|()| Written::Done),
+                Write::Sync => Ok(Written::Done),
             };
             if let Err(e @ StoreError::Backend(_)) = &result {
                 return all_failed(e);
             }
             results.push(result);
         }
+        let actions = match durable.then(|| next_action(&tx)).transpose() {
+            Ok(actions) => actions,
+            Err(e) => return all_failed(&e),
+        };
         match tx.commit() {
-            Ok(()) => results,
+            Ok(()) => {
+                if let Some(actions) = actions {
+                    self.durable_actions.fetch_max(actions, Ordering::Release);
+                }
+                results
+            }
             Err(e) => all_failed(&backend(e)),
         }
     }

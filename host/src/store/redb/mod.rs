@@ -7,6 +7,7 @@ mod batch;
 
 use std::ops::Bound;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ::redb::{
     Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
@@ -57,6 +58,8 @@ pub struct RedbStore {
     db: Database,
     limits: Bounds,
     group: GroupCommit<Write, Written>,
+    /// Actions below this id are on disk: the outbox may deliver them (see `batch`).
+    durable_actions: AtomicU64,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -91,6 +94,7 @@ impl RedbStore {
             db,
             limits,
             group: GroupCommit::default(),
+            durable_actions: AtomicU64::new(0),
         };
         store.write(|tx| {
             // Create every table, so readers never meet a missing one.
@@ -107,6 +111,9 @@ impl RedbStore {
             tx.open_table(META).map_err(backend)?;
             migrate_outbox_index(tx)
         })?;
+        // Everything in the file at start is durable.
+        let actions = store.read(|tx| peek(tx, "next_action"))?;
+        store.durable_actions.store(actions, Ordering::Release);
         Ok(store)
     }
 
@@ -156,6 +163,13 @@ fn peek(tx: &::redb::ReadTransaction, counter: &str) -> Result<u64, StoreError> 
         .map_err(backend)?
         .map(|v| v.value())
         .unwrap_or(0))
+}
+
+/// The id the next action will get, inside a write transaction.
+fn next_action(tx: &WriteTransaction) -> Result<u64, StoreError> {
+    let meta = tx.open_table(META).map_err(backend)?;
+    let next = meta.get("next_action").map_err(backend)?.map(|v| v.value());
+    Ok(next.unwrap_or(0))
 }
 
 /// Adds an action to the outbox under a new id.
@@ -300,6 +314,7 @@ impl Store for RedbStore {
     }
 
     fn outbox_pending(&self, bot: &str, per_plugin: usize) -> Result<Vec<Pending>, StoreError> {
+        let durable = self.durable_actions.load(Ordering::Acquire);
         self.read(|tx| {
             let queue = tx.open_table(OUTBOX_QUEUE).map_err(backend)?;
             let outbox = tx.open_table(OUTBOX).map_err(backend)?;
@@ -330,6 +345,9 @@ impl Store for RedbStore {
                     .take(per_plugin)
                 {
                     let id = entry.map_err(backend)?.0.value().2;
+                    if id >= durable {
+                        break; // not on disk yet: a crash could still take it back
+                    }
                     if let Some(bytes) = outbox.get(id).map_err(backend)? {
                         let stored: Stored = from_json(bytes.value())?;
                         pending.push(Pending {
@@ -343,6 +361,14 @@ impl Store for RedbStore {
             }
             Ok(pending)
         })
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        let next = self.read(|tx| peek(tx, "next_action"))?;
+        if next > self.durable_actions.load(Ordering::Acquire) {
+            self.grouped(Write::Sync)?;
+        }
+        Ok(())
     }
 
     fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
