@@ -110,18 +110,25 @@ async fn main() {
     }
     stop.store(true, Ordering::Relaxed);
     let (sent, elapsed) = producer.await.unwrap();
-    let handled = count_handled(&d, sent).await;
+    let (handled, drained) = count_handled(&d, sent).await;
     latencies.sort();
     let median = latencies[latencies.len() / 2];
     println!("reload: {RELOADS} reloads under {:.0} events/s; file write -> new version serving: median {:.1} ms, max {:.1} ms",
         sent as f64 / elapsed.as_secs_f64(), median.as_secs_f64() * 1e3, latencies[latencies.len() - 1].as_secs_f64() * 1e3);
     println!("reload: {sent} events accepted, {handled} handled exactly once, {} lost or duplicated; {} busy answers (back-pressure)",
         sent.abs_diff(handled), busy.load(Ordering::Relaxed));
+    println!(
+        "reload: the backlog was delivered {:.1} s after the producer stopped",
+        drained.as_secs_f64()
+    );
 }
 
-/// Waits until every accepted event produced its one recorder message; returns how many did.
-async fn count_handled(d: &TestDaemon, sent: u64) -> u64 {
-    let deadline = Instant::now() + Duration::from_secs(60);
+/// Waits until every accepted event produced its one recorder message, or until nothing more
+/// arrives for 15 s; returns how many arrived exactly once, and how long the backlog took to
+/// drain after the producer stopped.
+async fn count_handled(d: &TestDaemon, sent: u64) -> (u64, Duration) {
+    let start = Instant::now();
+    let mut last = (0, Instant::now());
     loop {
         let mut seen = std::collections::HashSet::new();
         let mut duplicates = 0;
@@ -133,8 +140,12 @@ async fn count_handled(d: &TestDaemon, sent: u64) -> u64 {
                 }
             }
         }
-        if seen.len() as u64 >= sent || Instant::now() > deadline {
-            return seen.len() as u64 - duplicates.min(seen.len() as u64);
+        let count = seen.len() as u64;
+        if count > last.0 {
+            last = (count, Instant::now());
+        }
+        if count >= sent || last.1.elapsed() > Duration::from_secs(15) {
+            return (count - duplicates.min(count), start.elapsed());
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
