@@ -374,7 +374,7 @@ fn concurrent_writers_each_get_their_own_outcome(make: &dyn Fn(Bounds) -> Box<dy
         );
     }
     assert_eq!(store.head().unwrap(), EVENTS as Seq);
-    assert_eq!(synced_pending(&*store, 10_000).len(), THREADS * EVENTS);
+    assert_eq!(synced_pending(store, 10_000).len(), THREADS * EVENTS);
     for (t, outcome) in outcomes.iter().enumerate() {
         assert!(outcome
             .iter()
