@@ -2,6 +2,11 @@
 //! same logic as a native Rust function in the same run.
 //!
 //! `cargo bench -p wasmbot --bench dispatch`
+//!
+//! For instruction counts (repeatable on a noisy machine), `DISPATCH_ITERS=N` skips criterion
+//! and handles the event N times (then runs the native function N times); run it under
+//! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*wasm_n*'` (or
+//! `'*native_n*'`) with two values of N and divide the difference.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,14 +20,14 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use wasmbot::action::Action;
 use wasmbot::adapter::{sim::Sim, Adapter, Adapters};
 use wasmbot::config::Config;
 use wasmbot::event::*;
 use wasmbot::ingress::Ingress;
 use wasmbot::plugin::Loader;
-use wasmbot::runtime::{message_key, CallScope, Engine, HostServices};
+use wasmbot::runtime::{message_key, CallScope, Engine, HostServices, PluginInstance};
 use wasmbot::store::{Indexed, MemoryStore, Store};
 
 fn envelope() -> Envelope {
@@ -76,7 +81,16 @@ fn native_echo(envelope: &Envelope, services: &HostServices) -> Option<Action> {
     })
 }
 
-fn bench(c: &mut Criterion) {
+/// Everything a measurement needs: the runtime, the host services, the event and the instance.
+struct Fixture {
+    rt: tokio::runtime::Runtime,
+    services: HostServices,
+    env: Envelope,
+    instance: PluginInstance,
+    _data: tempfile::TempDir,
+}
+
+fn setup() -> Fixture {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -109,26 +123,46 @@ fn bench(c: &mut Criterion) {
     let (_, mut instances) = rt
         .block_on(loader.load(&common::plugin("echo"), Some(1)))
         .unwrap();
+    Fixture {
+        rt,
+        services,
+        env,
+        instance: instances.remove(0),
+        _data: data,
+    }
+}
+
+/// Handles the event `iters` times; returns the time taken.
+async fn handle_n(instance: &mut PluginInstance, env: &Envelope, iters: u64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        let scope = CallScope {
+            chat: env.event.chat().cloned(),
+            ..CallScope::default()
+        };
+        let scope = instance.handle(env, scope).await.unwrap();
+        assert_eq!(scope.actions.len(), 1);
+    }
+    start.elapsed()
+}
+
+fn bench(c: &mut Criterion) {
+    let Fixture {
+        rt,
+        services,
+        env,
+        instance,
+        _data,
+    } = setup();
     // Moved out of the cell for each measurement, so no borrow is held across an await.
-    let slot = RefCell::new(Some(instances.remove(0)));
+    let slot = RefCell::new(Some(instance));
 
     let mut group = c.benchmark_group("echo-event");
     group.measurement_time(Duration::from_secs(5));
     group.bench_function("wasm-plugin", |b| {
         b.iter_custom(|iters| {
             let mut instance = slot.borrow_mut().take().unwrap();
-            let elapsed = rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let scope = CallScope {
-                        chat: env.event.chat().cloned(),
-                        ..CallScope::default()
-                    };
-                    let scope = instance.handle(&env, scope).await.unwrap();
-                    assert_eq!(scope.actions.len(), 1);
-                }
-                start.elapsed()
-            });
+            let elapsed = rt.block_on(handle_n(&mut instance, &env, iters));
             *slot.borrow_mut() = Some(instance);
             elapsed
         })
@@ -143,5 +177,44 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// `handle_n` on the runtime, as a symbol callgrind can toggle on.
+#[inline(never)]
+fn wasm_n(
+    rt: &tokio::runtime::Runtime,
+    instance: &mut PluginInstance,
+    env: &Envelope,
+    iters: u64,
+) -> Duration {
+    rt.block_on(handle_n(instance, env, iters))
+}
+
+/// Runs the native function `iters` times; returns the time taken.
+#[inline(never)]
+fn native_n(env: &Envelope, services: &HostServices, iters: u64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        let action = native_echo(std::hint::black_box(env), services);
+        assert!(action.is_some());
+    }
+    start.elapsed()
+}
+
+/// `DISPATCH_ITERS=N`: a fixed number of events, without criterion, for instruction counts.
+fn fixed(iters: u64) {
+    let mut f = setup();
+    let wasm = wasm_n(&f.rt, &mut f.instance, &f.env, iters);
+    let native = native_n(&f.env, &f.services, iters);
+    println!("{iters} events: wasm {wasm:?}, native {native:?}");
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    match std::env::var("DISPATCH_ITERS") {
+        Ok(n) => fixed(n.parse().unwrap()),
+        Err(_) => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}
