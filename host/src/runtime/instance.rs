@@ -99,7 +99,9 @@ impl PluginInstance {
         envelope: &Envelope,
         scope: CallScope,
     ) -> Result<CallScope, CallError> {
-        self.store.data_mut().scope = scope;
+        let state = self.store.data_mut();
+        state.scope = scope;
+        state.event_refs.set(&envelope.event);
         arm(&mut self.store, self.timeout);
         let call = self
             .plugin
@@ -108,7 +110,9 @@ impl PluginInstance {
         // No tokio timer on the hot path: the epoch deadline stops guest code, and the async
         // host calls (live queries) carry their own timeout.
         let result = finish(self.timeout, Ok(call.await));
-        let scope = std::mem::take(&mut self.store.data_mut().scope);
+        let state = self.store.data_mut();
+        state.event_refs.clear();
+        let scope = std::mem::take(&mut state.scope);
         result?.map_err(CallError::Plugin)?;
         Ok(scope)
     }

@@ -12,7 +12,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::action::Action;
 use crate::adapter::Adapters;
 use crate::config::{Grants, PluginLimits};
-use crate::event::{ChatRef, Error};
+use crate::event::{ChatRef, Error, Event, MessageRef};
 use crate::store::Store;
 
 /// At most this many actions per handled event; more answer `rate-limited`.
@@ -45,7 +45,8 @@ impl HostServices {
 
     /// A new host handle for a message `plugin` sends, unique across restarts.
     pub fn mint_handle(&self, plugin: &str) -> String {
-        self.handles.next(plugin)
+        let n = self.handles.next.fetch_add(1, Ordering::Relaxed);
+        format!("wb.{plugin}.{:x}.{n}", self.handles.boot)
     }
 }
 
@@ -76,12 +77,29 @@ impl HandleMint {
         }
     }
 
-    fn next(&self, plugin: &str) -> String {
-        format!(
-            "wb.{plugin}.{:x}.{}",
-            self.boot,
-            self.next.fetch_add(1, Ordering::Relaxed)
-        )
+    /// `wb.<plugin>.<boot time>.`: what every handle of `plugin` starts with in this run.
+    fn prefix(&self, plugin: &str) -> String {
+        format!("wb.{plugin}.{:x}.", self.boot)
+    }
+
+    /// The next handle, after a prefix from [`HandleMint::prefix`]. The number is written by
+    /// hand: `format!` was a tenth of the host's own work per sent message.
+    fn next(&self, prefix: &str) -> String {
+        let mut n = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let mut handle = String::with_capacity(prefix.len() + digits.len() - start);
+        handle.push_str(prefix);
+        handle.extend(digits[start..].iter().map(|&d| char::from(d)));
+        handle
     }
 }
 
@@ -138,6 +156,10 @@ pub struct HostState {
     pub(super) scope: CallScope,
     /// The plugin's per-call time limit, also applied to each live query it makes.
     pub(super) call_timeout: std::time::Duration,
+    /// The message refs the current event carries; see [`EventRefs`].
+    pub(super) event_refs: EventRefs,
+    /// What this plugin's handles start with (minted once, not per message).
+    handle_prefix: String,
 }
 
 impl HostState {
@@ -161,6 +183,7 @@ impl HostState {
             .memories(16)
             .trap_on_grow_failure(true)
             .build();
+        let handle_prefix = services.handles.prefix(&plugin);
         Self {
             wasi,
             table: ResourceTable::new(),
@@ -170,7 +193,56 @@ impl HostState {
             grants,
             scope: CallScope::default(),
             call_timeout,
+            event_refs: EventRefs::default(),
+            handle_prefix,
         }
+    }
+
+    /// A new handle for a message this plugin sends.
+    pub(super) fn mint_handle(&self) -> String {
+        self.services.handles.next(&self.handle_prefix)
+    }
+}
+
+/// The message ref an event carries: its message, or the message clicked or reacted to. The
+/// ingress indexed it when it accepted the event, so a host call naming it needs no index
+/// lookup. Kept between calls so the strings' buffers are reused.
+#[derive(Debug, Default)]
+pub(super) struct EventRefs {
+    /// Bot, chat id and message id, as in the message index's key.
+    key: (String, String, String),
+    set: bool,
+}
+
+impl EventRefs {
+    /// Records the ref of `event`, replacing the previous event's.
+    pub(super) fn set(&mut self, event: &Event) {
+        let message = match event {
+            Event::Message(m) | Event::MessageEdited(m) => Some(&m.id),
+            Event::Command(c) => Some(&c.message.id),
+            Event::Callback(c) => c.message.as_ref(),
+            Event::Reaction(r) => Some(&r.message),
+            _ => None,
+        };
+        self.set = message.is_some();
+        if let Some(r) = message {
+            let (bot, chat, id) = &mut self.key;
+            for (to, from) in [(bot, &r.chat.bot), (chat, &r.chat.id), (id, &r.id)] {
+                to.clear();
+                to.push_str(from);
+            }
+        }
+    }
+
+    /// Forgets the ref once the event is handled.
+    pub(super) fn clear(&mut self) {
+        self.set = false;
+    }
+
+    /// Whether `target` is the current event's ref (same bot, chat and id, as in the index).
+    pub(super) fn contains(&self, target: &MessageRef) -> bool {
+        let (bot, chat, id) = &self.key;
+        self.set && *id == target.id && *chat == target.chat.id && *bot == target.chat.bot
     }
 }
 
@@ -189,5 +261,93 @@ impl WasiView for HostState {
             ctx: &mut self.wasi,
             table: &mut self.table,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{ChatKind, Command, Content, Message, UserRef};
+
+    #[test]
+    fn handles_carry_the_plugin_and_count_up() {
+        let mint = HandleMint::new();
+        mint.next.store(99, Ordering::Relaxed);
+        let prefix = mint.prefix("echo");
+        assert_eq!(mint.next(&prefix), format!("wb.echo.{:x}.99", mint.boot));
+        assert_eq!(mint.next(&prefix), format!("wb.echo.{:x}.100", mint.boot));
+        mint.next.store(u64::MAX, Ordering::Relaxed);
+        assert_eq!(
+            mint.next(&prefix),
+            format!("wb.echo.{:x}.{}", mint.boot, u64::MAX)
+        );
+        mint.next.store(0, Ordering::Relaxed);
+        let handle = mint.next(&prefix);
+        assert!(handle.ends_with(".0"), "{handle}");
+        assert!(is_own_handle("echo", &handle));
+        assert!(!is_own_handle("ech", &handle));
+    }
+
+    fn chat(bot: &str, id: &str) -> ChatRef {
+        ChatRef {
+            platform: "sim".into(),
+            bot: bot.into(),
+            kind: ChatKind::Group,
+            id: id.into(),
+            guild: None,
+        }
+    }
+
+    fn command(chat: ChatRef, id: &str) -> Event {
+        Event::Command(Command {
+            name: "echo".into(),
+            args: "hi".into(),
+            message: Message {
+                id: MessageRef {
+                    chat,
+                    id: id.into(),
+                },
+                sender: UserRef {
+                    id: "alice".into(),
+                    name: None,
+                    is_bot: false,
+                },
+                content: Content::Text("/echo hi".into()),
+                mentions: vec![],
+                reply_to: None,
+                sent_at: 0,
+            },
+        })
+    }
+
+    #[test]
+    fn event_refs_match_bot_chat_and_id() {
+        let mut refs = EventRefs::default();
+        let target = |bot: &str, chat_id: &str, id: &str| MessageRef {
+            chat: chat(bot, chat_id),
+            id: id.into(),
+        };
+        assert!(!refs.contains(&target("b", "c", "m1")));
+        refs.set(&command(chat("b", "c"), "m1"));
+        assert!(refs.contains(&target("b", "c", "m1")));
+        assert!(!refs.contains(&target("b", "c", "m2")));
+        assert!(!refs.contains(&target("b", "other", "m1")));
+        assert!(!refs.contains(&target("other", "c", "m1")));
+        // The next event replaces the ref; an event without one leaves none.
+        refs.set(&command(chat("b", "c2"), "m9"));
+        assert!(!refs.contains(&target("b", "c", "m1")));
+        assert!(refs.contains(&target("b", "c2", "m9")));
+        refs.set(&Event::MemberJoined(crate::event::MemberChange {
+            chat: chat("b", "c2"),
+            user: UserRef {
+                id: "bob".into(),
+                name: None,
+                is_bot: false,
+            },
+        }));
+        assert!(!refs.contains(&target("b", "c2", "m9")));
+        refs.set(&command(chat("b", "c"), "m1"));
+        refs.clear();
+        assert!(!refs.contains(&target("b", "c", "m1")));
     }
 }

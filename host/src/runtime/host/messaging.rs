@@ -88,7 +88,7 @@ impl HostState {
         reply_to: Option<String>,
     ) -> Result<MessageRef, Error> {
         validate(&message)?;
-        let handle = self.services.mint_handle(&self.plugin);
+        let handle = self.mint_handle();
         self.buffer(Action::Send {
             handle: handle.clone(),
             chat: chat.clone(),

@@ -102,10 +102,11 @@ impl HostState {
         )))
     }
 
-    /// A message ref must name a message this host has seen or sent in that chat.
+    /// A message ref must name a message this host has seen or sent in that chat: one the current
+    /// event carries, one this call sent, or one in the message index.
     fn check_known(&self, target: &MessageRef) -> Result<(), Error> {
         self.services.adapters.for_chat(&target.chat)?;
-        if self.scope.sent(&target.chat, &target.id) {
+        if self.event_refs.contains(target) || self.scope.sent(&target.chat, &target.id) {
             return Ok(());
         }
         let known = self
