@@ -20,13 +20,22 @@ use crate::store::Bounds;
 use crate::store::{MemoryStore, RedbStore, Store};
 
 /// A running daemon. Dropping it does not stop it; call `shutdown`.
-#[derive(Debug)]
 pub struct Daemon {
     pub addr: SocketAddr,
     pub router: Router,
     pub ingress: Ingress,
+    store: Arc<dyn Store>,
     stop: CancellationToken,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl std::fmt::Debug for Daemon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Daemon")
+            .field("addr", &self.addr)
+            .field("ingress", &self.ingress)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Daemon {
@@ -109,17 +118,24 @@ impl Daemon {
             addr,
             router,
             ingress,
+            store,
             stop,
             server,
         })
     }
 
-    /// Waits until the HTTP server stops.
+    /// Waits until the HTTP server stops, then makes the plugins' last commits durable, so
+    /// the next start does not handle their events again.
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.server
+        let served = self
+            .server
             .await
             .context("the HTTP server task failed")?
-            .context("the HTTP server failed")
+            .context("the HTTP server failed");
+        if let Err(e) = crate::store::off_thread(&self.store, |s| s.sync()).await {
+            tracing::warn!(error = %e, "cannot sync the store at shutdown; recent events will be handled again at the next start");
+        }
+        served
     }
 
     pub fn shutdown(&self) {
