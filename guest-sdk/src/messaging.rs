@@ -13,7 +13,12 @@ use crate::Error;
 
 /// Sends a message to a chat; the returned ref can be edited, deleted or reacted to later.
 pub fn send(chat: impl AsRef<ChatRef>, message: impl Into<Outgoing>) -> Result<MessageRef, Error> {
-    Ok(wit::send(chat.as_ref(), &message.into())?)
+    let chat = chat.as_ref();
+    let id = wit::send(chat, &message.into())?;
+    Ok(MessageRef {
+        chat: chat.clone(),
+        id,
+    })
 }
 
 /// Replies to a message in its chat.
@@ -21,7 +26,12 @@ pub fn reply(
     to: impl AsRef<MessageRef>,
     message: impl Into<Outgoing>,
 ) -> Result<MessageRef, Error> {
-    Ok(wit::reply(to.as_ref(), &message.into())?)
+    let to = to.as_ref();
+    let id = wit::reply(to, &message.into())?;
+    Ok(MessageRef {
+        chat: to.chat.clone(),
+        id,
+    })
 }
 
 /// Replaces a message's content and keyboard (usually one the plugin sent).

@@ -13,11 +13,11 @@ const MAX_BUTTONS_PER_ROW: usize = 8;
 const MAX_CALLBACK_DATA_BYTES: usize = 256;
 
 impl Host for HostState {
-    fn send(&mut self, chat: ChatRef, message: Outgoing) -> HostResult<MessageRef> {
+    fn send(&mut self, chat: ChatRef, message: Outgoing) -> HostResult<String> {
         Ok(self.send_message(chat, message, None))
     }
 
-    fn reply(&mut self, to: MessageRef, message: Outgoing) -> HostResult<MessageRef> {
+    fn reply(&mut self, to: MessageRef, message: Outgoing) -> HostResult<String> {
         if let Err(e) = self.check_known(&to) {
             return Ok(Err(e));
         }
@@ -86,16 +86,16 @@ impl HostState {
         chat: ChatRef,
         message: Outgoing,
         reply_to: Option<String>,
-    ) -> Result<MessageRef, Error> {
+    ) -> Result<String, Error> {
         validate(&message)?;
         let handle = self.mint_handle();
         self.buffer(Action::Send {
             handle: handle.clone(),
-            chat: chat.clone(),
+            chat,
             message,
             reply_to,
         })?;
-        Ok(MessageRef { chat, id: handle })
+        Ok(handle)
     }
 }
 
