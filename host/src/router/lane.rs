@@ -1,19 +1,18 @@
 //! A lane: one plugin instance handling its share of chats, one event at a time, in order.
-//! Effects are committed with the event's completion; a hot reload swaps the instance between
-//! two events, so queued events wait and none is lost or handled twice.
+//! Effects are committed with the event's completion, by the lane's committer, in order; a hot
+//! reload swaps the instance between two events, so queued events wait and none is lost or
+//! handled twice.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::committer::Commits;
 use super::health::Health;
-use super::progress::Progress;
 use crate::event::{Envelope, Event};
-use crate::outbox::OutboxWaker;
 use crate::plugin::PluginVersion;
 use crate::runtime::{CallError, CallScope, HostServices, PluginInstance};
-use crate::store::{self, Commit, Seq, StoreError};
+use crate::store::{Commit, Seq};
 
 /// An event for one plugin.
 #[derive(Debug)]
@@ -33,9 +32,8 @@ pub struct Lane {
     pub version: Arc<PluginVersion>,
     pub instance: Option<PluginInstance>,
     pub services: HostServices,
-    pub progress: Arc<Progress>,
     pub health: Arc<Health>,
-    pub outbox: OutboxWaker,
+    pub commits: Commits,
 }
 
 impl Lane {
@@ -79,7 +77,7 @@ impl Lane {
         let name = self.version.name.clone();
         if self.health.is_quarantined() {
             tracing::debug!(plugin = %name, event = %job.envelope.id, "plugin quarantined; event skipped");
-            self.commit(job.seq, Commit::default()).await;
+            self.commits.send(job.seq, Commit::default()).await;
             return;
         }
         let instance = match self.instance.take() {
@@ -87,7 +85,7 @@ impl Lane {
             None => self.fresh_instance().await,
         };
         let Some(mut instance) = instance else {
-            self.commit(job.seq, Commit::default()).await;
+            self.commits.send(job.seq, Commit::default()).await;
             return;
         };
         let scope = CallScope {
@@ -96,6 +94,7 @@ impl Lane {
                 Event::Callback(c) => Some(c.id.clone()),
                 _ => None,
             },
+            pending: Some(self.commits.pending().clone()),
             ..CallScope::default()
         };
         match instance.handle(&job.envelope, scope).await {
@@ -108,7 +107,7 @@ impl Lane {
                     kv: scope.kv.into_iter().collect(),
                     sent,
                 };
-                self.commit(job.seq, commit).await;
+                self.commits.send(job.seq, commit).await;
             }
             Err(e) => {
                 if e.poisons() {
@@ -118,7 +117,7 @@ impl Lane {
                     self.instance = Some(instance);
                     tracing::warn!(plugin = %name, event = %job.envelope.id, error = %e, "plugin reported an error; its effects are discarded");
                 }
-                self.commit(job.seq, Commit::default()).await;
+                self.commits.send(job.seq, Commit::default()).await;
             }
         }
     }
@@ -144,39 +143,6 @@ impl Lane {
                 "plugin quarantined after consecutive failures; its events are skipped until a reload or `POST /admin/plugins/{}/release`",
                 self.version.name
             );
-        }
-    }
-
-    /// Stores the outcome; waits while the outbox is full (back-pressure on this plugin only).
-    async fn commit(&mut self, seq: Seq, commit: Commit) {
-        let bots: Vec<String> = commit
-            .actions
-            .iter()
-            .map(|a| a.chat().bot.clone())
-            .collect();
-        let mut wait = Duration::from_millis(20);
-        loop {
-            let (plugin, attempt) = (self.version.name.clone(), commit.clone());
-            match store::off_thread(&self.services.store, move |s| {
-                s.commit(&plugin, seq, attempt)
-            })
-            .await
-            {
-                Ok(()) => break,
-                Err(StoreError::OutboxFull(_)) => {
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(1));
-                }
-                Err(e) => {
-                    tracing::error!(plugin = %self.version.name, seq, error = %e, "cannot commit; the event will be replayed on restart");
-                    self.progress.finish(seq);
-                    return;
-                }
-            }
-        }
-        self.progress.finish(seq);
-        for bot in bots {
-            self.outbox.wake(&bot);
         }
     }
 }

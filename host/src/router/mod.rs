@@ -3,6 +3,7 @@
 //! chat's events in order while different plugins (and lanes) run concurrently. Every queue is
 //! bounded: a slow plugin fills its own lanes and its feeder waits, and no one else notices.
 
+mod committer;
 mod feeder;
 mod filter;
 mod health;
@@ -172,13 +173,18 @@ impl Router {
         for instance in instances {
             let (job_tx, job_rx) = mpsc::channel(self.lane_capacity);
             let (swap_tx, swap_rx) = mpsc::channel(1);
+            let commits = committer::Commits::spawn(
+                version.name.clone(),
+                self.services.store.clone(),
+                progress.clone(),
+                self.outbox.clone(),
+            );
             let lane = Lane {
                 version: version.clone(),
                 instance: Some(instance),
                 services: self.services.clone(),
-                progress: progress.clone(),
                 health: health.clone(),
-                outbox: self.outbox.clone(),
+                commits,
             };
             tokio::spawn(lane.run(job_rx, swap_rx));
             jobs.push(job_tx);

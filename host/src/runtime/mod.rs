@@ -5,10 +5,12 @@ pub mod bindings;
 mod engine;
 mod host;
 mod instance;
+mod pending;
 mod rate;
 mod state;
 
 pub use engine::{CompileError, Engine};
 pub use host::message_key;
 pub use instance::{CallError, PluginInstance};
+pub use pending::PendingWrites;
 pub use state::{CallScope, HostServices, HostState};

@@ -9,6 +9,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::pending::PendingWrites;
 use crate::action::Action;
 use crate::adapter::Adapters;
 use crate::config::{Grants, PluginLimits};
@@ -115,6 +116,8 @@ pub struct CallScope {
     pub kv: BTreeMap<String, Option<Vec<u8>>>,
     /// The plugin's stored kv bytes, read once per call when a write needs the quota.
     pub kv_stored: Option<u64>,
+    /// Writes of the lane's earlier events that are not committed yet: reads see them.
+    pub pending: Option<Arc<PendingWrites>>,
 }
 
 impl CallScope {

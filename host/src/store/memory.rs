@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    ActionId, Appended, Bounds, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq,
-    Store, StoreError,
+    ActionId, Appended, Bounds, Commit, DeadLetter, Delivered, Indexed, MessageKey, Outcome,
+    Pending, Seq, Store, StoreError, Uncommitted,
 };
 use crate::event::Inbound;
 
@@ -61,6 +61,55 @@ impl MemoryStore {
                     inner.messages.remove(&old);
                 }
             }
+        }
+    }
+
+    /// The outbox must have room for all of a commit's actions.
+    fn room_for(&self, inner: &Inner, commit: &Commit) -> Result<(), StoreError> {
+        if inner.outbox.len() + commit.actions.len() > self.limits.outbox
+            && !commit.actions.is_empty()
+        {
+            return Err(StoreError::OutboxFull(inner.outbox.len()));
+        }
+        Ok(())
+    }
+
+    fn commit_one(&self, inner: &mut Inner, plugin: &str, seq: Seq, commit: Commit) {
+        if !inner.finished.insert((plugin.to_string(), seq)) {
+            return; // committed before: applying it again would duplicate effects
+        }
+        for (key, value) in commit.kv {
+            let key = (plugin.to_string(), key);
+            match value {
+                Some(value) => inner.kv.insert(key, value),
+                None => inner.kv.remove(&key),
+            };
+        }
+        for key in commit.sent {
+            self.remember(
+                inner,
+                key,
+                Indexed {
+                    platform_id: None,
+                    owner: Some(plugin.to_string()),
+                },
+            );
+        }
+        for action in commit.actions {
+            let id = inner.next_action;
+            inner.next_action += 1;
+            let bot = action.chat().bot.clone();
+            inner.outbox.insert(
+                id,
+                (
+                    bot,
+                    Pending {
+                        id,
+                        plugin: plugin.to_string(),
+                        action,
+                    },
+                ),
+            );
         }
     }
 }
@@ -121,48 +170,23 @@ impl Store for MemoryStore {
         Ok(self.lock()?.finished.contains(&(plugin.to_string(), seq)))
     }
 
-    fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
-        let mut inner = self.lock()?;
-        if inner.outbox.len() + commit.actions.len() > self.limits.outbox
-            && !commit.actions.is_empty()
-        {
-            return Err(StoreError::OutboxFull(inner.outbox.len()));
-        }
-        if !inner.finished.insert((plugin.to_string(), seq)) {
-            return Ok(()); // committed before: applying it again would duplicate effects
-        }
-        for (key, value) in commit.kv {
-            let key = (plugin.to_string(), key);
-            match value {
-                Some(value) => inner.kv.insert(key, value),
-                None => inner.kv.remove(&key),
-            };
-        }
-        for key in commit.sent {
-            self.remember(
-                &mut inner,
-                key,
-                Indexed {
-                    platform_id: None,
-                    owner: Some(plugin.to_string()),
-                },
-            );
-        }
-        for action in commit.actions {
-            let id = inner.next_action;
-            inner.next_action += 1;
-            let bot = action.chat().bot.clone();
-            inner.outbox.insert(
-                id,
-                (
-                    bot,
-                    Pending {
-                        id,
-                        plugin: plugin.to_string(),
-                        action,
-                    },
-                ),
-            );
+    fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
+        let mut inner = match self.lock() {
+            Ok(inner) => inner,
+            Err(error) => {
+                return Err(Uncommitted {
+                    rest: outcomes,
+                    error,
+                })
+            }
+        };
+        let mut outcomes = outcomes.into_iter();
+        while let Some((seq, commit)) = outcomes.next() {
+            if let Err(error) = self.room_for(&inner, &commit) {
+                let rest = std::iter::once((seq, commit)).chain(outcomes).collect();
+                return Err(Uncommitted { rest, error });
+            }
+            self.commit_one(&mut inner, plugin, seq, commit);
         }
         Ok(())
     }

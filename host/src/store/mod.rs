@@ -148,6 +148,16 @@ impl Delivered {
     }
 }
 
+/// A handled event and what to commit for it.
+pub type Outcome = (Seq, Commit);
+
+/// Outcomes [`Store::commit_all`] did not commit, the first of them refused for `error`.
+#[derive(Debug)]
+pub struct Uncommitted {
+    pub rest: Vec<Outcome>,
+    pub error: StoreError,
+}
+
 /// Where a message lives: the key of the sent-message index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MessageKey {
@@ -166,8 +176,15 @@ pub trait Store: Send + Sync + 'static {
     /// The position the next accepted event will get.
     fn head(&self) -> Result<Seq, StoreError>;
     fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError>;
-    /// Marks `seq` finished for `plugin` and stores its actions and kv writes, atomically.
-    fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError>;
+    /// Marks each event finished for `plugin` and stores its actions and kv writes, atomically
+    /// per event and in order (a store may share one transaction among them). Stops at the
+    /// first it cannot commit and hands that one and the rest back with the reason.
+    fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted>;
+    /// [`Store::commit_all`] for one event.
+    fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
+        self.commit_all(plugin, vec![(seq, commit)])
+            .map_err(|u| u.error)
+    }
     /// Forgets events before `seq`: every plugin has finished them.
     fn release_before(&self, seq: Seq) -> Result<(), StoreError>;
 

@@ -238,7 +238,63 @@ for_every_store!(
     concurrent_writers_each_get_their_own_outcome,
     dead_letters_beyond_the_bound_drop_the_oldest,
     actions_are_handed_out_only_once_durable,
+    commit_all_stops_at_the_first_refused_outcome,
 );
+
+/// Outcomes are committed in order; the first that does not fit and everything after it come
+/// back untouched, so the caller can try them again in the same order.
+fn commit_all_stops_at_the_first_refused_outcome(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds {
+        outbox: 3,
+        ..Bounds::default()
+    });
+    let outcome = |seq: Seq, texts: &[&str], key: &str| {
+        (
+            seq,
+            Commit {
+                actions: texts.iter().map(|t| send(t)).collect(),
+                kv: vec![(key.to_string(), Some(key.as_bytes().to_vec()))],
+                sent: vec![],
+            },
+        )
+    };
+    let refused = store
+        .commit_all(
+            "p",
+            vec![
+                outcome(1, &["a", "b"], "k1"),
+                outcome(2, &["c", "d"], "k2"), // 4 > 3: refused
+                outcome(3, &[], "k3"),         // would fit, but must wait its turn
+            ],
+        )
+        .unwrap_err();
+    assert!(matches!(refused.error, StoreError::OutboxFull(2)));
+    let rest: Vec<Seq> = refused.rest.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(rest, vec![2, 3]);
+    assert!(store.is_finished("p", 1).unwrap());
+    assert!(!store.is_finished("p", 2).unwrap());
+    assert!(!store.is_finished("p", 3).unwrap());
+    assert_eq!(store.kv_get("p", "k3").unwrap(), None);
+    store.outbox_done(0, None).unwrap();
+    store.outbox_done(1, None).unwrap();
+    store.commit_all("p", refused.rest).unwrap();
+    let texts: Vec<String> = synced_pending(&*store, 10)
+        .into_iter()
+        .map(|p| match p.action {
+            Action::Send {
+                message:
+                    Outgoing {
+                        content: Content::Text(text),
+                        ..
+                    },
+                ..
+            } => text,
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(texts, vec!["c", "d"]);
+    assert_eq!(store.kv_get("p", "k3").unwrap(), Some(b"k3".to_vec()));
+}
 
 fn actions_are_handed_out_only_once_durable(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
     let store = make(Bounds::default());

@@ -14,6 +14,9 @@ impl Host for HostState {
         if let Some(buffered) = self.scope.kv.get(&key) {
             return Ok(Ok(buffered.clone()));
         }
+        if let Some(uncommitted) = self.scope.pending.as_ref().and_then(|p| p.kv_get(&key)) {
+            return Ok(Ok(uncommitted));
+        }
         Ok(self
             .services
             .store
@@ -51,6 +54,9 @@ impl Host for HostState {
                 Ok(keys) => keys.into_iter().collect(),
                 Err(e) => return Ok(Err(store_failure(e))),
             };
+        if let Some(pending) = &self.scope.pending {
+            pending.merge_keys(&prefix, &mut keys);
+        }
         for (key, value) in self.scope.kv.range(prefix.clone()..) {
             if !key.starts_with(&prefix) {
                 break;
@@ -65,8 +71,9 @@ impl Host for HostState {
 }
 
 impl HostState {
-    /// Conservative quota check: stored bytes plus everything buffered in this call plus the new
-    /// write (an overwrite counts the old value too, until the commit).
+    /// Conservative quota check: stored bytes plus everything buffered in this call or waiting
+    /// for its commit plus the new write (an overwrite counts the old value too, until the
+    /// commit).
     fn check_quota(&mut self, adding: usize) -> Result<(), Error> {
         let stored = match self.scope.kv_stored {
             Some(stored) => stored,
@@ -86,7 +93,8 @@ impl HostState {
             .iter()
             .map(|(k, v)| v.as_ref().map_or(0, |v| k.len() + v.len()))
             .sum();
-        let total = stored + (buffered + adding) as u64;
+        let uncommitted = self.scope.pending.as_ref().map_or(0, |p| p.kv_bytes());
+        let total = stored + uncommitted + (buffered + adding) as u64;
         let quota = self.grants.kv_quota();
         if total > quota {
             return Err(Error::Denied(format!(

@@ -103,16 +103,20 @@ impl HostState {
     }
 
     /// A message ref must name a message this host has seen or sent in that chat: one the current
-    /// event carries, one this call sent, or one in the message index.
+    /// event carries, one this call or an uncommitted earlier one sent, or one in the index.
     fn check_known(&self, target: &MessageRef) -> Result<(), Error> {
         self.services.adapters.for_chat(&target.chat)?;
         if self.event_refs.contains(target) || self.scope.sent(&target.chat, &target.id) {
             return Ok(());
         }
+        let key = message_key(&target.chat, &target.id);
+        if self.scope.pending.as_ref().is_some_and(|p| p.sent(&key)) {
+            return Ok(());
+        }
         let known = self
             .services
             .store
-            .lookup_message(&message_key(&target.chat, &target.id))
+            .lookup_message(&key)
             .map_err(store_failure)?;
         match known {
             Some(_) => Ok(()),

@@ -19,7 +19,7 @@ use super::{backend, dequeue, enqueue, from_json, next, next_action, remember_de
 use super::{to_json, RedbStore, DEAD, DEDUPE, FINISHED, JOURNAL, KV, OUTBOX};
 use crate::store::{
     forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey,
-    Seq, StoreError,
+    Outcome, Seq, StoreError, Uncommitted,
 };
 
 /// A write waiting for its batch.
@@ -31,10 +31,10 @@ pub(super) enum Write {
         dedupe_key: Option<String>,
         messages: Vec<MessageKey>,
     },
+    /// A plugin's outcomes, in order.
     Commit {
         plugin: String,
-        seq: Seq,
-        commit: Commit,
+        outcomes: Vec<Outcome>,
     },
     /// A delivered action, and where a sent message went.
     Done {
@@ -56,6 +56,8 @@ impl Write {
 pub(super) enum Written {
     Appended(Appended),
     Done,
+    /// Outcomes refused for a limit, with the reason; those before them were committed.
+    Refused(Uncommitted),
 }
 
 impl RedbStore {
@@ -91,13 +93,7 @@ impl RedbStore {
                 } => self
                     .append_in(&tx, &inbound, &bot, dedupe_key.as_deref(), &messages)
                     .map(Written::Appended),
-                Write::Commit {
-                    plugin,
-                    seq,
-                    commit,
-                } => self
-                    .commit_in(&tx, &plugin, seq, commit)
-                    .map(|()| Written::Done),
+                Write::Commit { plugin, outcomes } => self.commit_all_in(&tx, &plugin, outcomes),
                 Write::Done { id, sent } => self.done_in(&tx, id, sent).map(|()| Written::Done),
                 Write::Dead { id, reason } => self.dead_in(&tx, id, reason).map(|()| Written::Done),
                 Write::Sync => Ok(Written::Done),
@@ -160,6 +156,43 @@ impl RedbStore {
         Ok(Appended::New(seq))
     }
 
+    /// Commits outcomes in order until one is refused for a limit.
+    fn commit_all_in(
+        &self,
+        tx: &WriteTransaction,
+        plugin: &str,
+        outcomes: Vec<Outcome>,
+    ) -> Result<Written, StoreError> {
+        let mut outcomes = outcomes.into_iter();
+        while let Some((seq, commit)) = outcomes.next() {
+            if let Err(error) = self.room_for(tx, &commit) {
+                if let StoreError::Backend(_) = error {
+                    return Err(error);
+                }
+                let rest = std::iter::once((seq, commit)).chain(outcomes).collect();
+                return Ok(Written::Refused(Uncommitted { rest, error }));
+            }
+            self.commit_in(tx, plugin, seq, commit)?;
+        }
+        Ok(Written::Done)
+    }
+
+    /// The outbox must have room for all of a commit's actions.
+    fn room_for(&self, tx: &WriteTransaction, commit: &Commit) -> Result<(), StoreError> {
+        if commit.actions.is_empty() {
+            return Ok(());
+        }
+        let waiting = tx
+            .open_table(OUTBOX)
+            .map_err(backend)?
+            .len()
+            .map_err(backend)? as usize;
+        if waiting + commit.actions.len() > self.limits.outbox {
+            return Err(StoreError::OutboxFull(waiting));
+        }
+        Ok(())
+    }
+
     fn commit_in(
         &self,
         tx: &WriteTransaction,
@@ -170,14 +203,6 @@ impl RedbStore {
         let mut finished = tx.open_table(FINISHED).map_err(backend)?;
         if finished.get((plugin, seq)).map_err(backend)?.is_some() {
             return Ok(()); // committed before: applying it again would duplicate effects
-        }
-        let waiting = tx
-            .open_table(OUTBOX)
-            .map_err(backend)?
-            .len()
-            .map_err(backend)? as usize;
-        if !commit.actions.is_empty() && waiting + commit.actions.len() > self.limits.outbox {
-            return Err(StoreError::OutboxFull(waiting));
         }
         finished.insert((plugin, seq), ()).map_err(backend)?;
         let mut kv = tx.open_table(KV).map_err(backend)?;

@@ -18,8 +18,8 @@ use self::batch::{Write, Written};
 use super::group::GroupCommit;
 use super::Bounds;
 use super::{
-    ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey, Pending, Seq, Store,
-    StoreError,
+    ActionId, Appended, DeadLetter, Delivered, Indexed, MessageKey, Outcome, Pending, Seq, Store,
+    StoreError, Uncommitted,
 };
 use crate::action::Action;
 use crate::event::Inbound;
@@ -221,7 +221,9 @@ impl Store for RedbStore {
         };
         match self.grouped(write)? {
             Written::Appended(appended) => Ok(appended),
-            Written::Done => Err(backend("a batched append came back without its position")),
+            Written::Done | Written::Refused(_) => {
+                Err(backend("a batched append came back without its position"))
+            }
         }
     }
 
@@ -252,13 +254,21 @@ impl Store for RedbStore {
         })
     }
 
-    fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
+    fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
         let write = Write::Commit {
             plugin: plugin.to_string(),
-            seq,
-            commit,
+            outcomes,
         };
-        self.grouped(write).map(|_| ())
+        match self.grouped(write) {
+            Ok(Written::Refused(uncommitted)) => Err(uncommitted),
+            Ok(_) => Ok(()),
+            // The transaction failed as a whole: nothing of it was committed, and the events
+            // are handled again after a restart.
+            Err(error) => Err(Uncommitted {
+                rest: Vec::new(),
+                error,
+            }),
+        }
     }
 
     fn release_before(&self, seq: Seq) -> Result<(), StoreError> {

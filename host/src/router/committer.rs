@@ -1,0 +1,135 @@
+//! A lane's committer: stores the lane's outcomes in order, behind the lane.
+//!
+//! The lane hands over each event's outcome and goes on to the next event at once; outcomes
+//! that queue up meanwhile go to the store together, in one transaction. A lane therefore
+//! handles events at the speed of its plugin, not one per fsync. Until an outcome is stored,
+//! its kv writes and sent handles stay visible to the lane's next events through
+//! [`PendingWrites`]. The queue is bounded: a lane more than [`DEPTH`] outcomes ahead of the
+//! store waits.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::progress::Progress;
+use crate::outbox::OutboxWaker;
+use crate::runtime::PendingWrites;
+use crate::store::{self, Commit, Outcome, Seq, Store, StoreError, Uncommitted};
+
+/// Outcomes a lane may be ahead of the store; also the most one transaction carries.
+pub const DEPTH: usize = 64;
+
+/// The lane's end of its committer.
+#[derive(Debug, Clone)]
+pub struct Commits {
+    queue: mpsc::Sender<Outcome>,
+    pending: Arc<PendingWrites>,
+}
+
+impl Commits {
+    /// Starts the committer of one lane of `plugin`.
+    pub fn spawn(
+        plugin: Arc<str>,
+        store: Arc<dyn Store>,
+        progress: Arc<Progress>,
+        outbox: OutboxWaker,
+    ) -> Self {
+        let (queue, outcomes) = mpsc::channel(DEPTH);
+        let pending = Arc::new(PendingWrites::default());
+        let committer = Committer {
+            plugin,
+            store,
+            progress,
+            outbox,
+            pending: pending.clone(),
+        };
+        tokio::spawn(committer.run(outcomes));
+        Self { queue, pending }
+    }
+
+    /// What the lane's uncommitted outcomes write, for the next calls to read.
+    pub fn pending(&self) -> &Arc<PendingWrites> {
+        &self.pending
+    }
+
+    /// Queues an event's outcome; waits while the committer is [`DEPTH`] behind.
+    pub async fn send(&self, seq: Seq, commit: Commit) {
+        self.pending.add(seq, &commit);
+        if self.queue.send((seq, commit)).await.is_err() {
+            // Only when the runtime shuts down: the event is handled again after a restart.
+            self.pending.settle(seq);
+        }
+    }
+}
+
+struct Committer {
+    plugin: Arc<str>,
+    store: Arc<dyn Store>,
+    progress: Arc<Progress>,
+    outbox: OutboxWaker,
+    pending: Arc<PendingWrites>,
+}
+
+impl Committer {
+    /// Runs until the lane is gone and every outcome it queued is stored.
+    async fn run(self, mut outcomes: mpsc::Receiver<Outcome>) {
+        let mut batch = Vec::with_capacity(DEPTH);
+        while outcomes.recv_many(&mut batch, DEPTH).await > 0 {
+            self.store_in_order(std::mem::take(&mut batch)).await;
+        }
+    }
+
+    /// Stores a batch; while the outbox is full, waits and tries again with what is left
+    /// (back-pressure on this plugin only).
+    async fn store_in_order(&self, mut outcomes: Vec<Outcome>) {
+        let seqs: Vec<Seq> = outcomes.iter().map(|(seq, _)| *seq).collect();
+        let bots: BTreeSet<String> = outcomes
+            .iter()
+            .flat_map(|(_, commit)| commit.actions.iter().map(|a| a.chat().bot.clone()))
+            .collect();
+        let mut wait = Duration::from_millis(20);
+        loop {
+            match self.commit_all(outcomes).await {
+                Ok(()) => break,
+                Err(Uncommitted {
+                    rest,
+                    error: StoreError::OutboxFull(_),
+                }) => {
+                    outcomes = rest;
+                    self.wake(&bots);
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(1));
+                }
+                Err(Uncommitted { error, .. }) => {
+                    tracing::error!(plugin = %self.plugin, first = seqs.first(), last = seqs.last(), error = %error, "cannot commit; these events will be handled again after a restart");
+                    break;
+                }
+            }
+        }
+        for seq in seqs {
+            self.pending.settle(seq);
+            self.progress.finish(seq);
+        }
+        self.wake(&bots);
+    }
+
+    async fn commit_all(&self, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
+        let plugin = self.plugin.clone();
+        let stored = store::off_thread(&self.store, move |s| Ok(s.commit_all(&plugin, outcomes)));
+        match stored.await {
+            Ok(result) => result,
+            Err(error) => Err(Uncommitted {
+                rest: Vec::new(),
+                error,
+            }),
+        }
+    }
+
+    fn wake(&self, bots: &BTreeSet<String>) {
+        for bot in bots {
+            self.outbox.wake(bot);
+        }
+    }
+}
