@@ -53,6 +53,8 @@ pub struct PluginStatus {
     pub source: String,
     pub lanes: usize,
     pub in_flight: usize,
+    /// Accepted events it has not finished yet: in its lanes, or not read from the journal yet.
+    pub backlog: u64,
     /// Consecutive failed calls.
     pub failures: u32,
     pub quarantined: bool,
@@ -255,6 +257,7 @@ impl Router {
     }
 
     pub fn status(&self) -> Vec<PluginStatus> {
+        let head = *self.head.borrow();
         let Ok(plugins) = self.plugins.read() else {
             return Vec::new();
         };
@@ -266,6 +269,7 @@ impl Router {
                 source: r.version.source.display().to_string(),
                 lanes: r.swaps.len(),
                 in_flight: r.progress.in_flight(),
+                backlog: head.saturating_sub(r.progress.low_watermark()),
                 failures: r.health.failures(),
                 quarantined: r.health.is_quarantined(),
             })
