@@ -7,7 +7,7 @@ use std::time::Duration;
 use wasmtime::Store;
 
 use super::bindings::{types::Envelope, Manifest, Plugin, PluginPre};
-use super::engine::EPOCH_TICK;
+use super::deadline::{self, arm};
 use super::state::{CallScope, HostServices, HostState};
 use crate::config::{Grants, PluginLimits};
 
@@ -54,12 +54,12 @@ impl PluginInstance {
         let state = HostState::new(name, services, grants, limits);
         let mut store = Store::new(pre.engine(), state);
         store.limiter(|s| &mut s.limits);
-        store.epoch_deadline_trap();
+        deadline::install(&mut store);
         let timeout = limits.timeout;
-        arm(&mut store, timeout);
+        let backstop = arm(&mut store);
         let plugin = finish(
             timeout,
-            tokio::time::timeout(backstop(timeout), pre.instantiate_async(&mut store)).await,
+            tokio::time::timeout(backstop, pre.instantiate_async(&mut store)).await,
         )?;
         Ok(Self {
             store,
@@ -69,28 +69,21 @@ impl PluginInstance {
     }
 
     pub async fn describe(&mut self) -> Result<Manifest, CallError> {
-        arm(&mut self.store, self.timeout);
+        let backstop = arm(&mut self.store);
         let call = self
             .plugin
             .wasmbot_bot_guest()
             .call_describe(&mut self.store);
-        finish(
-            self.timeout,
-            tokio::time::timeout(backstop(self.timeout), call).await,
-        )
+        finish(self.timeout, tokio::time::timeout(backstop, call).await)
     }
 
     pub async fn init(&mut self, config: &str) -> Result<(), CallError> {
-        arm(&mut self.store, self.timeout);
+        let backstop = arm(&mut self.store);
         let call = self
             .plugin
             .wasmbot_bot_guest()
             .call_init(&mut self.store, config);
-        finish(
-            self.timeout,
-            tokio::time::timeout(backstop(self.timeout), call).await,
-        )?
-        .map_err(CallError::Plugin)
+        finish(self.timeout, tokio::time::timeout(backstop, call).await)?.map_err(CallError::Plugin)
     }
 
     /// Handles one event; returns the effects it buffered. On error none of them apply.
@@ -102,7 +95,7 @@ impl PluginInstance {
         let state = self.store.data_mut();
         state.scope = scope;
         state.event_refs.set(&envelope.event);
-        arm(&mut self.store, self.timeout);
+        arm(&mut self.store);
         let call = self
             .plugin
             .wasmbot_bot_guest()
@@ -118,39 +111,22 @@ impl PluginInstance {
     }
 
     pub async fn save_state(&mut self) -> Result<Option<Vec<u8>>, CallError> {
-        arm(&mut self.store, self.timeout);
+        let backstop = arm(&mut self.store);
         let call = self
             .plugin
             .wasmbot_bot_guest()
             .call_save_state(&mut self.store);
-        finish(
-            self.timeout,
-            tokio::time::timeout(backstop(self.timeout), call).await,
-        )
+        finish(self.timeout, tokio::time::timeout(backstop, call).await)
     }
 
     pub async fn restore_state(&mut self, state: &[u8]) -> Result<(), CallError> {
-        arm(&mut self.store, self.timeout);
+        let backstop = arm(&mut self.store);
         let call = self
             .plugin
             .wasmbot_bot_guest()
             .call_restore_state(&mut self.store, state);
-        finish(
-            self.timeout,
-            tokio::time::timeout(backstop(self.timeout), call).await,
-        )
+        finish(self.timeout, tokio::time::timeout(backstop, call).await)
     }
-}
-
-/// Sets the epoch deadline for the next call: the wall-time limit, in epoch ticks.
-fn arm(store: &mut Store<HostState>, timeout: Duration) {
-    let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
-    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-}
-
-/// The outer limit, for time spent in async host calls where the epoch cannot interrupt.
-fn backstop(timeout: Duration) -> Duration {
-    timeout * 2 + Duration::from_millis(100)
 }
 
 fn finish<T>(

@@ -2,6 +2,7 @@
 //! import, and plugin instances with their limits.
 
 pub mod bindings;
+mod deadline;
 mod engine;
 mod host;
 mod instance;

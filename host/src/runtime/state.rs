@@ -159,6 +159,8 @@ pub struct HostState {
     pub(super) scope: CallScope,
     /// The plugin's per-call time limit, also applied to each live query it makes.
     pub(super) call_timeout: std::time::Duration,
+    /// When the current call started (see `deadline`).
+    pub(super) call_started: std::time::Instant,
     /// The message refs the current event carries; see [`EventRefs`].
     pub(super) event_refs: EventRefs,
     /// What this plugin's handles start with (minted once, not per message).
@@ -196,6 +198,7 @@ impl HostState {
             grants,
             scope: CallScope::default(),
             call_timeout,
+            call_started: std::time::Instant::now(),
             event_refs: EventRefs::default(),
             handle_prefix,
         }

@@ -194,15 +194,21 @@ impl TestDaemon {
             .await
     }
 
-    /// GETs `path` and returns the array under `field` of its JSON answer.
-    async fn list(&self, path: &str, field: &str) -> Vec<Value> {
+    /// GETs `path`: the status and the JSON answer.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
         let response = self
             .http
             .get(format!("{}{path}", self.base))
             .send()
             .await
             .unwrap();
-        let body: Value = response.json().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GETs `path` and returns the array under `field` of its JSON answer.
+    async fn list(&self, path: &str, field: &str) -> Vec<Value> {
+        let (_, body) = self.get(path).await;
         body[field].as_array().cloned().unwrap_or_default()
     }
 

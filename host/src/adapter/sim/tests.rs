@@ -110,3 +110,40 @@ async fn other_actions_repeated_leave_the_same_state() {
     }
     assert_eq!(state(&sim), once);
 }
+
+#[tokio::test]
+async fn records_are_read_per_chat_from_a_position_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = sim(dir.path());
+    let in_chat = |handle: &str, text: &str, id: &str| match send(handle, text) {
+        Action::Send {
+            handle,
+            chat,
+            message,
+            reply_to,
+        } => Action::Send {
+            handle,
+            chat: ChatRef {
+                id: id.into(),
+                ..chat
+            },
+            message,
+            reply_to,
+        },
+        other => other,
+    };
+    for (handle, text, chat) in [("h1", "g1", "g"), ("h2", "o1", "other"), ("h3", "g2", "g")] {
+        sim.deliver(&in_chat(handle, text, chat)).await.unwrap();
+    }
+    let world = sim.world();
+    let texts = |records: Vec<super::world::Record>| -> Vec<String> {
+        records.into_iter().filter_map(|r| r.text).collect()
+    };
+    let all_of_g = world.records_since(Some("g"), 0);
+    let first = all_of_g[0].seq;
+    assert_eq!(texts(all_of_g), vec!["g1", "g2"]);
+    assert_eq!(texts(world.records_since(Some("g"), first)), vec!["g2"]);
+    assert_eq!(texts(world.records_since(None, first)), vec!["o1", "g2"]);
+    let last = world.records_since(None, 0).last().unwrap().seq;
+    assert!(world.records_since(None, last).is_empty());
+}

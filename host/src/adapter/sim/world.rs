@@ -391,10 +391,13 @@ impl World {
         self.sent.get(handle).map(String::as_str)
     }
 
+    /// Records after `since` (of one chat, or all). Records are in `seq` order, so a poller
+    /// that passes the last `seq` it saw only pays for what is new.
     pub fn records_since(&self, chat: Option<&str>, since: u64) -> Vec<Record> {
+        let first_new = self.records.partition_point(|r| r.seq <= since);
         self.records
-            .iter()
-            .filter(|r| r.seq > since && chat.is_none_or(|c| r.chat == c))
+            .range(first_new..)
+            .filter(|r| chat.is_none_or(|c| r.chat == c))
             .cloned()
             .collect()
     }
