@@ -24,7 +24,7 @@ use self::deliver::Delivery;
 use crate::adapter::Adapters;
 use crate::config::{BotConfig, Rate, RateSetting};
 use crate::ratelimit::RateLimiter;
-use crate::store::{self, Pending, Store};
+use crate::store::{self, ActionId, Pending, Store};
 
 /// Requests of one bot under way at once.
 const MAX_IN_FLIGHT: usize = 8;
@@ -84,12 +84,16 @@ struct Scheduler {
     in_flight: JoinSet<()>,
     /// The queue of each delivery task under way.
     running: HashMap<task::Id, Running>,
+    /// Actions read from the store and not started yet, by id (commit order). Kept between
+    /// rounds so that each round reads and decodes only what is new.
+    held: BTreeMap<ActionId, Pending>,
     /// The plugin that got the last turn; the next turn goes to the one after it.
     last_turn: Option<String>,
 }
 
-/// The queue a delivery under way belongs to.
+/// A delivery under way: its action, and the queue it belongs to.
 struct Running {
+    id: ActionId,
     plugin: String,
     chat: String,
 }
@@ -101,6 +105,7 @@ impl Scheduler {
             notify,
             in_flight: JoinSet::new(),
             running: HashMap::new(),
+            held: BTreeMap::new(),
             last_turn: None,
         }
     }
@@ -108,9 +113,12 @@ impl Scheduler {
     async fn run(mut self) {
         loop {
             let bot = self.delivery.bot.clone();
+            let known: HashSet<ActionId> = (self.held.keys().copied())
+                .chain(self.running.values().map(|r| r.id))
+                .collect();
             let pending = match store::off_thread(&self.delivery.store, move |s| {
                 s.sync()?;
-                s.outbox_pending(&bot, READ_PER_PLUGIN)
+                s.outbox_pending(&bot, READ_PER_PLUGIN, &known)
             })
             .await
             {
@@ -121,26 +129,31 @@ impl Scheduler {
                     continue;
                 }
             };
-            self.start_ready(pending);
+            self.held.extend(pending.into_iter().map(|p| (p.id, p)));
+            self.start_ready();
             self.wait().await;
         }
     }
 
     /// Starts deliveries until `MAX_IN_FLIGHT`: plugins take turns, and each turn starts the
     /// oldest action of that plugin whose chat has nothing of the plugin under way.
-    fn start_ready(&mut self, pending: Vec<Pending>) {
-        let mut ready = ready_by_plugin(pending, self.running.values());
+    fn start_ready(&mut self) {
+        let mut ready = ready_by_plugin(self.held.values(), self.running.values());
         while self.in_flight.len() < MAX_IN_FLIGHT {
             let Some(plugin) = next_turn(&ready, self.last_turn.as_deref()) else {
                 break;
             };
-            let Some(entry) = ready.get_mut(&plugin).and_then(VecDeque::pop_front) else {
+            let Some(id) = ready.get_mut(&plugin).and_then(VecDeque::pop_front) else {
                 break;
             };
             if ready.get(&plugin).is_some_and(VecDeque::is_empty) {
                 ready.remove(&plugin);
             }
+            let Some(entry) = self.held.remove(&id) else {
+                continue;
+            };
             let running = Running {
+                id,
                 plugin: entry.plugin.clone(),
                 chat: entry.action.chat().id.clone(),
             };
@@ -179,28 +192,30 @@ impl Scheduler {
 /// For each plugin, in commit order, the actions that may start now: the oldest pending action
 /// of each of its chats, unless the plugin has something under way in that chat.
 fn ready_by_plugin<'a>(
-    pending: Vec<Pending>,
+    pending: impl Iterator<Item = &'a Pending>,
     running: impl Iterator<Item = &'a Running>,
-) -> BTreeMap<String, VecDeque<Pending>> {
-    let mut busy: HashSet<(String, String)> = running
-        .map(|r| (r.plugin.clone(), r.chat.clone()))
+) -> BTreeMap<String, VecDeque<ActionId>> {
+    let mut busy: HashSet<(&str, &str)> = running
+        .map(|r| (r.plugin.as_str(), r.chat.as_str()))
         .collect();
-    let mut ready: BTreeMap<String, VecDeque<Pending>> = BTreeMap::new();
+    let mut ready: BTreeMap<String, VecDeque<ActionId>> = BTreeMap::new();
     for entry in pending {
-        let queue = (entry.plugin.clone(), entry.action.chat().id.clone());
+        let queue = (entry.plugin.as_str(), entry.action.chat().id.as_str());
         // Whether or not this one may start, later ones of its queue must wait for it.
         if busy.insert(queue) {
-            ready
-                .entry(entry.plugin.clone())
-                .or_default()
-                .push_back(entry);
+            match ready.get_mut(&entry.plugin) {
+                Some(ids) => ids.push_back(entry.id),
+                None => {
+                    ready.insert(entry.plugin.clone(), VecDeque::from([entry.id]));
+                }
+            }
         }
     }
     ready
 }
 
 /// The plugin whose turn is next: the first after `last` in name order, wrapping around.
-fn next_turn(ready: &BTreeMap<String, VecDeque<Pending>>, last: Option<&str>) -> Option<String> {
+fn next_turn(ready: &BTreeMap<String, VecDeque<ActionId>>, last: Option<&str>) -> Option<String> {
     let after = last.and_then(|last| {
         ready
             .range::<str, _>((std::ops::Bound::Excluded(last), std::ops::Bound::Unbounded))
@@ -236,8 +251,8 @@ mod tests {
         }
     }
 
-    fn ids(ready: &BTreeMap<String, VecDeque<Pending>>, plugin: &str) -> Vec<u64> {
-        ready[plugin].iter().map(|p| p.id).collect()
+    fn ids(ready: &BTreeMap<String, VecDeque<ActionId>>, plugin: &str) -> Vec<u64> {
+        ready[plugin].iter().copied().collect()
     }
 
     #[test]
@@ -251,10 +266,11 @@ mod tests {
             pending(6, "b", "x"),
         ];
         let running = [Running {
+            id: 0,
             plugin: "a".into(),
             chat: "y".into(),
         }];
-        let ready = ready_by_plugin(pending, running.iter());
+        let ready = ready_by_plugin(pending.iter(), running.iter());
         assert_eq!(
             ids(&ready, "a"),
             vec![1, 4],
@@ -265,14 +281,12 @@ mod tests {
 
     #[test]
     fn plugins_take_turns_in_name_order() {
-        let ready = ready_by_plugin(
-            vec![
-                pending(1, "a", "x"),
-                pending(2, "b", "x"),
-                pending(3, "c", "x"),
-            ],
-            [].iter(),
-        );
+        let pending = [
+            pending(1, "a", "x"),
+            pending(2, "b", "x"),
+            pending(3, "c", "x"),
+        ];
+        let ready = ready_by_plugin(pending.iter(), [].iter());
         assert_eq!(next_turn(&ready, None).as_deref(), Some("a"));
         assert_eq!(next_turn(&ready, Some("a")).as_deref(), Some("b"));
         assert_eq!(next_turn(&ready, Some("b0")).as_deref(), Some("c"));

@@ -2,7 +2,7 @@
 //! bounded: the journal and outbox refuse new entries when full (back-pressure), the dedupe set
 //! and the message index forget their oldest entries.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use super::{
@@ -228,13 +228,21 @@ impl Store for MemoryStore {
             .sum())
     }
 
-    fn outbox_pending(&self, bot: &str, per_plugin: usize) -> Result<Vec<Pending>, StoreError> {
+    fn outbox_pending(
+        &self,
+        bot: &str,
+        per_plugin: usize,
+        known: &HashSet<ActionId>,
+    ) -> Result<Vec<Pending>, StoreError> {
         let inner = self.lock()?;
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut taken: BTreeMap<&str, Vec<Pending>> = BTreeMap::new();
         for (_, pending) in inner.outbox.values().filter(|(b, _)| b == bot) {
-            let queue = taken.entry(pending.plugin.as_str()).or_default();
-            if queue.len() < per_plugin {
-                queue.push(pending.clone());
+            let plugin = pending.plugin.as_str();
+            let count = seen.entry(plugin).or_default();
+            *count += 1;
+            if *count <= per_plugin && !known.contains(&pending.id) {
+                taken.entry(plugin).or_default().push(pending.clone());
             }
         }
         Ok(taken.into_values().flatten().collect())

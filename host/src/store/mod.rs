@@ -12,6 +12,8 @@ mod redb;
 pub use self::redb::RedbStore;
 pub use memory::MemoryStore;
 
+use std::collections::HashSet;
+
 use crate::action::Action;
 use crate::event::Inbound;
 
@@ -199,7 +201,14 @@ pub trait Store: Send + Sync + 'static {
     }
     /// The first `per_plugin` pending actions of each plugin with actions for `bot`: plugins in
     /// name order, each plugin's actions in commit order; only durable ones (see `sync`).
-    fn outbox_pending(&self, bot: &str, per_plugin: usize) -> Result<Vec<Pending>, StoreError>;
+    /// Actions in `known` (the caller holds them already) count toward `per_plugin` but are
+    /// left out: they are not read and decoded again.
+    fn outbox_pending(
+        &self,
+        bot: &str,
+        per_plugin: usize,
+        known: &HashSet<ActionId>,
+    ) -> Result<Vec<Pending>, StoreError>;
     /// Removes a delivered action; `sent` records where a sent message went (under its handle and
     /// under the platform's id, both owned by the plugin), in the same transaction.
     fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError>;

@@ -1,5 +1,7 @@
 //! Behaviour every store must have, run against each store.
 
+use std::collections::HashSet;
+
 use super::Bounds;
 use super::*;
 use crate::action::Action;
@@ -43,7 +45,9 @@ fn send(text: &str) -> Action {
 /// What the outbox would be handed: pending actions once every commit is durable.
 fn synced_pending(store: &dyn Store, per_plugin: usize) -> Vec<Pending> {
     store.sync().unwrap();
-    store.outbox_pending("sim", per_plugin).unwrap()
+    store
+        .outbox_pending("sim", per_plugin, &HashSet::new())
+        .unwrap()
 }
 
 fn duplicates_are_dropped_at_the_door(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
@@ -239,7 +243,31 @@ for_every_store!(
     dead_letters_beyond_the_bound_drop_the_oldest,
     actions_are_handed_out_only_once_durable,
     commit_all_stops_at_the_first_refused_outcome,
+    known_actions_count_toward_the_window_but_are_not_read_again,
 );
+
+fn known_actions_count_toward_the_window_but_are_not_read_again(
+    make: &dyn Fn(Bounds) -> Box<dyn Store>,
+) {
+    let store = make(Bounds::default());
+    let commit = Commit {
+        actions: vec![send("a"), send("b"), send("c")],
+        kv: vec![],
+        sent: vec![],
+    };
+    store.commit("p", 0, commit).unwrap();
+    store.sync().unwrap();
+    let ids = |known: &[u64]| -> Vec<u64> {
+        let known: HashSet<u64> = known.iter().copied().collect();
+        let pending = store.outbox_pending("sim", 2, &known).unwrap();
+        pending.into_iter().map(|p| p.id).collect()
+    };
+    assert_eq!(ids(&[]), vec![0, 1]);
+    assert_eq!(ids(&[0]), vec![1], "2 is beyond the window of 2");
+    assert_eq!(ids(&[0, 1]), Vec::<u64>::new());
+    store.outbox_done(0, None).unwrap();
+    assert_eq!(ids(&[1]), vec![2]);
+}
 
 /// Outcomes are committed in order; the first that does not fit and everything after it come
 /// back untouched, so the caller can try them again in the same order.
@@ -310,9 +338,15 @@ fn actions_are_handed_out_only_once_durable(make: &dyn Fn(Bounds) -> Box<dyn Sto
         Some(&b"v"[..]),
         "a commit is visible at once"
     );
-    let before_sync = store.outbox_pending("sim", 10).unwrap().len();
+    let before_sync = store
+        .outbox_pending("sim", 10, &HashSet::new())
+        .unwrap()
+        .len();
     store.sync().unwrap();
-    let after_sync = store.outbox_pending("sim", 10).unwrap().len();
+    let after_sync = store
+        .outbox_pending("sim", 10, &HashSet::new())
+        .unwrap()
+        .len();
     assert_eq!(after_sync, 1);
     // The memory store has no durability to wait for; redb holds the action back until then.
     assert!(before_sync <= after_sync);
@@ -351,9 +385,18 @@ fn redb_holds_back_actions_of_commits_not_yet_on_disk() {
         ..Commit::default()
     };
     store.commit("p", 0, commit).unwrap();
-    assert!(store.outbox_pending("sim", 10).unwrap().is_empty());
+    assert!(store
+        .outbox_pending("sim", 10, &HashSet::new())
+        .unwrap()
+        .is_empty());
     store.sync().unwrap();
-    assert_eq!(store.outbox_pending("sim", 10).unwrap().len(), 1);
+    assert_eq!(
+        store
+            .outbox_pending("sim", 10, &HashSet::new())
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -507,7 +550,13 @@ fn the_redb_store_keeps_everything_across_reopening() {
     assert_eq!(store.head().unwrap(), 1);
     assert!(store.is_finished("p", 0).unwrap());
     assert_eq!(store.kv_get("p", "k").unwrap(), Some(b"v".to_vec()));
-    assert_eq!(store.outbox_pending("sim", 10).unwrap().len(), 1);
+    assert_eq!(
+        store
+            .outbox_pending("sim", 10, &HashSet::new())
+            .unwrap()
+            .len(),
+        1
+    );
     let key = MessageKey {
         bot: "sim".into(),
         chat: "g".into(),

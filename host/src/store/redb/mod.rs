@@ -5,6 +5,7 @@
 
 mod batch;
 
+use std::collections::HashSet;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -323,7 +324,12 @@ impl Store for RedbStore {
         })
     }
 
-    fn outbox_pending(&self, bot: &str, per_plugin: usize) -> Result<Vec<Pending>, StoreError> {
+    fn outbox_pending(
+        &self,
+        bot: &str,
+        per_plugin: usize,
+        known: &HashSet<ActionId>,
+    ) -> Result<Vec<Pending>, StoreError> {
         let durable = self.durable_actions.load(Ordering::Acquire);
         self.read(|tx| {
             let queue = tx.open_table(OUTBOX_QUEUE).map_err(backend)?;
@@ -357,6 +363,9 @@ impl Store for RedbStore {
                     let id = entry.map_err(backend)?.0.value().2;
                     if id >= durable {
                         break; // not on disk yet: a crash could still take it back
+                    }
+                    if known.contains(&id) {
+                        continue;
                     }
                     if let Some(bytes) = outbox.get(id).map_err(backend)? {
                         let stored: Stored = from_json(bytes.value())?;
