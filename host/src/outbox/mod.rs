@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn only_the_oldest_action_of_a_free_queue_is_ready() {
-        let pending = vec![
+        let pending = [
             pending(1, "a", "x"),
             pending(2, "a", "x"),
             pending(3, "a", "y"),
