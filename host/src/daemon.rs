@@ -15,7 +15,7 @@ use crate::config::{Config, StoreKind};
 use crate::ingress::Ingress;
 use crate::plugin::{watch_folder, Loader};
 use crate::router::{Router, RouterLimits};
-use crate::runtime::{Engine, HostServices};
+use crate::runtime::{Engine, HostServices, PluginThreads};
 use crate::store::Bounds;
 use crate::store::{MemoryStore, RedbStore, Store};
 
@@ -68,8 +68,11 @@ impl Daemon {
             lane_capacity: config.runtime.lane_capacity,
             quarantine_after: config.runtime.quarantine_after,
         };
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = PluginThreads::start(threads).context("cannot start the plugin threads")?;
         let router = Router::new(
             services.clone(),
+            Arc::new(threads),
             ingress.subscribe(),
             outbox.clone(),
             limits,

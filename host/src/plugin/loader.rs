@@ -36,7 +36,7 @@ pub enum LoadError {
         name: String,
         source: CallError,
     },
-    #[error("the compiler task failed: {0}")]
+    #[error("the loading task failed: {0}")]
     Join(String),
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use notify::Watcher;
 use tokio::sync::mpsc;
 
-use super::Loader;
+use super::{LoadError, Loader};
 use crate::router::Router;
 
 /// What is running from one file.
@@ -101,7 +101,15 @@ impl Scanner {
         let lanes = previous
             .as_deref()
             .and_then(|name| self.router.lanes_of(name));
-        match self.loader.load(path, lanes).await {
+        // Compiling, instantiating and `init` run on the plugin threads, like the plugin itself.
+        let (loader, file) = (self.loader.clone(), path.to_owned());
+        let loaded = self
+            .router
+            .threads()
+            .run(async move { loader.load(&file, lanes).await })
+            .await;
+        let loaded = loaded.unwrap_or_else(|e| Err(LoadError::Join(e.to_string())));
+        match loaded {
             Ok((version, instances)) => {
                 if let Some(old) = previous.filter(|old| **old != *version.name) {
                     self.router.remove(&old);

@@ -24,7 +24,7 @@ use progress::Progress;
 
 use crate::outbox::OutboxWaker;
 use crate::plugin::PluginVersion;
-use crate::runtime::{HostServices, PluginInstance};
+use crate::runtime::{HostServices, PluginInstance, PluginThreads};
 use crate::store::{Seq, StoreError};
 
 /// What the router knows about one running plugin.
@@ -63,6 +63,7 @@ pub struct PluginStatus {
 #[derive(Clone)]
 pub struct Router {
     services: HostServices,
+    threads: Arc<PluginThreads>,
     head: watch::Receiver<Seq>,
     outbox: OutboxWaker,
     lane_capacity: usize,
@@ -79,20 +80,28 @@ impl std::fmt::Debug for Router {
 }
 
 impl Router {
+    /// `threads`: where the lanes (and so all plugin code) run.
     pub fn new(
         services: HostServices,
+        threads: Arc<PluginThreads>,
         head: watch::Receiver<Seq>,
         outbox: OutboxWaker,
         limits: RouterLimits,
     ) -> Self {
         Self {
             services,
+            threads,
             head,
             outbox,
             lane_capacity: limits.lane_capacity.max(1),
             quarantine_after: limits.quarantine_after,
             plugins: Arc::default(),
         }
+    }
+
+    /// The threads plugin code runs on.
+    pub fn threads(&self) -> &Arc<PluginThreads> {
+        &self.threads
     }
 
     /// Lifts a plugin's quarantine; `false` if it is not running or not quarantined.
@@ -188,7 +197,7 @@ impl Router {
                 health: health.clone(),
                 commits,
             };
-            tokio::spawn(lane.run(job_rx, swap_rx));
+            self.threads.spawn(lane.run(job_rx, swap_rx));
             jobs.push(job_tx);
             swaps.push(swap_tx);
         }

@@ -9,9 +9,11 @@ mod instance;
 mod pending;
 mod rate;
 mod state;
+mod threads;
 
 pub use engine::{CompileError, Engine};
 pub use host::message_key;
 pub use instance::{CallError, PluginInstance};
 pub use pending::PendingWrites;
 pub use state::{CallScope, HostServices, HostState};
+pub use threads::PluginThreads;
