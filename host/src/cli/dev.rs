@@ -14,6 +14,10 @@ use crate::daemon::Daemon;
 /// The target plugins are built for.
 pub const TARGET: &str = "wasm32-wasip2";
 
+/// The cargo profile plugins are built with (`[profile.plugin]` in the workspace manifest:
+/// release with LTO); the `.wasm` files land in `target/wasm32-wasip2/plugin/`.
+pub const PROFILE: &str = "plugin";
+
 /// A plugin crate of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct PluginCrate {
@@ -150,7 +154,7 @@ fn affected(root: &Path, crates: &[PluginCrate], changed: &[PathBuf]) -> Vec<Plu
     hit.into_iter().cloned().collect()
 }
 
-/// Builds plugins in release mode and copies each `.wasm` into `out` atomically, so the
+/// Builds plugins with the plugin profile and copies each `.wasm` into `out` atomically, so the
 /// daemon's watcher never sees half a file.
 fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> {
     if crates.is_empty() {
@@ -160,7 +164,7 @@ fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> 
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo
         .current_dir(root)
-        .args(["build", "--release", "--target", TARGET]);
+        .args(["build", "--profile", PROFILE, "--target", TARGET]);
     for c in crates {
         cargo.args(["-p", &c.package]);
     }
@@ -182,7 +186,7 @@ fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> 
         .unwrap_or_else(|| root.join("target"));
     for c in crates {
         let file = format!("{}.wasm", c.package.replace('-', "_"));
-        let built = target_dir.join(TARGET).join("release").join(&file);
+        let built = target_dir.join(TARGET).join(PROFILE).join(&file);
         let tmp = out.join(format!(".{file}.tmp"));
         std::fs::copy(&built, &tmp).with_context(|| format!("cannot copy {}", built.display()))?;
         std::fs::rename(&tmp, out.join(&file))?;

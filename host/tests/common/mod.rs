@@ -12,6 +12,9 @@ use wasmbot::config::{Config, PluginConfig};
 use wasmbot::daemon::Daemon;
 
 pub const TARGET: &str = "wasm32-wasip2";
+/// The cargo profile plugins are built with (`[profile.plugin]`: release with LTO), as
+/// `wasmbot dev` builds them (`cli::dev::PROFILE`).
+pub const PROFILE: &str = "plugin";
 
 /// Every plugin the tests use: the bundled ones and the fixtures.
 const PACKAGES: &[&str] = &[
@@ -45,7 +48,7 @@ fn cargo_build(args: &[&str], target_dir: &Path) {
     let status = Command::new(cargo)
         .current_dir(workspace())
         .env("CARGO_TARGET_DIR", target_dir)
-        .args(["build", "--release", "--target", TARGET])
+        .args(["build", "--profile", PROFILE, "--target", TARGET])
         .args(args)
         .status()
         .expect("cannot run cargo");
@@ -72,13 +75,13 @@ pub fn plugins() -> &'static Path {
         for p in PACKAGES {
             let file = format!("{}.wasm", p.replace('-', "_"));
             std::fs::copy(
-                target_dir().join(TARGET).join("release").join(&file),
+                target_dir().join(TARGET).join(PROFILE).join(&file),
                 out.join(&file),
             )
             .unwrap();
         }
         std::fs::copy(
-            v2.join(TARGET).join("release").join("recorder.wasm"),
+            v2.join(TARGET).join(PROFILE).join("recorder.wasm"),
             out.join("recorder-v2.wasm"),
         )
         .unwrap();
