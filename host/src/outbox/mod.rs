@@ -3,7 +3,8 @@
 //! - A plugin's actions in one chat go one at a time, in commit order; different chats and
 //!   different plugins go in parallel, up to `MAX_IN_FLIGHT` requests per bot.
 //! - Plugins take turns for those slots, so a plugin that queued a thousand sends delays
-//!   another plugin's reply by a turn, not by a thousand sends.
+//!   another plugin's reply by a turn, not by a thousand sends; and no plugin holds more than
+//!   `MAX_IN_FLIGHT_PER_PLUGIN` of them, so that reply does not wait for a slot either.
 //! - The bot's rate limit (its `rate_limit`, or the platform's documented one) covers every
 //!   request of every plugin, retries included.
 //!
@@ -28,6 +29,9 @@ use crate::store::{self, ActionId, Pending, Store};
 
 /// Requests of one bot under way at once.
 const MAX_IN_FLIGHT: usize = 8;
+/// Of those, at most this many for one plugin: the others' next action finds a slot free at
+/// once instead of waiting for one of a flood's requests to finish.
+const MAX_IN_FLIGHT_PER_PLUGIN: usize = 6;
 /// Pending actions read per plugin at a time: enough to find work in several chats.
 const READ_PER_PLUGIN: usize = 32;
 
@@ -190,19 +194,28 @@ impl Scheduler {
 }
 
 /// For each plugin, in commit order, the actions that may start now: the oldest pending action
-/// of each of its chats, unless the plugin has something under way in that chat.
+/// of each of its chats, unless the plugin has something under way in that chat, and no more
+/// than its free share of slots (`MAX_IN_FLIGHT_PER_PLUGIN`).
 fn ready_by_plugin<'a>(
     pending: impl Iterator<Item = &'a Pending>,
     running: impl Iterator<Item = &'a Running>,
 ) -> BTreeMap<String, VecDeque<ActionId>> {
-    let mut busy: HashSet<(&str, &str)> = running
-        .map(|r| (r.plugin.as_str(), r.chat.as_str()))
-        .collect();
+    let mut busy: HashSet<(&str, &str)> = HashSet::new();
+    let mut slots_used: HashMap<&str, usize> = HashMap::new();
+    for r in running {
+        busy.insert((r.plugin.as_str(), r.chat.as_str()));
+        *slots_used.entry(r.plugin.as_str()).or_default() += 1;
+    }
     let mut ready: BTreeMap<String, VecDeque<ActionId>> = BTreeMap::new();
     for entry in pending {
         let queue = (entry.plugin.as_str(), entry.action.chat().id.as_str());
         // Whether or not this one may start, later ones of its queue must wait for it.
-        if busy.insert(queue) {
+        if !busy.insert(queue) {
+            continue;
+        }
+        let used = slots_used.entry(entry.plugin.as_str()).or_default();
+        if *used < MAX_IN_FLIGHT_PER_PLUGIN {
+            *used += 1;
             match ready.get_mut(&entry.plugin) {
                 Some(ids) => ids.push_back(entry.id),
                 None => {
@@ -277,6 +290,22 @@ mod tests {
             "a/x's second waits; a/y is busy"
         );
         assert_eq!(ids(&ready, "b"), vec![5], "b/x is its own queue");
+    }
+
+    #[test]
+    fn a_plugin_gets_at_most_its_share_of_slots() {
+        let pending: Vec<Pending> = (0..20)
+            .map(|i| pending(i, "flood", &format!("c{i}")))
+            .chain([pending(100, "quiet", "q")])
+            .collect();
+        let running = [Running {
+            id: 50,
+            plugin: "flood".into(),
+            chat: "busy".into(),
+        }];
+        let ready = ready_by_plugin(pending.iter(), running.iter());
+        assert_eq!(ready["flood"].len(), MAX_IN_FLIGHT_PER_PLUGIN - 1);
+        assert_eq!(ids(&ready, "quiet"), vec![100]);
     }
 
     #[test]
