@@ -341,8 +341,13 @@ async fn get_actions(
     query: Result<Query<Since>, QueryRejection>,
 ) -> ApiResult {
     let Query(q) = query?;
-    let actions = sim.world().records_since(q.chat.as_deref(), q.since);
-    let next = actions.last().map(|a| a.seq).unwrap_or(q.since);
+    let (actions, next) = {
+        let world = sim.world();
+        // Every record up to the newest was looked at, whichever chat it was in, so the next
+        // poll need not look at another chat's records again.
+        let next = world.last_record_seq().max(q.since);
+        (world.records_since(q.chat.as_deref(), q.since), next)
+    };
     Ok((
         StatusCode::OK,
         Json(json!({ "actions": actions, "next": next })),

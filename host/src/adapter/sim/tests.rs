@@ -146,4 +146,5 @@ async fn records_are_read_per_chat_from_a_position_on() {
     assert_eq!(texts(world.records_since(None, first)), vec!["o1", "g2"]);
     let last = world.records_since(None, 0).last().unwrap().seq;
     assert!(world.records_since(None, last).is_empty());
+    assert_eq!(world.last_record_seq(), last);
 }

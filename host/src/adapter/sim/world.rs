@@ -402,6 +402,12 @@ impl World {
             .collect()
     }
 
+    /// The newest record's position (0 when there is none): where a reader that has looked at
+    /// every record, of whatever chat, goes on from.
+    pub fn last_record_seq(&self) -> u64 {
+        self.records.back().map_or(0, |r| r.seq)
+    }
+
     pub fn timeline_since(&self, chat: &str, since: u64) -> Vec<SimMessage> {
         let Some(chat) = self.chats.get(chat) else {
             return Vec::new();
