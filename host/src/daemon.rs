@@ -127,15 +127,16 @@ impl Daemon {
         })
     }
 
-    /// Waits until the HTTP server stops, then makes the plugins' last commits durable, so
-    /// the next start does not handle their events again.
+    /// Waits until the HTTP server stops, then makes the plugins' last commits and the last
+    /// delivery outcomes durable, so the next start neither handles those events nor delivers
+    /// those actions again.
     pub async fn wait(self) -> anyhow::Result<()> {
         let served = self
             .server
             .await
             .context("the HTTP server task failed")?
             .context("the HTTP server failed");
-        if let Err(e) = crate::store::off_thread(&self.store, |s| s.sync()).await {
+        if let Err(e) = crate::store::off_thread(&self.store, |s| s.flush()).await {
             tracing::warn!(error = %e, "cannot sync the store at shutdown; recent events will be handled again at the next start");
         }
         served

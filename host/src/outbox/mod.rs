@@ -10,6 +10,12 @@
 //!
 //! Handles are resolved to platform message ids, and what may succeed later is retried; what
 //! cannot be delivered goes to the dead letters with its reason (see `deliver`).
+//!
+//! A delivery's outcome is written without an fsync of its own (see `store::redb::batch`):
+//! one per action would cap a chat at a few hundred messages a second and make every other
+//! writer wait behind them. The flusher makes outcomes durable within [`FLUSH_WITHIN`], so a
+//! crash delivers again at most what was delivered in that last stretch (delivery is at least
+//! once; the sim, and platforms that deduplicate, see no repeat).
 
 mod deliver;
 
@@ -34,6 +40,8 @@ const MAX_IN_FLIGHT: usize = 8;
 const MAX_IN_FLIGHT_PER_PLUGIN: usize = 6;
 /// Pending actions read per plugin at a time: enough to find work in several chats.
 const READ_PER_PLUGIN: usize = 32;
+/// How long a delivery's outcome may stay written but not yet durable.
+pub const FLUSH_WITHIN: Duration = Duration::from_millis(20);
 
 /// Wakes the worker of a bot when there is something new to deliver.
 #[derive(Clone, Default, Debug)]
@@ -67,8 +75,22 @@ pub fn spawn(store: Arc<dyn Store>, adapters: Adapters, bots: &[BotConfig]) -> O
         };
         tokio::spawn(Scheduler::new(delivery, notify).run());
     }
+    tokio::spawn(flush_outcomes(store));
     OutboxWaker {
         by_bot: Arc::new(by_bot),
+    }
+}
+
+/// Makes what was written without an fsync durable, at most [`FLUSH_WITHIN`] after it was.
+async fn flush_outcomes(store: Arc<dyn Store>) {
+    loop {
+        tokio::time::sleep(FLUSH_WITHIN).await;
+        if !store.unflushed() {
+            continue;
+        }
+        if let Err(e) = store::off_thread(&store, |s| s.flush()).await {
+            tracing::error!(error = %e, "cannot make delivery outcomes durable; a crash now would deliver them again");
+        }
     }
 }
 

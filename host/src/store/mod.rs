@@ -199,6 +199,14 @@ pub trait Store: Send + Sync + 'static {
     fn sync(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    /// True when something was written without an fsync since the last durable write.
+    fn unflushed(&self) -> bool {
+        false
+    }
+    /// Makes everything written so far durable (commits and delivery outcomes alike).
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// The first `per_plugin` pending actions of each plugin with actions for `bot`: plugins in
     /// name order, each plugin's actions in commit order; only durable ones (see `sync`).
     /// Actions in `known` (the caller holds them already) count toward `per_plugin` but are

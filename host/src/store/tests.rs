@@ -570,3 +570,32 @@ fn the_redb_store_keeps_everything_across_reopening() {
         Some("p9".into())
     );
 }
+
+#[test]
+fn redb_writes_delivery_outcomes_at_once_and_makes_them_durable_on_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    {
+        let store = RedbStore::open(&path, Bounds::default()).unwrap();
+        store.append(&inbound(None), &[]).unwrap();
+        let commit = Commit {
+            actions: vec![send("a"), send("b")],
+            ..Commit::default()
+        };
+        store.commit("p", 0, commit).unwrap();
+        let pending = synced_pending(&store, 10);
+        assert!(!store.unflushed(), "sync left something not durable");
+        store.outbox_done(pending[0].id, None).unwrap();
+        assert!(store.unflushed(), "a delivery outcome waited for an fsync");
+        assert_eq!(
+            synced_pending(&store, 10).len(),
+            1,
+            "the outcome is not visible"
+        );
+        store.flush().unwrap();
+        assert!(!store.unflushed());
+    }
+    let store = RedbStore::open(&path, Bounds::default()).unwrap();
+    let left = store.outbox_pending("sim", 10, &HashSet::new()).unwrap();
+    assert_eq!(left.len(), 1, "the flushed outcome was lost");
+}

@@ -2,13 +2,15 @@
 //! delivery's outcome) run in shared transactions (group commit, see `store::group`): one
 //! fsync for every write that arrived while the previous transaction was being written.
 //!
-//! A plugin's commit need not wait for an fsync of its own. A batch of nothing but commits is
-//! written without one (redb's `Durability::None`): visible at once, so the plugin's next event
-//! reads its kv writes, and made durable by the next durable transaction, which persists
-//! everything before it. A crash loses a suffix of such commits, never a middle part, and
-//! their events are replayed. What must not be lost is only what reaches the outside: the
-//! outbox hands out only actions a durable transaction covers (`durable_actions`), and
-//! `sync` makes the rest durable when the outbox finds it waiting.
+//! A plugin's commit need not wait for an fsync of its own. A batch of nothing but commits and
+//! delivery outcomes is written without one (redb's `Durability::None`): visible at once, so
+//! the plugin's next event reads its kv writes, and made durable by the next durable
+//! transaction, which persists everything before it. A crash loses a suffix of such writes,
+//! never a middle part: their events are replayed, and their actions delivered again (delivery
+//! is at least once anyway; the outbox's flusher bounds how far back, see `outbox`). What must
+//! not be lost is only what reaches the outside: the outbox hands out only actions a durable
+//! transaction covers (`durable_actions`), and `sync` makes the rest durable when the outbox
+//! finds it waiting.
 
 use std::sync::atomic::Ordering;
 
@@ -36,7 +38,7 @@ pub(super) enum Write {
         plugin: String,
         outcomes: Vec<Outcome>,
     },
-    /// A delivered action, and where a sent message went.
+    /// A delivered action, and where a sent message went. A lost one means a second delivery.
     Done {
         id: ActionId,
         sent: Option<Delivered>,
@@ -49,7 +51,7 @@ pub(super) enum Write {
 
 impl Write {
     fn needs_fsync(&self) -> bool {
-        !matches!(self, Write::Commit { .. })
+        !matches!(self, Write::Commit { .. } | Write::Done { .. })
     }
 }
 
@@ -109,6 +111,8 @@ impl RedbStore {
         };
         match tx.commit() {
             Ok(()) => {
+                // Batches run one at a time, and a durable one persists all before it.
+                self.unflushed.store(!durable, Ordering::Release);
                 if let Some(actions) = actions {
                     self.durable_actions.fetch_max(actions, Ordering::Release);
                 }

@@ -8,7 +8,7 @@ mod batch;
 use std::collections::HashSet;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use ::redb::{
     Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
@@ -61,6 +61,8 @@ pub struct RedbStore {
     group: GroupCommit<Write, Written>,
     /// Actions below this id are on disk: the outbox may deliver them (see `batch`).
     durable_actions: AtomicU64,
+    /// The last transaction was written without an fsync (see `batch`).
+    unflushed: AtomicBool,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -96,6 +98,7 @@ impl RedbStore {
             limits,
             group: GroupCommit::default(),
             durable_actions: AtomicU64::new(0),
+            unflushed: AtomicBool::new(false),
         };
         store.write(|tx| {
             // Create every table, so readers never meet a missing one.
@@ -385,6 +388,17 @@ impl Store for RedbStore {
     fn sync(&self) -> Result<(), StoreError> {
         let next = self.read(|tx| peek(tx, "next_action"))?;
         if next > self.durable_actions.load(Ordering::Acquire) {
+            self.grouped(Write::Sync)?;
+        }
+        Ok(())
+    }
+
+    fn unflushed(&self) -> bool {
+        self.unflushed.load(Ordering::Acquire)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        if self.unflushed() {
             self.grouped(Write::Sync)?;
         }
         Ok(())
