@@ -1,14 +1,15 @@
 //! Carrying out one action: resolving host handles to platform ids, retrying what may succeed
-//! later (within the bot's rate limit), recording the outcome, and the audit line.
+//! later (within the bot's rate limit), and the audit line.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::record::SentIndex;
 use crate::action::Action;
 use crate::adapter::{AdapterError, Adapters};
 use crate::ratelimit::RateLimiter;
 use crate::runtime::message_key;
-use crate::store::{self, Delivered, Indexed, Pending, Store};
+use crate::store::{ActionId, Delivered, DeliveryOutcome, Indexed, Pending, Store};
 
 /// Tries per action before it is given up (with a log line naming plugin, op and reason).
 const MAX_TRIES: u32 = 6;
@@ -20,27 +21,21 @@ pub(super) struct Delivery {
     pub store: Arc<dyn Store>,
     pub adapters: Adapters,
     pub limiter: Option<Arc<RateLimiter>>,
+    /// Sent messages whose outcome is not recorded yet.
+    pub sent: SentIndex,
 }
 
 impl Delivery {
-    /// Delivers `entry` and records the outcome: done (with where a sent message went) or,
-    /// after its tries, dead with the reason.
-    pub async fn run(self, entry: Pending) {
-        let id = entry.id;
+    /// Delivers `entry`: done (with where a sent message went) or, after its tries, given up
+    /// with the reason. The scheduler has the outcome recorded (see `record`).
+    pub async fn run(self, entry: Pending) -> (ActionId, DeliveryOutcome) {
         let outcome = self.deliver(&entry).await;
-        let recorded = store::off_thread(&self.store, move |s| match outcome {
-            Ok(sent) => s.outbox_done(id, sent),
-            Err(reason) => s.outbox_dead(id, &reason),
-        })
-        .await;
-        if let Err(e) = recorded {
-            tracing::error!(bot = %self.bot, action = id, error = %e, "cannot record an action's outcome");
-        }
+        (entry.id, outcome)
     }
 
     /// Delivers one action: for a sent message, where it went (handle key, platform id); on
     /// failure, the reason.
-    async fn deliver(&self, entry: &Pending) -> Result<Option<Delivered>, String> {
+    async fn deliver(&self, entry: &Pending) -> DeliveryOutcome {
         let op = entry.action.operation().name();
         let result = match self.resolve(entry.action.clone()) {
             Ok(action) => self.try_deliver(&action).await,
@@ -110,7 +105,11 @@ impl Delivery {
     }
 
     fn platform_id(&self, chat: &crate::event::ChatRef, id: &str) -> Result<String, AdapterError> {
-        match self.store.lookup_message(&message_key(chat, id)) {
+        let key = message_key(chat, id);
+        if let Some(platform_id) = self.sent.platform_id(&key) {
+            return Ok(platform_id);
+        }
+        match self.store.lookup_message(&key) {
             Ok(Some(Indexed {
                 platform_id: Some(platform_id),
                 ..

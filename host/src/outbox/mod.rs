@@ -18,6 +18,7 @@
 //! once; the sim, and platforms that deduplicate, see no repeat).
 
 mod deliver;
+mod record;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -25,13 +26,14 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use tokio::task::{self, JoinSet};
+use tokio::task::{self, JoinError, JoinSet};
 
 use self::deliver::Delivery;
+use self::record::Recorder;
 use crate::adapter::Adapters;
 use crate::config::{BotConfig, Rate, RateSetting};
 use crate::ratelimit::RateLimiter;
-use crate::store::{self, ActionId, Pending, Store};
+use crate::store::{self, ActionId, DeliveryOutcome, Pending, Store};
 
 /// Requests of one bot under way at once.
 const MAX_IN_FLIGHT: usize = 8;
@@ -67,13 +69,16 @@ pub fn spawn(store: Arc<dyn Store>, adapters: Adapters, bots: &[BotConfig]) -> O
         if let Some(rate) = rate {
             tracing::info!(bot = %bot.name, %rate, "outbound requests limited");
         }
+        let bot_name: Arc<str> = bot.name.as_str().into();
+        let recorder = Recorder::new(store.clone(), bot_name.clone());
         let delivery = Delivery {
-            bot: bot.name.as_str().into(),
+            bot: bot_name,
             store: store.clone(),
             adapters: adapters.clone(),
             limiter: rate.map(|r| Arc::new(RateLimiter::new(r.requests as usize, r.window))),
+            sent: recorder.sent.clone(),
         };
-        tokio::spawn(Scheduler::new(delivery, notify).run());
+        tokio::spawn(Scheduler::new(delivery, recorder, notify).run());
     }
     tokio::spawn(flush_outcomes(store));
     OutboxWaker {
@@ -107,7 +112,9 @@ fn outbound_rate(bot: &BotConfig, adapters: &Adapters) -> Option<Rate> {
 struct Scheduler {
     delivery: Delivery,
     notify: Arc<Notify>,
-    in_flight: JoinSet<()>,
+    in_flight: JoinSet<(ActionId, DeliveryOutcome)>,
+    /// Outcomes of deliveries that ended, on their way to the store.
+    recorder: Recorder,
     /// The queue of each delivery task under way.
     running: HashMap<task::Id, Running>,
     /// Actions read from the store and not started yet, by id (commit order). Kept between
@@ -125,11 +132,12 @@ struct Running {
 }
 
 impl Scheduler {
-    fn new(delivery: Delivery, notify: Arc<Notify>) -> Self {
+    fn new(delivery: Delivery, recorder: Recorder, notify: Arc<Notify>) -> Self {
         Self {
             delivery,
             notify,
             in_flight: JoinSet::new(),
+            recorder,
             running: HashMap::new(),
             held: BTreeMap::new(),
             last_turn: None,
@@ -141,6 +149,7 @@ impl Scheduler {
             let bot = self.delivery.bot.clone();
             let known: HashSet<ActionId> = (self.held.keys().copied())
                 .chain(self.running.values().map(|r| r.id))
+                .chain(self.recorder.unwritten())
                 .collect();
             let pending = match store::off_thread(&self.delivery.store, move |s| {
                 s.sync()?;
@@ -165,7 +174,7 @@ impl Scheduler {
     /// oldest action of that plugin whose chat has nothing of the plugin under way.
     fn start_ready(&mut self) {
         let mut ready = ready_by_plugin(self.held.values(), self.running.values());
-        while self.in_flight.len() < MAX_IN_FLIGHT {
+        while self.in_flight.len() < MAX_IN_FLIGHT && !self.recorder.is_full() {
             let Some(plugin) = next_turn(&ready, self.last_turn.as_deref()) else {
                 break;
             };
@@ -189,29 +198,34 @@ impl Scheduler {
         }
     }
 
-    /// Waits until a delivery finishes or new actions are committed (the timeout is a safety
-    /// net: a wake-up is normally sent with every commit).
+    /// Waits until a delivery finishes, outcomes are written or new actions are committed
+    /// (the timeout is a safety net: a wake-up is normally sent with every commit). Then hands
+    /// the outcomes that came in to the store.
     async fn wait(&mut self) {
         tokio::select! {
             Some(finished) = self.in_flight.join_next_with_id() => self.finished(finished),
+            written = self.recorder.written() => self.recorder.settle(written),
             _ = self.notify.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
         while let Some(finished) = self.in_flight.try_join_next_with_id() {
             self.finished(finished);
         }
+        self.recorder.write_waiting();
     }
 
-    fn finished(&mut self, result: Result<(task::Id, ()), task::JoinError>) {
-        let id = match result {
-            Ok((id, ())) => id,
+    fn finished(&mut self, result: Result<(task::Id, (ActionId, DeliveryOutcome)), JoinError>) {
+        match result {
+            Ok((task, (action, outcome))) => {
+                self.running.remove(&task);
+                self.recorder.ended(action, outcome);
+            }
             Err(e) => {
                 // Its action is still pending and will be tried again.
                 tracing::error!(bot = %self.delivery.bot, error = %e, "a delivery task failed");
-                e.id()
+                self.running.remove(&e.id());
             }
-        };
-        self.running.remove(&id);
+        }
     }
 }
 

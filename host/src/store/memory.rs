@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    ActionId, Appended, Bounds, Commit, DeadLetter, Delivered, Indexed, MessageKey, Outcome,
-    Pending, Seq, Store, StoreError, Uncommitted,
+    ActionId, Appended, Bounds, Commit, DeadLetter, Delivered, DeliveryOutcome, Indexed,
+    MessageKey, Outcome, Pending, Seq, Store, StoreError, Uncommitted,
 };
 use crate::event::Inbound;
 
@@ -60,6 +60,22 @@ impl MemoryStore {
                 if let Some(old) = inner.message_order.pop_front() {
                     inner.messages.remove(&old);
                 }
+            }
+        }
+    }
+
+    /// Keeps an undeliverable action as a dead letter, dropping the oldest beyond the bound.
+    fn bury(&self, inner: &mut Inner, id: ActionId, pending: Pending, reason: String) {
+        let letter = DeadLetter {
+            id,
+            plugin: pending.plugin,
+            action: pending.action,
+            reason,
+        };
+        inner.dead.insert(id, letter);
+        while inner.dead.len() > self.limits.dead_letters {
+            if let Some((_, oldest)) = inner.dead.pop_first() {
+                super::forgot_dead_letter(&oldest);
             }
         }
     }
@@ -248,30 +264,20 @@ impl Store for MemoryStore {
         Ok(taken.into_values().flatten().collect())
     }
 
-    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
+    fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
-        inner.outbox.remove(&id);
-        if let Some(sent) = sent {
-            for (key, indexed) in sent.index_entries() {
-                self.remember(&mut inner, key, indexed);
-            }
-        }
-        Ok(())
-    }
-
-    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
-        let mut inner = self.lock()?;
-        if let Some((_, pending)) = inner.outbox.remove(&id) {
-            let letter = DeadLetter {
-                id,
-                plugin: pending.plugin,
-                action: pending.action,
-                reason: reason.to_string(),
-            };
-            inner.dead.insert(id, letter);
-            while inner.dead.len() > self.limits.dead_letters {
-                if let Some((_, oldest)) = inner.dead.pop_first() {
-                    super::forgot_dead_letter(&oldest);
+        for (id, outcome) in outcomes {
+            let removed = inner.outbox.remove(&id);
+            match outcome {
+                Ok(sent) => {
+                    for (key, indexed) in sent.into_iter().flat_map(Delivered::index_entries) {
+                        self.remember(&mut inner, key, indexed);
+                    }
+                }
+                Err(reason) => {
+                    if let Some((_, pending)) = removed {
+                        self.bury(&mut inner, id, pending, reason);
+                    }
                 }
             }
         }

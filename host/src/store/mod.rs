@@ -150,6 +150,10 @@ impl Delivered {
     }
 }
 
+/// How a delivery ended: delivered (with where a sent message went), or given up with the
+/// reason.
+pub type DeliveryOutcome = Result<Option<Delivered>, String>;
+
 /// A handled event and what to commit for it.
 pub type Outcome = (Seq, Commit);
 
@@ -217,11 +221,18 @@ pub trait Store: Send + Sync + 'static {
         per_plugin: usize,
         known: &HashSet<ActionId>,
     ) -> Result<Vec<Pending>, StoreError>;
-    /// Removes a delivered action; `sent` records where a sent message went (under its handle and
-    /// under the platform's id, both owned by the plugin), in the same transaction.
-    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError>;
-    /// Moves an undeliverable action to the dead letters, with the reason.
-    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError>;
+    /// Records how deliveries ended, in order and all together: a delivered action is removed,
+    /// and where a sent message went is recorded (under its handle and under the platform's id,
+    /// both owned by the plugin); an undeliverable one moves to the dead letters with the reason.
+    fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError>;
+    /// Removes a delivered action (see `outbox_record`).
+    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
+        self.outbox_record(vec![(id, Ok(sent))])
+    }
+    /// Moves an undeliverable action to the dead letters (see `outbox_record`).
+    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
+        self.outbox_record(vec![(id, Err(reason.to_string()))])
+    }
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError>;
     /// Puts a dead letter back at the end of the outbox; `false` if there is no such letter.
     fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError>;

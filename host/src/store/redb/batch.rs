@@ -20,8 +20,8 @@ use super::remember_message;
 use super::{backend, dequeue, enqueue, from_json, next, next_action, remember_dedupe};
 use super::{to_json, RedbStore, DEAD, DEDUPE, FINISHED, JOURNAL, KV, OUTBOX};
 use crate::store::{
-    forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, Indexed, MessageKey,
-    Outcome, Seq, StoreError, Uncommitted,
+    forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, DeliveryOutcome,
+    Indexed, MessageKey, Outcome, Seq, StoreError, Uncommitted,
 };
 
 /// A write waiting for its batch.
@@ -38,20 +38,15 @@ pub(super) enum Write {
         plugin: String,
         outcomes: Vec<Outcome>,
     },
-    /// A delivered action, and where a sent message went. A lost one means a second delivery.
-    Done {
-        id: ActionId,
-        sent: Option<Delivered>,
-    },
-    /// An action given up, with the reason.
-    Dead { id: ActionId, reason: String },
+    /// How deliveries ended, in order. A lost outcome means a second delivery.
+    Outcomes(Vec<(ActionId, DeliveryOutcome)>),
     /// Nothing but durability: persists every commit before it.
     Sync,
 }
 
 impl Write {
     fn needs_fsync(&self) -> bool {
-        !matches!(self, Write::Commit { .. } | Write::Done { .. })
+        !matches!(self, Write::Commit { .. } | Write::Outcomes(_))
     }
 }
 
@@ -96,8 +91,7 @@ impl RedbStore {
                     .append_in(&tx, &inbound, &bot, dedupe_key.as_deref(), &messages)
                     .map(Written::Appended),
                 Write::Commit { plugin, outcomes } => self.commit_all_in(&tx, &plugin, outcomes),
-                Write::Done { id, sent } => self.done_in(&tx, id, sent).map(|()| Written::Done),
-                Write::Dead { id, reason } => self.dead_in(&tx, id, reason).map(|()| Written::Done),
+                Write::Outcomes(outcomes) => self.record_in(&tx, outcomes).map(|()| Written::Done),
                 Write::Sync => Ok(Written::Done),
             };
             if let Err(e @ StoreError::Backend(_)) = &result {
@@ -227,6 +221,20 @@ impl RedbStore {
         }
         for action in commit.actions {
             enqueue(tx, plugin, action)?;
+        }
+        Ok(())
+    }
+
+    fn record_in(
+        &self,
+        tx: &WriteTransaction,
+        outcomes: Vec<(ActionId, DeliveryOutcome)>,
+    ) -> Result<(), StoreError> {
+        for (id, outcome) in outcomes {
+            match outcome {
+                Ok(sent) => self.done_in(tx, id, sent)?,
+                Err(reason) => self.dead_in(tx, id, reason)?,
+            }
         }
         Ok(())
     }

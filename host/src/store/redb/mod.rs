@@ -19,8 +19,8 @@ use self::batch::{Write, Written};
 use super::group::GroupCommit;
 use super::Bounds;
 use super::{
-    ActionId, Appended, DeadLetter, Delivered, Indexed, MessageKey, Outcome, Pending, Seq, Store,
-    StoreError, Uncommitted,
+    ActionId, Appended, DeadLetter, DeliveryOutcome, Indexed, MessageKey, Outcome, Pending, Seq,
+    Store, StoreError, Uncommitted,
 };
 use crate::action::Action;
 use crate::event::Inbound;
@@ -404,13 +404,8 @@ impl Store for RedbStore {
         Ok(())
     }
 
-    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
-        self.grouped(Write::Done { id, sent }).map(|_| ())
-    }
-
-    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
-        let reason = reason.to_string();
-        self.grouped(Write::Dead { id, reason }).map(|_| ())
+    fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError> {
+        self.grouped(Write::Outcomes(outcomes)).map(|_| ())
     }
 
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {

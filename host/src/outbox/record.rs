@@ -1,0 +1,263 @@
+//! Writing down how deliveries ended, in batches, behind the deliveries.
+//!
+//! A chat's next action may start as soon as the platform has answered the one before; that
+//! one's outcome is written afterwards, together with every other that ended meanwhile: one
+//! transaction for many deliveries instead of one each, so a busy chat does not keep the store
+//! (and every other writer) busy. Until an outcome is written:
+//! - its action is not read from the store again (`unwritten`),
+//! - a sent message's platform id is found here (`SentIndex`), so an edit of it can go at once.
+//!
+//! Outcomes are written in the order the deliveries ended, so a crash loses only the latest:
+//! those actions are delivered again, in order (delivery is at least once).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::task::{JoinError, JoinSet};
+
+use crate::store::{self, ActionId, DeliveryOutcome, MessageKey, Store, StoreError};
+
+/// Outcomes of one bot ended and not yet written, at most: beyond, no delivery starts.
+pub(super) const MAX_UNWRITTEN: usize = 256;
+
+/// Where messages that were sent but whose outcome is not written yet went: handle key →
+/// platform id.
+#[derive(Clone, Default)]
+pub(super) struct SentIndex(Arc<Mutex<HashMap<MessageKey, String>>>);
+
+impl SentIndex {
+    pub fn platform_id(&self, handle: &MessageKey) -> Option<String> {
+        self.lock().get(handle).cloned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MessageKey, String>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+type Batch = Vec<(ActionId, DeliveryOutcome)>;
+
+/// The outcomes of one bot's deliveries on their way to the store.
+pub(super) struct Recorder {
+    store: Arc<dyn Store>,
+    bot: Arc<str>,
+    /// Ended and not handed to the store yet, in the order they ended.
+    waiting: Batch,
+    /// Every action whose outcome is not written yet (waiting or being written).
+    unwritten: HashSet<ActionId>,
+    pub sent: SentIndex,
+    /// The write under way, if any (one at a time, to keep the order).
+    writing: JoinSet<(Batch, Result<(), StoreError>)>,
+    /// After a failed write, no new one before this.
+    retry_at: Option<Instant>,
+}
+
+/// How long to wait before writing again after a failure.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+impl Recorder {
+    pub fn new(store: Arc<dyn Store>, bot: Arc<str>) -> Self {
+        Self {
+            store,
+            bot,
+            waiting: Vec::new(),
+            unwritten: HashSet::new(),
+            sent: SentIndex::default(),
+            writing: JoinSet::new(),
+            retry_at: None,
+        }
+    }
+
+    /// Takes the outcome of a delivery that ended.
+    pub fn ended(&mut self, id: ActionId, outcome: DeliveryOutcome) {
+        if let Ok(Some(delivered)) = &outcome {
+            let platform_id = delivered.platform_id.clone();
+            self.sent
+                .lock()
+                .insert(delivered.handle.clone(), platform_id);
+        }
+        self.unwritten.insert(id);
+        self.waiting.push((id, outcome));
+    }
+
+    /// Actions not to read from the store again: their outcome is on its way.
+    pub fn unwritten(&self) -> impl Iterator<Item = ActionId> + '_ {
+        self.unwritten.iter().copied()
+    }
+
+    /// True when no delivery should start until outcomes are written.
+    pub fn is_full(&self) -> bool {
+        self.unwritten.len() >= MAX_UNWRITTEN
+    }
+
+    /// Starts writing what is waiting, unless a write is under way.
+    pub fn write_waiting(&mut self) {
+        let too_soon = self.retry_at.is_some_and(|at| Instant::now() < at);
+        if !self.writing.is_empty() || self.waiting.is_empty() || too_soon {
+            return;
+        }
+        let batch = std::mem::take(&mut self.waiting);
+        let store = self.store.clone();
+        self.writing.spawn(async move {
+            let result = store::off_thread(&store, {
+                let batch = batch.clone();
+                move |s| s.outbox_record(batch)
+            })
+            .await;
+            (batch, result)
+        });
+    }
+
+    /// Waits for the write under way to end (pending forever if there is none).
+    pub async fn written(&mut self) -> Result<(Batch, Result<(), StoreError>), JoinError> {
+        match self.writing.join_next().await {
+            Some(result) => result,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Settles a write that ended: forgets what was written, or puts it back to try again.
+    pub fn settle(&mut self, ended: Result<(Batch, Result<(), StoreError>), JoinError>) {
+        match ended {
+            Ok((batch, Ok(()))) => {
+                self.retry_at = None;
+                let mut sent = self.sent.lock();
+                for (id, outcome) in &batch {
+                    self.unwritten.remove(id);
+                    if let Ok(Some(delivered)) = outcome {
+                        sent.remove(&delivered.handle);
+                    }
+                }
+            }
+            Ok((mut batch, Err(e))) => {
+                tracing::error!(bot = %self.bot, outcomes = batch.len(), error = %e, "cannot record delivery outcomes; trying again");
+                batch.append(&mut self.waiting);
+                self.waiting = batch;
+                self.retry_at = Some(Instant::now() + RETRY_AFTER);
+            }
+            // The store call itself never panics; a cancelled runtime is shutting down.
+            Err(e) => {
+                tracing::error!(bot = %self.bot, error = %e, "recording delivery outcomes was cancelled; those actions will be delivered again after a restart")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::Action;
+    use crate::event::Inbound;
+    use crate::event::{ChatKind, ChatRef, Content, Outgoing};
+    use crate::store::{Commit, Delivered, MemoryStore};
+
+    fn chat() -> ChatRef {
+        ChatRef {
+            platform: "sim".into(),
+            bot: "sim".into(),
+            kind: ChatKind::Group,
+            id: "g".into(),
+            guild: None,
+        }
+    }
+
+    fn key(handle: &str) -> MessageKey {
+        MessageKey {
+            bot: "sim".into(),
+            chat: "g".into(),
+            id: handle.into(),
+        }
+    }
+
+    /// A store with `n` pending sends (handles h0, h1, …).
+    fn store_with_sends(n: usize) -> Arc<dyn Store> {
+        let store = MemoryStore::default();
+        let inbound = Inbound {
+            bot: "sim".into(),
+            dedupe_key: None,
+            event: crate::event::Event::Other(crate::event::OtherEvent {
+                chat: None,
+                kind: "test".into(),
+                raw: "{}".into(),
+            }),
+        };
+        store.append(&inbound, &[]).unwrap();
+        let actions = (0..n)
+            .map(|i| Action::Send {
+                handle: format!("h{i}"),
+                chat: chat(),
+                message: Outgoing {
+                    content: Content::Text(format!("m{i}")),
+                    keyboard: None,
+                    mentions: vec![],
+                },
+                reply_to: None,
+            })
+            .collect();
+        let commit = Commit {
+            actions,
+            ..Commit::default()
+        };
+        store.commit("p", 0, commit).unwrap();
+        Arc::new(store)
+    }
+
+    fn delivered(handle: &str, platform_id: &str) -> DeliveryOutcome {
+        Ok(Some(Delivered {
+            handle: key(handle),
+            platform_id: platform_id.into(),
+            plugin: "p".into(),
+        }))
+    }
+
+    #[tokio::test]
+    async fn outcomes_are_known_at_once_and_written_together() {
+        let store = store_with_sends(3);
+        let ids: Vec<ActionId> = store
+            .outbox_pending("sim", 10, &HashSet::new())
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        let mut recorder = Recorder::new(store.clone(), "sim".into());
+        recorder.ended(ids[0], delivered("h0", "p0"));
+        recorder.write_waiting();
+        recorder.ended(ids[1], delivered("h1", "p1"));
+        recorder.ended(ids[2], Err("refused".into()));
+        recorder.write_waiting(); // waits for the first write
+        assert_eq!(recorder.sent.platform_id(&key("h1")).as_deref(), Some("p1"));
+        assert_eq!(recorder.unwritten().count(), 3);
+
+        let first = recorder.written().await;
+        recorder.settle(first);
+        assert_eq!(recorder.unwritten().collect::<Vec<_>>(), ids[1..].to_vec());
+        assert_eq!(
+            recorder.sent.platform_id(&key("h0")),
+            None,
+            "kept after writing"
+        );
+        let indexed = store.lookup_message(&key("h0")).unwrap().unwrap();
+        assert_eq!(indexed.platform_id.as_deref(), Some("p0"));
+
+        recorder.write_waiting();
+        let second = recorder.written().await;
+        recorder.settle(second);
+        assert_eq!(recorder.unwritten().count(), 0);
+        assert!(store
+            .outbox_pending("sim", 10, &HashSet::new())
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.dead_letters(10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn deliveries_stop_while_too_many_outcomes_are_unwritten() {
+        let mut recorder = Recorder::new(store_with_sends(0), "sim".into());
+        for id in 0..MAX_UNWRITTEN as u64 {
+            assert!(!recorder.is_full());
+            recorder.ended(id, Ok(None));
+        }
+        assert!(recorder.is_full());
+    }
+}
