@@ -11,7 +11,8 @@
 //! The three are measured in short interleaved blocks, so a change in the machine's load
 //! during the run falls on all three alike.
 //!
-//! `cargo bench -p wasmbot --bench isolation` (`ISOLATION_FAULTS=loop,oom` runs only those)
+//! `cargo bench -p wasmbot --bench isolation` (`ISOLATION_FAULTS=loop,oom` runs only those;
+//! `ISOLATION_BOT_RATE=200/s` sets the sim bot's `rate_limit`, as every real platform has one)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -78,6 +79,11 @@ async fn main() {
     let d = Arc::new(
         TestDaemon::start_config(&["recorder", "trapper", "flood"], |c| {
             c.runtime.quarantine_after = 1_000_000; // keep the faulty plugin failing
+            if let Ok(rate) = std::env::var("ISOLATION_BOT_RATE") {
+                for bot in &mut c.bots {
+                    bot.rate_limit = Some(rate.parse().expect("a rate such as 200/s"));
+                }
+            }
             c.plugins = vec![
                 overrides("recorder", |p| p.allow_chats = vec!["quiet".into()]),
                 overrides("trapper", |p| {
