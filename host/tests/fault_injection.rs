@@ -157,6 +157,23 @@ fn all_processed(attempts: &[Attempt], chats: &[Chat]) -> bool {
     })
 }
 
+/// The texts not processed yet, each with what happened to every attempt at it.
+fn missing(attempts: &[Attempt], chats: &[Chat]) -> BTreeMap<String, Vec<Option<Fault>>> {
+    let done = processed(attempts);
+    let expected = chats.iter().flat_map(Chat::expected);
+    expected
+        .filter(|t| !done.values().flatten().any(|d| d == t))
+        .map(|t| {
+            let tries = attempts
+                .iter()
+                .filter(|a| a.request.json()["content"] == t.as_str())
+                .map(|a| a.fault)
+                .collect();
+            (t, tries)
+        })
+        .collect()
+}
+
 /// Polls the simulator until every expected text was processed; panics after `WAIT`.
 async fn wait_all(sim: &Sim, chats: &[Chat]) -> Vec<Attempt> {
     let start = Instant::now();
@@ -167,8 +184,8 @@ async fn wait_all(sim: &Sim, chats: &[Chat]) -> Vec<Attempt> {
         }
         assert!(
             start.elapsed() < WAIT,
-            "not everything was delivered; processed so far: {:#?}\ntally: {:?}",
-            processed(&attempts),
+            "not everything was delivered; missing, with every attempt at them: {:#?}\ntally: {:?}",
+            missing(&attempts, chats),
             tally(&attempts)
         );
         tokio::time::sleep(Duration::from_millis(20)).await;

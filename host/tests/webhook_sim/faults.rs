@@ -7,7 +7,7 @@
 //! A plain, slow or lost answer counts as processed: a 5xx, a 429, a stall (the request waits in
 //! front of the platform until the client gives up) and a reset are never processed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,8 +69,10 @@ pub struct Plan {
     pub stall: Duration,
     /// How long a slow answer takes (shorter than the client's timeout).
     pub slow: Duration,
-    /// At most this many failing faults in a row (a slow answer does not fail), so an action
-    /// is not failed more often than the client is willing to retry.
+    /// At most this many failing faults in a row for one request body (a slow answer does not
+    /// fail), so an action is not failed more often than the client is willing to retry. Per
+    /// body, not over the path: concurrent chats interleave, so a run over the path would let
+    /// one action collect the failures of several runs.
     pub max_run: usize,
     /// Seeds the choice, so a run can be repeated.
     pub seed: u64,
@@ -98,7 +100,8 @@ impl Attempt {
 pub(super) struct Injector {
     plan: Plan,
     rng: u64,
-    run: usize,
+    /// For each request body, the failing faults it got in a row.
+    runs: HashMap<Vec<u8>, usize>,
     attempts: Vec<Attempt>,
 }
 
@@ -111,7 +114,7 @@ impl Injector {
         Self {
             plan,
             rng,
-            run: 0,
+            runs: HashMap::new(),
             attempts: Vec::new(),
         }
     }
@@ -127,19 +130,20 @@ impl Injector {
     }
 
     /// Picks a fault for a request to the plan's path, honouring `max_run`.
-    fn pick(&mut self) -> Option<Fault> {
+    fn pick(&mut self, body: &[u8]) -> Option<Fault> {
         let roll = self.next_unit();
         let mut acc = 0.0;
         let chosen = self.plan.shares.iter().find_map(|&(fault, share)| {
             acc += share;
             (roll < acc).then_some(fault)
         });
+        let run = self.runs.entry(body.to_vec()).or_default();
         let chosen = match chosen {
-            Some(f) if f.fails() && self.run >= self.plan.max_run => None,
+            Some(f) if f.fails() && *run >= self.plan.max_run => None,
             other => other,
         };
-        self.run = match chosen {
-            Some(f) if f.fails() => self.run + 1,
+        *run = match chosen {
+            Some(f) if f.fails() => *run + 1,
             _ => 0,
         };
         chosen
@@ -153,7 +157,7 @@ pub(super) fn decide(slot: &Slot, request: &Recorded) -> Option<(Option<Fault>, 
     if injector.plan.path != request.path {
         return None;
     }
-    let fault = injector.pick();
+    let fault = injector.pick(&request.body);
     injector.attempts.push(Attempt {
         request: request.clone(),
         fault,
