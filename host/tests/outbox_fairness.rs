@@ -66,3 +66,30 @@ async fn a_flood_waits_its_turn_and_the_bot_rate_holds() {
         "{requests} requests at {PER_SECOND}/s took only {elapsed:?}"
     );
 }
+
+/// Under a rate such as WeCom's "20 a minute", a flood that took the whole window would hold
+/// another plugin's reply for up to a minute; each plugin's share leaves it a slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_leaves_the_other_plugins_part_of_the_rate_window() {
+    const PER_MINUTE: usize = 20;
+    const SHARE: usize = PER_MINUTE - PER_MINUTE.div_ceil(8);
+    let d = TestDaemon::start_config(&["flood", "recorder"], |c| {
+        c.bots[0].rate_limit = Some(format!("{PER_MINUTE}/min").parse().unwrap());
+    })
+    .await;
+    d.say("busy", "alice", &format!("flood {PER_MINUTE}")).await;
+    d.wait_for("busy", WAIT, |a| flood_sends(a).len() >= SHARE)
+        .await;
+
+    // Without the share the reply would wait for the flood's first send to leave the window,
+    // a minute from now; `wait_for` gives up long before that.
+    d.say("busy", "bob", "hello").await;
+    let all = d
+        .wait_for("busy", WAIT, |a| a.iter().any(|x| x["text"] == "v1:hello"))
+        .await;
+    assert_eq!(
+        flood_sends(&all).len(),
+        SHARE,
+        "the flood stays within its share of the window"
+    );
+}

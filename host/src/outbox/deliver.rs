@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::record::SentIndex;
 use crate::action::Action;
 use crate::adapter::{AdapterError, Adapters};
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::SharedLimit;
 use crate::runtime::message_key;
 use crate::store::{ActionId, Delivered, DeliveryOutcome, Indexed, Pending, Store};
 
@@ -20,7 +20,7 @@ pub(super) struct Delivery {
     pub bot: Arc<str>,
     pub store: Arc<dyn Store>,
     pub adapters: Adapters,
-    pub limiter: Option<Arc<RateLimiter>>,
+    pub limiter: Option<Arc<SharedLimit>>,
     /// Sent messages whose outcome is not recorded yet.
     pub sent: SentIndex,
 }
@@ -38,7 +38,7 @@ impl Delivery {
     async fn deliver(&self, entry: &Pending) -> DeliveryOutcome {
         let op = entry.action.operation().name();
         let result = match self.resolve(entry.action.clone()) {
-            Ok(action) => self.try_deliver(&action).await,
+            Ok(action) => self.try_deliver(&entry.plugin, &action).await,
             Err(e) => Err(e),
         };
         match result {
@@ -62,6 +62,7 @@ impl Delivery {
 
     async fn try_deliver(
         &self,
+        plugin: &str,
         action: &Action,
     ) -> Result<crate::adapter::Delivered, AdapterError> {
         let adapter = self
@@ -72,7 +73,7 @@ impl Delivery {
         loop {
             tries += 1;
             if let Some(limiter) = &self.limiter {
-                limiter.acquire(&self.bot).await;
+                limiter.acquire(plugin).await;
             }
             match adapter.deliver(action).await {
                 Err(e) if e.is_retryable() && tries < MAX_TRIES => {

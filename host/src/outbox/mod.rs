@@ -6,7 +6,8 @@
 //!   another plugin's reply by a turn, not by a thousand sends; and no plugin holds more than
 //!   `MAX_IN_FLIGHT_PER_PLUGIN` of them, so that reply does not wait for a slot either.
 //! - The bot's rate limit (its `rate_limit`, or the platform's documented one) covers every
-//!   request of every plugin, retries included.
+//!   request of every plugin, retries included; no plugin takes more than its share of it
+//!   (see `SharedLimit`), so another plugin's reply does not wait for the window either.
 //!
 //! Handles are resolved to platform message ids, and what may succeed later is retried; what
 //! cannot be delivered goes to the dead letters with its reason (see `deliver`).
@@ -32,7 +33,7 @@ use self::deliver::Delivery;
 use self::record::Recorder;
 use crate::adapter::Adapters;
 use crate::config::{BotConfig, Rate, RateSetting};
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::SharedLimit;
 use crate::store::{self, ActionId, DeliveryOutcome, Pending, Store};
 
 /// Requests of one bot under way at once.
@@ -75,7 +76,7 @@ pub fn spawn(store: Arc<dyn Store>, adapters: Adapters, bots: &[BotConfig]) -> O
             bot: bot_name,
             store: store.clone(),
             adapters: adapters.clone(),
-            limiter: rate.map(|r| Arc::new(RateLimiter::new(r.requests as usize, r.window))),
+            limiter: rate.map(|r| Arc::new(SharedLimit::new(r.requests as usize, r.window))),
             sent: recorder.sent.clone(),
         };
         tokio::spawn(Scheduler::new(delivery, recorder, notify).run());
