@@ -95,7 +95,7 @@ impl Committer {
                 Ok(()) => break,
                 Err(Uncommitted {
                     rest,
-                    error: StoreError::OutboxFull(_),
+                    error: StoreError::OutboxFull(_) | StoreError::PluginOutboxFull(_),
                 }) => {
                     outcomes = rest;
                     self.wake(&bots);

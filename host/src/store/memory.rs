@@ -21,6 +21,8 @@ struct Inner {
     kv: BTreeMap<(String, String), Vec<u8>>,
     next_action: ActionId,
     outbox: BTreeMap<ActionId, (String, Pending)>,
+    /// Actions waiting in the outbox, per plugin.
+    waiting: HashMap<String, usize>,
     dead: BTreeMap<ActionId, DeadLetter>,
     messages: HashMap<MessageKey, Indexed>,
     message_order: VecDeque<MessageKey>,
@@ -44,6 +46,28 @@ impl MemoryStore {
         self.inner
             .lock()
             .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+    }
+}
+
+impl Inner {
+    fn enqueue(&mut self, plugin: String, action: crate::action::Action) {
+        let id = self.next_action;
+        self.next_action += 1;
+        *self.waiting.entry(plugin.clone()).or_default() += 1;
+        let bot = action.chat().bot.clone();
+        let pending = Pending { id, plugin, action };
+        self.outbox.insert(id, (bot, pending));
+    }
+
+    fn dequeue(&mut self, id: ActionId) -> Option<Pending> {
+        let (_, pending) = self.outbox.remove(&id)?;
+        if let Some(n) = self.waiting.get_mut(&pending.plugin) {
+            *n -= 1;
+            if *n == 0 {
+                self.waiting.remove(&pending.plugin);
+            }
+        }
+        Some(pending)
     }
 }
 
@@ -80,14 +104,11 @@ impl MemoryStore {
         }
     }
 
-    /// The outbox must have room for all of a commit's actions.
-    fn room_for(&self, inner: &Inner, commit: &Commit) -> Result<(), StoreError> {
-        if inner.outbox.len() + commit.actions.len() > self.limits.outbox
-            && !commit.actions.is_empty()
-        {
-            return Err(StoreError::OutboxFull(inner.outbox.len()));
-        }
-        Ok(())
+    /// The outbox, and the plugin's share of it, must have room for all of a commit's actions.
+    fn room_for(&self, inner: &Inner, plugin: &str, commit: &Commit) -> Result<(), StoreError> {
+        let of_plugin = inner.waiting.get(plugin).copied().unwrap_or(0);
+        self.limits
+            .outbox_room(inner.outbox.len(), of_plugin, commit.actions.len())
     }
 
     fn commit_one(&self, inner: &mut Inner, plugin: &str, seq: Seq, commit: Commit) {
@@ -112,20 +133,7 @@ impl MemoryStore {
             );
         }
         for action in commit.actions {
-            let id = inner.next_action;
-            inner.next_action += 1;
-            let bot = action.chat().bot.clone();
-            inner.outbox.insert(
-                id,
-                (
-                    bot,
-                    Pending {
-                        id,
-                        plugin: plugin.to_string(),
-                        action,
-                    },
-                ),
-            );
+            inner.enqueue(plugin.to_string(), action);
         }
     }
 }
@@ -198,7 +206,7 @@ impl Store for MemoryStore {
         };
         let mut outcomes = outcomes.into_iter();
         while let Some((seq, commit)) = outcomes.next() {
-            if let Err(error) = self.room_for(&inner, &commit) {
+            if let Err(error) = self.room_for(&inner, plugin, &commit) {
                 let rest = std::iter::once((seq, commit)).chain(outcomes).collect();
                 return Err(Uncommitted { rest, error });
             }
@@ -267,7 +275,7 @@ impl Store for MemoryStore {
     fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         for (id, outcome) in outcomes {
-            let removed = inner.outbox.remove(&id);
+            let removed = inner.dequeue(id);
             match outcome {
                 Ok(sent) => {
                     for (key, indexed) in sent.into_iter().flat_map(Delivered::index_entries) {
@@ -275,7 +283,7 @@ impl Store for MemoryStore {
                     }
                 }
                 Err(reason) => {
-                    if let Some((_, pending)) = removed {
+                    if let Some(pending) = removed {
                         self.bury(&mut inner, id, pending, reason);
                     }
                 }
@@ -293,20 +301,7 @@ impl Store for MemoryStore {
         let Some(letter) = inner.dead.remove(&id) else {
             return Ok(false);
         };
-        let new_id = inner.next_action;
-        inner.next_action += 1;
-        let bot = letter.action.chat().bot.clone();
-        inner.outbox.insert(
-            new_id,
-            (
-                bot,
-                Pending {
-                    id: new_id,
-                    plugin: letter.plugin,
-                    action: letter.action,
-                },
-            ),
-        );
+        inner.enqueue(letter.plugin, letter.action);
         Ok(true)
     }
 

@@ -29,6 +29,8 @@ pub enum StoreError {
     JournalFull(usize),
     #[error("the outbox is full: {0} actions wait for delivery; try again shortly")]
     OutboxFull(usize),
+    #[error("this plugin's share of the outbox is full: {0} of its actions wait for delivery; try again shortly")]
+    PluginOutboxFull(usize),
     #[error("storage failed: {0}")]
     Backend(String),
 }
@@ -42,6 +44,9 @@ pub struct Bounds {
     pub journal: usize,
     /// Actions waiting for delivery.
     pub outbox: usize,
+    /// Of those, at most this many of one plugin, so a plugin that floods a rate-limited bot
+    /// leaves room for the others' replies.
+    pub outbox_per_plugin: usize,
     /// Platform event ids remembered, to drop a platform's redelivery.
     pub dedupe_keys: usize,
     /// Messages whose platform id and sender are remembered (edit/delete after a restart).
@@ -50,11 +55,33 @@ pub struct Bounds {
     pub dead_letters: usize,
 }
 
+impl Bounds {
+    /// Whether `adding` actions of a plugin that has `of_plugin` waiting fit in an outbox
+    /// holding `waiting` in all.
+    fn outbox_room(
+        &self,
+        waiting: usize,
+        of_plugin: usize,
+        adding: usize,
+    ) -> Result<(), StoreError> {
+        if adding == 0 {
+            Ok(())
+        } else if waiting + adding > self.outbox {
+            Err(StoreError::OutboxFull(waiting))
+        } else if of_plugin + adding > self.outbox_per_plugin {
+            Err(StoreError::PluginOutboxFull(of_plugin))
+        } else {
+            Ok(())
+        }
+    }
+}
+
 impl Default for Bounds {
     fn default() -> Self {
         Self {
             journal: 10_000,
             outbox: 10_000,
+            outbox_per_plugin: 10_000 / 8,
             dedupe_keys: 100_000,
             messages: 100_000,
             dead_letters: 10_000,

@@ -174,6 +174,43 @@ fn outbox_keeps_order_and_bound(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
     assert_eq!(synced_pending(&*store, 10)[0].id, 1);
 }
 
+fn sends(texts: &[&str]) -> Commit {
+    Commit {
+        actions: texts.iter().map(|t| send(t)).collect(),
+        kv: vec![],
+        sent: vec![],
+    }
+}
+
+fn a_plugin_fills_only_its_share_of_the_outbox(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds {
+        outbox: 10,
+        outbox_per_plugin: 3,
+        ..Bounds::default()
+    });
+    store.commit("flood", 0, sends(&["a", "b"])).unwrap();
+    let refused = store.commit("flood", 1, sends(&["c", "d"]));
+    assert!(
+        matches!(refused, Err(StoreError::PluginOutboxFull(2))),
+        "{refused:?}"
+    );
+    store.commit("quiet", 1, sends(&["q1", "q2", "q3"])).unwrap();
+    store.commit("flood", 1, sends(&["c"])).unwrap();
+
+    // A delivered or buried action gives its plugin's room back; an operator's retry of a dead
+    // letter is never refused, and counts.
+    store.outbox_done(0, None).unwrap();
+    store.outbox_dead(1, "no").unwrap();
+    store.commit("flood", 2, sends(&["d", "e"])).unwrap();
+    assert!(store.dead_retry(1).unwrap());
+    let refused = store.commit("flood", 3, sends(&["f"]));
+    assert!(
+        matches!(refused, Err(StoreError::PluginOutboxFull(4))),
+        "{refused:?}"
+    );
+    store.commit("other", 3, sends(&["o"])).unwrap();
+}
+
 fn message_index_is_bounded(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
     let store = make(Bounds {
         messages: 2,
@@ -244,6 +281,7 @@ for_every_store!(
     actions_are_handed_out_only_once_durable,
     commit_all_stops_at_the_first_refused_outcome,
     known_actions_count_toward_the_window_but_are_not_read_again,
+    a_plugin_fills_only_its_share_of_the_outbox,
 );
 
 fn known_actions_count_toward_the_window_but_are_not_read_again(
@@ -542,7 +580,18 @@ fn the_redb_store_keeps_everything_across_reopening() {
             )
             .unwrap();
     }
-    let store = RedbStore::open(&path, Bounds::default()).unwrap();
+    let one_each = Bounds {
+        outbox_per_plugin: 1,
+        ..Bounds::default()
+    };
+    let store = RedbStore::open(&path, one_each).unwrap();
+    assert!(
+        matches!(
+            store.commit("p", 1, sends(&["b"])),
+            Err(StoreError::PluginOutboxFull(1))
+        ),
+        "the plugin's waiting action is counted after reopening"
+    );
     assert_eq!(
         store.append(&inbound(Some("e1")), &[]).unwrap(),
         Appended::Duplicate(0)

@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use ::redb::{Durability, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use super::remember_message;
-use super::{backend, dequeue, enqueue, from_json, next, next_action, remember_dedupe};
+use super::{backend, dequeue, enqueue, from_json, next, next_action, remember_dedupe, waiting_of};
 use super::{to_json, RedbStore, DEAD, DEDUPE, FINISHED, JOURNAL, KV, OUTBOX};
 use crate::store::{
     forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, DeliveryOutcome,
@@ -163,7 +163,7 @@ impl RedbStore {
     ) -> Result<Written, StoreError> {
         let mut outcomes = outcomes.into_iter();
         while let Some((seq, commit)) = outcomes.next() {
-            if let Err(error) = self.room_for(tx, &commit) {
+            if let Err(error) = self.room_for(tx, plugin, &commit) {
                 if let StoreError::Backend(_) = error {
                     return Err(error);
                 }
@@ -175,8 +175,13 @@ impl RedbStore {
         Ok(Written::Done)
     }
 
-    /// The outbox must have room for all of a commit's actions.
-    fn room_for(&self, tx: &WriteTransaction, commit: &Commit) -> Result<(), StoreError> {
+    /// The outbox, and the plugin's share of it, must have room for all of a commit's actions.
+    fn room_for(
+        &self,
+        tx: &WriteTransaction,
+        plugin: &str,
+        commit: &Commit,
+    ) -> Result<(), StoreError> {
         if commit.actions.is_empty() {
             return Ok(());
         }
@@ -184,11 +189,10 @@ impl RedbStore {
             .open_table(OUTBOX)
             .map_err(backend)?
             .len()
-            .map_err(backend)? as usize;
-        if waiting + commit.actions.len() > self.limits.outbox {
-            return Err(StoreError::OutboxFull(waiting));
-        }
-        Ok(())
+            .map_err(backend)?;
+        let of_plugin = waiting_of(tx, plugin)?;
+        self.limits
+            .outbox_room(waiting as usize, of_plugin as usize, commit.actions.len())
     }
 
     fn commit_in(

@@ -5,7 +5,7 @@
 
 mod batch;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -38,6 +38,8 @@ const KV: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("kv");
 /// action id → JSON `Stored` action; `OUTBOX_QUEUE` indexes it by bot and plugin.
 const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 const OUTBOX_QUEUE: TableDefinition<(&str, &str, u64), ()> = TableDefinition::new("outbox_queue");
+/// plugin → how many of its actions wait in the outbox (recounted on open).
+const OUTBOX_WAITING: TableDefinition<&str, u64> = TableDefinition::new("outbox_waiting");
 /// The index of earlier versions, (bot, action id): moved into `OUTBOX_QUEUE` on open.
 const OUTBOX_BOT: TableDefinition<(&str, u64), ()> = TableDefinition::new("outbox_bot");
 /// action id → JSON `DeadLetter`.
@@ -113,7 +115,8 @@ impl RedbStore {
             tx.open_table(MESSAGES).map_err(backend)?;
             tx.open_table(MESSAGE_ORDER).map_err(backend)?;
             tx.open_table(META).map_err(backend)?;
-            migrate_outbox_index(tx)
+            migrate_outbox_index(tx)?;
+            recount_waiting(tx)
         })?;
         // Everything in the file at start is durable.
         let actions = store.read(|tx| peek(tx, "next_action"))?;
@@ -192,7 +195,47 @@ fn enqueue(tx: &WriteTransaction, plugin: &str, action: Action) -> Result<Action
         .map_err(backend)?
         .insert((bot.as_str(), plugin, id), ())
         .map_err(backend)?;
+    let waiting = waiting_of(tx, plugin)?;
+    set_waiting(tx, plugin, waiting + 1)?;
     Ok(id)
+}
+
+/// How many of `plugin`'s actions wait in the outbox.
+fn waiting_of(tx: &WriteTransaction, plugin: &str) -> Result<u64, StoreError> {
+    let table = tx.open_table(OUTBOX_WAITING).map_err(backend)?;
+    let waiting = table.get(plugin).map_err(backend)?.map(|v| v.value());
+    Ok(waiting.unwrap_or(0))
+}
+
+fn set_waiting(tx: &WriteTransaction, plugin: &str, waiting: u64) -> Result<(), StoreError> {
+    let mut table = tx.open_table(OUTBOX_WAITING).map_err(backend)?;
+    if waiting == 0 {
+        table.remove(plugin).map_err(backend)?;
+    } else {
+        table.insert(plugin, waiting).map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Counts every plugin's waiting actions afresh from the outbox index (a file of an earlier
+/// version has no counts; and a count can never drift for long).
+fn recount_waiting(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for entry in tx
+        .open_table(OUTBOX_QUEUE)
+        .map_err(backend)?
+        .iter()
+        .map_err(backend)?
+    {
+        let (key, _) = entry.map_err(backend)?;
+        *counts.entry(key.value().1.to_string()).or_default() += 1;
+    }
+    tx.delete_table(OUTBOX_WAITING).map_err(backend)?;
+    let mut table = tx.open_table(OUTBOX_WAITING).map_err(backend)?;
+    for (plugin, waiting) in counts {
+        table.insert(plugin.as_str(), waiting).map_err(backend)?;
+    }
+    Ok(())
 }
 
 /// Removes an action from the outbox, returning it.
@@ -212,6 +255,8 @@ fn dequeue(tx: &WriteTransaction, id: ActionId) -> Result<Option<Stored>, StoreE
         .map_err(backend)?
         .remove((bot.as_str(), stored.plugin.as_str(), id))
         .map_err(backend)?;
+    let waiting = waiting_of(tx, &stored.plugin)?;
+    set_waiting(tx, &stored.plugin, waiting.saturating_sub(1))?;
     Ok(Some(stored))
 }
 
