@@ -12,7 +12,8 @@
 //! during the run falls on all three alike.
 //!
 //! `cargo bench -p wasmbot --bench isolation` (`ISOLATION_FAULTS=loop,oom` runs only those;
-//! `ISOLATION_BOT_RATE=200/s` sets the sim bot's `rate_limit`, as every real platform has one)
+//! `ISOLATION_BOT_RATE=200/s` sets the sim bot's `rate_limit`, as every real platform has one;
+//! `WASMBOT_BENCH_STORE=memory` uses the in-memory store)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -79,6 +80,9 @@ async fn main() {
     let d = Arc::new(
         TestDaemon::start_config(&["recorder", "trapper", "flood"], |c| {
             c.runtime.quarantine_after = 1_000_000; // keep the faulty plugin failing
+            if std::env::var("WASMBOT_BENCH_STORE").as_deref() == Ok("memory") {
+                c.store = wasmbot::config::StoreKind::Memory;
+            }
             if let Ok(rate) = std::env::var("ISOLATION_BOT_RATE") {
                 for bot in &mut c.bots {
                     bot.rate_limit = Some(rate.parse().expect("a rate such as 200/s"));

@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::futures::Notified;
 use tokio::sync::Notify;
 
 use tokio::task::{self, JoinError, JoinSet};
@@ -46,10 +47,12 @@ const READ_PER_PLUGIN: usize = 32;
 /// How long a delivery's outcome may stay written but not yet durable.
 pub const FLUSH_WITHIN: Duration = Duration::from_millis(20);
 
-/// Wakes the worker of a bot when there is something new to deliver.
+/// Wakes the worker of a bot when there is something new to deliver, and the plugins waiting
+/// for room in the outbox when deliveries made some.
 #[derive(Clone, Default, Debug)]
 pub struct OutboxWaker {
     by_bot: Arc<HashMap<String, Arc<Notify>>>,
+    room: Arc<Notify>,
 }
 
 impl OutboxWaker {
@@ -58,11 +61,18 @@ impl OutboxWaker {
             notify.notify_one();
         }
     }
+
+    /// Resolves once delivered actions left the outbox after this was called (enable the
+    /// future before trying a commit, so room made meanwhile is not missed).
+    pub fn room(&self) -> Notified<'_> {
+        self.room.notified()
+    }
 }
 
 /// Starts one delivery worker per configured bot.
 pub fn spawn(store: Arc<dyn Store>, adapters: Adapters, bots: &[BotConfig]) -> OutboxWaker {
     let mut by_bot = HashMap::new();
+    let room = Arc::new(Notify::new());
     for bot in bots {
         let notify = Arc::new(Notify::new());
         by_bot.insert(bot.name.clone(), notify.clone());
@@ -71,7 +81,7 @@ pub fn spawn(store: Arc<dyn Store>, adapters: Adapters, bots: &[BotConfig]) -> O
             tracing::info!(bot = %bot.name, %rate, "outbound requests limited");
         }
         let bot_name: Arc<str> = bot.name.as_str().into();
-        let recorder = Recorder::new(store.clone(), bot_name.clone());
+        let recorder = Recorder::new(store.clone(), bot_name.clone(), room.clone());
         let delivery = Delivery {
             bot: bot_name,
             store: store.clone(),
@@ -84,6 +94,7 @@ pub fn spawn(store: Arc<dyn Store>, adapters: Adapters, bots: &[BotConfig]) -> O
     tokio::spawn(flush_outcomes(store));
     OutboxWaker {
         by_bot: Arc::new(by_bot),
+        room,
     }
 }
 
@@ -150,11 +161,11 @@ impl Scheduler {
             let bot = self.delivery.bot.clone();
             let known: HashSet<ActionId> = (self.held.keys().copied())
                 .chain(self.running.values().map(|r| r.id))
-                .chain(self.recorder.unwritten())
                 .collect();
+            let ended = self.recorder.unwritten().clone();
             let pending = match store::off_thread(&self.delivery.store, move |s| {
                 s.sync()?;
-                s.outbox_pending(&bot, READ_PER_PLUGIN, &known)
+                s.outbox_pending(&bot, READ_PER_PLUGIN, &known, &ended)
             })
             .await
             {

@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use tokio::sync::Notify;
 use tokio::task::{JoinError, JoinSet};
 
 use crate::store::{self, ActionId, DeliveryOutcome, MessageKey, Store, StoreError};
@@ -49,15 +50,22 @@ pub(super) struct Recorder {
     pub sent: SentIndex,
     /// The write under way, if any (one at a time, to keep the order).
     writing: JoinSet<(Batch, Result<(), StoreError>)>,
-    /// After a failed write, no new one before this.
-    retry_at: Option<Instant>,
+    /// No write starts before this (unless `WRITE_AT_ONCE` are waiting).
+    next_write: Instant,
+    /// Told when written outcomes made room in the outbox.
+    room: Arc<Notify>,
 }
 
+/// A write starts at most this often: back to back, the writes of a busy bot would hold the
+/// store's write lock most of the time, and every accept and commit of every plugin waits for it.
+const WRITE_EVERY: Duration = Duration::from_millis(20);
+/// This many waiting are written without waiting for `WRITE_EVERY`.
+const WRITE_AT_ONCE: usize = MAX_UNWRITTEN / 2;
 /// How long to wait before writing again after a failure.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 impl Recorder {
-    pub fn new(store: Arc<dyn Store>, bot: Arc<str>) -> Self {
+    pub fn new(store: Arc<dyn Store>, bot: Arc<str>, room: Arc<Notify>) -> Self {
         Self {
             store,
             bot,
@@ -65,7 +73,8 @@ impl Recorder {
             unwritten: HashSet::new(),
             sent: SentIndex::default(),
             writing: JoinSet::new(),
-            retry_at: None,
+            next_write: Instant::now(),
+            room,
         }
     }
 
@@ -82,8 +91,8 @@ impl Recorder {
     }
 
     /// Actions not to read from the store again: their outcome is on its way.
-    pub fn unwritten(&self) -> impl Iterator<Item = ActionId> + '_ {
-        self.unwritten.iter().copied()
+    pub fn unwritten(&self) -> &HashSet<ActionId> {
+        &self.unwritten
     }
 
     /// True when no delivery should start until outcomes are written.
@@ -91,12 +100,14 @@ impl Recorder {
         self.unwritten.len() >= MAX_UNWRITTEN
     }
 
-    /// Starts writing what is waiting, unless a write is under way.
+    /// Starts writing what is waiting, unless a write is under way or the last began too
+    /// recently (see `written` for the write that is put off).
     pub fn write_waiting(&mut self) {
-        let too_soon = self.retry_at.is_some_and(|at| Instant::now() < at);
+        let too_soon = Instant::now() < self.next_write && self.waiting.len() < WRITE_AT_ONCE;
         if !self.writing.is_empty() || self.waiting.is_empty() || too_soon {
             return;
         }
+        self.next_write = Instant::now() + WRITE_EVERY;
         let batch = std::mem::take(&mut self.waiting);
         let store = self.store.clone();
         self.writing.spawn(async move {
@@ -109,8 +120,13 @@ impl Recorder {
         });
     }
 
-    /// Waits for the write under way to end (pending forever if there is none).
+    /// Waits for the write under way to end; with none under way, starts the one put off once
+    /// it is due (pending forever if nothing waits).
     pub async fn written(&mut self) -> Result<(Batch, Result<(), StoreError>), JoinError> {
+        if self.writing.is_empty() && !self.waiting.is_empty() {
+            tokio::time::sleep_until(self.next_write.into()).await;
+            self.write_waiting();
+        }
         match self.writing.join_next().await {
             Some(result) => result,
             None => std::future::pending().await,
@@ -121,7 +137,6 @@ impl Recorder {
     pub fn settle(&mut self, ended: Result<(Batch, Result<(), StoreError>), JoinError>) {
         match ended {
             Ok((batch, Ok(()))) => {
-                self.retry_at = None;
                 let mut sent = self.sent.lock();
                 for (id, outcome) in &batch {
                     self.unwritten.remove(id);
@@ -129,12 +144,13 @@ impl Recorder {
                         sent.remove(&delivered.handle);
                     }
                 }
+                self.room.notify_waiters();
             }
             Ok((mut batch, Err(e))) => {
                 tracing::error!(bot = %self.bot, outcomes = batch.len(), error = %e, "cannot record delivery outcomes; trying again");
                 batch.append(&mut self.waiting);
                 self.waiting = batch;
-                self.retry_at = Some(Instant::now() + RETRY_AFTER);
+                self.next_write = Instant::now() + RETRY_AFTER;
             }
             // The store call itself never panics; a cancelled runtime is shutting down.
             Err(e) => {
@@ -215,24 +231,23 @@ mod tests {
     async fn outcomes_are_known_at_once_and_written_together() {
         let store = store_with_sends(3);
         let ids: Vec<ActionId> = store
-            .outbox_pending("sim", 10, &HashSet::new())
+            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
             .unwrap()
             .iter()
             .map(|p| p.id)
             .collect();
-        let mut recorder = Recorder::new(store.clone(), "sim".into());
+        let mut recorder = Recorder::new(store.clone(), "sim".into(), Arc::default());
         recorder.ended(ids[0], delivered("h0", "p0"));
         recorder.write_waiting();
         recorder.ended(ids[1], delivered("h1", "p1"));
         recorder.ended(ids[2], Err("refused".into()));
         recorder.write_waiting(); // waits for the first write
         assert_eq!(recorder.sent.platform_id(&key("h1")).as_deref(), Some("p1"));
-        assert_eq!(recorder.unwritten().count(), 3);
+        assert_eq!(recorder.unwritten().len(), 3);
 
         let first = recorder.written().await;
         recorder.settle(first);
-        let unwritten: HashSet<ActionId> = recorder.unwritten().collect();
-        assert_eq!(unwritten, ids[1..].iter().copied().collect());
+        assert_eq!(*recorder.unwritten(), ids[1..].iter().copied().collect());
         assert_eq!(
             recorder.sent.platform_id(&key("h0")),
             None,
@@ -244,9 +259,9 @@ mod tests {
         recorder.write_waiting();
         let second = recorder.written().await;
         recorder.settle(second);
-        assert_eq!(recorder.unwritten().count(), 0);
+        assert!(recorder.unwritten().is_empty());
         assert!(store
-            .outbox_pending("sim", 10, &HashSet::new())
+            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
             .unwrap()
             .is_empty());
         assert_eq!(store.dead_letters(10).unwrap().len(), 1);
@@ -254,7 +269,7 @@ mod tests {
 
     #[test]
     fn deliveries_stop_while_too_many_outcomes_are_unwritten() {
-        let mut recorder = Recorder::new(store_with_sends(0), "sim".into());
+        let mut recorder = Recorder::new(store_with_sends(0), "sim".into(), Arc::default());
         for id in 0..MAX_UNWRITTEN as u64 {
             assert!(!recorder.is_full());
             recorder.ended(id, Ok(None));

@@ -89,8 +89,10 @@ impl Committer {
             .iter()
             .flat_map(|(_, commit)| commit.actions.iter().map(|a| a.chat().bot.clone()))
             .collect();
-        let mut wait = Duration::from_millis(20);
         loop {
+            let room = self.outbox.room();
+            tokio::pin!(room);
+            room.as_mut().enable();
             match self.commit_all(outcomes).await {
                 Ok(()) => break,
                 Err(Uncommitted {
@@ -99,8 +101,11 @@ impl Committer {
                 }) => {
                     outcomes = rest;
                     self.wake(&bots);
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(1));
+                    // Written delivery outcomes make room and say so; the timer is a safety net.
+                    tokio::select! {
+                        _ = room => {}
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
                 }
                 Err(Uncommitted { error, .. }) => {
                     tracing::error!(plugin = %self.plugin, first = seqs.first(), last = seqs.last(), error = %error, "cannot commit; these events will be handled again after a restart");

@@ -257,11 +257,16 @@ impl Store for MemoryStore {
         bot: &str,
         per_plugin: usize,
         known: &HashSet<ActionId>,
+        ended: &HashSet<ActionId>,
     ) -> Result<Vec<Pending>, StoreError> {
         let inner = self.lock()?;
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut taken: BTreeMap<&str, Vec<Pending>> = BTreeMap::new();
-        for (_, pending) in inner.outbox.values().filter(|(b, _)| b == bot) {
+        let waiting = inner
+            .outbox
+            .values()
+            .filter(|(b, p)| b == bot && !ended.contains(&p.id));
+        for (_, pending) in waiting {
             let plugin = pending.plugin.as_str();
             let count = seen.entry(plugin).or_default();
             *count += 1;

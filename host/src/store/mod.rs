@@ -241,12 +241,14 @@ pub trait Store: Send + Sync + 'static {
     /// The first `per_plugin` pending actions of each plugin with actions for `bot`: plugins in
     /// name order, each plugin's actions in commit order; only durable ones (see `sync`).
     /// Actions in `known` (the caller holds them already) count toward `per_plugin` but are
-    /// left out: they are not read and decoded again.
+    /// left out: they are not read and decoded again. Actions in `ended` (delivered, their
+    /// outcome not written yet) are left out and do not count: they are as good as gone.
     fn outbox_pending(
         &self,
         bot: &str,
         per_plugin: usize,
         known: &HashSet<ActionId>,
+        ended: &HashSet<ActionId>,
     ) -> Result<Vec<Pending>, StoreError>;
     /// Records how deliveries ended, in order and all together: a delivered action is removed,
     /// and where a sent message went is recorded (under its handle and under the platform's id,

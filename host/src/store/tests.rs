@@ -46,7 +46,7 @@ fn send(text: &str) -> Action {
 fn synced_pending(store: &dyn Store, per_plugin: usize) -> Vec<Pending> {
     store.sync().unwrap();
     store
-        .outbox_pending("sim", per_plugin, &HashSet::new())
+        .outbox_pending("sim", per_plugin, &HashSet::new(), &HashSet::new())
         .unwrap()
 }
 
@@ -194,7 +194,9 @@ fn a_plugin_fills_only_its_share_of_the_outbox(make: &dyn Fn(Bounds) -> Box<dyn 
         matches!(refused, Err(StoreError::PluginOutboxFull(2))),
         "{refused:?}"
     );
-    store.commit("quiet", 1, sends(&["q1", "q2", "q3"])).unwrap();
+    store
+        .commit("quiet", 1, sends(&["q1", "q2", "q3"]))
+        .unwrap();
     store.commit("flood", 1, sends(&["c"])).unwrap();
 
     // A delivered or buried action gives its plugin's room back; an operator's retry of a dead
@@ -280,11 +282,11 @@ for_every_store!(
     dead_letters_beyond_the_bound_drop_the_oldest,
     actions_are_handed_out_only_once_durable,
     commit_all_stops_at_the_first_refused_outcome,
-    known_actions_count_toward_the_window_but_are_not_read_again,
+    known_actions_count_toward_the_window_and_ended_ones_do_not,
     a_plugin_fills_only_its_share_of_the_outbox,
 );
 
-fn known_actions_count_toward_the_window_but_are_not_read_again(
+fn known_actions_count_toward_the_window_and_ended_ones_do_not(
     make: &dyn Fn(Bounds) -> Box<dyn Store>,
 ) {
     let store = make(Bounds::default());
@@ -295,16 +297,22 @@ fn known_actions_count_toward_the_window_but_are_not_read_again(
     };
     store.commit("p", 0, commit).unwrap();
     store.sync().unwrap();
-    let ids = |known: &[u64]| -> Vec<u64> {
+    let ids = |known: &[u64], ended: &[u64]| -> Vec<u64> {
         let known: HashSet<u64> = known.iter().copied().collect();
-        let pending = store.outbox_pending("sim", 2, &known).unwrap();
+        let ended: HashSet<u64> = ended.iter().copied().collect();
+        let pending = store.outbox_pending("sim", 2, &known, &ended).unwrap();
         pending.into_iter().map(|p| p.id).collect()
     };
-    assert_eq!(ids(&[]), vec![0, 1]);
-    assert_eq!(ids(&[0]), vec![1], "2 is beyond the window of 2");
-    assert_eq!(ids(&[0, 1]), Vec::<u64>::new());
+    assert_eq!(ids(&[], &[]), vec![0, 1]);
+    assert_eq!(ids(&[0], &[]), vec![1], "2 is beyond the window of 2");
+    assert_eq!(ids(&[0, 1], &[]), Vec::<u64>::new());
+    assert_eq!(
+        ids(&[1], &[0]),
+        vec![2],
+        "an ended action leaves the window"
+    );
     store.outbox_done(0, None).unwrap();
-    assert_eq!(ids(&[1]), vec![2]);
+    assert_eq!(ids(&[1], &[]), vec![2]);
 }
 
 /// Outcomes are committed in order; the first that does not fit and everything after it come
@@ -377,12 +385,12 @@ fn actions_are_handed_out_only_once_durable(make: &dyn Fn(Bounds) -> Box<dyn Sto
         "a commit is visible at once"
     );
     let before_sync = store
-        .outbox_pending("sim", 10, &HashSet::new())
+        .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
         .unwrap()
         .len();
     store.sync().unwrap();
     let after_sync = store
-        .outbox_pending("sim", 10, &HashSet::new())
+        .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
         .unwrap()
         .len();
     assert_eq!(after_sync, 1);
@@ -424,13 +432,13 @@ fn redb_holds_back_actions_of_commits_not_yet_on_disk() {
     };
     store.commit("p", 0, commit).unwrap();
     assert!(store
-        .outbox_pending("sim", 10, &HashSet::new())
+        .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
         .unwrap()
         .is_empty());
     store.sync().unwrap();
     assert_eq!(
         store
-            .outbox_pending("sim", 10, &HashSet::new())
+            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
             .unwrap()
             .len(),
         1
@@ -601,7 +609,7 @@ fn the_redb_store_keeps_everything_across_reopening() {
     assert_eq!(store.kv_get("p", "k").unwrap(), Some(b"v".to_vec()));
     assert_eq!(
         store
-            .outbox_pending("sim", 10, &HashSet::new())
+            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
             .unwrap()
             .len(),
         1
@@ -645,6 +653,8 @@ fn redb_writes_delivery_outcomes_at_once_and_makes_them_durable_on_flush() {
         assert!(!store.unflushed());
     }
     let store = RedbStore::open(&path, Bounds::default()).unwrap();
-    let left = store.outbox_pending("sim", 10, &HashSet::new()).unwrap();
+    let left = store
+        .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
+        .unwrap();
     assert_eq!(left.len(), 1, "the flushed outcome was lost");
 }

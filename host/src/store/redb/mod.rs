@@ -377,6 +377,7 @@ impl Store for RedbStore {
         bot: &str,
         per_plugin: usize,
         known: &HashSet<ActionId>,
+        ended: &HashSet<ActionId>,
     ) -> Result<Vec<Pending>, StoreError> {
         let durable = self.durable_actions.load(Ordering::Acquire);
         self.read(|tx| {
@@ -403,12 +404,14 @@ impl Store for RedbStore {
                     break;
                 }
                 let plugin = plugin.to_string();
-                for entry in queue
+                let ids = queue
                     .range((bot, plugin.as_str(), 0)..=(bot, plugin.as_str(), u64::MAX))
                     .map_err(backend)?
-                    .take(per_plugin)
-                {
-                    let id = entry.map_err(backend)?.0.value().2;
+                    .map(|entry| entry.map(|(key, _)| key.value().2))
+                    .filter(|id| !id.as_ref().is_ok_and(|id| ended.contains(id)))
+                    .take(per_plugin);
+                for id in ids {
+                    let id = id.map_err(backend)?;
                     if id >= durable {
                         break; // not on disk yet: a crash could still take it back
                     }
