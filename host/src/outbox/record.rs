@@ -256,10 +256,19 @@ mod tests {
         let indexed = store.lookup_message(&key("h0")).unwrap().unwrap();
         assert_eq!(indexed.platform_id.as_deref(), Some("p0"));
 
+        let room = recorder.room.clone();
+        let room_made = room.notified();
         recorder.write_waiting();
+        assert!(
+            recorder.writing.is_empty(),
+            "the next write waits WRITE_EVERY"
+        );
         let second = recorder.written().await;
         recorder.settle(second);
         assert!(recorder.unwritten().is_empty());
+        tokio::time::timeout(Duration::from_secs(1), room_made)
+            .await
+            .expect("writing outcomes tells waiting committers that there is room");
         assert!(store
             .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
             .unwrap()
