@@ -12,11 +12,12 @@
 //! Handles are resolved to platform message ids, and what may succeed later is retried; what
 //! cannot be delivered goes to the dead letters with its reason (see `deliver`).
 //!
-//! A delivery's outcome is written without an fsync of its own (see `store::redb::batch`):
-//! one per action would cap a chat at a few hundred messages a second and make every other
-//! writer wait behind them. The flusher makes outcomes durable within [`FLUSH_WITHIN`], so a
-//! crash delivers again at most what was delivered in that last stretch (delivery is at least
-//! once; the sim, and platforms that deduplicate, see no repeat).
+//! A delivery's outcome is written behind it, in batches (see `record`), without an fsync of
+//! its own (see `store::redb::batch`): one per action would cap a chat at a few hundred
+//! messages a second and make every other writer wait behind them. The flusher makes outcomes
+//! durable within [`FLUSH_WITHIN`] of their write, so a crash delivers again at most what was
+//! under way or delivered in that last stretch (delivery is at least once; the sim, and
+//! platforms that deduplicate, see no repeat).
 
 mod deliver;
 mod record;

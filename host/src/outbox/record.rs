@@ -90,7 +90,7 @@ impl Recorder {
         self.waiting.push((id, outcome));
     }
 
-    /// Actions not to read from the store again: their outcome is on its way.
+    /// Delivered or given up, the outcome not written yet: the store's reads leave them out.
     pub fn unwritten(&self) -> &HashSet<ActionId> {
         &self.unwritten
     }
