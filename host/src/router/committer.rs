@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
@@ -44,6 +44,7 @@ impl Commits {
             progress,
             outbox,
             pending: pending.clone(),
+            warned: None,
         };
         tokio::spawn(committer.run(outcomes));
         Self { queue, pending }
@@ -70,11 +71,16 @@ struct Committer {
     progress: Arc<Progress>,
     outbox: OutboxWaker,
     pending: Arc<PendingWrites>,
+    /// When this lane last said that it waits for room in the outbox.
+    warned: Option<Instant>,
 }
+
+/// A lane waiting for outbox room says so at most this often.
+const WARN_EVERY: Duration = Duration::from_secs(60);
 
 impl Committer {
     /// Runs until the lane is gone and every outcome it queued is stored.
-    async fn run(self, mut outcomes: mpsc::Receiver<Outcome>) {
+    async fn run(mut self, mut outcomes: mpsc::Receiver<Outcome>) {
         let mut batch = Vec::with_capacity(DEPTH);
         while outcomes.recv_many(&mut batch, DEPTH).await > 0 {
             self.store_in_order(std::mem::take(&mut batch)).await;
@@ -83,23 +89,25 @@ impl Committer {
 
     /// Stores a batch; while the outbox is full, waits and tries again with what is left
     /// (back-pressure on this plugin only).
-    async fn store_in_order(&self, mut outcomes: Vec<Outcome>) {
+    async fn store_in_order(&mut self, mut outcomes: Vec<Outcome>) {
         let seqs: Vec<Seq> = outcomes.iter().map(|(seq, _)| *seq).collect();
         let bots: BTreeSet<String> = outcomes
             .iter()
             .flat_map(|(_, commit)| commit.actions.iter().map(|a| a.chat().bot.clone()))
             .collect();
         loop {
-            let room = self.outbox.room();
+            let outbox = self.outbox.clone();
+            let room = outbox.room();
             tokio::pin!(room);
             room.as_mut().enable();
             match self.commit_all(outcomes).await {
                 Ok(()) => break,
                 Err(Uncommitted {
                     rest,
-                    error: StoreError::OutboxFull(_) | StoreError::PluginOutboxFull(_),
+                    error: error @ (StoreError::OutboxFull(_) | StoreError::PluginOutboxFull(_)),
                 }) => {
                     outcomes = rest;
+                    self.warn_waiting(&error);
                     self.wake(&bots);
                     // Written delivery outcomes make room and say so; the timer is a safety net.
                     tokio::select! {
@@ -130,6 +138,16 @@ impl Committer {
                 error,
             }),
         }
+    }
+
+    /// One line a minute at most while the lane's commits wait for room (its events are being
+    /// handled more slowly than its messages can go out: a flood, or a strict rate limit).
+    fn warn_waiting(&mut self, error: &StoreError) {
+        if self.warned.is_some_and(|at| at.elapsed() < WARN_EVERY) {
+            return;
+        }
+        self.warned = Some(Instant::now());
+        tracing::warn!(plugin = %self.plugin, %error, "commits wait for room in the outbox; this plugin's events are handled as fast as its actions are delivered");
     }
 
     fn wake(&self, bots: &BTreeSet<String>) {
