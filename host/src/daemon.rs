@@ -63,13 +63,18 @@ impl Daemon {
         }
         let adapters = Adapters::new(by_bot);
         let services = HostServices::new(store.clone(), adapters.clone());
-        let outbox = crate::outbox::spawn(store.clone(), adapters.clone(), &config.bots);
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = PluginThreads::start(threads).context("cannot start the plugin threads")?;
+        let outbox = crate::outbox::spawn(
+            store.clone(),
+            adapters.clone(),
+            &config.bots,
+            threads.handle(),
+        );
         let limits = RouterLimits {
             lane_capacity: config.runtime.lane_capacity,
             quarantine_after: config.runtime.quarantine_after,
         };
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let threads = PluginThreads::start(threads).context("cannot start the plugin threads")?;
         let router = Router::new(
             services.clone(),
             Arc::new(threads),

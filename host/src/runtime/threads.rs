@@ -2,8 +2,9 @@
 //! daemon's other threads.
 //!
 //! A plugin that computes hard, spins until its deadline or touches all its memory takes CPU
-//! from other plugins at worst, not from accepting events, storing them or delivering actions:
-//! on a busy machine the kernel runs those first. Plugins among themselves share these threads
+//! from other plugins at worst, not from accepting events or storing them: on a busy machine
+//! the kernel runs those first. The deliveries of the plugins' actions run here too, so a
+//! plugin's flood of sends is paid for in the same currency. Plugins among themselves share these threads
 //! fairly (each long call gives way at every epoch tick, see `deadline`).
 
 use std::future::Future;
@@ -36,6 +37,11 @@ impl PluginThreads {
             runtime: Some(runtime),
             handle,
         })
+    }
+
+    /// For work done on the plugins' behalf that is not plugin code (their deliveries).
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
     }
 
     /// Runs a task there (a lane, for its whole life).
