@@ -4,8 +4,8 @@
 //! A plugin that computes hard, spins until its deadline or touches all its memory takes CPU
 //! from other plugins at worst, not from accepting events or storing them: on a busy machine
 //! the kernel runs those first. The deliveries of the plugins' actions run here too, so a
-//! plugin's flood of sends is paid for in the same currency. Plugins among themselves share these threads
-//! fairly (each long call gives way at every epoch tick, see `deadline`).
+//! plugin's flood of sends is paid for in the same currency. Plugins among themselves share
+//! these threads fairly (each long call gives way at every epoch tick, see `deadline`).
 
 use std::future::Future;
 
