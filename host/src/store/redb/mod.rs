@@ -195,8 +195,7 @@ fn enqueue(tx: &WriteTransaction, plugin: &str, action: Action) -> Result<Action
         .map_err(backend)?
         .insert((bot.as_str(), plugin, id), ())
         .map_err(backend)?;
-    let waiting = waiting_of(tx, plugin)?;
-    set_waiting(tx, plugin, waiting + 1)?;
+    count_waiting(tx, plugin, 1)?;
     Ok(id)
 }
 
@@ -207,8 +206,11 @@ fn waiting_of(tx: &WriteTransaction, plugin: &str) -> Result<u64, StoreError> {
     Ok(waiting.unwrap_or(0))
 }
 
-fn set_waiting(tx: &WriteTransaction, plugin: &str, waiting: u64) -> Result<(), StoreError> {
+/// Adds `change` (one more or one fewer) to `plugin`'s count of waiting actions.
+fn count_waiting(tx: &WriteTransaction, plugin: &str, change: i64) -> Result<(), StoreError> {
     let mut table = tx.open_table(OUTBOX_WAITING).map_err(backend)?;
+    let waiting = table.get(plugin).map_err(backend)?.map_or(0, |v| v.value());
+    let waiting = waiting.saturating_add_signed(change);
     if waiting == 0 {
         table.remove(plugin).map_err(backend)?;
     } else {
@@ -255,8 +257,7 @@ fn dequeue(tx: &WriteTransaction, id: ActionId) -> Result<Option<Stored>, StoreE
         .map_err(backend)?
         .remove((bot.as_str(), stored.plugin.as_str(), id))
         .map_err(backend)?;
-    let waiting = waiting_of(tx, &stored.plugin)?;
-    set_waiting(tx, &stored.plugin, waiting.saturating_sub(1))?;
+    count_waiting(tx, &stored.plugin, -1)?;
     Ok(Some(stored))
 }
 
