@@ -254,14 +254,6 @@ pub trait Store: Send + Sync + 'static {
     /// and where a sent message went is recorded (under its handle and under the platform's id,
     /// both owned by the plugin); an undeliverable one moves to the dead letters with the reason.
     fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError>;
-    /// Removes a delivered action (see `outbox_record`).
-    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
-        self.outbox_record(vec![(id, Ok(sent))])
-    }
-    /// Moves an undeliverable action to the dead letters (see `outbox_record`).
-    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
-        self.outbox_record(vec![(id, Err(reason.to_string()))])
-    }
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError>;
     /// Puts a dead letter back at the end of the outbox; `false` if there is no such letter.
     fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError>;

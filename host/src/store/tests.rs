@@ -7,6 +7,21 @@ use super::*;
 use crate::action::Action;
 use crate::event::{ChatKind, ChatRef, Content, Event, OtherEvent, Outgoing};
 
+/// One outcome at a time, as the tests record them.
+trait RecordOne {
+    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError>;
+    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError>;
+}
+
+impl<S: Store + ?Sized> RecordOne for S {
+    fn outbox_done(&self, id: ActionId, sent: Option<Delivered>) -> Result<(), StoreError> {
+        self.outbox_record(vec![(id, Ok(sent))])
+    }
+    fn outbox_dead(&self, id: ActionId, reason: &str) -> Result<(), StoreError> {
+        self.outbox_record(vec![(id, Err(reason.to_string()))])
+    }
+}
+
 fn chat() -> ChatRef {
     ChatRef {
         platform: "sim".into(),
