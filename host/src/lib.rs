@@ -16,3 +16,5 @@ pub mod ratelimit;
 pub mod router;
 pub mod runtime;
 pub mod store;
+#[cfg(test)]
+mod test_fixtures;

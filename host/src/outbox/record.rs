@@ -163,20 +163,9 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::Action;
     use crate::event::Inbound;
-    use crate::event::{ChatKind, ChatRef, Content, Outgoing};
     use crate::store::{Commit, Delivered, MemoryStore};
-
-    fn chat() -> ChatRef {
-        ChatRef {
-            platform: "sim".into(),
-            bot: "sim".into(),
-            kind: ChatKind::Group,
-            id: "g".into(),
-            guild: None,
-        }
-    }
+    use crate::test_fixtures::text_send;
 
     fn key(handle: &str) -> MessageKey {
         MessageKey {
@@ -200,16 +189,7 @@ mod tests {
         };
         store.append(&inbound, &[]).unwrap();
         let actions = (0..n)
-            .map(|i| Action::Send {
-                handle: format!("h{i}"),
-                chat: chat(),
-                message: Outgoing {
-                    content: Content::Text(format!("m{i}")),
-                    keyboard: None,
-                    mentions: vec![],
-                },
-                reply_to: None,
-            })
+            .map(|i| text_send(&format!("h{i}"), &format!("m{i}")))
             .collect();
         let commit = Commit {
             actions,

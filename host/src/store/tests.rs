@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use super::Bounds;
 use super::*;
 use crate::action::Action;
-use crate::event::{ChatKind, ChatRef, Content, Event, OtherEvent, Outgoing};
+use crate::event::{Content, Event, OtherEvent, Outgoing};
+use crate::test_fixtures::{sim_group as chat, text_send};
 
 /// One outcome at a time, as the tests record them.
 trait RecordOne {
@@ -22,16 +23,6 @@ impl<S: Store + ?Sized> RecordOne for S {
     }
 }
 
-fn chat() -> ChatRef {
-    ChatRef {
-        platform: "sim".into(),
-        bot: "sim".into(),
-        kind: ChatKind::Group,
-        id: "g".into(),
-        guild: None,
-    }
-}
-
 fn inbound(key: Option<&str>) -> Inbound {
     Inbound {
         bot: "sim".into(),
@@ -45,16 +36,7 @@ fn inbound(key: Option<&str>) -> Inbound {
 }
 
 fn send(text: &str) -> Action {
-    Action::Send {
-        handle: format!("h-{text}"),
-        chat: chat(),
-        message: Outgoing {
-            content: Content::Text(text.into()),
-            keyboard: None,
-            mentions: vec![],
-        },
-        reply_to: None,
-    }
+    text_send(&format!("h-{text}"), text)
 }
 
 /// What the outbox would be handed: pending actions once every commit is durable.

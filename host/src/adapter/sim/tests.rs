@@ -7,37 +7,14 @@ use std::sync::Arc;
 use super::Sim;
 use crate::action::Action;
 use crate::adapter::Adapter;
-use crate::event::{ChatKind, ChatRef, Content, MessageRef, Outgoing};
+use crate::event::{ChatRef, MessageRef};
 use crate::ingress::Ingress;
 use crate::store::MemoryStore;
+use crate::test_fixtures::{sim_group as chat, text_send as send};
 
 fn sim(dir: &Path) -> Sim {
     let ingress = Ingress::new(Arc::new(MemoryStore::default())).unwrap();
     Sim::new("sim", ingress, dir).unwrap()
-}
-
-fn chat() -> ChatRef {
-    ChatRef {
-        platform: "sim".into(),
-        bot: "sim".into(),
-        kind: ChatKind::Group,
-        id: "g".into(),
-        guild: None,
-    }
-}
-
-fn send(handle: &str, text: &str) -> Action {
-    let message = Outgoing {
-        content: Content::Text(text.into()),
-        keyboard: None,
-        mentions: vec![],
-    };
-    Action::Send {
-        handle: handle.into(),
-        chat: chat(),
-        message,
-        reply_to: None,
-    }
 }
 
 #[tokio::test]
