@@ -136,6 +136,11 @@ pub struct RuntimeConfig {
     /// How many accepted events may wait unfinished before ingress answers "busy".
     #[serde(default = "default_journal_capacity")]
     pub journal_capacity: usize,
+    /// How many events a plugin may fall behind the newest before its oldest ones are skipped
+    /// for it (shed, with a warning and a count in the status), so that one slow plugin cannot
+    /// fill the journal and stop every bot. `0`: never shed; the ingress answers "busy" instead.
+    #[serde(default = "default_max_lag")]
+    pub max_lag: usize,
     #[serde(default = "default_reload_debounce_ms")]
     pub reload_debounce_ms: u64,
     /// Consecutive failures (traps, timeouts) before a plugin is quarantined.
@@ -176,6 +181,7 @@ impl Default for RuntimeConfig {
             memory_mib: default_memory_mib(),
             lane_capacity: default_lane_capacity(),
             journal_capacity: default_journal_capacity(),
+            max_lag: default_max_lag(),
             reload_debounce_ms: default_reload_debounce_ms(),
             quarantine_after: default_quarantine_after(),
         }
@@ -373,6 +379,10 @@ fn default_lane_capacity() -> usize {
 }
 fn default_journal_capacity() -> usize {
     10_000
+}
+/// Half the journal: several lagging plugins together still leave the other half to the rest.
+fn default_max_lag() -> usize {
+    default_journal_capacity() / 2
 }
 fn default_reload_debounce_ms() -> u64 {
     50

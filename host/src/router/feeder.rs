@@ -1,9 +1,13 @@
 //! A plugin's feeder: reads the journal from the plugin's cursor, keeps what the plugin
 //! subscribes to, and queues it on the lane of its chat.
+//!
+//! A plugin that falls more than `max_lag` events behind the newest sheds: the feeder skips its
+//! oldest events for it instead of waiting for room in its lanes. The journal then forgets
+//! them once the other plugins are done, and one slow plugin cannot fill it for everyone.
 
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -24,7 +28,14 @@ pub(super) struct Feeder {
     pub lanes: Vec<mpsc::Sender<Job>>,
     pub progress: Arc<Progress>,
     pub cancel: CancellationToken,
+    /// Events the plugin may fall behind the head before it sheds; `None`: it never sheds.
+    pub max_lag: Option<Seq>,
+    /// When shedding was last reported.
+    pub warned: Option<Instant>,
 }
+
+/// A plugin that sheds is reported at most this often.
+const WARN_EVERY: Duration = Duration::from_secs(60);
 
 impl Feeder {
     pub async fn run(mut self, mut cursor: Seq) {
@@ -55,8 +66,9 @@ impl Feeder {
         }
     }
 
-    /// Queues one event if the plugin wants it. `false` when the plugin is being removed.
-    async fn dispatch(&self, seq: Seq, inbound: Inbound) -> bool {
+    /// Queues one event if the plugin wants it, or sheds it if the plugin has fallen too far
+    /// behind. `false` when the plugin is being removed.
+    async fn dispatch(&mut self, seq: Seq, inbound: Inbound) -> bool {
         match self.store.is_finished(&self.plugin, seq) {
             Ok(true) => return true,
             Ok(false) => {}
@@ -69,18 +81,58 @@ impl Feeder {
             Err(_) => None,
         };
         let Some(event) = routed else { return true };
-        let lane = lane_for(&event, self.lanes.len());
-        let job = Job {
+        let lane = self.lanes[lane_for(&event, self.lanes.len())].clone();
+        // Room in the lane wins: an event is shed only when the plugin cannot take it.
+        let permit = tokio::select! {
+            biased;
+            permit = lane.reserve() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return false,
+            },
+            () = fallen_behind(self.head.clone(), seq, self.max_lag) => {
+                self.shed(seq);
+                return true;
+            }
+            () = self.cancel.cancelled() => return false,
+        };
+        self.progress.start(seq);
+        permit.send(Job {
             seq,
             envelope: Envelope {
                 id: format!("{}:{seq}", inbound.bot),
                 event,
             },
-        };
-        self.progress.start(seq);
-        tokio::select! {
-            sent = self.lanes[lane].send(job) => sent.is_ok(),
-            () = self.cancel.cancelled() => false,
+        });
+        true
+    }
+
+    /// Skips `seq` for this plugin; says so when shedding starts and then once a minute.
+    fn shed(&mut self, seq: Seq) {
+        let total = self.progress.shed();
+        if self.warned.is_some_and(|at| at.elapsed() < WARN_EVERY) {
+            return;
+        }
+        self.warned = Some(Instant::now());
+        tracing::warn!(
+            plugin = %self.plugin,
+            seq,
+            head = *self.head.borrow(),
+            max_lag = self.max_lag,
+            shed = total,
+            "plugin fell too far behind; its oldest events are skipped for it (runtime.max_lag)"
+        );
+    }
+}
+
+/// Resolves once `seq` is more than `max_lag` events behind the journal head; never without a
+/// `max_lag` or once the head is gone.
+async fn fallen_behind(mut head: watch::Receiver<Seq>, seq: Seq, max_lag: Option<Seq>) {
+    let Some(max_lag) = max_lag else {
+        return std::future::pending().await;
+    };
+    while head.borrow_and_update().saturating_sub(seq) <= max_lag {
+        if head.changed().await.is_err() {
+            return std::future::pending().await;
         }
     }
 }

@@ -10,7 +10,7 @@ mod health;
 mod lane;
 mod progress;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 use tokio::sync::{mpsc, oneshot, watch};
@@ -43,6 +43,8 @@ pub struct RouterLimits {
     pub lane_capacity: usize,
     /// Consecutive failures before a plugin is quarantined.
     pub quarantine_after: u32,
+    /// Events a plugin may fall behind the newest before it sheds its oldest; 0: never.
+    pub max_lag: usize,
 }
 
 /// A summary of one running plugin, for status pages.
@@ -58,6 +60,8 @@ pub struct PluginStatus {
     /// Consecutive failed calls.
     pub failures: u32,
     pub quarantined: bool,
+    /// Events skipped for it because it fell more than `runtime.max_lag` behind.
+    pub shed: u64,
 }
 
 #[derive(Clone)]
@@ -68,6 +72,7 @@ pub struct Router {
     outbox: OutboxWaker,
     lane_capacity: usize,
     quarantine_after: u32,
+    max_lag: Option<Seq>,
     plugins: Arc<RwLock<HashMap<Arc<str>, Running>>>,
 }
 
@@ -95,6 +100,7 @@ impl Router {
             outbox,
             lane_capacity: limits.lane_capacity.max(1),
             quarantine_after: limits.quarantine_after,
+            max_lag: (limits.max_lag > 0).then_some(limits.max_lag as Seq),
             plugins: Arc::default(),
         }
     }
@@ -210,6 +216,8 @@ impl Router {
             lanes: jobs,
             progress: progress.clone(),
             cancel: cancel.clone(),
+            max_lag: self.max_lag,
+            warned: None,
         };
         tokio::spawn(feeder.run(from));
         tracing::info!(plugin = %version.name, version = %version.manifest.version, lanes = swaps.len(), "plugin started");
@@ -281,23 +289,29 @@ impl Router {
                 backlog: head.saturating_sub(r.progress.low_watermark()),
                 failures: r.health.failures(),
                 quarantined: r.health.is_quarantined(),
+                shed: r.progress.shed_total(),
             })
             .collect();
         list.sort_by(|a, b| a.name.cmp(&b.name));
         list
     }
 
-    /// Lets the journal forget events every running plugin is past.
+    /// Lets the journal forget events every running plugin is past. A plugin's events still in
+    /// its lanes stay even when its cursor has moved far beyond them (it sheds while they wait
+    /// for outbox room), so they cannot hold every later event in the journal.
     pub fn release_finished(&self) -> Result<(), StoreError> {
         let head = self.services.store.head()?;
-        let low = match self.plugins.read() {
-            Ok(plugins) => plugins
-                .values()
-                .map(|r| r.progress.low_watermark())
-                .min()
-                .unwrap_or(head),
-            Err(_) => return Ok(()),
+        let mut pins = BTreeSet::new();
+        let Ok(plugins) = self.plugins.read() else {
+            return Ok(());
         };
-        self.services.store.release_before(low)
+        let mut low = head;
+        for running in plugins.values() {
+            low = low.min(running.progress.needs(&mut pins).unwrap_or(0));
+        }
+        drop(plugins);
+        // Events from `low` on stay anyway.
+        pins.split_off(&low);
+        self.services.store.release_before(low, &pins)
     }
 }

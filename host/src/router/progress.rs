@@ -1,5 +1,6 @@
-//! How far a plugin has got through the journal: events below its low watermark are finished
-//! for it, so the journal may forget them once every plugin is past them.
+//! How far a plugin has got through the journal: events below its cursor that are not in
+//! flight are finished (or shed) for it, so the journal may forget them once every plugin is
+//! past them.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -17,6 +18,8 @@ struct Inner {
     cursor: Seq,
     /// Dispatched to a lane, not committed yet.
     in_flight: BTreeSet<Seq>,
+    /// Events skipped because the plugin had fallen too far behind.
+    shed: u64,
 }
 
 impl Progress {
@@ -24,7 +27,7 @@ impl Progress {
         Self {
             inner: Mutex::new(Inner {
                 cursor,
-                in_flight: BTreeSet::new(),
+                ..Inner::default()
             }),
         }
     }
@@ -47,6 +50,21 @@ impl Progress {
         }
     }
 
+    /// Counts an event skipped for lag; returns how many have been skipped so far.
+    pub fn shed(&self) -> u64 {
+        match self.inner.lock() {
+            Ok(mut inner) => {
+                inner.shed += 1;
+                inner.shed
+            }
+            Err(_) => 0,
+        }
+    }
+
+    pub fn shed_total(&self) -> u64 {
+        self.inner.lock().map(|i| i.shed).unwrap_or(0)
+    }
+
     /// The lowest event this plugin may still need.
     pub fn low_watermark(&self) -> Seq {
         match self.inner.lock() {
@@ -58,6 +76,15 @@ impl Progress {
                 .min(inner.cursor),
             Err(_) => 0,
         }
+    }
+
+    /// What this plugin still needs of the journal: every event from the returned cursor on,
+    /// and the events in flight, which it adds to `pins`. (`None` if the lock is poisoned:
+    /// then it may need anything.)
+    pub fn needs(&self, pins: &mut BTreeSet<Seq>) -> Option<Seq> {
+        let inner = self.inner.lock().ok()?;
+        pins.extend(inner.in_flight.iter().copied());
+        Some(inner.cursor)
     }
 
     /// How many events are in the plugin's lanes.

@@ -215,10 +215,11 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn release_before(&self, seq: Seq) -> Result<(), StoreError> {
+    fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
-        inner.journal = inner.journal.split_off(&seq);
-        inner.finished.retain(|(_, s)| *s >= seq);
+        let kept = |s: &Seq| *s >= seq || keep.contains(s);
+        inner.journal.retain(|s, _| kept(s));
+        inner.finished.retain(|(_, s)| kept(s));
         Ok(())
     }
 

@@ -12,7 +12,7 @@ mod redb;
 pub use self::redb::RedbStore;
 pub use memory::MemoryStore;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use crate::action::Action;
 use crate::event::Inbound;
@@ -218,8 +218,9 @@ pub trait Store: Send + Sync + 'static {
         self.commit_all(plugin, vec![(seq, commit)])
             .map_err(|u| u.error)
     }
-    /// Forgets events before `seq`: every plugin has finished them.
-    fn release_before(&self, seq: Seq) -> Result<(), StoreError>;
+    /// Forgets the events before `seq` except those in `keep`, with their finished-markers:
+    /// every plugin has finished or shed them. `keep`: events some plugin is still handling.
+    fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError>;
 
     fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError>;

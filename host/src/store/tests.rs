@@ -1,6 +1,6 @@
 //! Behaviour every store must have, run against each store.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use super::Bounds;
 use super::*;
@@ -73,8 +73,35 @@ fn a_full_journal_refuses_until_released(make: &dyn Fn(Bounds) -> Box<dyn Store>
         store.append(&inbound(None), &[]),
         Err(StoreError::JournalFull(2))
     ));
-    store.release_before(1).unwrap();
+    store.release_before(1, &BTreeSet::new()).unwrap();
     assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(2));
+}
+
+/// Events a plugin is still handling stay when the journal forgets those around them: they
+/// count toward the journal's capacity, and their finished-markers stay, so a restart replays
+/// them only to the plugins that did not finish them.
+fn a_release_keeps_the_events_still_in_flight(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds {
+        journal: 4,
+        ..Bounds::default()
+    });
+    for _ in 0..4 {
+        store.append(&inbound(None), &[]).unwrap();
+    }
+    store.commit("fast", 0, Commit::default()).unwrap();
+    store.commit("fast", 1, Commit::default()).unwrap();
+    store.release_before(3, &BTreeSet::from([1])).unwrap();
+
+    let held: Vec<Seq> = store.read(0, 10).unwrap().iter().map(|(s, _)| *s).collect();
+    assert_eq!(held, [1, 3]);
+    assert!(store.is_finished("fast", 1).unwrap(), "a kept event's marker stays");
+    assert!(!store.is_finished("fast", 0).unwrap(), "a released event's marker goes");
+    assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(4));
+    assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(5));
+    assert!(matches!(
+        store.append(&inbound(None), &[]),
+        Err(StoreError::JournalFull(4))
+    ));
 }
 
 fn a_commit_applies_once(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
@@ -270,6 +297,7 @@ fn open_redb(limits: Bounds) -> RedbStore {
 for_every_store!(
     duplicates_are_dropped_at_the_door,
     a_full_journal_refuses_until_released,
+    a_release_keeps_the_events_still_in_flight,
     a_commit_applies_once,
     kv_lists_by_prefix_per_plugin,
     outbox_keeps_order_and_bound,
@@ -463,7 +491,7 @@ fn compaction_gives_back_the_space_of_released_events() {
     for _ in 0..400 {
         store.append(&big, &[]).unwrap();
     }
-    store.release_before(400).unwrap();
+    store.release_before(400, &BTreeSet::new()).unwrap();
     let grown = size();
     store.compact().unwrap();
     let compacted = size();

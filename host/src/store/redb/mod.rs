@@ -5,7 +5,7 @@
 
 mod batch;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -321,12 +321,16 @@ impl Store for RedbStore {
         }
     }
 
-    fn release_before(&self, seq: Seq) -> Result<(), StoreError> {
+    fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
         self.write(|tx| {
             let mut journal = tx.open_table(JOURNAL).map_err(backend)?;
-            journal.retain_in(..seq, |_, _| false).map_err(backend)?;
+            journal
+                .retain_in(..seq, |s, _| keep.contains(&s))
+                .map_err(backend)?;
             let mut finished = tx.open_table(FINISHED).map_err(backend)?;
-            finished.retain(|(_, s), _| s >= seq).map_err(backend)?;
+            finished
+                .retain(|(_, s), _| s >= seq || keep.contains(&s))
+                .map_err(backend)?;
             Ok(())
         })
     }
