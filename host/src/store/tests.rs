@@ -94,8 +94,14 @@ fn a_release_keeps_the_events_still_in_flight(make: &dyn Fn(Bounds) -> Box<dyn S
 
     let held: Vec<Seq> = store.read(0, 10).unwrap().iter().map(|(s, _)| *s).collect();
     assert_eq!(held, [1, 3]);
-    assert!(store.is_finished("fast", 1).unwrap(), "a kept event's marker stays");
-    assert!(!store.is_finished("fast", 0).unwrap(), "a released event's marker goes");
+    assert!(
+        store.is_finished("fast", 1).unwrap(),
+        "a kept event's marker stays"
+    );
+    assert!(
+        !store.is_finished("fast", 0).unwrap(),
+        "a released event's marker goes"
+    );
     assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(4));
     assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(5));
     assert!(matches!(
