@@ -126,3 +126,39 @@ async fn a_corrupt_wasm_keeps_the_old_version_serving() {
     let actions = d.wait_for("c", WAIT, |a| a.len() == 3).await;
     assert_eq!(actions[2]["text"], "v2:fixed");
 }
+
+/// A deploy that deletes the file and copies the new one later: the plugin catches up on what
+/// it missed in between, from where it stopped, instead of starting at the newest event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_deleted_and_put_back_gets_the_events_it_missed() {
+    let d = TestDaemon::start(&["recorder"]).await;
+    d.say("c", "alice", "before").await;
+    d.wait_for("c", WAIT, |a| a.len() == 1).await;
+
+    let target = d.plugins_dir.join("recorder.wasm");
+    std::fs::remove_file(&target).unwrap();
+    let start = std::time::Instant::now();
+    while !d.daemon.router.status().is_empty() {
+        assert!(start.elapsed() < WAIT, "the recorder was not unloaded");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for i in 1..=5 {
+        d.say("c", "alice", &format!("gap{i}")).await;
+    }
+    install(&plugin("recorder-v2"), &target);
+    d.wait_for_plugin("recorder", Some("2.0.0"), WAIT).await;
+
+    let actions = d.wait_for("c", WAIT, |a| a.len() >= 6).await;
+    let texts: Vec<&str> = actions.iter().filter_map(|a| a["text"].as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "v1:before",
+            "v2:gap1",
+            "v2:gap2",
+            "v2:gap3",
+            "v2:gap4",
+            "v2:gap5"
+        ]
+    );
+}

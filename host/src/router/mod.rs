@@ -8,6 +8,7 @@ mod feeder;
 mod filter;
 mod health;
 mod lane;
+mod parked;
 mod progress;
 
 use std::collections::{BTreeSet, HashMap};
@@ -20,6 +21,7 @@ pub use filter::Filter;
 use health::Health;
 pub use lane::Job;
 use lane::{Lane, Swap};
+use parked::Parked;
 use progress::Progress;
 
 use crate::outbox::OutboxWaker;
@@ -73,6 +75,7 @@ pub struct Router {
     lane_capacity: usize,
     quarantine_after: u32,
     max_lag: Option<Seq>,
+    parked: Arc<Parked>,
     plugins: Arc<RwLock<HashMap<Arc<str>, Running>>>,
 }
 
@@ -101,6 +104,7 @@ impl Router {
             lane_capacity: limits.lane_capacity.max(1),
             quarantine_after: limits.quarantine_after,
             max_lag: (limits.max_lag > 0).then_some(limits.max_lag as Seq),
+            parked: Arc::default(),
             plugins: Arc::default(),
         }
     }
@@ -130,7 +134,8 @@ impl Router {
     }
 
     /// Starts a plugin, or swaps a running one to a new version. `instances` are initialised
-    /// already, one per lane. `from`: where a new plugin starts reading the journal.
+    /// already, one per lane. `from`: where a new plugin starts reading the journal (one that
+    /// was removed and whose place was kept resumes there instead).
     pub async fn install(
         &self,
         version: Arc<PluginVersion>,
@@ -182,7 +187,11 @@ impl Router {
         filter: Filter,
         from: Seq,
     ) {
-        let progress = Arc::new(Progress::new(from));
+        let progress = self
+            .parked
+            .take(&version.name)
+            .unwrap_or_else(|| Arc::new(Progress::new(from)));
+        let from = progress.cursor();
         let health = Arc::new(Health::new(self.quarantine_after));
         let cancel = CancellationToken::new();
         let mut jobs = Vec::new();
@@ -234,12 +243,17 @@ impl Router {
         }
     }
 
-    /// Stops a plugin: events already in its lanes are still handled, then the lanes end.
+    /// Stops a plugin: events already in its lanes are still handled, then the lanes end. Its
+    /// place in the journal is kept (up to `max_lag` behind) in case it comes back.
     pub fn remove(&self, name: &str) -> bool {
         let removed = self.plugins.write().ok().and_then(|mut p| p.remove(name));
         match removed {
             Some(running) => {
                 running.cancel.cancel();
+                if self.max_lag.is_some() {
+                    self.parked
+                        .park(running.version.name.clone(), running.progress);
+                }
                 tracing::info!(plugin = name, "plugin unloaded");
                 true
             }
@@ -296,9 +310,10 @@ impl Router {
         list
     }
 
-    /// Lets the journal forget events every running plugin is past. A plugin's events still in
-    /// its lanes stay even when its cursor has moved far beyond them (it sheds while they wait
-    /// for outbox room), so they cannot hold every later event in the journal.
+    /// Lets the journal forget events every running plugin, and every removed plugin whose place
+    /// is kept, is past. A plugin's events still in its lanes stay even when its cursor has
+    /// moved far beyond them (it sheds while they wait for outbox room), so they cannot hold
+    /// every later event in the journal.
     pub fn release_finished(&self) -> Result<(), StoreError> {
         let head = self.services.store.head()?;
         let mut pins = BTreeSet::new();
@@ -310,6 +325,9 @@ impl Router {
             low = low.min(running.progress.needs(&mut pins).unwrap_or(0));
         }
         drop(plugins);
+        if let Some(max_lag) = self.max_lag {
+            low = low.min(self.parked.needs(head, max_lag, &mut pins));
+        }
         // Events from `low` on stay anyway.
         pins.split_off(&low);
         self.services.store.release_before(low, &pins)

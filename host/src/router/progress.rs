@@ -50,6 +50,11 @@ impl Progress {
         }
     }
 
+    /// Everything below this has been looked at by the feeder.
+    pub fn cursor(&self) -> Seq {
+        self.inner.lock().map(|i| i.cursor).unwrap_or(0)
+    }
+
     /// Counts an event skipped for lag; returns how many have been skipped so far.
     pub fn shed(&self) -> u64 {
         match self.inner.lock() {
