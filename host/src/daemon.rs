@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::adapter::{self, Adapter, Adapters};
 use crate::config::{Config, StoreKind};
 use crate::ingress::Ingress;
+use crate::outbox::OutboxWorkers;
 use crate::plugin::{watch_folder, Loader};
 use crate::router::{Router, RouterLimits};
 use crate::runtime::{Engine, HostServices, PluginThreads};
@@ -27,6 +28,7 @@ pub struct Daemon {
     store: Arc<dyn Store>,
     stop: CancellationToken,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    outbox_workers: OutboxWorkers,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -65,11 +67,12 @@ impl Daemon {
         let services = HostServices::new(store.clone(), adapters.clone());
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let threads = PluginThreads::start(threads).context("cannot start the plugin threads")?;
-        let outbox = crate::outbox::spawn(
+        let (outbox, outbox_workers) = crate::outbox::spawn(
             store.clone(),
             adapters.clone(),
             &config.bots,
             threads.handle(),
+            stop.clone(),
         );
         let limits = RouterLimits {
             lane_capacity: config.runtime.lane_capacity,
@@ -130,18 +133,20 @@ impl Daemon {
             store,
             stop,
             server,
+            outbox_workers,
         })
     }
 
-    /// Waits until the HTTP server stops, then makes the plugins' last commits and the last
-    /// delivery outcomes durable, so the next start neither handles those events nor delivers
-    /// those actions again.
+    /// Waits until the HTTP server and the outbox stop, then makes the plugins' last commits
+    /// and the last delivery outcomes durable, so the next start neither handles those events
+    /// nor delivers those actions again.
     pub async fn wait(self) -> anyhow::Result<()> {
         let served = self
             .server
             .await
             .context("the HTTP server task failed")?
             .context("the HTTP server failed");
+        self.outbox_workers.stopped().await;
         if let Err(e) = crate::store::off_thread(&self.store, |s| s.flush()).await {
             tracing::warn!(error = %e, "cannot sync the store at shutdown; recent events will be handled again at the next start");
         }

@@ -1,8 +1,11 @@
 //! Carrying out one action: resolving host handles to platform ids, retrying what may succeed
 //! later (within the bot's rate limit), and the audit line.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use super::record::SentIndex;
 use crate::action::Action;
@@ -23,25 +26,36 @@ pub(super) struct Delivery {
     pub limiter: Option<Arc<SharedLimit>>,
     /// Sent messages whose outcome is not recorded yet.
     pub sent: SentIndex,
+    /// Cancelled when the daemon stops: a delivery waiting (for a rate slot, or between tries)
+    /// gives up, and its action stays pending for the next start.
+    pub stop: CancellationToken,
 }
+
+/// A delivery stopped by shutdown before it was carried out; its action stays pending.
+#[derive(Debug)]
+pub(super) struct Stopped;
+
+/// How one delivery task ended, for its action.
+pub(super) type Ended = (ActionId, Result<DeliveryOutcome, Stopped>);
 
 impl Delivery {
     /// Delivers `entry`: done (with where a sent message went) or, after its tries, given up
-    /// with the reason. The scheduler has the outcome recorded (see `record`).
-    pub async fn run(self, entry: Pending) -> (ActionId, DeliveryOutcome) {
+    /// with the reason; or stopped by shutdown. The scheduler has the outcome recorded (see
+    /// `record`).
+    pub async fn run(self, entry: Pending) -> Ended {
         let outcome = self.deliver(&entry).await;
         (entry.id, outcome)
     }
 
     /// Delivers one action: for a sent message, where it went (handle key, platform id); on
     /// failure, the reason.
-    async fn deliver(&self, entry: &Pending) -> DeliveryOutcome {
+    async fn deliver(&self, entry: &Pending) -> Result<DeliveryOutcome, Stopped> {
         let op = entry.action.operation().name();
         let result = match self.resolve(entry.action.clone()) {
-            Ok(action) => self.try_deliver(&entry.plugin, &action).await,
+            Ok(action) => self.try_deliver(&entry.plugin, &action).await?,
             Err(e) => Err(e),
         };
-        match result {
+        Ok(match result {
             Ok(delivered) => Ok({
                 audit(&entry.plugin, &entry.action);
                 match (&entry.action, delivered.message_id) {
@@ -57,23 +71,23 @@ impl Delivery {
                 tracing::warn!(bot = %self.bot, plugin = %entry.plugin, op, action = entry.id, error = %e, "action not delivered; moved to the dead letters");
                 Err(e.to_string())
             }
-        }
+        })
     }
 
     async fn try_deliver(
         &self,
         plugin: &str,
         action: &Action,
-    ) -> Result<crate::adapter::Delivered, AdapterError> {
-        let adapter = self
-            .adapters
-            .get(&self.bot)
-            .ok_or_else(|| AdapterError::Invalid(format!("no bot named `{}`", self.bot)))?;
+    ) -> Result<Result<crate::adapter::Delivered, AdapterError>, Stopped> {
+        let Some(adapter) = self.adapters.get(&self.bot) else {
+            let unknown = format!("no bot named `{}`", self.bot);
+            return Ok(Err(AdapterError::Invalid(unknown)));
+        };
         let mut tries = 0;
         loop {
             tries += 1;
             if let Some(limiter) = &self.limiter {
-                limiter.acquire(plugin).await;
+                self.unless_stopped(limiter.acquire(plugin)).await?;
             }
             match adapter.deliver(action).await {
                 Err(e) if e.is_retryable() && tries < MAX_TRIES => {
@@ -82,10 +96,19 @@ impl Delivery {
                         _ => backoff(tries),
                     };
                     tracing::debug!(bot = %self.bot, tries, error = %e, ?wait, "retrying an action");
-                    tokio::time::sleep(wait).await;
+                    self.unless_stopped(tokio::time::sleep(wait)).await?;
                 }
-                other => return other,
+                other => return Ok(other),
             }
+        }
+    }
+
+    /// Waits for `wait`, unless the daemon stops first. Only waits before a request are cut
+    /// short: a request under way is let finish, so its outcome is known.
+    async fn unless_stopped(&self, wait: impl Future<Output = ()>) -> Result<(), Stopped> {
+        tokio::select! {
+            () = wait => Ok(()),
+            () = self.stop.cancelled() => Err(Stopped),
         }
     }
 

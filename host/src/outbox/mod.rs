@@ -18,6 +18,10 @@
 //! durable within [`FLUSH_WITHIN`] of their write, so a crash delivers again at most what was
 //! under way or delivered in that last stretch (delivery is at least once; the sim, and
 //! platforms that deduplicate, see no repeat).
+//!
+//! A clean stop repeats nothing: the schedulers start no new delivery, let the requests under
+//! way finish (for at most [`DRAIN_FOR`]) and write every outcome before the daemon's last
+//! flush (see [`OutboxWorkers::stopped`]).
 
 mod deliver;
 mod record;
@@ -30,14 +34,15 @@ use tokio::runtime::Handle;
 use tokio::sync::futures::Notified;
 use tokio::sync::Notify;
 
-use tokio::task::{self, JoinError, JoinSet};
+use tokio::task::{self, JoinError, JoinHandle, JoinSet};
+use tokio_util::sync::CancellationToken;
 
-use self::deliver::Delivery;
+use self::deliver::{Delivery, Ended, Stopped};
 use self::record::Recorder;
 use crate::adapter::Adapters;
 use crate::config::{BotConfig, Rate, RateSetting};
 use crate::ratelimit::SharedLimit;
-use crate::store::{self, ActionId, DeliveryOutcome, Pending, Store};
+use crate::store::{self, ActionId, Pending, Store};
 
 /// Requests of one bot under way at once.
 const MAX_IN_FLIGHT: usize = 8;
@@ -48,6 +53,8 @@ const MAX_IN_FLIGHT_PER_PLUGIN: usize = 6;
 const READ_PER_PLUGIN: usize = 32;
 /// How long a delivery's outcome may stay written but not yet durable.
 pub const FLUSH_WITHIN: Duration = Duration::from_millis(20);
+/// At shutdown, how long the requests under way may take to finish.
+pub const DRAIN_FOR: Duration = Duration::from_secs(10);
 
 /// Wakes the worker of a bot when there is something new to deliver, and the plugins waiting
 /// for room in the outbox when deliveries made some.
@@ -71,7 +78,23 @@ impl OutboxWaker {
     }
 }
 
-/// Starts one delivery worker per configured bot. The deliveries themselves run on `threads`
+/// The schedulers, for the daemon to wait on when it stops.
+#[derive(Debug)]
+pub struct OutboxWorkers(Vec<JoinHandle<()>>);
+
+impl OutboxWorkers {
+    /// Resolves once every scheduler has stopped after the `stop` token given to [`spawn`]:
+    /// its requests under way finished and every outcome is written (not flushed).
+    pub async fn stopped(self) {
+        for worker in self.0 {
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "an outbox worker failed while stopping");
+            }
+        }
+    }
+}
+
+/// Starts one delivery worker per configured bot; they stop when `stop` is cancelled. The deliveries themselves run on `threads`
 /// (the plugin threads, at a lower priority): work done on a plugin's behalf, so a plugin's
 /// flood of actions takes CPU from other plugins at worst, not from accepting and storing
 /// events. (Against a neighbour with healthy traffic, a flooding one made a reply about 1.2x
@@ -81,8 +104,10 @@ pub fn spawn(
     adapters: Adapters,
     bots: &[BotConfig],
     threads: Handle,
-) -> OutboxWaker {
+    stop: CancellationToken,
+) -> (OutboxWaker, OutboxWorkers) {
     let mut by_bot = HashMap::new();
+    let mut workers = Vec::new();
     let room = Arc::new(Notify::new());
     for bot in bots {
         let notify = Arc::new(Notify::new());
@@ -99,14 +124,17 @@ pub fn spawn(
             adapters: adapters.clone(),
             limiter: rate.map(|r| Arc::new(SharedLimit::new(r.requests as usize, r.window))),
             sent: recorder.sent.clone(),
+            stop: stop.clone(),
         };
-        tokio::spawn(Scheduler::new(delivery, recorder, notify, threads.clone()).run());
+        let scheduler = Scheduler::new(delivery, recorder, notify, threads.clone());
+        workers.push(tokio::spawn(scheduler.run()));
     }
     tokio::spawn(flush_outcomes(store));
-    OutboxWaker {
+    let waker = OutboxWaker {
         by_bot: Arc::new(by_bot),
         room,
-    }
+    };
+    (waker, OutboxWorkers(workers))
 }
 
 /// Makes what was written without an fsync durable, at most [`FLUSH_WITHIN`] after it was.
@@ -135,7 +163,7 @@ fn outbound_rate(bot: &BotConfig, adapters: &Adapters) -> Option<Rate> {
 struct Scheduler {
     delivery: Delivery,
     notify: Arc<Notify>,
-    in_flight: JoinSet<(ActionId, DeliveryOutcome)>,
+    in_flight: JoinSet<Ended>,
     /// Outcomes of deliveries that ended, on their way to the store.
     recorder: Recorder,
     /// The queue of each delivery task under way.
@@ -175,6 +203,10 @@ impl Scheduler {
 
     async fn run(mut self) {
         while !self.stopped {
+            if self.delivery.stop.is_cancelled() {
+                self.drain().await;
+                return;
+            }
             let bot = self.delivery.bot.clone();
             let known: HashSet<ActionId> = (self.held.keys().copied())
                 .chain(self.running.values().map(|r| r.id))
@@ -236,6 +268,7 @@ impl Scheduler {
             Some(finished) = self.in_flight.join_next_with_id() => self.finished(finished),
             written = self.recorder.written() => self.recorder.settle(written),
             _ = self.notify.notified() => {}
+            () = self.delivery.stop.cancelled() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
         while let Some(finished) = self.in_flight.try_join_next_with_id() {
@@ -244,11 +277,32 @@ impl Scheduler {
         self.recorder.write_waiting();
     }
 
-    fn finished(&mut self, result: Result<(task::Id, (ActionId, DeliveryOutcome)), JoinError>) {
+    /// At shutdown: lets the requests under way finish (for at most [`DRAIN_FOR`]) and writes
+    /// every outcome, so a clean stop delivers nothing twice.
+    async fn drain(&mut self) {
+        let deadline = tokio::time::Instant::now() + DRAIN_FOR;
+        while !self.in_flight.is_empty() {
+            match tokio::time::timeout_at(deadline, self.in_flight.join_next_with_id()).await {
+                Ok(Some(finished)) => self.finished(finished),
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(bot = %self.delivery.bot, requests = self.in_flight.len(), "requests still under way at shutdown; their actions are delivered again at the next start");
+                    break;
+                }
+            }
+        }
+        self.recorder.write_all().await;
+    }
+
+    fn finished(&mut self, result: Result<(task::Id, Ended), JoinError>) {
         match result {
-            Ok((task, (action, outcome))) => {
+            Ok((task, (action, Ok(outcome)))) => {
                 self.running.remove(&task);
                 self.recorder.ended(action, outcome);
+            }
+            Ok((task, (_, Err(Stopped)))) => {
+                // Stopped before its request: still pending, delivered after the next start.
+                self.running.remove(&task);
             }
             Err(e) if e.is_cancelled() => {
                 // Only when the plugin threads are shut down: the daemon is stopping. The

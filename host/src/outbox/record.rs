@@ -133,6 +133,24 @@ impl Recorder {
         }
     }
 
+    /// At shutdown: waits for the write under way, then writes what is still waiting (trying
+    /// a failed write twice more).
+    pub async fn write_all(&mut self) {
+        for _ in 0..3 {
+            if let Some(ended) = self.writing.join_next().await {
+                self.settle(ended);
+            }
+            if self.waiting.is_empty() {
+                return;
+            }
+            self.next_write = Instant::now();
+            self.write_waiting();
+        }
+        if !self.waiting.is_empty() {
+            tracing::warn!(bot = %self.bot, outcomes = self.waiting.len(), "delivery outcomes not written at shutdown; those actions are delivered again at the next start");
+        }
+    }
+
     /// Settles a write that ended: forgets what was written, or puts it back to try again.
     pub fn settle(&mut self, ended: Result<(Batch, Result<(), StoreError>), JoinError>) {
         match ended {
