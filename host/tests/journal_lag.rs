@@ -70,6 +70,7 @@ async fn a_plugin_that_falls_behind_sheds_and_the_others_keep_serving() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let flood = status_of(&d, "flood");
+    eprintln!("accepted {POSTS}; flood: {flood:?}");
     // The ingress accepted 3 journals' worth: all but at most one journal was shed for the
     // flood (what it still holds: its lanes, and the newest `MAX_LAG`).
     assert!(
