@@ -1,7 +1,10 @@
 //! Crash test: the real `wasmbot` binary under load, killed with SIGKILL and restarted again and
-//! again. Every message the sim answered 202 must reach the `recorder` plugin and come back as
-//! exactly one `v1:<text>` send in its chat; none may come back twice; the sim's world must be
-//! the same after a restart.
+//! again, while `recorder.wasm` is swapped between its two builds (hot reload) all along. Every
+//! message the sim answered 202 must reach both plugins and be answered exactly once by each:
+//! one `v1:<text>` or `v2:<text>` send from `recorder`, one `#N <text>` send from `tally`, whose
+//! counter lives in kv, so each chat's numbers must run 1, 2, 3, … with no gap or repeat (a kv
+//! write applied twice, or apart from its send, would break that). The sim's world must be the
+//! same after a restart.
 //!
 //! Short by default; longer with `WASMBOT_CRASH_KILLS`, `WASMBOT_CRASH_EVENTS` (accepted events
 //! to reach) and `WASMBOT_CRASH_SEED`. The figures are printed; see them with `--nocapture`:
@@ -16,7 +19,7 @@ mod common;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -57,7 +60,7 @@ impl Drop for Process {
 }
 
 /// What the daemon needs: a config on a fixed loopback port (kept across restarts), the
-/// plugins folder with `recorder`, and the data dir.
+/// plugins folder with `recorder` and `tally`, and the data dir.
 struct Setup {
     dir: PathBuf,
     config: PathBuf,
@@ -70,6 +73,7 @@ impl Setup {
         let plugins = dir.join("plugins");
         std::fs::create_dir_all(&plugins).unwrap();
         common::install(&common::plugin("recorder"), &plugins.join("recorder.wasm"));
+        common::install(&common::plugin("tally"), &plugins.join("tally.wasm"));
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -158,7 +162,7 @@ impl Setup {
 struct Load {
     posted: AtomicU64,
     /// (chat, text) of every message answered 202.
-    accepted: Mutex<Vec<(String, String)>>,
+    accepted: Mutex<Vec<Message>>,
 }
 
 impl Load {
@@ -209,18 +213,88 @@ async fn sim_state(http: &reqwest::Client, base: &str) -> (Vec<Value>, Vec<Value
     (actions, timelines)
 }
 
-/// How many times each chat's recorder sends carry each text.
-fn sends(actions: &[Value]) -> HashMap<(String, String), usize> {
-    let mut counts = HashMap::new();
-    for action in actions.iter().filter(|a| a["op"] == "send") {
-        let (Some(chat), Some(text)) = (action["chat"].as_str(), action["text"].as_str()) else {
-            continue;
-        };
-        *counts
-            .entry((chat.to_string(), text.to_string()))
-            .or_default() += 1;
+/// A message by its chat and text.
+type Message = (String, String);
+
+/// What the plugins answered, by the message they answered.
+#[derive(Debug, Default)]
+struct Answers {
+    /// How many `recorder` sends (of either build) answered it.
+    recorder: HashMap<Message, usize>,
+    /// The `tally` numbers it got.
+    tally: HashMap<Message, Vec<u64>>,
+    /// Every `tally` number sent in each chat.
+    numbers: HashMap<String, Vec<u64>>,
+    /// `recorder` sends by build tag (`v1`, `v2`).
+    builds: BTreeMap<String, usize>,
+}
+
+impl Answers {
+    fn of(actions: &[Value]) -> Self {
+        let mut answers = Answers::default();
+        for action in actions.iter().filter(|a| a["op"] == "send") {
+            let (Some(chat), Some(text)) = (action["chat"].as_str(), action["text"].as_str())
+            else {
+                continue;
+            };
+            if let Some((n, message)) = text.strip_prefix('#').and_then(|t| t.split_once(' ')) {
+                let n: u64 = n.parse().unwrap();
+                let key = (chat.to_string(), message.to_string());
+                answers.tally.entry(key).or_default().push(n);
+                answers.numbers.entry(chat.to_string()).or_default().push(n);
+            } else if let Some((tag, message)) = text.split_once(':') {
+                let key = (chat.to_string(), message.to_string());
+                *answers.recorder.entry(key).or_default() += 1;
+                *answers.builds.entry(tag.to_string()).or_default() += 1;
+            }
+        }
+        answers
     }
-    counts
+
+    /// The accepted messages a plugin did not answer (recorder, tally).
+    fn unanswered<'a>(&self, accepted: &'a [Message]) -> (Vec<&'a Message>, Vec<&'a Message>) {
+        let by = |answered: &dyn Fn(&Message) -> bool| {
+            accepted.iter().filter(|m| !answered(m)).collect()
+        };
+        (
+            by(&|m| self.recorder.contains_key(m)),
+            by(&|m| self.tally.contains_key(m)),
+        )
+    }
+
+    /// Answers beyond the first, per message and plugin.
+    fn duplicated(&self) -> usize {
+        let recorder: usize = self.recorder.values().map(|n| n - 1).sum();
+        let tally: usize = self.tally.values().map(|n| n.len() - 1).sum();
+        recorder + tally
+    }
+
+    /// Chats whose tally numbers are not exactly 1..=M, once each.
+    fn miscounted(&self) -> Vec<(&String, Vec<u64>)> {
+        let mut wrong = Vec::new();
+        for (chat, numbers) in &self.numbers {
+            let mut sorted = numbers.clone();
+            sorted.sort_unstable();
+            if !sorted.iter().copied().eq(1..=sorted.len() as u64) {
+                wrong.push((chat, sorted));
+            }
+        }
+        wrong
+    }
+}
+
+/// Swaps `recorder.wasm` between its two builds every 100–400 ms until `stop`, as an operator
+/// redeploying under load would; returns how many swaps it made.
+async fn reloader(plugins: PathBuf, seed: u64, stop: Arc<AtomicBool>) -> u64 {
+    let mut rng = StdRng::seed_from_u64(seed.rotate_left(17));
+    let builds = [common::plugin("recorder-v2"), common::plugin("recorder")];
+    let mut swaps = 0;
+    while !stop.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(rng.random_range(100..400))).await;
+        common::install(&builds[swaps % 2], &plugins.join("recorder.wasm"));
+        swaps += 1;
+    }
+    swaps as u64
 }
 
 fn message_number(id: &str) -> u64 {
@@ -255,6 +329,12 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
             ))
         })
         .collect();
+    let stop_reloading = Arc::new(AtomicBool::new(false));
+    let reloads = tokio::spawn(reloader(
+        dir.path().join("plugins"),
+        seed,
+        stop_reloading.clone(),
+    ));
 
     // Kill i comes once about i/(kills+1) of the events are accepted, a random moment later;
     // some kills hit a daemon that is starting up or replaying instead.
@@ -289,6 +369,8 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
     for s in senders {
         s.await.unwrap();
     }
+    stop_reloading.store(true, Ordering::SeqCst);
+    let reloads = reloads.await.unwrap();
     let accepted = load.accepted.lock().unwrap().clone();
     let load_elapsed = started.elapsed();
 
@@ -296,11 +378,8 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
     let deadline = Instant::now() + Duration::from_secs(60) + Duration::from_millis(events * 5);
     let missing = loop {
         let (actions, _) = sim_state(&http, &setup.base).await;
-        let seen = sends(&actions);
-        let missing = accepted
-            .iter()
-            .filter(|(c, t)| !seen.contains_key(&(c.clone(), format!("v1:{t}"))))
-            .count();
+        let (recorder, tally) = Answers::of(&actions).unanswered(&accepted);
+        let missing = recorder.len() + tally.len();
         if missing == 0 || Instant::now() > deadline {
             break missing;
         }
@@ -339,44 +418,60 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
         .unwrap_or(u64::MAX);
     drop(daemon);
 
-    let seen = sends(&actions);
-    let lost: Vec<_> = accepted
-        .iter()
-        .filter(|(c, t)| !seen.contains_key(&(c.clone(), format!("v1:{t}"))))
-        .collect();
-    let duplicated: usize = seen.values().map(|n| n - 1).sum();
-    let answered_unaccepted = seen.len().saturating_sub(accepted.len());
+    let answers = Answers::of(&actions);
+    let (lost_recorder, lost_tally) = answers.unanswered(&accepted);
+    let lost = lost_recorder.len() + lost_tally.len();
+    let duplicated = answers.duplicated();
+    let miscounted = answers.miscounted();
+    let answered_unaccepted = answers.recorder.len().saturating_sub(accepted.len());
     eprintln!(
-        "crash test (seed {seed}): posted {} events, accepted {}, {kills} kills ({modes:?}), lost {}, duplicated {duplicated}, \
-         answered although not acknowledged {answered_unaccepted}, dead letters {dead}, torn sim log lines skipped {}; \
-         load {:.1} s, settle {:.1} s, total {:.1} s",
+        "crash test (seed {seed}): posted {} events, accepted {}, {kills} kills ({modes:?}), {reloads} reloads \
+         (recorder answers by build {:?}), lost {lost} (recorder {}, tally {}), duplicated {duplicated}, \
+         chats miscounted {}, answered although not acknowledged {answered_unaccepted}, dead letters {dead}, \
+         torn sim log lines skipped {}; load {:.1} s, settle {:.1} s, total {:.1} s",
         load.posted.load(Ordering::SeqCst),
         accepted.len(),
-        lost.len(),
+        answers.builds,
+        lost_recorder.len(),
+        lost_tally.len(),
+        miscounted.len(),
         setup.torn_lines(),
         load_elapsed.as_secs_f64(),
         settle_elapsed.as_secs_f64(),
         started.elapsed().as_secs_f64(),
     );
     assert!(
-        lost.len() <= missing,
+        lost <= missing,
         "answers present before the last restart were gone after it"
     );
     assert!(
-        lost.is_empty(),
-        "{} accepted events never reached the recorder, e.g. {:?}",
-        lost.len(),
-        &lost[..lost.len().min(10)]
+        lost == 0,
+        "accepted events never answered: by the recorder {:?}, by tally {:?}",
+        &lost_recorder[..lost_recorder.len().min(10)],
+        &lost_tally[..lost_tally.len().min(10)]
     );
     assert_eq!(
         duplicated,
         0,
-        "recorder sends applied twice: {:?}",
-        seen.iter()
+        "sends applied twice: recorder {:?}, tally {:?}",
+        answers
+            .recorder
+            .iter()
             .filter(|(_, n)| **n > 1)
+            .take(10)
+            .collect::<Vec<_>>(),
+        answers
+            .tally
+            .iter()
+            .filter(|(_, n)| n.len() > 1)
             .take(10)
             .collect::<Vec<_>>()
     );
+    assert!(
+        miscounted.is_empty(),
+        "tally's kv counts skipped or repeated a number: {miscounted:?}"
+    );
+    assert!(reloads > 0, "the recorder was never reloaded");
     assert_eq!(dead, 0, "actions ended in the dead letters");
     assert!(
         actions.starts_with(&actions_before),

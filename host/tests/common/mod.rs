@@ -26,6 +26,7 @@ const PACKAGES: &[&str] = &[
     "trapper",
     "flood",
     "kvtest",
+    "tally",
     "fbextras",
     "driver",
 ];
