@@ -95,6 +95,8 @@ impl Daemon {
             config: config.clone(),
         };
         let debounce = Duration::from_millis(config.runtime.reload_debounce_ms);
+        let places = store.places().context("cannot read the plugins' places")?;
+        router.park_known(places);
         watch_folder(config.plugins_dir.clone(), loader, router.clone(), debounce)
             .await
             .with_context(|| {

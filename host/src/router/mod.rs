@@ -12,7 +12,7 @@ mod parked;
 mod progress;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -76,6 +76,8 @@ pub struct Router {
     quarantine_after: u32,
     max_lag: Option<Seq>,
     parked: Arc<Parked>,
+    /// The places last saved in the store (see `save_places`).
+    saved_places: Arc<Mutex<Vec<(String, Seq)>>>,
     plugins: Arc<RwLock<HashMap<Arc<str>, Running>>>,
 }
 
@@ -105,6 +107,7 @@ impl Router {
             quarantine_after: limits.quarantine_after,
             max_lag: (limits.max_lag > 0).then_some(limits.max_lag as Seq),
             parked: Arc::default(),
+            saved_places: Arc::default(),
             plugins: Arc::default(),
         }
     }
@@ -310,26 +313,55 @@ impl Router {
         list
     }
 
+    /// Keeps the places saved by the last run (see `Store::places`) for the plugins that have
+    /// not loaded yet: one that loads later, a broken file fixed, resumes there. Call before
+    /// the first plugins load. Without a `max_lag` no place is kept.
+    pub fn park_known(&self, places: Vec<(String, Seq)>) {
+        if self.max_lag.is_none() {
+            return;
+        }
+        for (name, seq) in places {
+            self.parked.park(name.into(), Arc::new(Progress::new(seq)));
+        }
+    }
+
     /// Lets the journal forget events every running plugin, and every removed plugin whose place
-    /// is kept, is past. A plugin's events still in its lanes stay even when its cursor has
-    /// moved far beyond them (it sheds while they wait for outbox room), so they cannot hold
-    /// every later event in the journal.
+    /// is kept, is past; then saves each one's place. A plugin's events still in its lanes stay
+    /// even when its cursor has moved far beyond them (it sheds while they wait for outbox
+    /// room), so they cannot hold every later event in the journal.
     pub fn release_finished(&self) -> Result<(), StoreError> {
         let head = self.services.store.head()?;
         let mut pins = BTreeSet::new();
+        let mut places = Vec::new();
         let Ok(plugins) = self.plugins.read() else {
             return Ok(());
         };
         let mut low = head;
-        for running in plugins.values() {
+        for (name, running) in plugins.iter() {
             low = low.min(running.progress.needs(&mut pins).unwrap_or(0));
+            places.push((name.to_string(), running.progress.low_watermark()));
         }
         drop(plugins);
         if let Some(max_lag) = self.max_lag {
             low = low.min(self.parked.needs(head, max_lag, &mut pins));
+            places.extend(self.parked.places());
         }
         // Events from `low` on stay anyway.
         pins.split_off(&low);
-        self.services.store.release_before(low, &pins)
+        self.services.store.release_before(low, &pins)?;
+        self.save_places(places)
+    }
+
+    /// Saves where each plugin stands, if that changed since the last save.
+    fn save_places(&self, mut places: Vec<(String, Seq)>) -> Result<(), StoreError> {
+        places.sort();
+        let Ok(mut saved) = self.saved_places.lock() else {
+            return Ok(());
+        };
+        if *saved != places {
+            self.services.store.save_places(&places)?;
+            *saved = places;
+        }
+        Ok(())
     }
 }

@@ -41,6 +41,17 @@ impl Parked {
         self.places.lock().ok()?.remove(name)
     }
 
+    /// Each kept place: the plugin and the lowest event it may still need.
+    pub fn places(&self) -> Vec<(String, Seq)> {
+        let Ok(places) = self.places.lock() else {
+            return Vec::new();
+        };
+        places
+            .iter()
+            .map(|(name, progress)| (name.to_string(), progress.low_watermark()))
+            .collect()
+    }
+
     /// Gives up the places more than `max_lag` behind `head`; of the others, adds the events in
     /// flight to `pins` and returns the lowest cursor (`head` if none).
     pub fn needs(&self, head: Seq, max_lag: Seq, pins: &mut BTreeSet<Seq>) -> Seq {

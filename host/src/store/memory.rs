@@ -26,6 +26,7 @@ struct Inner {
     dead: BTreeMap<ActionId, DeadLetter>,
     messages: HashMap<MessageKey, Indexed>,
     message_order: VecDeque<MessageKey>,
+    places: Vec<(String, Seq)>,
 }
 
 #[derive(Debug, Default)]
@@ -220,6 +221,15 @@ impl Store for MemoryStore {
         let kept = |s: &Seq| *s >= seq || keep.contains(s);
         inner.journal.retain(|s, _| kept(s));
         inner.finished.retain(|(_, s)| kept(s));
+        Ok(())
+    }
+
+    fn places(&self) -> Result<Vec<(String, Seq)>, StoreError> {
+        Ok(self.lock()?.places.clone())
+    }
+
+    fn save_places(&self, places: &[(String, Seq)]) -> Result<(), StoreError> {
+        self.lock()?.places = places.to_vec();
         Ok(())
     }
 

@@ -222,6 +222,12 @@ pub trait Store: Send + Sync + 'static {
     /// every plugin has finished or shed them. `keep`: events some plugin is still handling.
     fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError>;
 
+    /// Each plugin's place in the journal as last saved (the lowest event it may still need),
+    /// so that a plugin that does not load at the next start keeps it.
+    fn places(&self) -> Result<Vec<(String, Seq)>, StoreError>;
+    /// Replaces the saved places.
+    fn save_places(&self, places: &[(String, Seq)]) -> Result<(), StoreError>;
+
     fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError>;
     /// Bytes of keys and values a plugin stores.

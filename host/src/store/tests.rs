@@ -77,6 +77,16 @@ fn a_full_journal_refuses_until_released(make: &dyn Fn(Bounds) -> Box<dyn Store>
     assert_eq!(store.append(&inbound(None), &[]).unwrap(), Appended::New(2));
 }
 
+fn saved_places_replace_the_earlier_ones(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds::default());
+    assert!(store.places().unwrap().is_empty());
+    store
+        .save_places(&[("a".into(), 3), ("b".into(), 7)])
+        .unwrap();
+    store.save_places(&[("b".into(), 9)]).unwrap();
+    assert_eq!(store.places().unwrap(), [("b".to_string(), 9)]);
+}
+
 /// Events a plugin is still handling stay when the journal forgets those around them: they
 /// count toward the journal's capacity, and their finished-markers stay, so a restart replays
 /// them only to the plugins that did not finish them.
@@ -304,6 +314,7 @@ for_every_store!(
     duplicates_are_dropped_at_the_door,
     a_full_journal_refuses_until_released,
     a_release_keeps_the_events_still_in_flight,
+    saved_places_replace_the_earlier_ones,
     a_commit_applies_once,
     kv_lists_by_prefix_per_plugin,
     outbox_keeps_order_and_bound,
@@ -618,6 +629,7 @@ fn the_redb_store_keeps_everything_across_reopening() {
                 },
             )
             .unwrap();
+        store.save_places(&[("p".into(), 1)]).unwrap();
     }
     let one_each = Bounds {
         outbox_per_plugin: 1,
@@ -657,6 +669,7 @@ fn the_redb_store_keeps_everything_across_reopening() {
             .and_then(|i| i.platform_id),
         Some("p9".into())
     );
+    assert_eq!(store.places().unwrap(), [("p".to_string(), 1)]);
 }
 
 #[test]

@@ -100,6 +100,49 @@ pub fn plugin(name: &str) -> PathBuf {
     plugins().join(format!("{file}.wasm"))
 }
 
+/// The tests' config on `dir`: the sim bot on a free loopback port, `dir/data` and
+/// `dir/plugins`, quick reloads.
+pub fn config_in(dir: &Path) -> Config {
+    let mut config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.join("data"),
+        plugins_dir: dir.join("plugins"),
+        ..Config::default()
+    };
+    config.runtime.reload_debounce_ms = 20;
+    config
+}
+
+/// Runs `run` on a runtime of its own, then drops that runtime: every task that holds the
+/// daemon's store ends, as at a process exit, so another daemon can open the same store.
+pub fn run_to_exit<F>(run: impl FnOnce() -> F + Send + 'static)
+where
+    F: std::future::Future<Output = ()>,
+{
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(run());
+    })
+    .join()
+    .unwrap();
+}
+
+/// Starts a daemon on the store of one that just exited (see [`run_to_exit`]). The plugin
+/// threads of the first end in the background, so the file may stay locked a moment longer.
+pub async fn start_again(config: impl Fn() -> Config) -> Daemon {
+    let start = Instant::now();
+    loop {
+        match Daemon::start(config()).await {
+            Ok(daemon) => return daemon,
+            Err(e) if start.elapsed() < Duration::from_secs(20) => {
+                eprintln!("not yet: {e:#}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("cannot start again: {e:#}"),
+        }
+    }
+}
+
 /// Copies a file into place atomically, as an operator's deploy script should.
 pub fn install(from: &Path, to: &Path) {
     let tmp = to.with_extension("partial");
@@ -113,7 +156,7 @@ pub struct TestDaemon {
     pub base: String,
     pub plugins_dir: PathBuf,
     pub http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl TestDaemon {
@@ -136,13 +179,7 @@ impl TestDaemon {
                 &plugins_dir.join(format!("{}.wasm", p.replace('-', "_"))),
             );
         }
-        let mut config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().join("data"),
-            plugins_dir: plugins_dir.clone(),
-            ..Config::default()
-        };
-        config.runtime.reload_debounce_ms = 20;
+        let mut config = config_in(dir.path());
         // The `driver` fixture exists to exercise every operation: grant it all of them.
         config.plugins.push(overrides("driver", |c| {
             c.grants.operations = vec!["all".into()]
@@ -154,13 +191,19 @@ impl TestDaemon {
                 .retain(|p| p.name != "driver" || p.grants.operations != ["all"]);
         }
         let daemon = Daemon::start(config).await.expect("daemon starts");
-        let base = format!("http://{}", daemon.addr);
+        let mut test_daemon = Self::attach(daemon, plugins_dir);
+        test_daemon._dir = Some(dir);
+        test_daemon
+    }
+
+    /// Wraps a daemon started elsewhere (on folders the caller keeps), for the helpers below.
+    pub fn attach(daemon: Daemon, plugins_dir: PathBuf) -> Self {
         Self {
+            base: format!("http://{}", daemon.addr),
             daemon,
-            base,
             plugins_dir,
             http: reqwest::Client::new(),
-            _dir: dir,
+            _dir: None,
         }
     }
 

@@ -48,6 +48,8 @@ const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead");
 const MESSAGES: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("messages");
 const MESSAGE_ORDER: TableDefinition<u64, (&str, &str, &str)> =
     TableDefinition::new("message_order");
+/// plugin → its place in the journal, as last saved.
+const PLACES: TableDefinition<&str, u64> = TableDefinition::new("places");
 /// Counters.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -115,6 +117,7 @@ impl RedbStore {
             tx.open_table(MESSAGES).map_err(backend)?;
             tx.open_table(MESSAGE_ORDER).map_err(backend)?;
             tx.open_table(META).map_err(backend)?;
+            tx.open_table(PLACES).map_err(backend)?;
             migrate_outbox_index(tx)?;
             recount_waiting(tx)
         })?;
@@ -331,6 +334,29 @@ impl Store for RedbStore {
             finished
                 .retain(|(_, s), _| s >= seq || keep.contains(&s))
                 .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn places(&self) -> Result<Vec<(String, Seq)>, StoreError> {
+        self.read(|tx| {
+            let places = tx.open_table(PLACES).map_err(backend)?;
+            let mut all = Vec::new();
+            for entry in places.iter().map_err(backend)? {
+                let (plugin, seq) = entry.map_err(backend)?;
+                all.push((plugin.value().to_string(), seq.value()));
+            }
+            Ok(all)
+        })
+    }
+
+    fn save_places(&self, places: &[(String, Seq)]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut table = tx.open_table(PLACES).map_err(backend)?;
+            table.retain(|_, _| false).map_err(backend)?;
+            for (plugin, seq) in places {
+                table.insert(plugin.as_str(), seq).map_err(backend)?;
+            }
             Ok(())
         })
     }

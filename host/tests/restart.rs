@@ -1,7 +1,11 @@
-//! A clean stop (SIGTERM, Ctrl-C, `Daemon::shutdown`) repeats nothing: the requests under way
-//! finish and their outcomes are written before the daemon exits, and what had not started is
-//! delivered after the next start. The Biliao simulator records every request and answers each
-//! send slowly, so a stop always finds one under way, and a repeat would show.
+//! What a restart keeps.
+//!
+//! - A clean stop (SIGTERM, Ctrl-C, `Daemon::shutdown`) repeats nothing: the requests under way
+//!   finish and their outcomes are written before the daemon exits, and what had not started is
+//!   delivered after the next start. The Biliao simulator records every request and answers
+//!   each send slowly, so a stop always finds one under way, and a repeat would show.
+//! - A plugin whose file is broken at start keeps its place in the journal: once fixed, it gets
+//!   the events it missed, and not the ones it had handled before the restart.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod biliao_sim;
@@ -15,7 +19,7 @@ use serde_json::{json, Value};
 use wasmbot::config::{BotConfig, Config, Secret};
 use wasmbot::daemon::Daemon;
 
-use common::{install, plugin};
+use common::{install, plugin, TestDaemon};
 use webhook_sim::faults::{Fault, Plan};
 use webhook_sim::Sim;
 
@@ -23,7 +27,7 @@ const SEND: &str = "/bot/sendmessage";
 const SENDS: usize = 12;
 const WAIT: Duration = Duration::from_secs(20);
 
-fn config(sim: &Sim, dir: &Path) -> Config {
+fn biliao_config(sim: &Sim, dir: &Path) -> Config {
     let mut options = toml::Table::new();
     options.insert("auto_answer_ms".into(), toml::Value::Integer(0));
     let bot = BotConfig {
@@ -37,11 +41,8 @@ fn config(sim: &Sim, dir: &Path) -> Config {
         rate_limit: None,
     };
     Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.join("data"),
-        plugins_dir: dir.join("plugins"),
         bots: vec![bot],
-        ..Config::default()
+        ..common::config_in(dir)
     }
 }
 
@@ -66,7 +67,7 @@ fn sent_texts(sim: &Sim) -> Vec<String> {
 
 /// Starts a daemon, asks for the sends, and stops it cleanly once three went out.
 async fn run_until_stopped(sim: &Sim, dir: &Path) {
-    let daemon = Daemon::start(config(sim, dir)).await.unwrap();
+    let daemon = Daemon::start(biliao_config(sim, dir)).await.unwrap();
     let hook = format!("http://{}/hooks/bl", daemon.addr);
     let posted = reqwest::Client::new()
         .post(&hook)
@@ -79,22 +80,6 @@ async fn run_until_stopped(sim: &Sim, dir: &Path) {
         .await;
     daemon.shutdown();
     daemon.wait().await.unwrap();
-}
-
-/// Starts again on the same data dir. The plugin threads of the first run end in the
-/// background, so the store may stay locked a moment longer.
-async fn restart(sim: &Sim, dir: &Path) -> Daemon {
-    let start = std::time::Instant::now();
-    loop {
-        match Daemon::start(config(sim, dir)).await {
-            Ok(daemon) => return daemon,
-            Err(e) if start.elapsed() < WAIT => {
-                eprintln!("not yet: {e:#}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("cannot start again: {e:#}"),
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,18 +98,11 @@ async fn a_clean_stop_delivers_nothing_twice() {
     std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
     install(&plugin("flood"), &dir.path().join("plugins/flood.wasm"));
 
-    // The first run gets a runtime of its own: dropping it ends every task that holds the
-    // store, as the process's exit would, so the second run can open the file.
     let (first_sim, first_dir) = (sim.clone(), dir.path().to_owned());
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(run_until_stopped(&first_sim, &first_dir));
-    })
-    .join()
-    .unwrap();
+    common::run_to_exit(move || async move { run_until_stopped(&first_sim, &first_dir).await });
     let before_restart = sent_texts(&sim);
 
-    let _daemon = restart(&sim, dir.path()).await;
+    let _daemon = common::start_again(|| biliao_config(&sim, dir.path())).await;
     sim.wait_for(WAIT, |r| {
         r.iter().filter(|r| r.path == SEND).count() >= SENDS
     })
@@ -138,4 +116,45 @@ async fn a_clean_stop_delivers_nothing_twice() {
         before_restart.len()
     );
     assert!(before_restart.len() < SENDS, "the stop came mid-way");
+}
+
+/// Run 1 answers "one" with both plugins and ends; run 2 starts with `tally.wasm` broken, gets "two" and
+/// "three", and then the fixed file. `tally` must answer those two, in order, and not "one"
+/// again: without the kept place it would begin at the newest event and miss both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_broken_at_start_gets_what_it_missed_once_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    install(&plugin("recorder"), &plugins.join("recorder.wasm"));
+    install(&plugin("tally"), &plugins.join("tally.wasm"));
+
+    let (first_dir, first_plugins) = (dir.path().to_owned(), plugins.clone());
+    common::run_to_exit(move || async move {
+        let daemon = Daemon::start(common::config_in(&first_dir)).await.unwrap();
+        let d = TestDaemon::attach(daemon, first_plugins);
+        d.say("c", "alice", "one").await;
+        d.wait_for("c", WAIT, |a| a.len() == 2).await;
+        // The places are saved a few times a second; then the run ends as at a kill.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    });
+
+    let tally = std::fs::read(plugin("tally")).unwrap();
+    std::fs::write(plugins.join("tally.wasm"), &tally[..tally.len() / 2]).unwrap();
+    let daemon = common::start_again(|| common::config_in(dir.path())).await;
+    let d = TestDaemon::attach(daemon, plugins.clone());
+    d.say("c", "alice", "two").await;
+    d.say("c", "alice", "three").await;
+    d.wait_for("c", WAIT, |a| a.len() == 4).await;
+    install(&plugin("tally"), &plugins.join("tally.wasm"));
+
+    let actions = d.wait_for("c", WAIT, |a| a.len() >= 6).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let tallies: Vec<String> = d
+        .texts("c", "send")
+        .await
+        .into_iter()
+        .filter(|t| t.starts_with('#'))
+        .collect();
+    assert_eq!(tallies, ["#1 one", "#2 two", "#3 three"], "{actions:?}");
 }
