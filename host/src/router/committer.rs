@@ -95,6 +95,7 @@ impl Committer {
             .iter()
             .flat_map(|(_, commit)| commit.actions.iter().map(|a| a.chat().bot.clone()))
             .collect();
+        let mut failed = false;
         loop {
             let outbox = self.outbox.clone();
             let room = outbox.room();
@@ -117,13 +118,18 @@ impl Committer {
                 }
                 Err(Uncommitted { error, .. }) => {
                     tracing::error!(plugin = %self.plugin, first = seqs.first(), last = seqs.last(), error = %error, "cannot commit; these events will be handled again after a restart");
+                    // Left in flight: the journal keeps them, and the plugin's saved place stays
+                    // at or before them. (Any of them that did commit is skipped on replay.)
+                    failed = true;
                     break;
                 }
             }
         }
         for seq in seqs {
             self.pending.settle(seq);
-            self.progress.finish(seq);
+            if !failed {
+                self.progress.finish(seq);
+            }
         }
         self.wake(&bots);
     }
