@@ -67,8 +67,13 @@ async fn status(State(admin): State<Admin>) -> Response {
     let dead = admin.store.dead_letters(10_000).map(|d| d.len());
     match dead {
         Ok(dead_letters) => {
-            Json(json!({ "plugins": admin.plugins.status(), "dead_letters": dead_letters }))
-                .into_response()
+            let waiting = admin.plugins.waiting_places();
+            Json(json!({
+                "plugins": admin.plugins.status(),
+                "waiting_plugins": waiting,
+                "dead_letters": dead_letters,
+            }))
+            .into_response()
         }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }

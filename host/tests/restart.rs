@@ -146,6 +146,10 @@ async fn a_plugin_broken_at_start_gets_what_it_missed_once_fixed() {
     d.say("c", "alice", "two").await;
     d.say("c", "alice", "three").await;
     d.wait_for("c", WAIT, |a| a.len() == 4).await;
+    let (_, status) = d.get("/admin/status").await;
+    let waiting = &status["waiting_plugins"];
+    assert_eq!(waiting[0]["name"], "tally", "{status}");
+    assert!(waiting[0]["behind"].as_u64() >= Some(2), "{status}");
     install(&plugin("tally"), &plugins.join("tally.wasm"));
 
     let actions = d.wait_for("c", WAIT, |a| a.len() >= 6).await;

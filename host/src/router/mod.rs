@@ -66,6 +66,14 @@ pub struct PluginStatus {
     pub shed: u64,
 }
 
+/// A plugin not running whose place in the journal is kept, for status pages.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WaitingPlace {
+    pub name: String,
+    /// Events accepted since its place.
+    pub behind: u64,
+}
+
 #[derive(Clone)]
 pub struct Router {
     services: HostServices,
@@ -115,6 +123,24 @@ impl Router {
     /// The threads plugin code runs on.
     pub fn threads(&self) -> &Arc<PluginThreads> {
         &self.threads
+    }
+
+    /// Plugins not running whose place in the journal is kept (removed, or not loaded since
+    /// the start), with how many events they are behind the newest: they get those events if
+    /// they come back before `max_lag`.
+    pub fn waiting_places(&self) -> Vec<WaitingPlace> {
+        let head = *self.head.borrow();
+        let mut waiting: Vec<WaitingPlace> = self
+            .parked
+            .places()
+            .into_iter()
+            .map(|(name, seq)| WaitingPlace {
+                name,
+                behind: head.saturating_sub(seq),
+            })
+            .collect();
+        waiting.sort_by(|a, b| a.name.cmp(&b.name));
+        waiting
     }
 
     /// Lifts a plugin's quarantine; `false` if it is not running or not quarantined.
