@@ -4,6 +4,7 @@
 pub mod biliao;
 pub mod fanbook;
 pub mod minapp;
+pub mod retry_after;
 pub mod sim;
 pub mod webhook;
 pub mod yunhu;
