@@ -3,6 +3,7 @@
 
 mod common;
 mod fanbook_sim;
+mod webhook_sim;
 
 use std::time::Duration;
 

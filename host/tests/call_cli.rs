@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fanbook_sim;
+mod webhook_sim;
 
 use fanbook_sim::FanbookSim;
 

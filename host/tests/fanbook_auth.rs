@@ -5,6 +5,7 @@
 
 mod common;
 mod fanbook_sim;
+mod webhook_sim;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fanbook_sim;
+mod webhook_sim;
 
 use fanbook_sim::{FanbookSim, CONSOLE_TOKEN};
 use serde_json::{json, Value};

@@ -4,6 +4,7 @@
 pub mod biliao;
 pub mod fanbook;
 pub mod minapp;
+pub mod retry_after;
 pub mod sim;
 pub mod webhook;
 pub mod yunhu;
@@ -43,7 +44,8 @@ pub enum AdapterError {
     RateLimited(Duration),
     #[error("the platform refused ({code}): {message}")]
     Platform { code: String, message: String },
-    /// A 5xx, a timeout or a broken connection: worth trying again.
+    /// A 5xx, a timeout, a broken connection, or a success status with a reply that is not the
+    /// platform's (the outcome is unknown): worth trying again.
     #[error("transient failure: {0}")]
     Transient(String),
     /// The credential was refused: the bot cannot work until the operator fixes it.

@@ -1,7 +1,10 @@
 //! A Fanbook simulator for the adapter's tests: an axum server on 127.0.0.1:0 speaking the
 //! documented wire formats (the Bot API under `/api/bot/<token>/<method>` with its long poll,
 //! the WebSocket gateway at `/websocket`, the console's GraphQL at `/api/bot/console`), and
-//! recording every request it receives. Faults are scripted per method.
+//! recording every request it receives. Faults are scripted per method, or injected by the
+//! seeded fault layer all the simulators share (`webhook_sim::faults`, see
+//! [`FanbookSim::faults`]): a test that declares `mod fanbook_sim` also declares
+//! `mod webhook_sim`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 mod bot_api;
@@ -18,6 +21,8 @@ use std::time::{Duration, Instant};
 use axum::routing::{any, get, post};
 use serde_json::Value;
 use tokio::sync::Notify;
+
+use crate::webhook_sim::faults::{self, Faults};
 
 /// The bot's user id (`getMe`).
 pub const BOT_ID: u64 = 455902781326258176;
@@ -99,6 +104,7 @@ pub struct FanbookSim {
     pub addr: SocketAddr,
     pub base: String,
     pub state: Arc<State>,
+    faults: Faults,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -122,17 +128,20 @@ impl FanbookSim {
             .route("/api/bot/{token}/{*method}", any(bot_api::handle))
             .route("/websocket", get(gateway::handle))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let faults = Faults::default();
+        let (addr, server) = faults::serve(app, &faults).await;
         Self {
             addr,
             base: format!("http://{addr}"),
             state,
+            faults,
             server,
         }
+    }
+
+    /// The seeded fault layer in front of this simulator (paths are `/api/bot/<token>/<method>`).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// The gateway URL for the adapter's `gateway_url` option.

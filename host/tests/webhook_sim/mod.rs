@@ -1,6 +1,8 @@
 //! A recording HTTP server for the platform simulators: it answers every request through a
 //! platform's responder and keeps what it received (method, path, query, headers, body, when),
-//! so tests assert on the wire, not on the adapter's intentions.
+//! so tests assert on the wire, not on the adapter's intentions. The fault layer
+//! ([`faults`]) sits in front: a request it turns away is in [`Sim::attempts`], not in
+//! [`Sim::requests`].
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod faults;
@@ -32,6 +34,24 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// A request as it arrived at `at`, from its head and its whole body.
+    pub fn read(parts: &axum::http::request::Parts, body: Vec<u8>, at: Instant) -> Self {
+        let query = parts.uri.query().map(url_pairs).unwrap_or_default();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        Self {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+            query,
+            headers,
+            body,
+            at,
+        }
+    }
+
     /// The body as JSON (`Value::Null` when it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
@@ -65,7 +85,7 @@ struct Shared {
     scripted: Arc<Mutex<VecDeque<Answer>>>,
     responder: Responder,
     /// Faults to inject (none unless a plan is set).
-    faults: faults::Slot,
+    faults: faults::Faults,
 }
 
 /// A running simulator.
@@ -84,23 +104,15 @@ impl Sim {
         let shared = Shared::new(responder);
         let app = axum::Router::new()
             .fallback(handle)
-            .with_state(shared.clone())
-            .into_make_service_with_connect_info::<faults::KillSwitch>();
-        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", tcp.local_addr().unwrap());
-        let listener = faults::KillableListener(tcp);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            .with_state(shared.clone());
+        let (addr, _server) = faults::serve(app, &shared.faults).await;
+        let base = format!("http://{addr}");
         Self { base, shared }
     }
 
-    /// Injects faults from now on as `plan` says (replacing any plan and its log).
-    pub fn inject(&self, plan: faults::Plan) {
-        *self.shared.faults.lock().unwrap() = Some(faults::Injector::new(plan));
-    }
-
-    /// Every request to the faulted path so far, with what was done to it.
-    pub fn attempts(&self) -> Vec<faults::Attempt> {
-        faults::attempts(&self.shared.faults)
+    /// The fault layer in front of this simulator.
+    pub fn faults(&self) -> &faults::Faults {
+        &self.shared.faults
     }
 
     /// Makes the next requests get these answers (to script errors).
@@ -174,7 +186,7 @@ impl Shared {
             records: Arc::default(),
             scripted: Arc::default(),
             responder: Arc::new(responder),
-            faults: Arc::default(),
+            faults: faults::Faults::default(),
         }
     }
 }
@@ -185,20 +197,7 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     let body: Bytes = axum::body::to_bytes(body, 64 * 1024 * 1024)
         .await
         .unwrap_or_default();
-    let query = parts.uri.query().map(url_pairs).unwrap_or_default();
-    let headers = parts
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-        .collect();
-    let recorded = Recorded {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query,
-        headers,
-        body: body.to_vec(),
-        at,
-    };
+    let recorded = Recorded::read(&parts, body.to_vec(), at);
     if recorded.path.starts_with("/media/") {
         shared.records.lock().unwrap().push(recorded);
         return ([("content-type", "image/png")], PNG.to_vec()).into_response();
@@ -212,14 +211,6 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
             .count()
             - 1
     };
-    if let Some((Some(fault), plan)) = faults::decide(&shared.faults, &recorded) {
-        let kill = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<faults::KillSwitch>>();
-        if let Some(response) = faults::apply(fault, &plan, kill).await {
-            return response;
-        }
-    }
     let scripted = shared.scripted.lock().unwrap().pop_front();
     let Answer(status, content_type, body) =
         scripted.unwrap_or_else(|| (shared.responder)(&recorded, n));

@@ -1,6 +1,7 @@
 //! Biliao's REST API: `Authorization: Bearer`, every call a POST under `/bot/`, replies
-//! `{code, msg, data}` with `code == 200` for success (only the upload reply is documented, so
-//! an empty or non-JSON 2xx reply counts as success).
+//! `{code, msg, data}` with `code == 200` for success. Only the upload reply is documented, so
+//! an empty or plain-text 2xx reply counts as success; a page or JSON cut short does not (see
+//! [`lenient_reply`]). `code: 429` waits as long as the reply's `Retry-After` says.
 
 use std::time::Duration;
 
@@ -8,10 +9,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::wire::Reply;
-use crate::adapter::webhook::client::{media_part, Auth, JsonClient};
+use crate::adapter::webhook::client::{lenient_reply, media_part, ApiReply, Auth, JsonClient};
 use crate::adapter::AdapterError;
 use crate::config::Secret;
 use crate::event::Media;
+
+/// What a `code: 429` without `Retry-After` waits.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone)]
 pub struct BiliaoClient {
@@ -63,13 +67,8 @@ impl BiliaoClient {
 }
 
 /// Reads `{code, msg, data}`: `data` on success, else the fitting error.
-pub fn envelope(body: &[u8]) -> Result<Value, AdapterError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Null);
-    }
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return Ok(Value::Null);
-    };
+pub fn envelope(answer: &ApiReply) -> Result<Value, AdapterError> {
+    let value = lenient_reply(&answer.body, "a Biliao reply")?;
     if value.get("code").is_none() {
         return Ok(value);
     }
@@ -85,7 +84,9 @@ pub fn envelope(body: &[u8]) -> Result<Value, AdapterError> {
             reply.msg, reply.code
         ))),
         404 => Err(AdapterError::NotFound(reply.msg)),
-        429 => Err(AdapterError::RateLimited(Duration::from_secs(1))),
+        429 => Err(AdapterError::RateLimited(
+            answer.retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+        )),
         code if code >= 500 => Err(AdapterError::Transient(format!("{} ({code})", reply.msg))),
         code => Err(AdapterError::Platform {
             code: code.to_string(),
@@ -98,6 +99,13 @@ pub fn envelope(body: &[u8]) -> Result<Value, AdapterError> {
 mod tests {
     use super::*;
 
+    fn reply(body: &[u8]) -> ApiReply {
+        ApiReply {
+            body: body.to_vec(),
+            retry_after: None,
+        }
+    }
+
     #[test]
     fn envelopes_map() {
         let ok = std::fs::read(format!(
@@ -105,18 +113,49 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap();
-        assert_eq!(envelope(&ok).unwrap()["file_id"], "file_7712093");
+        assert_eq!(envelope(&reply(&ok)).unwrap()["file_id"], "file_7712093");
         assert!(matches!(
-            envelope(br#"{"code":401,"msg":"bad token"}"#),
+            envelope(&reply(br#"{"code":401,"msg":"bad token"}"#)),
             Err(AdapterError::Unauthorized(_))
         ));
         assert!(
-            matches!(envelope(br#"{"code":400,"msg":"no"}"#), Err(AdapterError::Platform { code, .. }) if code == "400")
+            matches!(envelope(&reply(br#"{"code":400,"msg":"no"}"#)), Err(AdapterError::Platform { code, .. }) if code == "400")
         );
         assert!(matches!(
-            envelope(br#"{"code":503,"msg":"busy"}"#),
+            envelope(&reply(br#"{"code":503,"msg":"busy"}"#)),
             Err(AdapterError::Transient(_))
         ));
-        assert_eq!(envelope(b"OK").unwrap(), Value::Null);
+        assert_eq!(envelope(&reply(b"OK")).unwrap(), Value::Null);
+        assert_eq!(envelope(&reply(b"")).unwrap(), Value::Null);
+    }
+
+    /// A page or JSON cut short in a 200 is not Biliao's answer: the send's outcome is unknown,
+    /// so it is tried again rather than counted as done.
+    #[test]
+    fn a_malformed_success_is_retried() {
+        for body in [
+            &b"<html><body>Bad Gateway</body></html>"[..],
+            b"{\"code\":2",
+        ] {
+            let e = envelope(&reply(body)).unwrap_err();
+            assert!(e.is_retryable(), "{e}");
+        }
+    }
+
+    #[test]
+    fn code_429_waits_as_long_as_retry_after_says() {
+        let limited = br#"{"code":429,"msg":"too many requests"}"#;
+        assert_eq!(
+            envelope(&reply(limited)),
+            Err(AdapterError::RateLimited(DEFAULT_RETRY_AFTER))
+        );
+        let with_header = ApiReply {
+            body: limited.to_vec(),
+            retry_after: Some(Duration::from_secs(7)),
+        };
+        assert_eq!(
+            envelope(&with_header),
+            Err(AdapterError::RateLimited(Duration::from_secs(7)))
+        );
     }
 }

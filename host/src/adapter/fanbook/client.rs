@@ -3,16 +3,20 @@
 //!
 //! The token is a path segment, so every error text here is built without the URL
 //! (`reqwest::Error::without_url`) and scrubbed of the token as a second guard.
+//!
+//! A success status whose body is not the envelope is [`ApiError::Unreadable`] and tried again:
+//! the call's outcome is unknown. An `ok:true` envelope whose `result` has the wrong shape is
+//! [`ApiError::Malformed`] and is not: the platform said the call was carried out, and a second
+//! `sendMessage` would be a second message.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use reqwest::header::RETRY_AFTER;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::wire::Envelope;
-use crate::adapter::AdapterError;
+use crate::adapter::{retry_after, AdapterError};
 use crate::config::Secret;
 
 /// How much of a reply body goes into an error text.
@@ -41,7 +45,12 @@ pub(super) enum ApiError {
         code: String,
         description: String,
     },
-    /// A reply that is not the documented envelope, or whose `result` has the wrong shape.
+    /// A success status whose body is not the envelope (a page of something in between, a
+    /// reply cut short): whether the call was carried out is unknown.
+    #[error("{method}: unreadable reply: {reason}")]
+    Unreadable { method: String, reason: String },
+    /// An `ok:true` envelope whose `result` has the wrong shape, or an error status whose body
+    /// is not the envelope.
     #[error("{method}: malformed reply: {reason}")]
     Malformed { method: String, reason: String },
 }
@@ -49,7 +58,7 @@ pub(super) enum ApiError {
 impl From<ApiError> for AdapterError {
     fn from(e: ApiError) -> Self {
         match e {
-            ApiError::Transport { .. } | ApiError::Server { .. } => {
+            ApiError::Transport { .. } | ApiError::Server { .. } | ApiError::Unreadable { .. } => {
                 AdapterError::Transient(e.to_string())
             }
             ApiError::RateLimited { after, .. } => AdapterError::RateLimited(after),
@@ -153,7 +162,7 @@ impl Client {
         };
         let response = request.send().await.map_err(transport)?;
         let status = response.status();
-        let retry_after = retry_after(&response);
+        let retry_after = retry_after::from_headers(response.headers(), SystemTime::now());
         let bytes = response.bytes().await.map_err(transport)?;
         self.interpret(method, status, retry_after, &bytes)
     }
@@ -179,7 +188,7 @@ impl Client {
                 status: status.as_u16(),
             });
         }
-        let envelope: Option<Envelope> = serde_json::from_slice(body).ok();
+        let envelope = read_envelope(body);
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
             let reason = envelope
                 .and_then(|e| e.description)
@@ -191,7 +200,11 @@ impl Client {
         }
         let Some(envelope) = envelope else {
             let reason = format!("HTTP {}: {}", status.as_u16(), self.snippet(body));
-            return Err(ApiError::Malformed { method, reason });
+            return Err(if status.is_success() {
+                ApiError::Unreadable { method, reason }
+            } else {
+                ApiError::Malformed { method, reason }
+            });
         };
         if !envelope.ok {
             return Err(self.refusal(method, envelope, retry_after));
@@ -269,11 +282,13 @@ impl Client {
     }
 }
 
-/// `Retry-After` in seconds, when present and sane.
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
-    let seconds: f64 = value.trim().parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
+/// The `{ok, …}` envelope, when the body is one: a JSON object with a boolean `ok`.
+fn read_envelope(body: &[u8]) -> Option<Envelope> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if !value.get("ok").is_some_and(serde_json::Value::is_boolean) {
+        return None;
+    }
+    serde_json::from_value(value).ok()
 }
 
 #[cfg(test)]
@@ -353,6 +368,50 @@ mod tests {
             .interpret("sendMessage", StatusCode::OK, None, sent.as_bytes())
             .unwrap();
         assert_eq!(sent.message_id.to_string(), "469232190631010304");
+    }
+
+    /// A page, JSON cut short or JSON without `ok` in a 200 is not Fanbook's answer: the call's
+    /// outcome is unknown, so it is tried again. An `ok:true` whose result does not fit is not.
+    #[test]
+    fn a_malformed_success_is_retried_but_a_done_call_is_not() {
+        let c = client();
+        for body in [
+            &b"<html>502 Bad Gateway</html>"[..],
+            b"{\"ok\":true,\"result\":{\"mess",
+            b"{\"message_id\":1}",
+        ] {
+            let e: Result<u64, _> = c.interpret("sendMessage", StatusCode::OK, None, body);
+            assert!(
+                AdapterError::from(e.unwrap_err()).is_retryable(),
+                "{body:?}"
+            );
+        }
+        let odd: Result<u64, _> = c.interpret(
+            "sendMessage",
+            StatusCode::OK,
+            None,
+            br#"{"ok":true,"result":"x"}"#,
+        );
+        assert!(!AdapterError::from(odd.unwrap_err()).is_retryable());
+        let page: Result<u64, _> = c.interpret(
+            "sendMessage",
+            StatusCode::BAD_REQUEST,
+            None,
+            b"<html>no</html>",
+        );
+        assert!(!AdapterError::from(page.unwrap_err()).is_retryable());
+    }
+
+    #[test]
+    fn err_code_429_waits_as_long_as_retry_after_says() {
+        let c = client();
+        let limited = br#"{"ok":false,"err_code":429,"description":"Too Many Requests"}"#;
+        let e: Result<u64, _> =
+            c.interpret("m", StatusCode::OK, Some(Duration::from_secs(4)), limited);
+        assert_eq!(
+            AdapterError::from(e.unwrap_err()),
+            AdapterError::RateLimited(Duration::from_secs(4))
+        );
     }
 
     #[test]

@@ -1,18 +1,19 @@
 //! A small HTTP client for JSON platform APIs: where the credential goes, the per-path rate
 //! limit, and the mapping of transport failures and HTTP statuses onto `AdapterError`.
 //! Platform envelopes (`{code,msg,data}`, `{errcode,errmsg}`) are read by each platform's own
-//! client on top of this one.
+//! client on top of this one, with the reply's `Retry-After` at hand for the rate-limit codes
+//! some platforms send inside a 200.
 //!
 //! Secrets: the credential is added to each request here and nowhere else; errors are built from
 //! `reqwest::Error::without_url()` and from status codes, never from the URL.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::{RequestBuilder, StatusCode};
 use serde::Serialize;
 
-use crate::adapter::AdapterError;
+use crate::adapter::{retry_after, AdapterError};
 use crate::config::Secret;
 use crate::ratelimit::RateLimiter;
 
@@ -30,6 +31,14 @@ pub enum Auth {
     Bearer(Secret),
     /// A named header (Yunhu's management API: `token`).
     Header(&'static str, Secret),
+}
+
+/// A successful reply: its body, and the wait its `Retry-After` asks for (a platform that
+/// answers a rate limit with a 200 and a code of its own may still send the header).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiReply {
+    pub body: Vec<u8>,
+    pub retry_after: Option<Duration>,
 }
 
 /// A JSON API at one base URL with one credential.
@@ -79,13 +88,13 @@ impl JsonClient {
         path: &str,
         query: &[(&str, &str)],
         body: &impl Serialize,
-    ) -> Result<Vec<u8>, AdapterError> {
+    ) -> Result<ApiReply, AdapterError> {
         let request = self.request(reqwest::Method::POST, path, query).json(body);
         self.execute(path, request).await
     }
 
     /// `GET {base}{path}`.
-    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Vec<u8>, AdapterError> {
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<ApiReply, AdapterError> {
         let request = self.request(reqwest::Method::GET, path, query);
         self.execute(path, request).await
     }
@@ -96,7 +105,7 @@ impl JsonClient {
         path: &str,
         query: &[(&str, &str)],
         build: impl FnOnce(RequestBuilder) -> RequestBuilder,
-    ) -> Result<Vec<u8>, AdapterError> {
+    ) -> Result<ApiReply, AdapterError> {
         let request = build(self.request(reqwest::Method::POST, path, query));
         self.execute(path, request).await
     }
@@ -119,16 +128,19 @@ impl JsonClient {
         request
     }
 
-    async fn execute(&self, path: &str, request: RequestBuilder) -> Result<Vec<u8>, AdapterError> {
+    async fn execute(&self, path: &str, request: RequestBuilder) -> Result<ApiReply, AdapterError> {
         if let Some(limiter) = &self.limiter {
             limiter.acquire(path).await;
         }
         let response = request.send().await.map_err(transport)?;
         let status = response.status();
-        let retry_after = retry_after(response.headers());
+        let retry_after = retry_after::from_headers(response.headers(), SystemTime::now());
         let body = response.bytes().await.map_err(transport)?;
         check_status(status, retry_after, &body)?;
-        Ok(body.to_vec())
+        Ok(ApiReply {
+            body: body.to_vec(),
+            retry_after,
+        })
     }
 }
 
@@ -166,16 +178,6 @@ pub fn check_status(
     })
 }
 
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(3600.0)))
-}
-
 /// The start of a body as text, for error messages.
 pub fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
@@ -184,6 +186,32 @@ pub fn snippet(body: &[u8]) -> String {
         out.push('…');
     }
     out
+}
+
+/// A success status whose body is not the platform's JSON: an error page of something in
+/// between, or a reply cut short. Whether the platform carried the request out is unknown, so
+/// it is worth trying again (a send may then arrive twice, as after a lost answer: delivery is
+/// at least once).
+pub fn malformed(what: &str, body: &[u8]) -> AdapterError {
+    AdapterError::Transient(format!(
+        "malformed reply: {what} expected, got: {}",
+        snippet(body)
+    ))
+}
+
+/// A reply of a platform whose success reply is not documented (Biliao's sends, minapp). JSON
+/// is read as it is. A body that is plainly not the platform's (a page: it starts with `<`) or
+/// JSON cut short (it starts with `{` or `[` but does not parse) is [`malformed`]. Anything else
+/// (empty, or a bare `OK`) is `Null`, a plain "done": the reply is undocumented, and retrying
+/// what may be the platform's normal answer would send every message up to six times.
+pub fn lenient_reply(body: &[u8], what: &str) -> Result<serde_json::Value, AdapterError> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'<' | b'{' | b'[') => Err(malformed(what, body)),
+        _ => Ok(serde_json::Value::Null),
+    }
 }
 
 /// Parses a JSON reply into `T`, naming what was expected when it does not fit.
@@ -302,5 +330,19 @@ mod tests {
         assert!(matches!(e(502), AdapterError::Transient(_)));
         assert!(matches!(e(404), AdapterError::Platform { .. }));
         assert!(check_status(StatusCode::OK, None, b"").is_ok());
+    }
+
+    #[test]
+    fn lenient_replies_take_empty_and_json_but_not_pages() {
+        assert_eq!(lenient_reply(b" \n", "x"), Ok(serde_json::Value::Null));
+        assert_eq!(lenient_reply(b"OK", "x"), Ok(serde_json::Value::Null));
+        assert_eq!(lenient_reply(b"[1]", "x"), Ok(serde_json::json!([1])));
+        for body in [&b" <html>200 OK</html>"[..], b"{\"code\":20", b"[1,"] {
+            let e = lenient_reply(body, "a reply").unwrap_err();
+            assert!(
+                e.is_retryable() && e.to_string().contains("malformed reply"),
+                "{e}"
+            );
+        }
     }
 }

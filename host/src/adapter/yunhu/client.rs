@@ -1,5 +1,7 @@
 //! Yunhu's open API: `?token=` on every call, `{code, msg, data}` replies with `code == 1` for
-//! success, 10 requests per second per API, and uploads before media sends.
+//! success, 10 requests per second per API, and uploads before media sends. A 2xx reply that
+//! is not that envelope is malformed and tried again (see [`malformed`]). Yunhu documents no
+//! rate-limit code inside a 200, so only an HTTP 429 waits for `Retry-After`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::wire::Reply;
-use crate::adapter::webhook::client::{media_part, parse_json, Auth, JsonClient};
+use crate::adapter::webhook::client::{malformed, media_part, Auth, JsonClient};
 use crate::adapter::AdapterError;
 use crate::config::Secret;
 use crate::event::Media;
@@ -80,7 +82,7 @@ impl YunhuClient {
 
     /// `POST path` with a JSON body; returns `data`.
     pub async fn call(&self, path: &str, body: &impl Serialize) -> Result<Value, AdapterError> {
-        envelope(&self.api.post_json(path, &[], body).await?)
+        envelope(&self.api.post_json(path, &[], body).await?.body)
     }
 
     /// `GET path?query`; returns `data`.
@@ -89,7 +91,7 @@ impl YunhuClient {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Value, AdapterError> {
-        envelope(&self.api.get(path, query).await?)
+        envelope(&self.api.get(path, query).await?.body)
     }
 
     /// `POST /bot/send-stream?…` with the text as a chunked body, one chunk per item.
@@ -107,7 +109,7 @@ impl YunhuClient {
                     .body(body)
             })
             .await?;
-        envelope(&reply)
+        envelope(&reply.body)
     }
 
     /// Downloads `media` and uploads it; returns the platform's key for it.
@@ -118,7 +120,8 @@ impl YunhuClient {
             &self
                 .api
                 .post_body(kind.path(), &[], |r| r.multipart(form))
-                .await?,
+                .await?
+                .body,
         )?;
         data.get(kind.key())
             .and_then(Value::as_str)
@@ -131,9 +134,15 @@ impl YunhuClient {
     }
 }
 
-/// Reads `{code, msg, data}`: `data` on `code == 1`, else the fitting error.
+/// Reads `{code, msg, data}`: `data` on `code == 1`, else the fitting error; a reply without a
+/// `code` is not Yunhu's and is [`malformed`].
 pub fn envelope(body: &[u8]) -> Result<Value, AdapterError> {
-    let reply: Reply = parse_json(body, "a Yunhu reply")?;
+    const WHAT: &str = "a Yunhu reply `{code, msg, data}`";
+    let value: Value = serde_json::from_slice(body).map_err(|_| malformed(WHAT, body))?;
+    if value.get("code").is_none() {
+        return Err(malformed(WHAT, body));
+    }
+    let reply: Reply = serde_json::from_value(value).map_err(|_| malformed(WHAT, body))?;
     if reply.code == 1 {
         return Ok(reply.data);
     }
@@ -183,5 +192,20 @@ mod tests {
             envelope(&golden("api_response_error_bot_not_in_group.json")),
             Err(AdapterError::Platform { code, .. }) if code == "-1"
         ));
+    }
+
+    /// A page, JSON cut short or JSON of another shape in a 200 is not Yunhu's answer: the
+    /// outcome is unknown, so it is tried again rather than counted as done or refused.
+    #[test]
+    fn a_malformed_success_is_retried() {
+        for body in [
+            &b"<html><body>Bad Gateway</body></html>"[..],
+            b"{\"code\":1,\"msg\":\"succ",
+            b"{\"status\":\"ok\"}",
+            b"",
+        ] {
+            let e = envelope(body).unwrap_err();
+            assert!(e.is_retryable(), "{e}");
+        }
     }
 }

@@ -96,7 +96,7 @@ impl ManageClient {
     }
 
     async fn call(&self, path: &str, body: &Value) -> Result<Value, AdapterError> {
-        envelope(&self.api.post_json(path, &[], body).await?)
+        envelope(&self.api.post_json(path, &[], body).await?.body)
     }
 
     /// The caller's own bots (`bot-group-list`).
@@ -210,7 +210,8 @@ impl ManageClient {
             .post_body(path, &[], |r| {
                 r.header(reqwest::header::CONTENT_TYPE, PROTOBUF).body(body)
             })
-            .await?;
+            .await?
+            .body;
         // A JSON error envelope instead of ProtoBuf (a bad token, for one) is reported as such.
         if reply.first() == Some(&b'{') {
             envelope(&reply)?;
