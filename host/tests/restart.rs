@@ -85,10 +85,11 @@ async fn run_until_stopped(sim: &Sim, dir: &Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_stop_delivers_nothing_twice() {
     let sim = biliao_sim::start().await;
-    sim.inject(Plan {
+    sim.faults().inject(Plan {
         path: SEND.into(),
         shares: vec![(Fault::Slow, 1.0)],
         retry_after: Duration::from_secs(1),
+        throttled: None,
         stall: Duration::from_secs(1),
         slow: Duration::from_millis(150),
         max_run: 0,
