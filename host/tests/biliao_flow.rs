@@ -25,21 +25,8 @@ const GROUP: &str = "group_20931";
 const USER: &str = "user_8c41d2";
 
 fn bot(sim: &Sim, auto_answer_ms: i64) -> BotConfig {
-    let mut options = toml::Table::new();
-    options.insert(
-        "auto_answer_ms".into(),
-        toml::Value::Integer(auto_answer_ms),
-    );
-    BotConfig {
-        name: "bl".into(),
-        platform: "biliao".into(),
-        token: Some(Secret::new(TOKEN)),
-        secret: None,
-        base_url: Some(sim.base.clone()),
-        options,
-        register_commands: false,
-        rate_limit: None,
-    }
+    let auto_answer = toml::Value::Integer(auto_answer_ms);
+    biliao_sim::bot(sim, &[("auto_answer_ms", auto_answer)])
 }
 
 fn golden(name: &str) -> Value {

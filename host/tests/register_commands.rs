@@ -16,14 +16,8 @@ use wasmbot::config::{BotConfig, Secret};
 async fn the_plugins_commands_become_the_menu() {
     let sim = biliao_sim::start().await;
     let bot = BotConfig {
-        name: "bl".into(),
-        platform: "biliao".into(),
-        token: Some(Secret::new(biliao_sim::TOKEN)),
-        secret: None,
-        base_url: Some(sim.base.clone()),
-        options: toml::Table::new(),
         register_commands: true,
-        rate_limit: None,
+        ..biliao_sim::bot(&sim, &[])
     };
     let _d = TestDaemon::start_config(&["echo", "kvtest"], move |c| c.bots.push(bot)).await;
     let requests = sim

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wasmbot::config::{BotConfig, Config, Secret};
+use wasmbot::config::Config;
 use wasmbot::daemon::Daemon;
 
 use common::{install, plugin, TestDaemon};
@@ -28,18 +28,7 @@ const SENDS: usize = 12;
 const WAIT: Duration = Duration::from_secs(20);
 
 fn biliao_config(sim: &Sim, dir: &Path) -> Config {
-    let mut options = toml::Table::new();
-    options.insert("auto_answer_ms".into(), toml::Value::Integer(0));
-    let bot = BotConfig {
-        name: "bl".into(),
-        platform: "biliao".into(),
-        token: Some(Secret::new(biliao_sim::TOKEN)),
-        secret: None,
-        base_url: Some(sim.base.clone()),
-        options,
-        register_commands: false,
-        rate_limit: None,
-    };
+    let bot = biliao_sim::bot(sim, &[("auto_answer_ms", toml::Value::Integer(0))]);
     Config {
         bots: vec![bot],
         ..common::config_in(dir)

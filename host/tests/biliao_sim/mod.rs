@@ -11,6 +11,24 @@ pub async fn start() -> Sim {
     Sim::start(respond).await
 }
 
+/// A Biliao bot named `bl` pointing at `sim`, with the adapter options given (`auto_answer_ms`,
+/// `timeout_ms`, …).
+pub fn bot(sim: &Sim, options: &[(&str, toml::Value)]) -> wasmbot::config::BotConfig {
+    wasmbot::config::BotConfig {
+        name: "bl".into(),
+        platform: "biliao".into(),
+        token: Some(wasmbot::config::Secret::new(TOKEN)),
+        secret: None,
+        base_url: Some(sim.base.clone()),
+        options: options
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect(),
+        register_commands: false,
+        rate_limit: None,
+    }
+}
+
 fn ok(data: Value) -> Answer {
     Answer::json(json!({ "code": 200, "msg": "ok", "data": data }))
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use wasmbot::adapter::webhook::lenient::text_of;
-use wasmbot::config::{BotConfig, Secret};
+use wasmbot::config::BotConfig;
 
 use super::{golden, hook, timeout_ms, Chat, Platform};
 use crate::biliao_sim;
@@ -40,19 +40,14 @@ impl Platform for Biliao {
     }
 
     fn bot(&self) -> BotConfig {
-        let mut options = toml::Table::new();
-        options.insert("auto_answer_ms".into(), toml::Value::Integer(0));
-        options.insert("timeout_ms".into(), timeout_ms());
-        BotConfig {
-            name: "bl".into(),
-            platform: "biliao".into(),
-            token: Some(Secret::new(biliao_sim::TOKEN)),
-            secret: None,
-            base_url: Some(self.0.base.clone()),
-            options,
-            register_commands: false,
-            rate_limit: None,
-        }
+        let auto_answer = toml::Value::Integer(0);
+        biliao_sim::bot(
+            &self.0,
+            &[
+                ("auto_answer_ms", auto_answer),
+                ("timeout_ms", timeout_ms()),
+            ],
+        )
     }
 
     async fn arrive(&self, d: &TestDaemon, chat: Chat, serial: usize, text: &str) {
