@@ -77,7 +77,7 @@ impl Daemon {
         let limits = RouterLimits {
             lane_capacity: config.runtime.lane_capacity,
             quarantine_after: config.runtime.quarantine_after,
-            max_lag: config.runtime.max_lag,
+            max_lag: config.runtime.max_lag(),
         };
         let router = Router::new(
             services.clone(),

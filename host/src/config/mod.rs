@@ -136,11 +136,13 @@ pub struct RuntimeConfig {
     /// How many accepted events may wait unfinished before ingress answers "busy".
     #[serde(default = "default_journal_capacity")]
     pub journal_capacity: usize,
-    /// How many events a plugin may fall behind the newest before its oldest ones are skipped
-    /// for it (shed, with a warning and a count in the status), so that one slow plugin cannot
-    /// fill the journal and stop every bot. `0`: never shed; the ingress answers "busy" instead.
-    #[serde(default = "default_max_lag")]
-    pub max_lag: usize,
+    /// How many events a plugin may fall behind the plugin furthest ahead before its oldest
+    /// ones are skipped for it (shed, with a warning and a count in the status), so that one
+    /// slow plugin cannot fill the journal and stop every other. A plugin alone, or all of them
+    /// equally behind, is never shed: the ingress answers "busy" instead. `0`: never shed.
+    /// Default: half of `journal_capacity`.
+    #[serde(default)]
+    pub max_lag: Option<usize>,
     #[serde(default = "default_reload_debounce_ms")]
     pub reload_debounce_ms: u64,
     /// Consecutive failures (traps, timeouts) before a plugin is quarantined.
@@ -174,6 +176,14 @@ impl Default for RetentionConfig {
     }
 }
 
+impl RuntimeConfig {
+    /// `max_lag`, or half the journal: lagging plugins together still leave the other half to
+    /// the rest.
+    pub fn max_lag(&self) -> usize {
+        self.max_lag.unwrap_or(self.journal_capacity / 2)
+    }
+}
+
 impl Default for RuntimeConfig {
     fn default() -> Self {
         Self {
@@ -181,7 +191,7 @@ impl Default for RuntimeConfig {
             memory_mib: default_memory_mib(),
             lane_capacity: default_lane_capacity(),
             journal_capacity: default_journal_capacity(),
-            max_lag: default_max_lag(),
+            max_lag: None,
             reload_debounce_ms: default_reload_debounce_ms(),
             quarantine_after: default_quarantine_after(),
         }
@@ -379,10 +389,6 @@ fn default_lane_capacity() -> usize {
 }
 fn default_journal_capacity() -> usize {
     10_000
-}
-/// Half the journal: several lagging plugins together still leave the other half to the rest.
-fn default_max_lag() -> usize {
-    default_journal_capacity() / 2
 }
 fn default_reload_debounce_ms() -> u64 {
     50

@@ -1,9 +1,11 @@
 //! A plugin's feeder: reads the journal from the plugin's cursor, keeps what the plugin
 //! subscribes to, and queues it on the lane of its chat.
 //!
-//! A plugin that falls more than `max_lag` events behind the newest sheds: the feeder skips its
-//! oldest events for it instead of waiting for room in its lanes. The journal then forgets
-//! them once the other plugins are done, and one slow plugin cannot fill it for everyone.
+//! A plugin that falls more than `max_lag` events behind the plugin furthest ahead (the leader)
+//! sheds: the feeder skips its oldest events for it instead of waiting for room in its lanes.
+//! The journal then forgets them once the other plugins are done, and one slow plugin cannot
+//! fill it for everyone. A plugin alone, or all equally behind, never sheds: then the journal
+//! fills and the ingress pushes back, which loses nothing.
 
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock};
@@ -28,7 +30,9 @@ pub(super) struct Feeder {
     pub lanes: Vec<mpsc::Sender<Job>>,
     pub progress: Arc<Progress>,
     pub cancel: CancellationToken,
-    /// Events the plugin may fall behind the head before it sheds; `None`: it never sheds.
+    /// Where the plugin furthest ahead stands (its low watermark).
+    pub leader: watch::Receiver<Seq>,
+    /// Events the plugin may fall behind the leader before it sheds; `None`: it never sheds.
     pub max_lag: Option<Seq>,
     /// When shedding was last reported.
     pub warned: Option<Instant>,
@@ -89,7 +93,7 @@ impl Feeder {
                 Ok(permit) => permit,
                 Err(_) => return false,
             },
-            () = fallen_behind(self.head.clone(), seq, self.max_lag) => {
+            () = fallen_behind(self.leader.clone(), seq, self.max_lag) => {
                 self.shed(seq);
                 return true;
             }
@@ -116,22 +120,22 @@ impl Feeder {
         tracing::warn!(
             plugin = %self.plugin,
             seq,
-            head = *self.head.borrow(),
+            leader = *self.leader.borrow(),
             max_lag = self.max_lag,
             shed = total,
-            "plugin fell too far behind; its oldest events are skipped for it (runtime.max_lag)"
+            "plugin fell too far behind the others; its oldest events are skipped for it (runtime.max_lag)"
         );
     }
 }
 
-/// Resolves once `seq` is more than `max_lag` events behind the journal head; never without a
-/// `max_lag` or once the head is gone.
-async fn fallen_behind(mut head: watch::Receiver<Seq>, seq: Seq, max_lag: Option<Seq>) {
+/// Resolves once `seq` is more than `max_lag` events behind the leader; never without a
+/// `max_lag` or once the leader is gone.
+async fn fallen_behind(mut leader: watch::Receiver<Seq>, seq: Seq, max_lag: Option<Seq>) {
     let Some(max_lag) = max_lag else {
         return std::future::pending().await;
     };
-    while head.borrow_and_update().saturating_sub(seq) <= max_lag {
-        if head.changed().await.is_err() {
+    while leader.borrow_and_update().saturating_sub(seq) <= max_lag {
+        if leader.changed().await.is_err() {
             return std::future::pending().await;
         }
     }

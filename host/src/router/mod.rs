@@ -83,6 +83,8 @@ pub struct Router {
     lane_capacity: usize,
     quarantine_after: u32,
     max_lag: Option<Seq>,
+    /// The low watermark of the running plugin furthest ahead; feeders shed against it.
+    leader: Arc<watch::Sender<Seq>>,
     parked: Arc<Parked>,
     /// The places last saved in the store (see `save_places`).
     saved_places: Arc<Mutex<Vec<(String, Seq)>>>,
@@ -114,6 +116,7 @@ impl Router {
             lane_capacity: limits.lane_capacity.max(1),
             quarantine_after: limits.quarantine_after,
             max_lag: (limits.max_lag > 0).then_some(limits.max_lag as Seq),
+            leader: Arc::new(watch::Sender::new(0)),
             parked: Arc::default(),
             saved_places: Arc::default(),
             plugins: Arc::default(),
@@ -254,6 +257,7 @@ impl Router {
             lanes: jobs,
             progress: progress.clone(),
             cancel: cancel.clone(),
+            leader: self.leader.subscribe(),
             max_lag: self.max_lag,
             warned: None,
         };
@@ -352,7 +356,8 @@ impl Router {
     }
 
     /// Lets the journal forget events every running plugin, and every removed plugin whose place
-    /// is kept, is past; then saves each one's place. A plugin's events still in its lanes stay
+    /// is kept, is past; then saves each one's place, and tells the feeders where the plugin
+    /// furthest ahead stands. A plugin's events still in its lanes stay
     /// even when its cursor has moved far beyond them (it sheds while they wait for outbox
     /// room), so they cannot hold every later event in the journal.
     pub fn release_finished(&self) -> Result<(), StoreError> {
@@ -362,12 +367,16 @@ impl Router {
         let Ok(plugins) = self.plugins.read() else {
             return Ok(());
         };
-        let mut low = head;
+        let (mut low, mut leader) = (head, 0);
         for (name, running) in plugins.iter() {
             low = low.min(running.progress.needs(&mut pins).unwrap_or(0));
-            places.push((name.to_string(), running.progress.low_watermark()));
+            let place = running.progress.low_watermark();
+            leader = leader.max(place);
+            places.push((name.to_string(), place));
         }
         drop(plugins);
+        self.leader
+            .send_if_modified(|at| std::mem::replace(at, leader) != leader);
         if let Some(max_lag) = self.max_lag {
             low = low.min(self.parked.needs(head, max_lag, &mut pins));
             places.extend(self.parked.places());
