@@ -94,11 +94,12 @@ impl OutboxWorkers {
     }
 }
 
-/// Starts one delivery worker per configured bot; they stop when `stop` is cancelled. The deliveries themselves run on `threads`
-/// (the plugin threads, at a lower priority): work done on a plugin's behalf, so a plugin's
-/// flood of actions takes CPU from other plugins at worst, not from accepting and storing
-/// events. (Against a neighbour with healthy traffic, a flooding one made a reply about 1.2x
-/// slower with deliveries on the daemon's own threads, and about 1.0x with them there.)
+/// Starts one delivery worker per configured bot; they stop when `stop` is cancelled. The
+/// deliveries themselves run on `threads` (the plugin threads, at a lower priority): work done
+/// on a plugin's behalf, so a plugin's flood of actions takes CPU from other plugins at worst,
+/// not from accepting and storing events. (Against a neighbour with healthy traffic, a flooding
+/// one made a reply about 1.2x slower with deliveries on the daemon's own threads, and about
+/// 1.0x with them there.)
 pub fn spawn(
     store: Arc<dyn Store>,
     adapters: Adapters,
