@@ -13,7 +13,8 @@
 //!
 //! `cargo bench -p wasmbot --bench isolation` (`ISOLATION_FAULTS=loop,oom` runs only those;
 //! `ISOLATION_BOT_RATE=200/s` sets the sim bot's `rate_limit`, as every real platform has one;
-//! `WASMBOT_BENCH_STORE=memory` uses the in-memory store)
+//! `WASMBOT_BENCH_STORE=memory` uses the in-memory store; `ISOLATION_BLOCKS=40` measures
+//! 1 000 round trips per phase instead of 200, for tails worth comparing)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -25,9 +26,17 @@ use std::time::{Duration, Instant};
 
 use common::{overrides, TestDaemon};
 
-/// Round trips per block, and blocks per phase: 200 round trips per phase in all.
+/// Round trips per block, and blocks per phase by default: 200 round trips per phase in all.
 const BLOCK: usize = 25;
 const BLOCKS: usize = 8;
+
+/// Blocks per phase: `ISOLATION_BLOCKS`, or [`BLOCKS`].
+fn blocks() -> usize {
+    std::env::var("ISOLATION_BLOCKS")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(BLOCKS)
+}
 
 /// A message to the neighbour, and how many messages it makes the neighbour send.
 type Say = (&'static str, usize);
@@ -114,7 +123,7 @@ async fn compare(d: &Arc<TestDaemon>, trouble: &Trouble) {
     let phases = [Phase::Idle, Phase::Healthy, Phase::Faulty];
     let mut latencies: [Vec<Duration>; 3] = Default::default();
     let mut events = [0u64; 3];
-    for block in 0..BLOCKS {
+    for block in 0..blocks() {
         for turn in 0..phases.len() {
             let i = (block + turn) % phases.len(); // rotate the order from block to block
             let (block_latencies, sent) = run_block(d, trouble, phases[i]).await;
