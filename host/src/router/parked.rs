@@ -1,6 +1,7 @@
-//! Places in the journal kept for removed plugins. A plugin that comes back under the same name
-//! (a file replaced by delete-then-copy, or moved out and back) resumes where it stopped instead
-//! of at the head, so no event is lost to it. Bounded: a place is given up once it is more than
+//! Places in the journal kept for plugins that are not running: removed ones, and those of the
+//! last run that have not loaded since the start. A plugin that comes back under the same name
+//! (a file replaced by delete-then-copy, moved out and back, or fixed after failing to load)
+//! resumes where it stopped instead of at the head, so no event is lost to it. Bounded: a place is given up once it is more than
 //! `max_lag` events behind the head, and at most [`MAX_PARKED`] are kept.
 
 use std::collections::{BTreeSet, HashMap};
@@ -18,7 +19,8 @@ pub(super) struct Parked {
 }
 
 impl Parked {
-    /// Keeps a removed plugin's progress (its lanes may still be finishing events).
+    /// Keeps a plugin's progress while it is away (a removed one's lanes may still be finishing
+    /// events).
     pub fn park(&self, name: Arc<str>, progress: Arc<Progress>) {
         let Ok(mut places) = self.places.lock() else {
             return;
