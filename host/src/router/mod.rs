@@ -384,7 +384,11 @@ impl Router {
         // Events from `low` on stay anyway.
         pins.split_off(&low);
         self.services.store.release_before(low, &pins)?;
-        self.save_places(places)
+        // Without a `max_lag` no place is kept (see `park_known`), so none is saved either.
+        match self.max_lag {
+            Some(_) => self.save_places(places),
+            None => Ok(()),
+        }
     }
 
     /// Saves where each plugin stands, if that changed since the last save.
