@@ -116,6 +116,13 @@ pub struct Commit {
     pub sent: Vec<MessageKey>,
 }
 
+impl Commit {
+    /// How many rows it writes besides its finished-marker, roughly.
+    pub fn weight(&self) -> usize {
+        self.actions.len() + self.kv.len() + self.sent.len()
+    }
+}
+
 /// An action waiting in the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
@@ -257,7 +264,8 @@ pub trait Store: Send + Sync + 'static {
         known: &HashSet<ActionId>,
         ended: &HashSet<ActionId>,
     ) -> Result<Vec<Pending>, StoreError>;
-    /// Records how deliveries ended, in order and all together: a delivered action is removed,
+    /// Records how deliveries ended, in order (a store may write them in parts; recording an
+    /// outcome twice changes nothing): a delivered action is removed,
     /// and where a sent message went is recorded (under its handle and under the platform's id,
     /// both owned by the plugin); an undeliverable one moves to the dead letters with the reason.
     fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError>;

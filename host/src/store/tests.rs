@@ -324,6 +324,7 @@ for_every_store!(
     dead_letters_beyond_the_bound_drop_the_oldest,
     actions_are_handed_out_only_once_durable,
     commit_all_stops_at_the_first_refused_outcome,
+    a_large_commit_is_refused_and_recorded_in_order,
     known_actions_count_toward_the_window_and_ended_ones_do_not,
     a_plugin_fills_only_its_share_of_the_outbox,
 );
@@ -410,6 +411,44 @@ fn commit_all_stops_at_the_first_refused_outcome(make: &dyn Fn(Bounds) -> Box<dy
         .collect();
     assert_eq!(texts, vec!["c", "d"]);
     assert_eq!(store.kv_get("p", "k3").unwrap(), Some(b"k3".to_vec()));
+}
+
+/// Many events at once (a store may write them in parts): a refusal still hands back exactly
+/// the refused event and those after it, and many outcomes at once are all recorded.
+fn a_large_commit_is_refused_and_recorded_in_order(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
+    let store = make(Bounds {
+        outbox_per_plugin: 150,
+        ..Bounds::default()
+    });
+    let texts = |seq: Seq| -> Vec<String> { (0..20).map(|i| format!("{seq}-{i}")).collect() };
+    let outcomes = (0..10)
+        .map(|seq| {
+            let actions = texts(seq).iter().map(|t| send(t)).collect();
+            (
+                seq,
+                Commit {
+                    actions,
+                    ..Commit::default()
+                },
+            )
+        })
+        .collect();
+    let refused = store.commit_all("p", outcomes).unwrap_err();
+    assert!(matches!(refused.error, StoreError::PluginOutboxFull(140)));
+    let rest: Vec<Seq> = refused.rest.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(rest, vec![7, 8, 9]);
+    assert!(store.is_finished("p", 6).unwrap() && !store.is_finished("p", 7).unwrap());
+    let pending = synced_pending(&*store, 1000);
+    let delivered = pending.iter().map(|p| (p.id, Ok(None))).collect();
+    store.outbox_record(delivered).unwrap();
+    assert_eq!(synced_pending(&*store, 1000), vec![], "all 140 recorded");
+    store.commit_all("p", refused.rest).unwrap();
+    let queued: Vec<Action> = synced_pending(&*store, 1000)
+        .into_iter()
+        .map(|p| p.action)
+        .collect();
+    let expected: Vec<Action> = (7..10).flat_map(texts).map(|t| send(&t)).collect();
+    assert_eq!(queued, expected);
 }
 
 fn actions_are_handed_out_only_once_durable(make: &dyn Fn(Bounds) -> Box<dyn Store>) {

@@ -14,11 +14,10 @@
 
 use std::sync::atomic::Ordering;
 
-use ::redb::{Durability, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use ::redb::{Durability, ReadableTable, ReadableTableMetadata};
 
-use super::remember_message;
-use super::{backend, dequeue, enqueue, from_json, next, next_action, remember_dedupe, waiting_of};
-use super::{to_json, RedbStore, DEAD, DEDUPE, FINISHED, JOURNAL, KV, OUTBOX};
+use super::tables::Tables;
+use super::{backend, from_json, to_json, RedbStore};
 use crate::store::{
     forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, DeliveryOutcome,
     Indexed, MessageKey, Outcome, Seq, StoreError, Uncommitted,
@@ -57,7 +56,70 @@ pub(super) enum Written {
     Refused(Uncommitted),
 }
 
+/// One caller's part of a shared transaction carries at most this much work (actions, kv
+/// writes and indexed messages committed, or outcomes recorded), so an accept that arrives
+/// while a flood is being written waits for a bounded part of it, not all of it.
+const PART: usize = 64;
+
+/// Cuts `items` into runs whose weights add up to at most [`PART`] (an item heavier than that
+/// alone in its run).
+fn split<T>(items: Vec<T>, weight: impl Fn(&T) -> usize) -> Vec<Vec<T>> {
+    let mut parts: Vec<Vec<T>> = Vec::new();
+    let mut load = 0;
+    for item in items {
+        let w = weight(&item).max(1);
+        match parts.last_mut() {
+            Some(part) if load + w <= PART => part.push(item),
+            _ => {
+                parts.push(vec![item]);
+                load = 0;
+            }
+        }
+        load += w;
+    }
+    parts
+}
+
 impl RedbStore {
+    /// Commits `outcomes` in parts of at most [`PART`] (each event whole, one part at a time).
+    pub(super) fn commit_in_parts(
+        &self,
+        plugin: &str,
+        outcomes: Vec<Outcome>,
+    ) -> Result<(), Uncommitted> {
+        let mut parts = split(outcomes, |(_, commit)| commit.weight()).into_iter();
+        while let Some(part) = parts.next() {
+            let write = Write::Commit {
+                plugin: plugin.to_string(),
+                outcomes: part,
+            };
+            let mut uncommitted = match self.grouped(write) {
+                Ok(Written::Refused(uncommitted)) => uncommitted,
+                Ok(_) => continue,
+                // The transaction failed as a whole: none of this part was committed.
+                Err(error) => Uncommitted {
+                    rest: Vec::new(),
+                    error,
+                },
+            };
+            uncommitted.rest.extend(parts.flatten());
+            return Err(uncommitted);
+        }
+        Ok(())
+    }
+
+    /// Records outcomes in parts of at most [`PART`], in order. A failure leaves the later
+    /// parts unwritten; writing the earlier ones again changes nothing.
+    pub(super) fn record_in_parts(
+        &self,
+        outcomes: Vec<(ActionId, DeliveryOutcome)>,
+    ) -> Result<(), StoreError> {
+        for part in split(outcomes, |_| 1) {
+            self.grouped(Write::Outcomes(part))?;
+        }
+        Ok(())
+    }
+
     /// Runs `write` in the next shared transaction.
     pub(super) fn grouped(&self, write: Write) -> Result<Written, StoreError> {
         self.group.submit(write, |batch| self.run_batch(batch))
@@ -79,6 +141,10 @@ impl RedbStore {
                 return all_failed(&backend(e));
             }
         }
+        let mut tables = match Tables::open(&tx) {
+            Ok(tables) => tables,
+            Err(e) => return all_failed(&e),
+        };
         let mut results = Vec::with_capacity(n);
         for write in batch {
             let result = match write {
@@ -88,10 +154,20 @@ impl RedbStore {
                     dedupe_key,
                     messages,
                 } => self
-                    .append_in(&tx, &inbound, &bot, dedupe_key.as_deref(), &messages)
+                    .append_in(
+                        &mut tables,
+                        &inbound,
+                        &bot,
+                        dedupe_key.as_deref(),
+                        &messages,
+                    )
                     .map(Written::Appended),
-                Write::Commit { plugin, outcomes } => self.commit_all_in(&tx, &plugin, outcomes),
-                Write::Outcomes(outcomes) => self.record_in(&tx, outcomes).map(|()| Written::Done),
+                Write::Commit { plugin, outcomes } => {
+                    self.commit_all_in(&mut tables, &plugin, outcomes)
+                }
+                Write::Outcomes(outcomes) => self
+                    .record_in(&mut tables, outcomes)
+                    .map(|()| Written::Done),
                 Write::Sync => Ok(Written::Done),
             };
             if let Err(e @ StoreError::Backend(_)) = &result {
@@ -99,10 +175,11 @@ impl RedbStore {
             }
             results.push(result);
         }
-        let actions = match durable.then(|| next_action(&tx)).transpose() {
+        let actions = match durable.then(|| tables.peek("next_action")).transpose() {
             Ok(actions) => actions,
             Err(e) => return all_failed(&e),
         };
+        drop(tables);
         match tx.commit() {
             Ok(()) => {
                 // Batches run one at a time, and a durable one persists all before it.
@@ -118,15 +195,15 @@ impl RedbStore {
 
     fn append_in(
         &self,
-        tx: &WriteTransaction,
+        tables: &mut Tables,
         inbound: &[u8],
         bot: &str,
         dedupe_key: Option<&str>,
         messages: &[MessageKey],
     ) -> Result<Appended, StoreError> {
         if let Some(key) = dedupe_key {
-            let dedupe = tx.open_table(DEDUPE).map_err(backend)?;
-            let earlier = dedupe
+            let earlier = tables
+                .dedupe
                 .get((bot, key))
                 .map_err(backend)?
                 .map(|seq| seq.value());
@@ -134,22 +211,21 @@ impl RedbStore {
                 return Ok(Appended::Duplicate(seq));
             }
         }
-        let mut journal = tx.open_table(JOURNAL).map_err(backend)?;
-        let waiting = journal.len().map_err(backend)? as usize;
+        let waiting = tables.journal.len().map_err(backend)? as usize;
         if waiting >= self.limits.journal {
             return Err(StoreError::JournalFull(waiting));
         }
-        let seq = next(tx, "next_seq")?;
-        journal.insert(seq, inbound).map_err(backend)?;
+        let seq = tables.next("next_seq")?;
+        tables.journal.insert(seq, inbound).map_err(backend)?;
         if let Some(key) = dedupe_key {
-            remember_dedupe(tx, bot, key, seq, self.limits.dedupe_keys)?;
+            tables.remember_dedupe(bot, key, seq, self.limits.dedupe_keys)?;
         }
         for key in messages {
             let indexed = Indexed {
                 platform_id: Some(key.id.clone()),
                 owner: None,
             };
-            remember_message(tx, key, &indexed, self.limits.messages)?;
+            tables.remember_message(key, &indexed, self.limits.messages)?;
         }
         Ok(Appended::New(seq))
     }
@@ -157,20 +233,20 @@ impl RedbStore {
     /// Commits outcomes in order until one is refused for a limit.
     fn commit_all_in(
         &self,
-        tx: &WriteTransaction,
+        tables: &mut Tables,
         plugin: &str,
         outcomes: Vec<Outcome>,
     ) -> Result<Written, StoreError> {
         let mut outcomes = outcomes.into_iter();
         while let Some((seq, commit)) = outcomes.next() {
-            if let Err(error) = self.room_for(tx, plugin, &commit) {
+            if let Err(error) = self.room_for(tables, plugin, &commit) {
                 if let StoreError::Backend(_) = error {
                     return Err(error);
                 }
                 let rest = std::iter::once((seq, commit)).chain(outcomes).collect();
                 return Ok(Written::Refused(Uncommitted { rest, error }));
             }
-            self.commit_in(tx, plugin, seq, commit)?;
+            self.commit_in(tables, plugin, seq, commit)?;
         }
         Ok(Written::Done)
     }
@@ -178,42 +254,42 @@ impl RedbStore {
     /// The outbox, and the plugin's share of it, must have room for all of a commit's actions.
     fn room_for(
         &self,
-        tx: &WriteTransaction,
+        tables: &mut Tables,
         plugin: &str,
         commit: &Commit,
     ) -> Result<(), StoreError> {
         if commit.actions.is_empty() {
             return Ok(());
         }
-        let waiting = tx
-            .open_table(OUTBOX)
-            .map_err(backend)?
-            .len()
-            .map_err(backend)?;
-        let of_plugin = waiting_of(tx, plugin)?;
+        let waiting = tables.outbox.len().map_err(backend)?;
+        let of_plugin = tables.waiting_of(plugin)?;
         self.limits
             .outbox_room(waiting as usize, of_plugin as usize, commit.actions.len())
     }
 
     fn commit_in(
         &self,
-        tx: &WriteTransaction,
+        tables: &mut Tables,
         plugin: &str,
         seq: Seq,
         commit: Commit,
     ) -> Result<(), StoreError> {
-        let mut finished = tx.open_table(FINISHED).map_err(backend)?;
-        if finished.get((plugin, seq)).map_err(backend)?.is_some() {
+        if tables
+            .finished
+            .get((plugin, seq))
+            .map_err(backend)?
+            .is_some()
+        {
             return Ok(()); // committed before: applying it again would duplicate effects
         }
-        finished.insert((plugin, seq), ()).map_err(backend)?;
-        let mut kv = tx.open_table(KV).map_err(backend)?;
+        tables.finished.insert((plugin, seq), ()).map_err(backend)?;
         for (key, value) in &commit.kv {
             match value {
-                Some(value) => kv
+                Some(value) => tables
+                    .kv
                     .insert((plugin, key.as_str()), value.as_slice())
                     .map_err(backend)?,
-                None => kv.remove((plugin, key.as_str())).map_err(backend)?,
+                None => tables.kv.remove((plugin, key.as_str())).map_err(backend)?,
             };
         }
         let owned = Indexed {
@@ -221,23 +297,23 @@ impl RedbStore {
             owner: Some(plugin.to_string()),
         };
         for key in &commit.sent {
-            remember_message(tx, key, &owned, self.limits.messages)?;
+            tables.remember_message(key, &owned, self.limits.messages)?;
         }
         for action in commit.actions {
-            enqueue(tx, plugin, action)?;
+            tables.enqueue(plugin, action)?;
         }
         Ok(())
     }
 
     fn record_in(
         &self,
-        tx: &WriteTransaction,
+        tables: &mut Tables,
         outcomes: Vec<(ActionId, DeliveryOutcome)>,
     ) -> Result<(), StoreError> {
         for (id, outcome) in outcomes {
             match outcome {
-                Ok(sent) => self.done_in(tx, id, sent)?,
-                Err(reason) => self.dead_in(tx, id, reason)?,
+                Ok(sent) => self.done_in(tables, id, sent)?,
+                Err(reason) => self.dead_in(tables, id, reason)?,
             }
         }
         Ok(())
@@ -245,25 +321,20 @@ impl RedbStore {
 
     fn done_in(
         &self,
-        tx: &WriteTransaction,
+        tables: &mut Tables,
         id: ActionId,
         sent: Option<Delivered>,
     ) -> Result<(), StoreError> {
-        dequeue(tx, id)?;
+        tables.dequeue(id)?;
         for (key, indexed) in sent.into_iter().flat_map(Delivered::index_entries) {
-            remember_message(tx, &key, &indexed, self.limits.messages)?;
+            tables.remember_message(&key, &indexed, self.limits.messages)?;
         }
         Ok(())
     }
 
     /// Moves an action to the dead letters, dropping the oldest letter beyond the bound.
-    fn dead_in(
-        &self,
-        tx: &WriteTransaction,
-        id: ActionId,
-        reason: String,
-    ) -> Result<(), StoreError> {
-        let Some(stored) = dequeue(tx, id)? else {
+    fn dead_in(&self, tables: &mut Tables, id: ActionId, reason: String) -> Result<(), StoreError> {
+        let Some(stored) = tables.dequeue(id)? else {
             return Ok(());
         };
         let letter = DeadLetter {
@@ -272,7 +343,7 @@ impl RedbStore {
             action: stored.action,
             reason,
         };
-        let mut dead = tx.open_table(DEAD).map_err(backend)?;
+        let dead = &mut tables.dead;
         dead.insert(id, to_json(&letter)?.as_slice())
             .map_err(backend)?;
         while dead.len().map_err(backend)? as usize > self.limits.dead_letters {
@@ -282,5 +353,30 @@ impl RedbStore {
             forgot_dead_letter(&from_json(oldest.value())?);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{split, PART};
+
+    #[test]
+    fn split_keeps_order_and_bounds_each_part() {
+        let weights = [10, 50, 10, 70, 1, 1, 200, 0];
+        let parts = split(weights.to_vec(), |w| *w);
+        assert_eq!(
+            parts,
+            vec![
+                vec![10, 50],
+                vec![10],
+                vec![70],
+                vec![1, 1],
+                vec![200],
+                vec![0]
+            ]
+        );
+        assert!(parts
+            .iter()
+            .all(|p| p.len() == 1 || p.iter().sum::<usize>() <= PART));
     }
 }

@@ -4,6 +4,7 @@
 //! them or none.
 
 mod batch;
+mod tables;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
@@ -16,6 +17,7 @@ use ::redb::{
 };
 
 use self::batch::{Write, Written};
+use self::tables::Tables;
 use super::group::GroupCommit;
 use super::Bounds;
 use super::{
@@ -154,18 +156,6 @@ impl RedbStore {
     }
 }
 
-/// Takes the next value of a counter.
-fn next(tx: &WriteTransaction, counter: &str) -> Result<u64, StoreError> {
-    let mut meta = tx.open_table(META).map_err(backend)?;
-    let value = meta
-        .get(counter)
-        .map_err(backend)?
-        .map(|v| v.value())
-        .unwrap_or(0);
-    meta.insert(counter, value + 1).map_err(backend)?;
-    Ok(value)
-}
-
 fn peek(tx: &::redb::ReadTransaction, counter: &str) -> Result<u64, StoreError> {
     let meta = tx.open_table(META).map_err(backend)?;
     Ok(meta
@@ -173,53 +163,6 @@ fn peek(tx: &::redb::ReadTransaction, counter: &str) -> Result<u64, StoreError> 
         .map_err(backend)?
         .map(|v| v.value())
         .unwrap_or(0))
-}
-
-/// The id the next action will get, inside a write transaction.
-fn next_action(tx: &WriteTransaction) -> Result<u64, StoreError> {
-    let meta = tx.open_table(META).map_err(backend)?;
-    let next = meta.get("next_action").map_err(backend)?.map(|v| v.value());
-    Ok(next.unwrap_or(0))
-}
-
-/// Adds an action to the outbox under a new id.
-fn enqueue(tx: &WriteTransaction, plugin: &str, action: Action) -> Result<ActionId, StoreError> {
-    let id = next(tx, "next_action")?;
-    let bot = action.chat().bot.clone();
-    let stored = to_json(&Stored {
-        plugin: plugin.to_string(),
-        action,
-    })?;
-    tx.open_table(OUTBOX)
-        .map_err(backend)?
-        .insert(id, stored.as_slice())
-        .map_err(backend)?;
-    tx.open_table(OUTBOX_QUEUE)
-        .map_err(backend)?
-        .insert((bot.as_str(), plugin, id), ())
-        .map_err(backend)?;
-    count_waiting(tx, plugin, 1)?;
-    Ok(id)
-}
-
-/// How many of `plugin`'s actions wait in the outbox.
-fn waiting_of(tx: &WriteTransaction, plugin: &str) -> Result<u64, StoreError> {
-    let table = tx.open_table(OUTBOX_WAITING).map_err(backend)?;
-    let waiting = table.get(plugin).map_err(backend)?.map(|v| v.value());
-    Ok(waiting.unwrap_or(0))
-}
-
-/// Adds `change` (one more or one fewer) to `plugin`'s count of waiting actions.
-fn count_waiting(tx: &WriteTransaction, plugin: &str, change: i64) -> Result<(), StoreError> {
-    let mut table = tx.open_table(OUTBOX_WAITING).map_err(backend)?;
-    let waiting = table.get(plugin).map_err(backend)?.map_or(0, |v| v.value());
-    let waiting = waiting.saturating_add_signed(change);
-    if waiting == 0 {
-        table.remove(plugin).map_err(backend)?;
-    } else {
-        table.insert(plugin, waiting).map_err(backend)?;
-    }
-    Ok(())
 }
 
 /// Counts every plugin's waiting actions afresh from the outbox index (a file of an earlier
@@ -241,27 +184,6 @@ fn recount_waiting(tx: &WriteTransaction) -> Result<(), StoreError> {
         table.insert(plugin.as_str(), waiting).map_err(backend)?;
     }
     Ok(())
-}
-
-/// Removes an action from the outbox, returning it.
-fn dequeue(tx: &WriteTransaction, id: ActionId) -> Result<Option<Stored>, StoreError> {
-    let Some(bytes) = tx
-        .open_table(OUTBOX)
-        .map_err(backend)?
-        .remove(id)
-        .map_err(backend)?
-        .map(|v| v.value().to_vec())
-    else {
-        return Ok(None);
-    };
-    let stored: Stored = from_json(&bytes)?;
-    let bot = stored.action.chat().bot.clone();
-    tx.open_table(OUTBOX_QUEUE)
-        .map_err(backend)?
-        .remove((bot.as_str(), stored.plugin.as_str(), id))
-        .map_err(backend)?;
-    count_waiting(tx, &stored.plugin, -1)?;
-    Ok(Some(stored))
 }
 
 impl Store for RedbStore {
@@ -308,20 +230,7 @@ impl Store for RedbStore {
     }
 
     fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
-        let write = Write::Commit {
-            plugin: plugin.to_string(),
-            outcomes,
-        };
-        match self.grouped(write) {
-            Ok(Written::Refused(uncommitted)) => Err(uncommitted),
-            Ok(_) => Ok(()),
-            // The transaction failed as a whole: nothing of it was committed, and the events
-            // are handled again after a restart.
-            Err(error) => Err(Uncommitted {
-                rest: Vec::new(),
-                error,
-            }),
-        }
+        self.commit_in_parts(plugin, outcomes)
     }
 
     fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
@@ -484,7 +393,7 @@ impl Store for RedbStore {
     }
 
     fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError> {
-        self.grouped(Write::Outcomes(outcomes)).map(|_| ())
+        self.record_in_parts(outcomes)
     }
 
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {
@@ -510,7 +419,7 @@ impl Store for RedbStore {
                 return Ok(false);
             };
             let letter: DeadLetter = from_json(&bytes)?;
-            enqueue(tx, &letter.plugin, letter.action)?;
+            Tables::open(tx)?.enqueue(&letter.plugin, letter.action)?;
             Ok(true)
         })
     }
@@ -527,7 +436,7 @@ impl Store for RedbStore {
     }
 
     fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError> {
-        self.write(|tx| remember_message(tx, &key, &indexed, self.limits.messages))
+        self.write(|tx| Tables::open(tx)?.remember_message(&key, &indexed, self.limits.messages))
     }
 
     fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError> {
@@ -542,85 +451,6 @@ impl Store for RedbStore {
             }
         })
     }
-}
-
-fn remember_dedupe(
-    tx: &WriteTransaction,
-    bot: &str,
-    key: &str,
-    seq: Seq,
-    limit: usize,
-) -> Result<(), StoreError> {
-    tx.open_table(DEDUPE)
-        .map_err(backend)?
-        .insert((bot, key), seq)
-        .map_err(backend)?;
-    let n = next(tx, "dedupe_counter")?;
-    let mut order = tx.open_table(DEDUPE_ORDER).map_err(backend)?;
-    order.insert(n, (bot, key)).map_err(backend)?;
-    while order.len().map_err(backend)? as usize > limit {
-        let Some((_, oldest)) = order.pop_first().map_err(backend)? else {
-            break;
-        };
-        let (b, k) = oldest.value();
-        let (b, k) = (b.to_string(), k.to_string());
-        drop(oldest);
-        tx.open_table(DEDUPE)
-            .map_err(backend)?
-            .remove((b.as_str(), k.as_str()))
-            .map_err(backend)?;
-    }
-    Ok(())
-}
-
-/// Indexes a message, forgetting the oldest beyond `limit`.
-fn remember_message(
-    tx: &WriteTransaction,
-    key: &MessageKey,
-    indexed: &Indexed,
-    limit: usize,
-) -> Result<(), StoreError> {
-    let mut messages = tx.open_table(MESSAGES).map_err(backend)?;
-    let k = (key.bot.as_str(), key.chat.as_str(), key.id.as_str());
-    let earlier: Option<Indexed> = match messages.get(k).map_err(backend)? {
-        Some(bytes) => Some(from_json(bytes.value())?),
-        None => None,
-    };
-    let known = earlier.is_some();
-    let merged = match earlier {
-        Some(earlier) => earlier.merge(indexed.clone()),
-        None => indexed.clone(),
-    };
-    messages
-        .insert(k, to_json(&merged)?.as_slice())
-        .map_err(backend)?;
-    drop(messages);
-    if !known {
-        let n = next(tx, "message_counter")?;
-        tx.open_table(MESSAGE_ORDER)
-            .map_err(backend)?
-            .insert(n, k)
-            .map_err(backend)?;
-        forget_oldest_messages(tx, limit)?;
-    }
-    Ok(())
-}
-
-fn forget_oldest_messages(tx: &WriteTransaction, limit: usize) -> Result<(), StoreError> {
-    let mut order = tx.open_table(MESSAGE_ORDER).map_err(backend)?;
-    while order.len().map_err(backend)? as usize > limit {
-        let Some((_, oldest)) = order.pop_first().map_err(backend)? else {
-            break;
-        };
-        let (b, c, i) = oldest.value();
-        let key = (b.to_string(), c.to_string(), i.to_string());
-        drop(oldest);
-        tx.open_table(MESSAGES)
-            .map_err(backend)?
-            .remove((key.0.as_str(), key.1.as_str(), key.2.as_str()))
-            .map_err(backend)?;
-    }
-    Ok(())
 }
 
 /// Moves the outbox index of earlier versions, by (bot, id), to the one by (bot, plugin, id).
