@@ -159,6 +159,11 @@ pub struct Delivered {
 }
 
 impl Indexed {
+    /// Knows everything: merging anything into it changes nothing.
+    pub fn is_complete(&self) -> bool {
+        self.platform_id.is_some() && self.owner.is_some()
+    }
+
     /// What is known after also learning `newer`: known fields are never forgotten (an inbound
     /// mention of a bot message must not erase who sent it).
     pub fn merge(self, newer: Indexed) -> Indexed {

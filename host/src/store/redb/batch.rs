@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use ::redb::{Durability, ReadableTable, ReadableTableMetadata};
 
 use super::tables::Tables;
-use super::{backend, from_json, to_json, RedbStore};
+use super::{backend, from_json, to_json, RedbStore, Stored};
 use crate::store::{
     forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, DeliveryOutcome,
     Indexed, MessageKey, Outcome, Seq, StoreError, Uncommitted,
@@ -334,9 +334,10 @@ impl RedbStore {
 
     /// Moves an action to the dead letters, dropping the oldest letter beyond the bound.
     fn dead_in(&self, tables: &mut Tables, id: ActionId, reason: String) -> Result<(), StoreError> {
-        let Some(stored) = tables.dequeue(id)? else {
+        let Some(row) = tables.dequeue(id)? else {
             return Ok(());
         };
+        let stored: Stored = from_json(&row)?;
         let letter = DeadLetter {
             id,
             plugin: stored.plugin,

@@ -55,10 +55,24 @@ const PLACES: TableDefinition<&str, u64> = TableDefinition::new("places");
 /// Counters.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
+/// An action in the outbox, as stored: JSON `{"plugin", "bot", "action"}`.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {
     plugin: String,
+    /// The action's bot again, for [`Owner`]; rows written before it was stored have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bot: Option<String>,
     action: Action,
+}
+
+/// What taking an action out of the outbox needs of its row, read without decoding the
+/// action (which would be a tenth of recording a delivery's outcome).
+#[derive(serde::Deserialize)]
+struct Owner<'a> {
+    #[serde(borrow)]
+    plugin: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    bot: Option<std::borrow::Cow<'a, str>>,
 }
 
 pub struct RedbStore {

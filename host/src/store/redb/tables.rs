@@ -6,7 +6,7 @@
 
 use ::redb::{ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
 
-use super::{backend, from_json, to_json, Stored};
+use super::{backend, from_json, to_json, Owner, Stored};
 use super::{
     DEAD, DEDUPE, DEDUPE_ORDER, FINISHED, JOURNAL, KV, MESSAGES, MESSAGE_ORDER, META, OUTBOX,
     OUTBOX_QUEUE, OUTBOX_WAITING,
@@ -68,6 +68,7 @@ impl<'tx> Tables<'tx> {
         let bot = action.chat().bot.clone();
         let stored = to_json(&Stored {
             plugin: plugin.to_string(),
+            bot: Some(bot.clone()),
             action,
         })?;
         self.outbox.insert(id, stored.as_slice()).map_err(backend)?;
@@ -78,9 +79,9 @@ impl<'tx> Tables<'tx> {
         Ok(id)
     }
 
-    /// Removes an action from the outbox, returning it.
-    pub fn dequeue(&mut self, id: ActionId) -> Result<Option<Stored>, StoreError> {
-        let Some(bytes) = self
+    /// Removes an action from the outbox, returning its row (a JSON [`Stored`]).
+    pub fn dequeue(&mut self, id: ActionId) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(row) = self
             .outbox
             .remove(id)
             .map_err(backend)?
@@ -88,13 +89,16 @@ impl<'tx> Tables<'tx> {
         else {
             return Ok(None);
         };
-        let stored: Stored = from_json(&bytes)?;
-        let bot = stored.action.chat().bot.as_str();
+        let owner: Owner = serde_json::from_slice(&row).map_err(backend)?;
+        let bot = match owner.bot {
+            Some(bot) => bot.into_owned(),
+            None => from_json::<Stored>(&row)?.action.chat().bot.clone(),
+        };
         self.outbox_queue
-            .remove((bot, stored.plugin.as_str(), id))
+            .remove((bot.as_str(), owner.plugin.as_ref(), id))
             .map_err(backend)?;
-        self.count_waiting(&stored.plugin, -1)?;
-        Ok(Some(stored))
+        self.count_waiting(&owner.plugin, -1)?;
+        Ok(Some(row))
     }
 
     /// How many of `plugin`'s actions wait in the outbox.
@@ -145,18 +149,25 @@ impl<'tx> Tables<'tx> {
         limit: usize,
     ) -> Result<(), StoreError> {
         let k = (key.bot.as_str(), key.chat.as_str(), key.id.as_str());
-        let earlier: Option<Indexed> = match self.messages.get(k).map_err(backend)? {
-            Some(bytes) => Some(from_json(bytes.value())?),
-            None => None,
+        let known = if indexed.is_complete() {
+            // Nothing earlier can add to it: write without reading first.
+            let earlier = self.messages.insert(k, to_json(indexed)?.as_slice());
+            earlier.map_err(backend)?.is_some()
+        } else {
+            let earlier: Option<Indexed> = match self.messages.get(k).map_err(backend)? {
+                Some(bytes) => Some(from_json(bytes.value())?),
+                None => None,
+            };
+            let known = earlier.is_some();
+            let merged = match earlier {
+                Some(earlier) => earlier.merge(indexed.clone()),
+                None => indexed.clone(),
+            };
+            self.messages
+                .insert(k, to_json(&merged)?.as_slice())
+                .map_err(backend)?;
+            known
         };
-        let known = earlier.is_some();
-        let merged = match earlier {
-            Some(earlier) => earlier.merge(indexed.clone()),
-            None => indexed.clone(),
-        };
-        self.messages
-            .insert(k, to_json(&merged)?.as_slice())
-            .map_err(backend)?;
         if !known {
             let n = self.next("message_counter")?;
             self.message_order.insert(n, k).map_err(backend)?;
@@ -174,5 +185,35 @@ impl<'tx> Tables<'tx> {
             self.messages.remove((b, c, i)).map_err(backend)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ::redb::{Database, ReadableTableMetadata};
+
+    use super::*;
+    use crate::test_fixtures::text_send;
+
+    /// Rows written before the bot was stored beside the action still leave the queue.
+    #[test]
+    fn an_action_stored_without_its_bot_is_dequeued() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("old.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        let mut tables = Tables::open(&tx).unwrap();
+        let new = tables.enqueue("p", text_send("h1", "new")).unwrap();
+        let old = tables.enqueue("p", text_send("h2", "old")).unwrap();
+        let row = serde_json::json!({ "plugin": "p", "action": text_send("h2", "old") });
+        let row = serde_json::to_vec(&row).unwrap();
+        tables.outbox.insert(old, row.as_slice()).unwrap();
+        assert_eq!(tables.waiting_of("p").unwrap(), 2);
+        for id in [old, new] {
+            let row = tables.dequeue(id).unwrap().unwrap();
+            assert_eq!(from_json::<Stored>(&row).unwrap().plugin, "p");
+        }
+        assert!(tables.outbox_queue.is_empty().unwrap());
+        assert_eq!(tables.waiting_of("p").unwrap(), 0);
+        assert_eq!(tables.dequeue(new).unwrap(), None);
     }
 }
