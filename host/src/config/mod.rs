@@ -303,6 +303,15 @@ impl Config {
         if self.runtime.timeout_ms == 0 {
             problems.push("runtime.timeout_ms: must be more than 0".into());
         }
+        let runtime = &self.runtime;
+        let max_lag = runtime.max_lag();
+        if max_lag > 0 && max_lag + runtime.lane_capacity >= runtime.journal_capacity {
+            problems.push(format!(
+                "runtime.max_lag: {max_lag} plus a lane ({}) must be less than journal_capacity ({}), \
+                 or a plugin falling behind fills the journal before it is shed (0: never shed)",
+                runtime.lane_capacity, runtime.journal_capacity
+            ));
+        }
         for (key, value) in [
             ("dedupe_keys", self.retention.dedupe_keys),
             ("messages", self.retention.messages),

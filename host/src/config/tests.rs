@@ -91,3 +91,19 @@ fn rate_limits_and_retention_parse_and_bad_values_are_named() {
         .unwrap_or_default();
     assert!(err.contains("retention.messages"), "{err}");
 }
+
+#[test]
+fn a_max_lag_the_journal_cannot_hold_is_refused() {
+    let err = parse("[runtime]\njournal_capacity = 1000\nmax_lag = 900")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("runtime.max_lag: 900") && err.contains("journal_capacity (1000)"),
+        "{err}"
+    );
+    for fine in ["max_lag = 700", "max_lag = 0", ""] {
+        let text = format!("[runtime]\njournal_capacity = 1000\n{fine}");
+        parse(&text).unwrap_or_else(|e| panic!("{fine}: {e}"));
+    }
+}
