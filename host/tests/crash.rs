@@ -15,8 +15,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod webhook_sim;
+mod yunhu_sim;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -69,7 +71,8 @@ struct Setup {
 }
 
 impl Setup {
-    fn new(dir: &Path) -> Self {
+    /// `bots` is more TOML for the config (bots besides the sim).
+    fn new(dir: &Path, bots: &str) -> Self {
         let plugins = dir.join("plugins");
         std::fs::create_dir_all(&plugins).unwrap();
         common::install(&common::plugin("recorder"), &plugins.join("recorder.wasm"));
@@ -82,7 +85,7 @@ impl Setup {
         let config = dir.join("wasmbot.toml");
         let text = format!(
             "listen = \"127.0.0.1:{port}\"\ndata_dir = {data:?}\nplugins_dir = {plugins:?}\n\n\
-             [[bots]]\nname = \"sim\"\nplatform = \"sim\"\n",
+             [[bots]]\nname = \"sim\"\nplatform = \"sim\"\n{bots}",
             data = dir.join("data").display().to_string(),
             plugins = plugins.display().to_string(),
         );
@@ -161,6 +164,8 @@ impl Setup {
 #[derive(Default)]
 struct Load {
     posted: AtomicU64,
+    /// Webhooks posted again after a failure and answered "duplicate": accepted before.
+    redelivered: AtomicU64,
     /// (chat, text) of every message answered 202.
     accepted: Mutex<Vec<Message>>,
 }
@@ -193,6 +198,75 @@ async fn sender(id: usize, http: reqwest::Client, base: String, load: Arc<Load>,
             Ok(_) | Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }
     }
+}
+
+/// A Yunhu message event for `text` in group `chat`, its event and message ids from `serial`.
+fn yunhu_event(chat: &str, text: &str, serial: u64) -> Value {
+    let path = format!(
+        "{}/tests/golden/yunhu/event_message_receive_normal.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut body: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    body["header"]["eventId"] = json!(format!("crash{serial:027}"));
+    let message = &mut body["event"]["message"];
+    message["msgId"] = json!(format!("crmsg{serial:027}"));
+    message["content"] = json!({ "text": text });
+    message["chatId"] = json!(chat);
+    body["event"]["chat"]["chatId"] = json!(chat);
+    body
+}
+
+/// One webhook sender, as Yunhu delivers: each event is posted until it gets a 200, the same
+/// event again after a failure (a copy the daemon accepted before must be dropped at the door).
+async fn webhook_sender(
+    id: usize,
+    http: reqwest::Client,
+    url: String,
+    load: Arc<Load>,
+    target: u64,
+) {
+    let mut n = 0u64;
+    while load.accepted() < target {
+        n += 1;
+        let chat = format!("6047150{}", (id + n as usize) % CHATS);
+        let text = format!("w{id}-{n}");
+        let body = yunhu_event(&chat, &text, (id as u64) << 32 | n);
+        loop {
+            load.posted.fetch_add(1, Ordering::SeqCst);
+            match http.post(&url).json(&body).send().await {
+                Ok(response) if response.status().as_u16() == 200 => {
+                    let answer: Value = response.json().await.unwrap_or_default();
+                    if answer["duplicate"] == true {
+                        load.redelivered.fetch_add(1, Ordering::SeqCst);
+                    }
+                    load.accepted.lock().unwrap().push((chat, text));
+                    break;
+                }
+                Ok(_) | Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+}
+
+/// The sends the Yunhu simulator received, in the sim's action shape, and how many were a
+/// second copy of an earlier one (outbound delivery is at least once on a real platform).
+fn yunhu_sends(sim: &webhook_sim::Sim) -> (Vec<Value>, usize) {
+    let all: Vec<Value> = sim
+        .to("/bot/send")
+        .iter()
+        .map(|r| {
+            let body = r.json();
+            json!({ "op": "send", "chat": body["recvId"], "text": body["content"]["text"] })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    let distinct: Vec<Value> = all
+        .iter()
+        .filter(|send| seen.insert(send.to_string()))
+        .cloned()
+        .collect();
+    let again = all.len() - distinct.len();
+    (distinct, again)
 }
 
 async fn get(http: &reqwest::Client, url: String) -> Value {
@@ -297,6 +371,48 @@ async fn reloader(plugins: PathBuf, seed: u64, stop: Arc<AtomicBool>) -> u64 {
     swaps as u64
 }
 
+/// Kill i comes once about i/(kills+1) of the events are accepted, a random moment later; some
+/// kills hit a daemon that is starting up or replaying instead. Returns the daemon last started
+/// and how many kills of each kind there were.
+async fn kill_repeatedly(
+    setup: &Setup,
+    http: &reqwest::Client,
+    load: &Load,
+    mut daemon: Process,
+    kills: u64,
+    events: u64,
+    seed: u64,
+) -> (Process, BTreeMap<&'static str, u64>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut modes: BTreeMap<&str, u64> = BTreeMap::new();
+    for i in 1..=kills {
+        let mode = match rng.random_range(0..8) {
+            0 => "starting",
+            1 | 2 => "replaying",
+            _ => "under load",
+        };
+        match mode {
+            "starting" => tokio::time::sleep(Duration::from_millis(rng.random_range(0..150))).await,
+            "replaying" => {
+                setup.wait_ready(http).await;
+                tokio::time::sleep(Duration::from_millis(rng.random_range(0..100))).await;
+            }
+            _ => {
+                setup.wait_ready(http).await;
+                let threshold = events * i / (kills + 1);
+                while load.accepted() < threshold {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(rng.random_range(0..30))).await;
+            }
+        }
+        *modes.entry(mode).or_default() += 1;
+        daemon.kill();
+        daemon = setup.spawn();
+    }
+    (daemon, modes)
+}
+
 fn message_number(id: &str) -> u64 {
     id.trim_start_matches('m').parse().unwrap()
 }
@@ -308,14 +424,14 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
     let seed = setting("WASMBOT_CRASH_SEED", rand::random::<u32>().into());
     common::plugins();
     let dir = tempfile::tempdir().unwrap();
-    let setup = Arc::new(Setup::new(dir.path()));
+    let setup = Arc::new(Setup::new(dir.path(), ""));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
     let started = Instant::now();
 
-    let mut daemon = setup.spawn();
+    let daemon = setup.spawn();
     setup.wait_ready(&http).await;
     let load = Arc::new(Load::default());
     let senders: Vec<_> = (0..SENDERS)
@@ -336,35 +452,7 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
         stop_reloading.clone(),
     ));
 
-    // Kill i comes once about i/(kills+1) of the events are accepted, a random moment later;
-    // some kills hit a daemon that is starting up or replaying instead.
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut modes: BTreeMap<&str, u64> = BTreeMap::new();
-    for i in 1..=kills {
-        let mode = match rng.random_range(0..8) {
-            0 => "starting",
-            1 | 2 => "replaying",
-            _ => "under load",
-        };
-        match mode {
-            "starting" => tokio::time::sleep(Duration::from_millis(rng.random_range(0..150))).await,
-            "replaying" => {
-                setup.wait_ready(&http).await;
-                tokio::time::sleep(Duration::from_millis(rng.random_range(0..100))).await;
-            }
-            _ => {
-                setup.wait_ready(&http).await;
-                let threshold = events * i / (kills + 1);
-                while load.accepted() < threshold {
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                }
-                tokio::time::sleep(Duration::from_millis(rng.random_range(0..30))).await;
-            }
-        }
-        *modes.entry(mode).or_default() += 1;
-        daemon.kill();
-        daemon = setup.spawn();
-    }
+    let (daemon, modes) = kill_repeatedly(&setup, &http, &load, daemon, kills, events, seed).await;
     setup.wait_ready(&http).await;
     for s in senders {
         s.await.unwrap();
@@ -490,4 +578,104 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
         new_id > last_id,
         "message id m{new_id} after the restart is not above m{last_id}"
     );
+}
+
+/// The same through a webhook platform (Yunhu, its simulator in this process, so it outlives
+/// the kills): the platform posts each event until it gets a 200, so every event is accepted
+/// in the end, and a copy accepted before a kill must not be handled again. Every event must
+/// reach both plugins, and `tally`'s kv counts must run 1..M in each chat. The platform may
+/// receive a send twice (a kill between its answer and the outcome's write; delivery to a real
+/// platform is at least once), so copies are counted, not failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_webhook_is_handled_exactly_once_across_kills() {
+    let kills = setting("WASMBOT_CRASH_KILLS", 5);
+    let events = setting("WASMBOT_CRASH_EVENTS", 300);
+    let seed = setting("WASMBOT_CRASH_SEED", rand::random::<u32>().into());
+    common::plugins();
+    let yunhu = yunhu_sim::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = format!(
+        "\n[[bots]]\nname = \"yh\"\nplatform = \"yunhu\"\ntoken = {token:?}\nbase_url = {base:?}\n\
+         [bots.options]\nrate_limit_per_second = 10000\n",
+        token = yunhu_sim::TOKEN,
+        base = yunhu.base,
+    );
+    let setup = Arc::new(Setup::new(dir.path(), &bot));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+
+    let daemon = setup.spawn();
+    setup.wait_ready(&http).await;
+    let load = Arc::new(Load::default());
+    let url = format!("{}/hooks/yh", setup.base);
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|id| {
+            tokio::spawn(webhook_sender(
+                id,
+                http.clone(),
+                url.clone(),
+                load.clone(),
+                events,
+            ))
+        })
+        .collect();
+    let (daemon, modes) = kill_repeatedly(&setup, &http, &load, daemon, kills, events, seed).await;
+    setup.wait_ready(&http).await;
+    for s in senders {
+        s.await.unwrap();
+    }
+    let accepted = load.accepted.lock().unwrap().clone();
+    let load_elapsed = started.elapsed();
+
+    let deadline = Instant::now() + Duration::from_secs(60) + Duration::from_millis(events * 5);
+    let (sends, copies) = loop {
+        let (sends, copies) = yunhu_sends(&yunhu);
+        let (recorder, tally) = Answers::of(&sends).unanswered(&accepted);
+        if recorder.len() + tally.len() == 0 || Instant::now() > deadline {
+            break (sends, copies);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let dead = get(&http, format!("{}/admin/status", setup.base)).await["dead_letters"]
+        .as_u64()
+        .unwrap_or(u64::MAX);
+    drop(daemon);
+
+    let answers = Answers::of(&sends);
+    let (lost_recorder, lost_tally) = answers.unanswered(&accepted);
+    let handled_twice = answers.duplicated();
+    let miscounted = answers.miscounted();
+    eprintln!(
+        "webhook crash test (seed {seed}): posted {} webhooks, {} events accepted ({} copies \
+         dropped at the door), {kills} kills ({modes:?}), lost {} (recorder {}, tally {}), \
+         handled twice {handled_twice}, chats miscounted {}, sends the platform got twice \
+         {copies}, dead letters {dead}; total {:.1} s (load {:.1} s)",
+        load.posted.load(Ordering::SeqCst),
+        accepted.len(),
+        load.redelivered.load(Ordering::SeqCst),
+        lost_recorder.len() + lost_tally.len(),
+        lost_recorder.len(),
+        lost_tally.len(),
+        miscounted.len(),
+        started.elapsed().as_secs_f64(),
+        load_elapsed.as_secs_f64(),
+    );
+    assert!(
+        lost_recorder.is_empty() && lost_tally.is_empty(),
+        "accepted webhooks never answered: by the recorder {:?}, by tally {:?}",
+        &lost_recorder[..lost_recorder.len().min(10)],
+        &lost_tally[..lost_tally.len().min(10)]
+    );
+    assert_eq!(
+        handled_twice, 0,
+        "events handled twice (different answers to one message)"
+    );
+    assert!(
+        miscounted.is_empty(),
+        "tally's kv counts skipped or repeated a number: {miscounted:?}"
+    );
+    assert_eq!(dead, 0, "actions ended in the dead letters");
 }
