@@ -14,6 +14,7 @@
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod biliao_sim;
 mod common;
 mod webhook_sim;
 mod yunhu_sim;
@@ -200,37 +201,107 @@ async fn sender(id: usize, http: reqwest::Client, base: String, load: Arc<Load>,
     }
 }
 
-/// A Yunhu message event for `text` in group `chat`, its event and message ids from `serial`.
-fn yunhu_event(chat: &str, text: &str, serial: u64) -> Value {
-    let path = format!(
-        "{}/tests/golden/yunhu/event_message_receive_normal.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut body: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    body["header"]["eventId"] = json!(format!("crash{serial:027}"));
-    let message = &mut body["event"]["message"];
-    message["msgId"] = json!(format!("crmsg{serial:027}"));
-    message["content"] = json!({ "text": text });
-    message["chatId"] = json!(chat);
-    body["event"]["chat"]["chatId"] = json!(chat);
-    body
+/// A webhook platform the webhook crash test drives, its simulator in the test process.
+#[derive(Clone, Copy)]
+enum Hooked {
+    Yunhu,
+    Biliao,
 }
 
-/// One webhook sender, as Yunhu delivers: each event is posted until it gets a 200, the same
-/// event again after a failure (a copy the daemon accepted before must be dropped at the door).
+impl Hooked {
+    const BOTH: [Hooked; 2] = [Hooked::Yunhu, Hooked::Biliao];
+
+    fn hook(self) -> &'static str {
+        match self {
+            Hooked::Yunhu => "/hooks/yh",
+            Hooked::Biliao => "/hooks/bl",
+        }
+    }
+
+    /// The platform's id of group `i`.
+    fn chat(self, i: usize) -> String {
+        match self {
+            Hooked::Yunhu => format!("6047150{i}"),
+            Hooked::Biliao => format!("group_c{i}"),
+        }
+    }
+
+    /// A message event for `text` in group `chat`, its ids from `serial`.
+    fn event(self, chat: &str, text: &str, serial: u64) -> Value {
+        match self {
+            Hooked::Yunhu => {
+                let mut body = golden("yunhu/event_message_receive_normal.json");
+                body["header"]["eventId"] = json!(format!("crash{serial:027}"));
+                let message = &mut body["event"]["message"];
+                message["msgId"] = json!(format!("crmsg{serial:027}"));
+                message["content"] = json!({ "text": text });
+                message["chatId"] = json!(chat);
+                body["event"]["chat"]["chatId"] = json!(chat);
+                body
+            }
+            Hooked::Biliao => {
+                let mut body = golden("biliao/event_group_message.json");
+                body["message_id"] = json!(format!("crash_{serial}"));
+                body["content"] = json!(text);
+                body["group_id"] = json!(chat);
+                body
+            }
+        }
+    }
+
+    /// The bot's config, pointing at the simulator, without a rate limit to wait for.
+    fn bot(self, sim: &webhook_sim::Sim) -> String {
+        let (name, platform, token, options) = match self {
+            Hooked::Yunhu => (
+                "yh",
+                "yunhu",
+                yunhu_sim::TOKEN,
+                "rate_limit_per_second = 10000",
+            ),
+            Hooked::Biliao => ("bl", "biliao", biliao_sim::TOKEN, "auto_answer_ms = 0"),
+        };
+        format!(
+            "\n[[bots]]\nname = {name:?}\nplatform = {platform:?}\ntoken = {token:?}\n\
+             base_url = {base:?}\n[bots.options]\n{options}\n",
+            base = sim.base
+        )
+    }
+
+    /// The sends the simulator received, in the sim's action shape.
+    fn sends(self, sim: &webhook_sim::Sim) -> Vec<Value> {
+        let (path, chat, text) = match self {
+            Hooked::Yunhu => ("/bot/send", "recvId", "/content/text"),
+            Hooked::Biliao => ("/bot/sendmessage", "group_id", "/content"),
+        };
+        let send =
+            |body: Value| json!({ "op": "send", "chat": body[chat], "text": body.pointer(text) });
+        sim.to(path).iter().map(|r| send(r.json())).collect()
+    }
+}
+
+fn golden(name: &str) -> Value {
+    let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// One webhook sender, as the platforms deliver: each event is posted until it gets a 200, the
+/// same event again after a failure (a copy the daemon accepted before must be dropped at the
+/// door). Its messages alternate between the platforms.
 async fn webhook_sender(
     id: usize,
     http: reqwest::Client,
-    url: String,
+    base: String,
     load: Arc<Load>,
     target: u64,
 ) {
     let mut n = 0u64;
     while load.accepted() < target {
         n += 1;
-        let chat = format!("6047150{}", (id + n as usize) % CHATS);
+        let platform = Hooked::BOTH[(id + n as usize) % 2];
+        let chat = platform.chat((id + n as usize) % CHATS);
         let text = format!("w{id}-{n}");
-        let body = yunhu_event(&chat, &text, (id as u64) << 32 | n);
+        let body = platform.event(&chat, &text, (id as u64) << 32 | n);
+        let url = format!("{base}{}", platform.hook());
         loop {
             load.posted.fetch_add(1, Ordering::SeqCst);
             match http.post(&url).json(&body).send().await {
@@ -242,23 +313,19 @@ async fn webhook_sender(
                     load.accepted.lock().unwrap().push((chat, text));
                     break;
                 }
+                Ok(response) if response.status().is_client_error() => {
+                    panic!("{url} refused a valid event: {}", response.status())
+                }
                 Ok(_) | Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         }
     }
 }
 
-/// The sends the Yunhu simulator received, in the sim's action shape, and how many were a
-/// second copy of an earlier one (outbound delivery is at least once on a real platform).
-fn yunhu_sends(sim: &webhook_sim::Sim) -> (Vec<Value>, usize) {
-    let all: Vec<Value> = sim
-        .to("/bot/send")
-        .iter()
-        .map(|r| {
-            let body = r.json();
-            json!({ "op": "send", "chat": body["recvId"], "text": body["content"]["text"] })
-        })
-        .collect();
+/// Every send the platforms received, each once, and how many were a second copy of an
+/// earlier one (outbound delivery is at least once on a real platform).
+fn distinct_sends(sims: &[(Hooked, webhook_sim::Sim)]) -> (Vec<Value>, usize) {
+    let all: Vec<Value> = sims.iter().flat_map(|(p, sim)| p.sends(sim)).collect();
     let mut seen = HashSet::new();
     let distinct: Vec<Value> = all
         .iter()
@@ -400,7 +467,13 @@ async fn kill_repeatedly(
             _ => {
                 setup.wait_ready(http).await;
                 let threshold = events * i / (kills + 1);
+                let since = Instant::now();
                 while load.accepted() < threshold {
+                    assert!(
+                        since.elapsed() < Duration::from_secs(60),
+                        "no event accepted for 60 s (a sender failed?); daemon log:\n{}",
+                        setup.log_tail()
+                    );
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
                 tokio::time::sleep(Duration::from_millis(rng.random_range(0..30))).await;
@@ -580,9 +653,10 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
     );
 }
 
-/// The same through a webhook platform (Yunhu, its simulator in this process, so it outlives
-/// the kills): the platform posts each event until it gets a 200, so every event is accepted
-/// in the end, and a copy accepted before a kill must not be handled again. Every event must
+/// The same through two webhook platforms at once (Yunhu and Biliao, their simulators in this
+/// process, so they outlive the kills): a platform posts each event until it gets a 200, so
+/// every event is accepted in the end, and a copy accepted before a kill must not be handled
+/// again. Every event must
 /// reach both plugins, and `tally`'s kv counts must run 1..M in each chat. The platform may
 /// receive a send twice (a kill between its answer and the outcome's write; delivery to a real
 /// platform is at least once), so copies are counted, not failed.
@@ -592,15 +666,13 @@ async fn every_webhook_is_handled_exactly_once_across_kills() {
     let events = setting("WASMBOT_CRASH_EVENTS", 300);
     let seed = setting("WASMBOT_CRASH_SEED", rand::random::<u32>().into());
     common::plugins();
-    let yunhu = yunhu_sim::start().await;
+    let sims = [
+        (Hooked::Yunhu, yunhu_sim::start().await),
+        (Hooked::Biliao, biliao_sim::start().await),
+    ];
     let dir = tempfile::tempdir().unwrap();
-    let bot = format!(
-        "\n[[bots]]\nname = \"yh\"\nplatform = \"yunhu\"\ntoken = {token:?}\nbase_url = {base:?}\n\
-         [bots.options]\nrate_limit_per_second = 10000\n",
-        token = yunhu_sim::TOKEN,
-        base = yunhu.base,
-    );
-    let setup = Arc::new(Setup::new(dir.path(), &bot));
+    let bots: String = sims.iter().map(|(p, sim)| p.bot(sim)).collect();
+    let setup = Arc::new(Setup::new(dir.path(), &bots));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -610,16 +682,10 @@ async fn every_webhook_is_handled_exactly_once_across_kills() {
     let daemon = setup.spawn();
     setup.wait_ready(&http).await;
     let load = Arc::new(Load::default());
-    let url = format!("{}/hooks/yh", setup.base);
     let senders: Vec<_> = (0..SENDERS)
         .map(|id| {
-            tokio::spawn(webhook_sender(
-                id,
-                http.clone(),
-                url.clone(),
-                load.clone(),
-                events,
-            ))
+            let base = setup.base.clone();
+            tokio::spawn(webhook_sender(id, http.clone(), base, load.clone(), events))
         })
         .collect();
     let (daemon, modes) = kill_repeatedly(&setup, &http, &load, daemon, kills, events, seed).await;
@@ -632,7 +698,7 @@ async fn every_webhook_is_handled_exactly_once_across_kills() {
 
     let deadline = Instant::now() + Duration::from_secs(60) + Duration::from_millis(events * 5);
     let (sends, copies) = loop {
-        let (sends, copies) = yunhu_sends(&yunhu);
+        let (sends, copies) = distinct_sends(&sims);
         let (recorder, tally) = Answers::of(&sends).unanswered(&accepted);
         if recorder.len() + tally.len() == 0 || Instant::now() > deadline {
             break (sends, copies);
@@ -651,7 +717,7 @@ async fn every_webhook_is_handled_exactly_once_across_kills() {
     eprintln!(
         "webhook crash test (seed {seed}): posted {} webhooks, {} events accepted ({} copies \
          dropped at the door), {kills} kills ({modes:?}), lost {} (recorder {}, tally {}), \
-         handled twice {handled_twice}, chats miscounted {}, sends the platform got twice \
+         handled twice {handled_twice}, chats miscounted {}, sends a platform got twice \
          {copies}, dead letters {dead}; total {:.1} s (load {:.1} s)",
         load.posted.load(Ordering::SeqCst),
         accepted.len(),
