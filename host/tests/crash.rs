@@ -4,7 +4,8 @@
 //! one `v1:<text>` or `v2:<text>` send from `recorder`, one `#N <text>` send from `tally`, whose
 //! counter lives in kv, so each chat's numbers must run 1, 2, 3, … with no gap or repeat (a kv
 //! write applied twice, or apart from its send, would break that). The sim's world must be the
-//! same after a restart.
+//! same after a restart. A second test does the same through two webhook platforms (Yunhu and
+//! Biliao, their simulators in this process), which post each event until it gets a 200.
 //!
 //! Short by default; longer with `WASMBOT_CRASH_KILLS`, `WASMBOT_CRASH_EVENTS` (accepted events
 //! to reach) and `WASMBOT_CRASH_SEED`. The figures are printed; see them with `--nocapture`:
