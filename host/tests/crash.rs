@@ -35,11 +35,35 @@ use serde_json::{json, Value};
 const SENDERS: usize = 8;
 const CHATS: usize = 6;
 
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+/// How long a run is and its seed: `WASMBOT_CRASH_KILLS`, `WASMBOT_CRASH_EVENTS` (accepted
+/// events to reach), `WASMBOT_CRASH_SEED`.
+struct Size {
+    kills: u64,
+    events: u64,
+    seed: u64,
+}
+
+impl Size {
+    fn from_env() -> Self {
+        let setting = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        Self {
+            kills: setting("WASMBOT_CRASH_KILLS", 5),
+            events: setting("WASMBOT_CRASH_EVENTS", 300),
+            seed: setting("WASMBOT_CRASH_SEED", rand::random::<u32>().into()),
+        }
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
 }
 
 /// The daemon as a child process, killed (SIGKILL) and reaped when dropped, so no daemon
@@ -493,16 +517,15 @@ fn message_number(id: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_accepted_event_is_answered_exactly_once_across_kills() {
-    let kills = setting("WASMBOT_CRASH_KILLS", 5);
-    let events = setting("WASMBOT_CRASH_EVENTS", 300);
-    let seed = setting("WASMBOT_CRASH_SEED", rand::random::<u32>().into());
+    let Size {
+        kills,
+        events,
+        seed,
+    } = Size::from_env();
     common::plugins();
     let dir = tempfile::tempdir().unwrap();
     let setup = Arc::new(Setup::new(dir.path(), ""));
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let http = client();
     let started = Instant::now();
 
     let daemon = setup.spawn();
@@ -657,15 +680,16 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
 /// The same through two webhook platforms at once (Yunhu and Biliao, their simulators in this
 /// process, so they outlive the kills): a platform posts each event until it gets a 200, so
 /// every event is accepted in the end, and a copy accepted before a kill must not be handled
-/// again. Every event must
-/// reach both plugins, and `tally`'s kv counts must run 1..M in each chat. The platform may
-/// receive a send twice (a kill between its answer and the outcome's write; delivery to a real
-/// platform is at least once), so copies are counted, not failed.
+/// again. Every event must reach both plugins, and `tally`'s kv counts must run 1..M in each
+/// chat. A platform may receive a send twice (a kill between its answer and the outcome's write;
+/// delivery to a real platform is at least once), so copies are counted, not failed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_webhook_is_handled_exactly_once_across_kills() {
-    let kills = setting("WASMBOT_CRASH_KILLS", 5);
-    let events = setting("WASMBOT_CRASH_EVENTS", 300);
-    let seed = setting("WASMBOT_CRASH_SEED", rand::random::<u32>().into());
+    let Size {
+        kills,
+        events,
+        seed,
+    } = Size::from_env();
     common::plugins();
     let sims = [
         (Hooked::Yunhu, yunhu_sim::start().await),
@@ -674,10 +698,7 @@ async fn every_webhook_is_handled_exactly_once_across_kills() {
     let dir = tempfile::tempdir().unwrap();
     let bots: String = sims.iter().map(|(p, sim)| p.bot(sim)).collect();
     let setup = Arc::new(Setup::new(dir.path(), &bots));
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let http = client();
     let started = Instant::now();
 
     let daemon = setup.spawn();
