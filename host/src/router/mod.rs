@@ -86,8 +86,10 @@ pub struct Router {
     /// The low watermark of the running plugin furthest ahead; feeders shed against it.
     leader: Arc<watch::Sender<Seq>>,
     parked: Arc<Parked>,
-    /// The places last saved in the store (see `save_places`).
+    /// The places last saved in the store (see `release_finished`).
     saved_places: Arc<Mutex<Vec<(String, Seq)>>>,
+    /// The last release: where it cut the journal and the events before that it kept.
+    released: Arc<Mutex<(Seq, BTreeSet<Seq>)>>,
     plugins: Arc<RwLock<HashMap<Arc<str>, Running>>>,
 }
 
@@ -119,6 +121,7 @@ impl Router {
             leader: Arc::new(watch::Sender::new(0)),
             parked: Arc::default(),
             saved_places: Arc::default(),
+            released: Arc::default(),
             plugins: Arc::default(),
         }
     }
@@ -383,24 +386,68 @@ impl Router {
         }
         // Events from `low` on stay anyway.
         pins.split_off(&low);
-        self.services.store.release_before(low, &pins)?;
+        let store = &self.services.store;
+        unless_unchanged(&self.released, (low, pins), |(low, pins)| {
+            store.release_before(*low, pins)
+        })?;
         // Without a `max_lag` no place is kept (see `park_known`), so none is saved either.
-        match self.max_lag {
-            Some(_) => self.save_places(places),
-            None => Ok(()),
-        }
-    }
-
-    /// Saves where each plugin stands, if that changed since the last save.
-    fn save_places(&self, mut places: Vec<(String, Seq)>) -> Result<(), StoreError> {
-        places.sort();
-        let Ok(mut saved) = self.saved_places.lock() else {
-            return Ok(());
-        };
-        if *saved != places {
-            self.services.store.save_places(&places)?;
-            *saved = places;
+        if self.max_lag.is_some() {
+            places.sort();
+            unless_unchanged(&self.saved_places, places, |places| {
+                store.save_places(places)
+            })?;
         }
         Ok(())
+    }
+}
+
+/// Runs `write` for `value` unless it equals the last value written (kept in `last`): the
+/// releaser runs every 200 ms, and a store write that changes nothing still costs an fsync.
+fn unless_unchanged<T: PartialEq>(
+    last: &Mutex<T>,
+    value: T,
+    write: impl FnOnce(&T) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let Ok(mut last) = last.lock() else {
+        return Ok(());
+    };
+    if *last != value {
+        write(&value)?;
+        *last = value;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_that_would_change_nothing_is_skipped_and_a_failed_one_is_tried_again() {
+        let last = Mutex::new((0, BTreeSet::new()));
+        let mut writes = Vec::new();
+        let mut release = |value: (Seq, BTreeSet<Seq>), fail: bool| {
+            unless_unchanged(&last, value, |v| {
+                writes.push(v.clone());
+                if fail {
+                    Err(StoreError::Backend("disk".into()))
+                } else {
+                    Ok(())
+                }
+            })
+        };
+        release((0, BTreeSet::new()), false).unwrap(); // as at start: nothing to do
+        release((5, BTreeSet::from([2])), false).unwrap();
+        release((5, BTreeSet::from([2])), false).unwrap(); // idle tick
+        assert!(release((9, BTreeSet::new()), true).is_err());
+        release((9, BTreeSet::new()), false).unwrap(); // the failed one again
+        assert_eq!(
+            writes,
+            vec![
+                (5, BTreeSet::from([2])),
+                (9, BTreeSet::new()),
+                (9, BTreeSet::new())
+            ]
+        );
     }
 }
