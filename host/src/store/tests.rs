@@ -98,9 +98,20 @@ fn a_release_keeps_the_events_still_in_flight(make: &dyn Fn(Bounds) -> Box<dyn S
     for _ in 0..4 {
         store.append(&inbound(None), &[]).unwrap();
     }
-    store.commit("fast", 0, Commit::default()).unwrap();
-    store.commit("fast", 1, Commit::default()).unwrap();
+    for (plugin, seq) in [("a", 0), ("fast", 0), ("fast", 1), ("fast", 3), ("slow", 0)] {
+        store.commit(plugin, seq, Commit::default()).unwrap();
+    }
     store.release_before(3, &BTreeSet::from([1])).unwrap();
+    for plugin in ["a", "slow"] {
+        assert!(
+            !store.is_finished(plugin, 0).unwrap(),
+            "{plugin}'s marker goes too"
+        );
+    }
+    assert!(
+        store.is_finished("fast", 3).unwrap(),
+        "a marker past the release stays"
+    );
 
     let held: Vec<Seq> = store.read(0, 10).unwrap().iter().map(|(s, _)| *s).collect();
     assert_eq!(held, [1, 3]);

@@ -179,6 +179,25 @@ fn peek(tx: &::redb::ReadTransaction, counter: &str) -> Result<u64, StoreError> 
         .unwrap_or(0))
 }
 
+/// The first plugin with finished-markers after `after` (in name order), if any.
+fn next_plugin(
+    finished: &impl ReadableTable<(&'static str, u64), ()>,
+    after: Option<&str>,
+) -> Result<Option<String>, StoreError> {
+    let start = match after {
+        None => Bound::Unbounded,
+        Some(plugin) => Bound::Excluded((plugin, u64::MAX)),
+    };
+    let first = finished
+        .range::<(&str, u64)>((start, Bound::Unbounded))
+        .map_err(backend)?
+        .next();
+    match first {
+        Some(entry) => Ok(Some(entry.map_err(backend)?.0.value().0.to_string())),
+        None => Ok(None),
+    }
+}
+
 /// Counts every plugin's waiting actions afresh from the outbox index (a file of an earlier
 /// version has no counts; and a count can never drift for long).
 fn recount_waiting(tx: &WriteTransaction) -> Result<(), StoreError> {
@@ -253,10 +272,16 @@ impl Store for RedbStore {
             journal
                 .retain_in(..seq, |s, _| keep.contains(&s))
                 .map_err(backend)?;
+            // Per plugin, only the markers before `seq`: a plugin far ahead has many after it.
             let mut finished = tx.open_table(FINISHED).map_err(backend)?;
-            finished
-                .retain(|(_, s), _| s >= seq || keep.contains(&s))
-                .map_err(backend)?;
+            let mut plugin: Option<String> = None;
+            while let Some(next) = next_plugin(&finished, plugin.as_deref())? {
+                let range = (next.as_str(), 0)..(next.as_str(), seq);
+                finished
+                    .retain_in(range, |(_, s), _| keep.contains(&s))
+                    .map_err(backend)?;
+                plugin = Some(next);
+            }
             Ok(())
         })
     }
