@@ -5,6 +5,10 @@
 //! result and wakes them. Work queued meanwhile waits for the next batch, so under load each
 //! fsync carries many writes, and a lone writer pays no extra delay. Every caller still returns
 //! only after the transaction holding its work is durable.
+//!
+//! Urgent work (what a reply waits for) goes first: when some is queued, the leader takes only
+//! it, and the bulk work (delivery outcomes, a flood's commits) waits for the next batch, never
+//! longer, so it cannot starve.
 
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -23,6 +27,8 @@ struct State<W, R> {
     queued: Vec<(u64, W)>,
     results: HashMap<u64, Result<R, StoreError>>,
     leading: bool,
+    /// The last batch left bulk work queued for urgent work: the next one takes everything.
+    bulk_waited: bool,
 }
 
 impl<W, R> Default for GroupCommit<W, R> {
@@ -33,6 +39,7 @@ impl<W, R> Default for GroupCommit<W, R> {
                 queued: Vec::new(),
                 results: HashMap::new(),
                 leading: false,
+                bulk_waited: false,
             }),
             turn: Condvar::new(),
         }
@@ -41,10 +48,11 @@ impl<W, R> Default for GroupCommit<W, R> {
 
 impl<W, R> GroupCommit<W, R> {
     /// Runs `work` in a batch and returns its result. `run` gets the whole batch and must return
-    /// one result per item, in order.
+    /// one result per item, in order; `urgent` tells the work a reply waits for.
     pub fn submit(
         &self,
         work: W,
+        urgent: impl Fn(&W) -> bool,
         run: impl Fn(Vec<W>) -> Vec<Result<R, StoreError>>,
     ) -> Result<R, StoreError> {
         let mut state = self.lock();
@@ -63,8 +71,7 @@ impl<W, R> GroupCommit<W, R> {
                 continue;
             }
             state.leading = true;
-            let (tickets, batch): (Vec<u64>, Vec<W>) =
-                std::mem::take(&mut state.queued).into_iter().unzip();
+            let (tickets, batch) = state.next_batch(&urgent);
             drop(state);
             let mut lead = Lead {
                 group: self,
@@ -80,6 +87,23 @@ impl<W, R> GroupCommit<W, R> {
     /// The lock guards plain data that stays consistent if a holder panicked.
     fn lock(&self) -> MutexGuard<'_, State<W, R>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<W, R> State<W, R> {
+    /// Takes the next batch off the queue: only the urgent work if some is queued, unless the
+    /// last batch already left the bulk waiting.
+    fn next_batch(&mut self, urgent: impl Fn(&W) -> bool) -> (Vec<u64>, Vec<W>) {
+        let queued = std::mem::take(&mut self.queued);
+        let some_urgent = queued.iter().any(|(_, w)| urgent(w));
+        let (now, later): (Vec<_>, Vec<_>) = if some_urgent && !self.bulk_waited {
+            queued.into_iter().partition(|(_, w)| urgent(w))
+        } else {
+            (queued, Vec::new())
+        };
+        self.bulk_waited = !later.is_empty();
+        self.queued = later;
+        now.into_iter().unzip()
     }
 }
 
@@ -114,6 +138,7 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::time::Duration;
 
     #[test]
     fn concurrent_writers_share_batches_and_get_their_own_results() {
@@ -126,11 +151,15 @@ mod tests {
                     (0..50u64)
                         .map(|i| {
                             let work = t * 1000 + i;
-                            group.submit(work, |batch| {
-                                batches.fetch_add(1, Ordering::Relaxed);
-                                std::thread::sleep(std::time::Duration::from_micros(200));
-                                batch.into_iter().map(|w| Ok(w * 2)).collect()
-                            })
+                            group.submit(
+                                work,
+                                |_| false,
+                                |batch| {
+                                    batches.fetch_add(1, Ordering::Relaxed);
+                                    std::thread::sleep(std::time::Duration::from_micros(200));
+                                    batch.into_iter().map(|w| Ok(w * 2)).collect()
+                                },
+                            )
                         })
                         .collect::<Vec<_>>()
                 })
@@ -146,14 +175,42 @@ mod tests {
         assert!(batches < 800, "16 × 50 writes took {batches} batches");
     }
 
+    /// While a batch runs, bulk work (odd numbers here) and urgent work queue up: the next
+    /// batch takes only the urgent work, the one after it the bulk.
+    #[test]
+    fn urgent_work_goes_first_and_bulk_waits_one_batch() {
+        let group = Arc::new(GroupCommit::<u64, u64>::default());
+        let batches = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let submit = |work: u64, hold: Duration| {
+            let (group, batches) = (group.clone(), batches.clone());
+            std::thread::spawn(move || {
+                let urgent = |w: &u64| w.is_multiple_of(2);
+                group.submit(work, urgent, |batch| {
+                    batches.lock().unwrap().push(batch.clone());
+                    std::thread::sleep(hold);
+                    batch.into_iter().map(Ok).collect()
+                })
+            })
+        };
+        let first = submit(0, Duration::from_millis(300));
+        std::thread::sleep(Duration::from_millis(50)); // `first` leads
+        let rest = [1, 3, 2].map(|w| submit(w, Duration::ZERO));
+        for thread in std::iter::once(first).chain(rest) {
+            thread.join().unwrap().unwrap();
+        }
+        let mut batches = batches.lock().unwrap().clone();
+        batches.iter_mut().for_each(|b| b.sort_unstable());
+        assert_eq!(batches, vec![vec![0], vec![2], vec![1, 3]]);
+    }
+
     #[test]
     fn a_short_batch_result_is_an_error_not_a_hang() {
         let group = GroupCommit::<u8, u8>::default();
-        let result = group.submit(1, |_| Vec::new());
+        let result = group.submit(1, |_| false, |_| Vec::new());
         assert!(matches!(result, Err(StoreError::Backend(_))));
         assert_eq!(
             group
-                .submit(2, |b| b.into_iter().map(Ok).collect())
+                .submit(2, |_| false, |b| b.into_iter().map(Ok).collect())
                 .unwrap(),
             2
         );

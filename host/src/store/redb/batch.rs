@@ -44,6 +44,17 @@ pub(super) enum Write {
 }
 
 impl Write {
+    /// Small work a reply waits for: an accept, a sync, a commit of a few rows.
+    fn is_urgent(&self) -> bool {
+        match self {
+            Write::Append { .. } | Write::Sync => true,
+            Write::Commit { outcomes, .. } => {
+                outcomes.iter().map(|(_, c)| c.weight()).sum::<usize>() < PART / 4
+            }
+            Write::Outcomes(_) => false,
+        }
+    }
+
     fn needs_fsync(&self) -> bool {
         !matches!(self, Write::Commit { .. } | Write::Outcomes(_))
     }
@@ -122,7 +133,8 @@ impl RedbStore {
 
     /// Runs `write` in the next shared transaction.
     pub(super) fn grouped(&self, write: Write) -> Result<Written, StoreError> {
-        self.group.submit(write, |batch| self.run_batch(batch))
+        self.group
+            .submit(write, Write::is_urgent, |batch| self.run_batch(batch))
     }
 
     /// One transaction for the whole batch. A write refused for a limit (journal or outbox
