@@ -4,8 +4,8 @@
 //! one `v1:<text>` or `v2:<text>` send from `recorder`, one `#N <text>` send from `tally`, whose
 //! counter lives in kv, so each chat's numbers must run 1, 2, 3, … with no gap or repeat (a kv
 //! write applied twice, or apart from its send, would break that). The sim's world must be the
-//! same after a restart. A second test does the same through two webhook platforms (Yunhu and
-//! Biliao, their simulators in this process), which post each event until it gets a 200.
+//! same after a restart. A second test does the same through Yunhu, Biliao (webhooks, posted
+//! until the daemon answers 200) and Fanbook (long poll), their simulators in this process.
 //!
 //! Short by default; longer with `WASMBOT_CRASH_KILLS`, `WASMBOT_CRASH_EVENTS` (accepted events
 //! to reach) and `WASMBOT_CRASH_SEED`. The figures are printed; see them with `--nocapture`:
@@ -17,6 +17,7 @@
 
 mod biliao_sim;
 mod common;
+mod fanbook_sim;
 mod webhook_sim;
 mod yunhu_sim;
 
@@ -30,6 +31,7 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
+use wasmbot::adapter::webhook::lenient::text_of;
 
 /// Concurrent senders and the chats they spread over.
 const SENDERS: usize = 8;
@@ -226,35 +228,72 @@ async fn sender(id: usize, http: reqwest::Client, base: String, load: Arc<Load>,
     }
 }
 
-/// A webhook platform the webhook crash test drives, its simulator in the test process.
-#[derive(Clone, Copy)]
-enum Hooked {
-    Yunhu,
-    Biliao,
+/// A platform the second crash test drives, its simulator in the test process (so it outlives
+/// the kills).
+enum Platform {
+    Yunhu(webhook_sim::Sim),
+    Biliao(webhook_sim::Sim),
+    Fanbook(fanbook_sim::FanbookSim),
 }
 
-impl Hooked {
-    const BOTH: [Hooked; 2] = [Hooked::Yunhu, Hooked::Biliao];
+const FANBOOK_TOKEN: &str = "fa17f00d757bee0729b49fc54e3d87e4";
 
-    fn hook(self) -> &'static str {
-        match self {
-            Hooked::Yunhu => "/hooks/yh",
-            Hooked::Biliao => "/hooks/bl",
-        }
+impl Platform {
+    async fn all() -> Vec<Platform> {
+        vec![
+            Platform::Yunhu(yunhu_sim::start().await),
+            Platform::Biliao(biliao_sim::start().await),
+            Platform::Fanbook(fanbook_sim::FanbookSim::start(FANBOOK_TOKEN).await),
+        ]
     }
 
     /// The platform's id of group `i`.
-    fn chat(self, i: usize) -> String {
+    fn chat(&self, i: usize) -> String {
         match self {
-            Hooked::Yunhu => format!("6047150{i}"),
-            Hooked::Biliao => format!("group_c{i}"),
+            Platform::Yunhu(_) => format!("6047150{i}"),
+            Platform::Biliao(_) => format!("group_c{i}"),
+            Platform::Fanbook(_) => (fanbook_sim::payloads::CHANNEL + i as u64).to_string(),
         }
     }
 
-    /// A message event for `text` in group `chat`, its ids from `serial`.
-    fn event(self, chat: &str, text: &str, serial: u64) -> Value {
-        match self {
-            Hooked::Yunhu => {
+    /// The bot's config, pointing at the simulator, without a rate limit to wait for.
+    fn bot(&self) -> String {
+        let (name, platform, token, base, options) = match self {
+            Platform::Yunhu(sim) => {
+                let options = "rate_limit_per_second = 10000";
+                ("yh", "yunhu", yunhu_sim::TOKEN, &sim.base, options)
+            }
+            Platform::Biliao(sim) => {
+                let options = "auto_answer_ms = 0";
+                ("bl", "biliao", biliao_sim::TOKEN, &sim.base, options)
+            }
+            Platform::Fanbook(sim) => {
+                let options = "inbound = \"poll\"\npoll_timeout_secs = 1\nbackoff_min_ms = 20\nbackoff_max_ms = 200";
+                ("fb", "fanbook", FANBOOK_TOKEN, &sim.base, options)
+            }
+        };
+        format!(
+            "\n[[bots]]\nname = {name:?}\nplatform = {platform:?}\ntoken = {token:?}\n\
+             base_url = {base:?}\n[bots.options]\n{options}\n"
+        )
+    }
+
+    /// Makes message `text` (ids from `serial`) reach the bot in group `chat` as the platform
+    /// does, and returns once the platform holds it as delivered: a webhook is posted until it
+    /// gets a 200, the same event again after a failure (a copy the daemon accepted before must
+    /// be dropped at the door); a Fanbook update waits on the platform until a poll's offset
+    /// confirms it.
+    async fn deliver(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+        chat: &str,
+        text: &str,
+        serial: u64,
+        load: &Load,
+    ) {
+        let (hook, body) = match self {
+            Platform::Yunhu(_) => {
                 let mut body = golden("yunhu/event_message_receive_normal.json");
                 body["header"]["eventId"] = json!(format!("crash{serial:027}"));
                 let message = &mut body["event"]["message"];
@@ -262,45 +301,43 @@ impl Hooked {
                 message["content"] = json!({ "text": text });
                 message["chatId"] = json!(chat);
                 body["event"]["chat"]["chatId"] = json!(chat);
-                body
+                ("/hooks/yh", body)
             }
-            Hooked::Biliao => {
+            Platform::Biliao(_) => {
                 let mut body = golden("biliao/event_group_message.json");
                 body["message_id"] = json!(format!("crash_{serial}"));
                 body["content"] = json!(text);
                 body["group_id"] = json!(chat);
-                body
+                ("/hooks/bl", body)
             }
-        }
-    }
-
-    /// The bot's config, pointing at the simulator, without a rate limit to wait for.
-    fn bot(self, sim: &webhook_sim::Sim) -> String {
-        let (name, platform, token, options) = match self {
-            Hooked::Yunhu => (
-                "yh",
-                "yunhu",
-                yunhu_sim::TOKEN,
-                "rate_limit_per_second = 10000",
-            ),
-            Hooked::Biliao => ("bl", "biliao", biliao_sim::TOKEN, "auto_answer_ms = 0"),
+            Platform::Fanbook(sim) => {
+                let id = 469_270_000_000_000_000 + serial;
+                let mut update = fanbook_sim::payloads::channel_text(id, text);
+                update["channel_post"]["chat"]["id"] = json!(chat.parse::<u64>().unwrap());
+                load.posted.fetch_add(1, Ordering::SeqCst);
+                sim.push_update(update);
+                return;
+            }
         };
-        format!(
-            "\n[[bots]]\nname = {name:?}\nplatform = {platform:?}\ntoken = {token:?}\n\
-             base_url = {base:?}\n[bots.options]\n{options}\n",
-            base = sim.base
-        )
+        post_until_accepted(http, &format!("{base}{hook}"), &body, load).await;
     }
 
     /// The sends the simulator received, in the sim's action shape.
-    fn sends(self, sim: &webhook_sim::Sim) -> Vec<Value> {
-        let (path, chat, text) = match self {
-            Hooked::Yunhu => ("/bot/send", "recvId", "/content/text"),
-            Hooked::Biliao => ("/bot/sendmessage", "group_id", "/content"),
+    fn sends(&self) -> Vec<Value> {
+        let bodies = |requests: Vec<webhook_sim::Recorded>| -> Vec<Value> {
+            requests.iter().map(|r| r.json()).collect()
         };
-        let send =
-            |body: Value| json!({ "op": "send", "chat": body[chat], "text": body.pointer(text) });
-        sim.to(path).iter().map(|r| send(r.json())).collect()
+        let (bodies, chat, text): (Vec<Value>, _, _) = match self {
+            Platform::Yunhu(sim) => (bodies(sim.to("/bot/send")), "/recvId", "/content/text"),
+            Platform::Biliao(sim) => (bodies(sim.to("/bot/sendmessage")), "/group_id", "/content"),
+            Platform::Fanbook(sim) => {
+                let calls = sim.calls("sendMessage").into_iter().map(|r| r.body);
+                (calls.collect(), "/chat_id", "/text")
+            }
+        };
+        let field = |body: &Value, at: &str| text_of(body.pointer(at).unwrap_or(&Value::Null));
+        let send = |body: Value| json!({ "op": "send", "chat": field(&body, chat), "text": field(&body, text) });
+        bodies.into_iter().map(send).collect()
     }
 }
 
@@ -309,48 +346,54 @@ fn golden(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// One webhook sender, as the platforms deliver: each event is posted until it gets a 200, the
-/// same event again after a failure (a copy the daemon accepted before must be dropped at the
-/// door). Its messages alternate between the platforms.
-async fn webhook_sender(
+/// Posts a webhook until it gets a 200, as a platform does.
+async fn post_until_accepted(http: &reqwest::Client, url: &str, body: &Value, load: &Load) {
+    loop {
+        load.posted.fetch_add(1, Ordering::SeqCst);
+        match http.post(url).json(body).send().await {
+            Ok(response) if response.status().as_u16() == 200 => {
+                let answer: Value = response.json().await.unwrap_or_default();
+                if answer["duplicate"] == true {
+                    load.redelivered.fetch_add(1, Ordering::SeqCst);
+                }
+                return;
+            }
+            Ok(response) if response.status().is_client_error() => {
+                panic!("{url} refused a valid event: {}", response.status())
+            }
+            Ok(_) | Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
+
+/// One sender: delivers unique messages, each to the next platform in turn, until `target`
+/// are delivered.
+async fn platform_sender(
     id: usize,
     http: reqwest::Client,
     base: String,
+    platforms: Arc<Vec<Platform>>,
     load: Arc<Load>,
     target: u64,
 ) {
     let mut n = 0u64;
     while load.accepted() < target {
         n += 1;
-        let platform = Hooked::BOTH[(id + n as usize) % 2];
+        let platform = &platforms[(id + n as usize) % platforms.len()];
         let chat = platform.chat((id + n as usize) % CHATS);
         let text = format!("w{id}-{n}");
-        let body = platform.event(&chat, &text, (id as u64) << 32 | n);
-        let url = format!("{base}{}", platform.hook());
-        loop {
-            load.posted.fetch_add(1, Ordering::SeqCst);
-            match http.post(&url).json(&body).send().await {
-                Ok(response) if response.status().as_u16() == 200 => {
-                    let answer: Value = response.json().await.unwrap_or_default();
-                    if answer["duplicate"] == true {
-                        load.redelivered.fetch_add(1, Ordering::SeqCst);
-                    }
-                    load.accepted.lock().unwrap().push((chat, text));
-                    break;
-                }
-                Ok(response) if response.status().is_client_error() => {
-                    panic!("{url} refused a valid event: {}", response.status())
-                }
-                Ok(_) | Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
+        let serial = (id as u64) << 32 | n;
+        platform
+            .deliver(&http, &base, &chat, &text, serial, &load)
+            .await;
+        load.accepted.lock().unwrap().push((chat, text));
     }
 }
 
 /// Every send the platforms received, each once, and how many were a second copy of an
 /// earlier one (outbound delivery is at least once on a real platform).
-fn distinct_sends(sims: &[(Hooked, webhook_sim::Sim)]) -> (Vec<Value>, usize) {
-    let all: Vec<Value> = sims.iter().flat_map(|(p, sim)| p.sends(sim)).collect();
+fn distinct_sends(platforms: &[Platform]) -> (Vec<Value>, usize) {
+    let all: Vec<Value> = platforms.iter().flat_map(Platform::sends).collect();
     let mut seen = HashSet::new();
     let distinct: Vec<Value> = all
         .iter()
@@ -677,26 +720,24 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
     );
 }
 
-/// The same through two webhook platforms at once (Yunhu and Biliao, their simulators in this
-/// process, so they outlive the kills): a platform posts each event until it gets a 200, so
-/// every event is accepted in the end, and a copy accepted before a kill must not be handled
+/// The same through three real platforms at once (Yunhu and Biliao by webhook, Fanbook by long
+/// poll; their simulators in this process, so they outlive the kills): a webhook platform posts
+/// each event until it gets a 200, and Fanbook keeps an update until a poll's offset confirms
+/// it, so every event arrives in the end, and a copy accepted before a kill must not be handled
 /// again. Every event must reach both plugins, and `tally`'s kv counts must run 1..M in each
 /// chat. A platform may receive a send twice (a kill between its answer and the outcome's write;
 /// delivery to a real platform is at least once), so copies are counted, not failed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_webhook_is_handled_exactly_once_across_kills() {
+async fn every_platform_event_is_handled_exactly_once_across_kills() {
     let Size {
         kills,
         events,
         seed,
     } = Size::from_env();
     common::plugins();
-    let sims = [
-        (Hooked::Yunhu, yunhu_sim::start().await),
-        (Hooked::Biliao, biliao_sim::start().await),
-    ];
+    let platforms = Arc::new(Platform::all().await);
     let dir = tempfile::tempdir().unwrap();
-    let bots: String = sims.iter().map(|(p, sim)| p.bot(sim)).collect();
+    let bots: String = platforms.iter().map(Platform::bot).collect();
     let setup = Arc::new(Setup::new(dir.path(), &bots));
     let http = client();
     let started = Instant::now();
@@ -706,8 +747,15 @@ async fn every_webhook_is_handled_exactly_once_across_kills() {
     let load = Arc::new(Load::default());
     let senders: Vec<_> = (0..SENDERS)
         .map(|id| {
-            let base = setup.base.clone();
-            tokio::spawn(webhook_sender(id, http.clone(), base, load.clone(), events))
+            let (base, platforms) = (setup.base.clone(), platforms.clone());
+            tokio::spawn(platform_sender(
+                id,
+                http.clone(),
+                base,
+                platforms,
+                load.clone(),
+                events,
+            ))
         })
         .collect();
     let (daemon, modes) = kill_repeatedly(&setup, &http, &load, daemon, kills, events, seed).await;
@@ -720,7 +768,7 @@ async fn every_webhook_is_handled_exactly_once_across_kills() {
 
     let deadline = Instant::now() + Duration::from_secs(60) + Duration::from_millis(events * 5);
     let (sends, copies) = loop {
-        let (sends, copies) = distinct_sends(&sims);
+        let (sends, copies) = distinct_sends(&platforms);
         let (recorder, tally) = Answers::of(&sends).unanswered(&accepted);
         if recorder.len() + tally.len() == 0 || Instant::now() > deadline {
             break (sends, copies);
@@ -737,7 +785,7 @@ async fn every_webhook_is_handled_exactly_once_across_kills() {
     let handled_twice = answers.duplicated();
     let miscounted = answers.miscounted();
     eprintln!(
-        "webhook crash test (seed {seed}): posted {} webhooks, {} events accepted ({} copies \
+        "platform crash test (seed {seed}): posted {} webhooks and updates, {} events accepted ({} copies \
          dropped at the door), {kills} kills ({modes:?}), lost {} (recorder {}, tally {}), \
          handled twice {handled_twice}, chats miscounted {}, sends a platform got twice \
          {copies}, dead letters {dead}; total {:.1} s (load {:.1} s)",

@@ -222,8 +222,9 @@ pub trait Store: Send + Sync + 'static {
     fn head(&self) -> Result<Seq, StoreError>;
     fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError>;
     /// Marks each event finished for `plugin` and stores its actions and kv writes, atomically
-    /// per event and in order (a store may share one transaction among them). Stops at the
-    /// first it cannot commit and hands that one and the rest back with the reason.
+    /// per event and in order (a store may share transactions among them, or split them
+    /// across several). Stops at the first it cannot commit and hands that one and the rest
+    /// back with the reason.
     fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted>;
     /// [`Store::commit_all`] for one event.
     fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
