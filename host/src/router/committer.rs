@@ -165,108 +165,17 @@ impl Committer {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
-    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::atomic::Ordering;
 
     use super::*;
-    use crate::event::Inbound;
-    use crate::store::{
-        ActionId, Appended, DeadLetter, DeliveryOutcome, Indexed, MemoryStore, MessageKey, Pending,
-    };
-
-    /// A memory store whose first `failures` commits fail as a broken disk would.
-    struct FailingCommits {
-        store: MemoryStore,
-        failures: AtomicU32,
-    }
-
-    impl Store for FailingCommits {
-        fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
-            let failing = self.failures.load(Ordering::SeqCst);
-            if failing > 0 {
-                self.failures.store(failing - 1, Ordering::SeqCst);
-                let error = StoreError::Backend("injected: the disk is gone".into());
-                return Err(Uncommitted {
-                    rest: Vec::new(),
-                    error,
-                });
-            }
-            self.store.commit_all(plugin, outcomes)
-        }
-        fn append(
-            &self,
-            inbound: &Inbound,
-            messages: &[MessageKey],
-        ) -> Result<Appended, StoreError> {
-            self.store.append(inbound, messages)
-        }
-        fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError> {
-            self.store.read(from, max)
-        }
-        fn head(&self) -> Result<Seq, StoreError> {
-            self.store.head()
-        }
-        fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
-            self.store.is_finished(plugin, seq)
-        }
-        fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
-            self.store.release_before(seq, keep)
-        }
-        fn places(&self) -> Result<Vec<(String, Seq)>, StoreError> {
-            self.store.places()
-        }
-        fn save_places(&self, places: &[(String, Seq)]) -> Result<(), StoreError> {
-            self.store.save_places(places)
-        }
-        fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            self.store.kv_get(plugin, key)
-        }
-        fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
-            self.store.kv_list(plugin, prefix)
-        }
-        fn kv_usage(&self, plugin: &str) -> Result<u64, StoreError> {
-            self.store.kv_usage(plugin)
-        }
-        fn outbox_pending(
-            &self,
-            bot: &str,
-            per_plugin: usize,
-            known: &HashSet<ActionId>,
-            ended: &HashSet<ActionId>,
-        ) -> Result<Vec<Pending>, StoreError> {
-            self.store.outbox_pending(bot, per_plugin, known, ended)
-        }
-        fn outbox_record(
-            &self,
-            outcomes: Vec<(ActionId, DeliveryOutcome)>,
-        ) -> Result<(), StoreError> {
-            self.store.outbox_record(outcomes)
-        }
-        fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {
-            self.store.dead_letters(max)
-        }
-        fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError> {
-            self.store.dead_retry(id)
-        }
-        fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError> {
-            self.store.dead_drop(id)
-        }
-        fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError> {
-            self.store.index_message(key, indexed)
-        }
-        fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError> {
-            self.store.lookup_message(key)
-        }
-    }
+    use crate::store::MemoryStore;
 
     /// An event whose commit failed stays in flight: the journal keeps it and the plugin's
     /// saved place stays at it, so a restart handles it again, as the log line says.
     #[tokio::test]
     async fn an_event_whose_commit_failed_stays_in_flight() {
-        let store = Arc::new(FailingCommits {
-            store: MemoryStore::default(),
-            failures: AtomicU32::new(1),
-        });
+        let store = Arc::new(MemoryStore::default());
+        store.failing_commits.store(1, Ordering::SeqCst);
         let progress = Arc::new(Progress::new(0));
         let commits = Commits::spawn(
             "p".into(),
@@ -286,7 +195,7 @@ mod tests {
         progress.start(0);
         progress.advance(1);
         commits.send(0, Commit::default()).await;
-        while !until(&|| store.failures.load(Ordering::SeqCst) == 0) {
+        while !until(&|| store.failing_commits.load(Ordering::SeqCst) == 0) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         progress.start(1);

@@ -33,13 +33,16 @@ struct Inner {
 pub struct MemoryStore {
     limits: Bounds,
     inner: Mutex<Inner>,
+    /// Unit tests: this many next commits fail as a broken disk would.
+    #[cfg(test)]
+    pub(crate) failing_commits: std::sync::atomic::AtomicU32,
 }
 
 impl MemoryStore {
     pub fn new(limits: Bounds) -> Self {
         Self {
             limits,
-            inner: Mutex::default(),
+            ..Self::default()
         }
     }
 
@@ -196,6 +199,20 @@ impl Store for MemoryStore {
     }
 
     fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
+        #[cfg(test)]
+        {
+            use std::sync::atomic::Ordering::SeqCst;
+            let failing = self
+                .failing_commits
+                .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1));
+            if failing.is_ok() {
+                let error = StoreError::Backend("injected: the disk is gone".into());
+                return Err(Uncommitted {
+                    rest: Vec::new(),
+                    error,
+                });
+            }
+        }
         let mut inner = match self.lock() {
             Ok(inner) => inner,
             Err(error) => {
