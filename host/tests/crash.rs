@@ -61,6 +61,15 @@ impl Size {
     }
 }
 
+/// Builds the plugins, writes the config (the sim bot and `bots`) and starts the daemon.
+async fn start(dir: &Path, bots: &str, http: &reqwest::Client) -> (Arc<Setup>, Process) {
+    common::plugins();
+    let setup = Arc::new(Setup::new(dir, bots));
+    let daemon = setup.spawn();
+    setup.wait_ready(http).await;
+    (setup, daemon)
+}
+
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -565,14 +574,10 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
         events,
         seed,
     } = Size::from_env();
-    common::plugins();
     let dir = tempfile::tempdir().unwrap();
-    let setup = Arc::new(Setup::new(dir.path(), ""));
     let http = client();
     let started = Instant::now();
-
-    let daemon = setup.spawn();
-    setup.wait_ready(&http).await;
+    let (setup, daemon) = start(dir.path(), "", &http).await;
     let load = Arc::new(Load::default());
     let senders: Vec<_> = (0..SENDERS)
         .map(|id| {
@@ -734,16 +739,12 @@ async fn every_platform_event_is_handled_exactly_once_across_kills() {
         events,
         seed,
     } = Size::from_env();
-    common::plugins();
     let platforms = Arc::new(Platform::all().await);
     let dir = tempfile::tempdir().unwrap();
     let bots: String = platforms.iter().map(Platform::bot).collect();
-    let setup = Arc::new(Setup::new(dir.path(), &bots));
     let http = client();
     let started = Instant::now();
-
-    let daemon = setup.spawn();
-    setup.wait_ready(&http).await;
+    let (setup, daemon) = start(dir.path(), &bots, &http).await;
     let load = Arc::new(Load::default());
     let senders: Vec<_> = (0..SENDERS)
         .map(|id| {
