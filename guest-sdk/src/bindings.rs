@@ -7,7 +7,8 @@
 
 wit_bindgen::generate!({
     path: "../wit",
-    world: "plugin",
+    // The plugin world plus the `command-guide` export, so `/help` can describe commands.
+    world: "described-plugin",
     // The export macro must be callable from plugin crates (through `export_plugin!`).
     pub_export_macro: true,
     default_bindings_module: "wasmbot_sdk::bindings",

@@ -34,8 +34,14 @@ macro_rules! export_plugin {
 
             struct Export;
 
+            impl $crate::__private::CommandGuide for Export {
+                fn commands() -> ::std::vec::Vec<$crate::CommandHelp> {
+                    $crate::__private::commands(&PLUGIN, &PACKAGE)
+                }
+            }
+
             impl $crate::__private::Guest for Export {
-                fn describe() -> $crate::Manifest {
+                fn describe() -> $crate::__private::WitManifest {
                     $crate::__private::describe(&PLUGIN, &PACKAGE)
                 }
                 fn init(
@@ -56,7 +62,7 @@ macro_rules! export_plugin {
                 }
             }
 
-    $crate::__export_plugin_impl!(Export with_types_in $crate::bindings);
+    $crate::__export_described_plugin_impl!(Export with_types_in $crate::bindings);
         };
     };
 }
@@ -67,10 +73,12 @@ pub mod __private {
     use std::cell::RefCell;
     use std::thread::LocalKey;
 
+    use crate::help::CommandHelp;
     use crate::model::{Envelope, Manifest};
     use crate::Plugin;
 
-    pub use crate::bindings::exports::wasmbot::bot::guest::Guest;
+    pub use crate::bindings::exports::wasmbot::bot::command_guide::Guest as CommandGuide;
+    pub use crate::bindings::exports::wasmbot::bot::guest::{Guest, Manifest as WitManifest};
 
     /// The plugin crate's `Cargo.toml` identity, captured where the macro expands.
     #[derive(Debug)]
@@ -106,10 +114,18 @@ pub mod __private {
         .map_err(|_| "plugin state is gone (thread-local destroyed)".to_owned())?
     }
 
-    pub fn describe<P: Plugin>(key: &'static Key<P>, package: &Package) -> Manifest {
+    fn manifest<P: Plugin>(key: &'static Key<P>, package: &Package) -> Manifest {
         with(key, |plugin| plugin.manifest())
             .unwrap_or_else(|_| P::default().manifest())
             .or_package(package.name, package.version, package.description)
+    }
+
+    pub fn describe<P: Plugin>(key: &'static Key<P>, package: &Package) -> WitManifest {
+        manifest(key, package).into_wit().0
+    }
+
+    pub fn commands<P: Plugin>(key: &'static Key<P>, package: &Package) -> Vec<CommandHelp> {
+        manifest(key, package).into_wit().1
     }
 
     pub fn init<P: Plugin>(key: &'static Key<P>, config: &str) -> Result<(), String> {

@@ -34,7 +34,7 @@
 //!         // Name, version and description come from Cargo.toml.
 //!         Manifest::new()
 //!             .kinds([EventKind::Message, EventKind::MemberJoined])
-//!             .command("count")
+//!             .command(CommandHelp::new("count", "Says how many messages this chat has seen"))
 //!             .permissions([Operation::Send, Operation::Reply, Operation::Kv])
 //!     }
 //!
@@ -97,6 +97,7 @@ pub mod config;
 mod error;
 mod export;
 pub mod fanbook;
+pub mod help;
 mod keyboard;
 pub mod kv;
 pub mod log;
@@ -123,9 +124,9 @@ pub use serde_json;
 pub mod prelude {
     pub use crate::{
         answer_callback, capabilities, delete, edit, kv, log, moderation, pin, react, reply, send,
-        unpin, Button, Callback, CallbackAnswer, ChatRef, Command, Content, Envelope, Error, Event,
-        EventKind, Keyboard, Manifest, Member, MemberChange, Message, MessageDeleted, MessageRef,
-        Operation, OtherEvent, Outgoing, Plugin, Reaction, UserRef,
+        unpin, Button, Callback, CallbackAnswer, ChatRef, Command, CommandHelp, Content, Envelope,
+        Error, Event, EventKind, Keyboard, Manifest, Member, MemberChange, Message, MessageDeleted,
+        MessageRef, Operation, OtherEvent, Outgoing, Plugin, Reaction, UserRef,
     };
     pub use serde_json::Value;
 }

@@ -1,9 +1,30 @@
-//! Building a [`Manifest`]: what the plugin is, which events it wants, what it will ask for.
+//! Building a [`Manifest`]: what the plugin is, which events it wants, what it will ask for,
+//! and what its commands do.
 //!
 //! Name, version and description left empty are filled in by [`export_plugin!`](crate::export_plugin)
 //! from the plugin crate's `Cargo.toml`.
 
-use crate::model::{EventKind, Manifest, Operation, Subscriptions};
+use crate::bindings::exports::wasmbot::bot::guest::Manifest as WitManifest;
+use crate::help::CommandHelp;
+use crate::model::{EventKind, Operation, Subscriptions};
+
+/// What the plugin is, which events it wants, what it will ask for, and its commands' help.
+/// The host reads the first five through `describe` and the help through `command-guide`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// The plugin's name: the key of its config, grants, kv and place in the journal.
+    pub name: String,
+    /// Its version, shown by `wasmbot status`.
+    pub version: String,
+    /// One line on what the plugin does; `/help` shows it.
+    pub description: String,
+    /// Which events it wants.
+    pub subscriptions: Subscriptions,
+    /// Operations the plugin intends to use; the operator's grants decide what it may use.
+    pub permissions: Vec<Operation>,
+    /// What each subscribed command does and takes, for `/help` (see [`Manifest::command`]).
+    pub commands: Vec<CommandHelp>,
+}
 
 impl Manifest {
     /// An empty manifest: every event kind, every platform, no command, no permission.
@@ -18,7 +39,20 @@ impl Manifest {
                 platforms: Vec::new(),
             },
             permissions: Vec::new(),
+            commands: Vec::new(),
         }
+    }
+
+    /// What `describe` hands the host, and the help `command-guide` hands it.
+    pub(crate) fn into_wit(self) -> (WitManifest, Vec<CommandHelp>) {
+        let manifest = WitManifest {
+            name: self.name,
+            version: self.version,
+            description: self.description,
+            subscriptions: self.subscriptions,
+            permissions: self.permissions,
+        };
+        (manifest, self.commands)
     }
 
     /// Sets the plugin's name (default: the crate's package name).
@@ -56,14 +90,22 @@ impl Manifest {
     }
 
     /// Subscribes to the command `/name` (a leading `/` is dropped); implies the `command` kind.
+    /// Pass a [`CommandHelp`] instead of a name to say what the command does and takes: `/help`
+    /// shows it.
     ///
     /// The host delivers a `command` event only to the plugins subscribed to its name; plugins
     /// subscribed to the `message` kind see other plugins' commands as plain messages.
     #[must_use]
-    pub fn command(mut self, name: impl Into<String>) -> Self {
-        let name: String = name.into();
-        let name = name.strip_prefix('/').map(str::to_owned).unwrap_or(name);
-        push_unique(&mut self.subscriptions.commands, name);
+    pub fn command(mut self, command: impl Into<CommandHelp>) -> Self {
+        let command: CommandHelp = command.into();
+        push_unique(&mut self.subscriptions.commands, command.name.clone());
+        let described = !command.description.is_empty() || !command.arguments.is_empty();
+        match self.commands.iter_mut().find(|c| c.name == command.name) {
+            // Naming a described command again keeps its help.
+            Some(known) if described => *known = command,
+            Some(_) => {}
+            None => self.commands.push(command),
+        }
         self.kind(EventKind::Command)
     }
 
@@ -130,7 +172,18 @@ mod tests {
             [EventKind::Message, EventKind::Command]
         );
         assert_eq!(m.subscriptions.commands, ["echo"]);
+        assert_eq!(m.commands.len(), 1);
         assert_eq!(m.permissions, [Operation::Reply, Operation::React]);
+    }
+
+    #[test]
+    fn a_described_command_keeps_its_help_when_named_again() {
+        let m = Manifest::new()
+            .command(CommandHelp::new("remind", "Posts TEXT later").arg("TEXT", "what"))
+            .command("remind");
+        assert_eq!(m.subscriptions.commands, ["remind"]);
+        assert_eq!(m.commands[0].description, "Posts TEXT later");
+        assert_eq!(m.commands[0].usage(), "/remind TEXT");
     }
 
     #[test]

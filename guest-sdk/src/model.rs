@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-pub use crate::bindings::exports::wasmbot::bot::guest::{Manifest, Subscriptions};
+pub use crate::bindings::exports::wasmbot::bot::guest::Subscriptions;
 pub use crate::bindings::wasmbot::bot::messaging::CallbackAnswer;
 pub use crate::bindings::wasmbot::bot::moderation::{Member, Role};
 pub use crate::bindings::wasmbot::bot::types::{
@@ -11,6 +11,8 @@ pub use crate::bindings::wasmbot::bot::types::{
     EventKind, Keyboard, Media, MemberChange, Message, MessageDeleted, MessageRef, Operation,
     OtherEvent, Outgoing, PlatformError, Reaction, UserRef,
 };
+pub use crate::help::{ArgumentHelp, CommandHelp, PluginHelp};
+pub use crate::manifest::Manifest;
 
 impl ChatRef {
     /// A stable text key for this chat (`platform:bot:id`), for kv keys and maps.

@@ -137,3 +137,37 @@ fn handle_dispatches_and_reports_errors_as_text() {
     let state = __private::save_state(&PLUGIN).unwrap_or_default();
     assert_eq!(String::from_utf8_lossy(&state), "3|restored:old");
 }
+
+/// Describes one command and names another without help.
+#[derive(Default)]
+struct Described;
+
+impl Plugin for Described {
+    fn manifest(&self) -> Manifest {
+        Manifest::new()
+            .command(CommandHelp::new("remind", "Posts TEXT later").arg("TEXT", "what to post"))
+            .command("ping")
+    }
+}
+
+std::thread_local! {
+    static DESCRIBED: Slot<Described> = const { Slot::new() };
+}
+
+#[test]
+fn the_command_guide_carries_the_manifests_help() {
+    let manifest = __private::describe(&DESCRIBED, &PACKAGE);
+    assert_eq!(manifest.subscriptions.commands, ["remind", "ping"]);
+    let guide = __private::commands(&DESCRIBED, &PACKAGE);
+    let described: Vec<(&str, &str, String)> = guide
+        .iter()
+        .map(|c| (c.name.as_str(), c.description.as_str(), c.usage()))
+        .collect();
+    assert_eq!(
+        described,
+        [
+            ("remind", "Posts TEXT later", "/remind TEXT".to_owned()),
+            ("ping", "", "/ping".to_owned())
+        ]
+    );
+}

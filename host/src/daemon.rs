@@ -86,6 +86,7 @@ impl Daemon {
             outbox.clone(),
             limits,
         );
+        services.set_directory(router.directory());
 
         let engine = Engine::new(Some(config.data_dir.join("cache")))
             .context("cannot start the Wasm engine")?;

@@ -170,3 +170,58 @@ async fn antispam_mutes_a_flooder_and_leaves_others_alone() {
         .iter()
         .all(|x| x["user"] != "alice" && x["user"] != "bob"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_lists_the_commands_this_chat_has_and_explains_one() {
+    let quiet_echo = overrides("echo", |p| p.deny_chats = vec!["quiet".into()]);
+    let d = TestDaemon::start_with(&["help", "echo", "antispam", "bare"], vec![quiet_echo]).await;
+    let replies =
+        |n| move |a: &[serde_json::Value]| a.iter().filter(|x| x["op"] == "reply").count() >= n;
+
+    d.say("general", "alice", "/help").await;
+    d.say("general", "alice", "/help /echo").await;
+    d.say("general", "alice", "/help nope").await;
+    d.say("general", "alice", "/ping").await;
+    d.wait_for("general", WAIT, replies(4)).await;
+    // help's answers keep their order; bare's runs on its own lanes.
+    let (pongs, texts): (Vec<String>, Vec<String>) = d
+        .texts("general", "reply")
+        .await
+        .into_iter()
+        .partition(|t| t == "pong");
+    assert_eq!(
+        pongs.len(),
+        1,
+        "a plugin without a command guide still runs"
+    );
+    let overview = &texts[0];
+    for line in [
+        "/echo TEXT — Repeats your text back to you",
+        "/help [COMMAND] — Lists the commands here, or explains one",
+        "/ping — bare: A plugin without a command guide",
+    ] {
+        assert!(
+            overview.lines().any(|l| l == line),
+            "no `{line}` in:\n{overview}"
+        );
+    }
+    assert!(
+        overview.contains("Also at work here: antispam"),
+        "{overview}"
+    );
+    assert_eq!(
+        texts[1],
+        "/echo TEXT\nRepeats your text back to you\n  TEXT — what to repeat\n(plugin echo)"
+    );
+    assert_eq!(
+        texts[2],
+        "There is no /nope here. Send /help to list the commands."
+    );
+
+    // The operator keeps echo out of `quiet`: its /help does not offer it.
+    d.say("quiet", "alice", "/help").await;
+    d.wait_for("quiet", WAIT, replies(1)).await;
+    let overview = &d.texts("quiet", "reply").await[0];
+    assert!(overview.contains("/help [COMMAND]"), "{overview}");
+    assert!(!overview.contains("/echo"), "{overview}");
+}

@@ -33,6 +33,10 @@ fn inspect_prints_the_manifest() {
         .as_array()
         .unwrap()
         .contains(&"react".into()));
+    assert_eq!(
+        manifest["commands"][0]["arguments"][0]["name"], "TEXT",
+        "the command guide: {stdout}"
+    );
 }
 
 #[test]

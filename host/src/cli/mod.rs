@@ -177,6 +177,7 @@ async fn inspect(file: &Path) -> anyhow::Result<std::process::ExitCode> {
             "platforms": m.subscriptions.platforms,
         },
         "permissions": permissions,
+        "commands": version.help().commands,
         "sha256": version.hash,
     });
     println!("{}", serde_json::to_string_pretty(&report)?);

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::PluginVersion;
+use super::{command_name, PluginVersion};
 use crate::config::Config;
-use crate::runtime::bindings::Manifest;
+use crate::runtime::bindings::{CommandHelp, Manifest};
 use crate::runtime::{CallError, CompileError, Engine, HostServices, PluginInstance};
 
 /// The largest `.wasm` the daemon will load.
@@ -86,6 +86,14 @@ impl Loader {
             path: shown.clone(),
             reason,
         })?;
+        let guide = probe
+            .command_guide()
+            .await
+            .map_err(|source| LoadError::Describe {
+                path: shown.clone(),
+                source,
+            })?;
+        let guide = trim_guide(guide, &manifest);
         let name: Arc<str> = Arc::from(manifest.name.as_str());
         Ok(Arc::new(PluginVersion {
             limits: self.config.limits_for(&name),
@@ -94,6 +102,7 @@ impl Loader {
             grants: Arc::new(self.config.grants_for(&name)),
             name,
             manifest,
+            guide,
             source: path.to_owned(),
             hash,
             pre,
@@ -166,4 +175,42 @@ fn check_manifest(manifest: &Manifest) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Longest help text kept per command or argument: help answers stay one short message.
+const MAX_HELP_CHARS: usize = 300;
+/// Most arguments kept per command.
+const MAX_HELP_ARGUMENTS: usize = 16;
+
+/// Keeps the guide's entries for commands the manifest subscribes to, each once, with bounded
+/// texts: the guide describes commands, it cannot add any.
+fn trim_guide(guide: Vec<CommandHelp>, manifest: &Manifest) -> Vec<CommandHelp> {
+    let subscribed = |name: &str| {
+        manifest
+            .subscriptions
+            .commands
+            .iter()
+            .any(|c| command_name(c) == name)
+    };
+    let mut kept: Vec<CommandHelp> = Vec::new();
+    for mut command in guide {
+        command.name = command_name(&command.name).to_owned();
+        if !subscribed(&command.name) || kept.iter().any(|k| k.name == command.name) {
+            continue;
+        }
+        truncate(&mut command.description);
+        command.arguments.truncate(MAX_HELP_ARGUMENTS);
+        for argument in &mut command.arguments {
+            truncate(&mut argument.name);
+            truncate(&mut argument.description);
+        }
+        kept.push(command);
+    }
+    kept
+}
+
+fn truncate(text: &mut String) {
+    if let Some((cut, _)) = text.char_indices().nth(MAX_HELP_CHARS) {
+        text.truncate(cut);
+    }
 }

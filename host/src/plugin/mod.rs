@@ -12,13 +12,15 @@ pub use watcher::watch_folder;
 
 use crate::config::{Grants, PluginConfig, PluginLimits};
 use crate::router::Filter;
-use crate::runtime::bindings::{Manifest, PluginPre};
+use crate::runtime::bindings::{CommandHelp, Manifest, PluginHelp, PluginPre};
 use crate::runtime::{CallError, HostServices, HostState, PluginInstance};
 
 /// One compiled version of a plugin, ready to instantiate.
 pub struct PluginVersion {
     pub name: Arc<str>,
     pub manifest: Manifest,
+    /// The plugin's description of its subscribed commands (see `help`).
+    pub guide: Vec<CommandHelp>,
     pub source: PathBuf,
     /// The SHA-256 of the `.wasm`, hex.
     pub hash: String,
@@ -54,8 +56,41 @@ impl PluginVersion {
         Ok(instance)
     }
 
+    /// What `/help` shows of this plugin: each command it subscribes to, described by the
+    /// plugin's guide where it has one (an undescribed command has an empty description).
+    pub fn help(&self) -> PluginHelp {
+        let commands = self
+            .manifest
+            .subscriptions
+            .commands
+            .iter()
+            .map(|name| command_name(name))
+            .map(|name| {
+                self.guide
+                    .iter()
+                    .find(|c| command_name(&c.name) == name)
+                    .cloned()
+                    .unwrap_or_else(|| CommandHelp {
+                        name: name.to_owned(),
+                        description: String::new(),
+                        arguments: Vec::new(),
+                    })
+            })
+            .collect();
+        PluginHelp {
+            name: self.manifest.name.clone(),
+            description: self.manifest.description.clone(),
+            commands,
+        }
+    }
+
     /// Which events this version receives.
     pub fn filter(&self) -> Filter {
         Filter::new(&self.manifest.subscriptions, self.operator.as_ref())
     }
+}
+
+/// A command's name without its leading slash, as plugins may declare it either way.
+pub(crate) fn command_name(name: &str) -> &str {
+    name.trim_start_matches('/')
 }

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::config::PluginConfig;
-use crate::event::{Event, EventKind};
+use crate::event::{ChatRef, Event, EventKind};
 use crate::runtime::bindings::Subscriptions;
 
 #[derive(Debug, Clone, Default)]
@@ -49,22 +49,16 @@ impl Filter {
     /// The event as this plugin should see it, or `None` if it does not subscribe.
     /// A command the plugin did not subscribe to reaches a `message` subscriber as a message.
     pub fn route(&self, event: &Event) -> Option<Event> {
-        if let Some(chat) = event.chat() {
-            if !self.platforms.is_empty() && !self.platforms.contains(&chat.platform) {
-                return None;
-            }
-            if self.deny_chats.contains(&chat.id)
-                || (!self.allow_chats.is_empty() && !self.allow_chats.contains(&chat.id))
-            {
-                return None;
-            }
-        } else if !self.allow_chats.is_empty() {
+        let reached = match event.chat() {
+            Some(chat) => self.reaches(chat),
+            None => self.allow_chats.is_empty(),
+        };
+        if !reached {
             return None;
         }
         match event {
             Event::Command(command) => {
-                let wants_all_commands = self.commands.is_empty() && self.wants(EventKind::Command);
-                if self.commands.contains(&command.name) || wants_all_commands {
+                if self.takes_command(&command.name) {
                     Some(event.clone())
                 } else if self.wants(EventKind::Message) {
                     Some(Event::Message(command.message.clone()))
@@ -76,6 +70,20 @@ impl Filter {
         }
     }
 
+    /// Whether events of `chat` reach this plugin at all: its platforms and the operator's chats.
+    pub fn reaches(&self, chat: &ChatRef) -> bool {
+        let platform = self.platforms.is_empty() || self.platforms.contains(&chat.platform);
+        let denied = self.deny_chats.contains(&chat.id)
+            || (!self.allow_chats.is_empty() && !self.allow_chats.contains(&chat.id));
+        platform && !denied
+    }
+
+    /// Whether the command `/name` is delivered to this plugin as a command.
+    pub fn takes_command(&self, name: &str) -> bool {
+        let wants_all_commands = self.commands.is_empty() && self.wants(EventKind::Command);
+        self.commands.contains(name) || wants_all_commands
+    }
+
     fn wants(&self, kind: EventKind) -> bool {
         self.kinds.is_empty() || self.kinds.contains(&kind)
     }
@@ -84,9 +92,7 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{
-        message_or_command, ChatKind, ChatRef, Content, Message, MessageRef, UserRef,
-    };
+    use crate::event::{message_or_command, ChatKind, Content, Message, MessageRef, UserRef};
 
     fn text(chat: &str, text: &str) -> Event {
         let chat = ChatRef {

@@ -4,6 +4,7 @@
 //! bounded: a slow plugin fills its own lanes and its feeder waits, and no one else notices.
 
 mod committer;
+mod directory;
 mod feeder;
 mod filter;
 mod health;
@@ -26,7 +27,7 @@ use progress::Progress;
 
 use crate::outbox::OutboxWaker;
 use crate::plugin::PluginVersion;
-use crate::runtime::{HostServices, PluginInstance, PluginThreads};
+use crate::runtime::{HostServices, PluginDirectory, PluginInstance, PluginThreads};
 use crate::store::{Seq, StoreError};
 
 /// What the router knows about one running plugin.
@@ -297,30 +298,37 @@ impl Router {
         }
     }
 
-    /// Every running plugin's commands with its description, sorted by name, once each.
+    /// Every running plugin's commands with their descriptions (the plugin's own where a
+    /// command has none), sorted by name, once each.
     pub fn commands(&self) -> Vec<(String, String)> {
-        let Ok(plugins) = self.plugins.read() else {
-            return Vec::new();
-        };
-        let mut commands: Vec<(String, String)> = plugins
-            .values()
-            .flat_map(|r| {
-                let manifest = &r.version.manifest;
-                let about = if manifest.description.is_empty() {
-                    manifest.name.clone()
+        let mut commands: Vec<(String, String)> = self
+            .directory()
+            .plugins_for(None)
+            .into_iter()
+            .flat_map(|plugin| {
+                let about = if plugin.description.is_empty() {
+                    plugin.name
                 } else {
-                    manifest.description.clone()
+                    plugin.description
                 };
-                manifest
-                    .subscriptions
-                    .commands
-                    .iter()
-                    .map(move |c| (c.clone(), about.clone()))
+                plugin.commands.into_iter().map(move |c| {
+                    let description = if c.description.is_empty() {
+                        about.clone()
+                    } else {
+                        c.description
+                    };
+                    (c.name, description)
+                })
             })
             .collect();
         commands.sort();
         commands.dedup_by(|a, b| a.0 == b.0);
         commands
+    }
+
+    /// The running plugins and their commands, for the `help` interface.
+    pub fn directory(&self) -> Arc<dyn PluginDirectory> {
+        Arc::new(directory::Directory(Arc::downgrade(&self.plugins)))
     }
 
     pub fn status(&self) -> Vec<PluginStatus> {

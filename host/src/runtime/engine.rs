@@ -8,7 +8,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 
-use super::bindings::{Plugin, PluginPre};
+use super::bindings::{DescribedPlugin, PluginPre};
 use super::state::HostState;
 
 /// How often the epoch advances: the granularity of per-call deadlines.
@@ -52,7 +52,7 @@ impl Engine {
         let engine = wasmtime::Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        Plugin::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
+        DescribedPlugin::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
             &mut linker,
             |s| s,
         )?;

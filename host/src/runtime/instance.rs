@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use wasmtime::Store;
 
-use super::bindings::{types::Envelope, Manifest, Plugin, PluginPre};
+use super::bindings::{types::Envelope, CommandHelp, Manifest, Plugin, PluginPre};
 use super::deadline::{self, arm};
 use super::state::{CallScope, HostServices, HostState};
 use crate::config::{Grants, PluginLimits};
@@ -74,6 +74,17 @@ impl PluginInstance {
             .plugin
             .wasmbot_bot_guest()
             .call_describe(&mut self.store);
+        finish(self.timeout, tokio::time::timeout(backstop, call).await)
+    }
+
+    /// The plugin's own description of its commands; empty for a plugin without a
+    /// `command-guide` export.
+    pub async fn command_guide(&mut self) -> Result<Vec<CommandHelp>, CallError> {
+        let Some(guide) = self.plugin.wasmbot_bot_command_guide() else {
+            return Ok(Vec::new());
+        };
+        let backstop = arm(&mut self.store);
+        let call = guide.call_commands(&mut self.store);
         finish(self.timeout, tokio::time::timeout(backstop, call).await)
     }
 

@@ -3,6 +3,7 @@
 
 pub mod bindings;
 mod deadline;
+mod directory;
 mod engine;
 mod host;
 mod instance;
@@ -11,6 +12,7 @@ mod rate;
 mod state;
 mod threads;
 
+pub use directory::PluginDirectory;
 pub use engine::{CompileError, Engine};
 pub use host::message_key;
 pub use instance::{CallError, PluginInstance};

@@ -9,6 +9,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::directory::{DirectorySlot, PluginDirectory};
 use super::pending::PendingWrites;
 use crate::action::Action;
 use crate::adapter::Adapters;
@@ -26,6 +27,7 @@ pub struct HostServices {
     pub adapters: Adapters,
     handles: Arc<HandleMint>,
     pub(super) rates: Arc<super::rate::RateLimits>,
+    pub(super) directory: DirectorySlot,
 }
 
 impl std::fmt::Debug for HostServices {
@@ -41,7 +43,14 @@ impl HostServices {
             adapters,
             handles: Arc::new(HandleMint::new()),
             rates: Arc::default(),
+            directory: DirectorySlot::default(),
         }
+    }
+
+    /// Where the `help` interface finds the loaded plugins; set once, after the registry is
+    /// built from these services.
+    pub fn set_directory(&self, directory: Arc<dyn PluginDirectory>) {
+        self.directory.set(directory);
     }
 
     /// A new host handle for a message `plugin` sends, unique across restarts.

@@ -22,6 +22,7 @@ const PACKAGES: &[&str] = &[
     "welcome",
     "role-menu",
     "antispam",
+    "help",
     "recorder",
     "trapper",
     "flood",
@@ -29,6 +30,7 @@ const PACKAGES: &[&str] = &[
     "tally",
     "fbextras",
     "driver",
+    "bare",
 ];
 
 fn workspace() -> PathBuf {

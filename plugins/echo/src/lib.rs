@@ -17,7 +17,10 @@ impl Plugin for Echo {
     fn manifest(&self) -> Manifest {
         Manifest::new()
             .kind(EventKind::Message)
-            .command("echo")
+            .command(
+                CommandHelp::new("echo", "Repeats your text back to you")
+                    .arg("TEXT", "what to repeat"),
+            )
             .permissions([Operation::Reply, Operation::React])
     }
 

@@ -40,7 +40,10 @@ impl Plugin for RoleMenu {
     fn manifest(&self) -> Manifest {
         Manifest::new()
             .kind(EventKind::Callback)
-            .command("roles")
+            .command(CommandHelp::new(
+                "roles",
+                "Shows a menu of roles you can give yourself with a click",
+            ))
             .permissions([
                 Operation::Send,
                 Operation::Edit,

@@ -37,7 +37,10 @@ impl Plugin for Welcome {
     fn manifest(&self) -> Manifest {
         Manifest::new()
             .kind(EventKind::MemberJoined)
-            .command("setwelcome")
+            .command(
+                CommandHelp::new("setwelcome", "Sets the greeting newcomers get in this chat")
+                    .arg("TEXT", "the greeting; {name} becomes the newcomer's name"),
+            )
             .permissions([Operation::Send, Operation::Reply, Operation::Kv])
     }
 

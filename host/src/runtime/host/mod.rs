@@ -4,6 +4,7 @@
 
 mod capabilities;
 mod fanbook;
+mod help;
 mod kv;
 mod log;
 mod messaging;
