@@ -1,12 +1,11 @@
 //! `wasmbot dev`: build the workspace's plugins, run the daemon, rebuild on source changes.
 
-use std::collections::BTreeSet;
+mod watch;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
-use notify::Watcher;
 
 use crate::config::Config;
 use crate::daemon::Daemon;
@@ -18,7 +17,7 @@ pub const TARGET: &str = "wasm32-wasip2";
 /// release with LTO); the `.wasm` files land in `target/wasm32-wasip2/plugin/`.
 pub const PROFILE: &str = "plugin";
 
-/// A plugin crate of the workspace.
+/// A plugin crate of the workspace: its package name (for `cargo build -p`) and its folder.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct PluginCrate {
     package: String,
@@ -31,45 +30,24 @@ pub(super) async fn run(config: Config) -> anyhow::Result<ExitCode> {
     let crates = discover(&root)?;
     let out = config.plugins_dir.clone();
     build(&root, &crates, &out)?;
+    let runtime_dirs = [config.data_dir.clone(), out.clone()];
     let daemon = Daemon::start(config).await?;
     println!(
         "wasmbot dev is serving on http://{}/ (rebuilding plugins on change)",
         daemon.addr
     );
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<PathBuf>(256);
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
-            for path in event.paths {
-                let _ = tx.try_send(path);
-            }
-        }
-    })?;
-    watcher.watch(&root.join("plugins"), notify::RecursiveMode::Recursive)?;
-    watcher.watch(&root.join("guest-sdk"), notify::RecursiveMode::Recursive)?;
-    tokio::spawn(async move {
-        let _watcher = watcher;
-        while let Some(first) = rx.recv().await {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let mut changed = vec![first];
-            while let Ok(path) = rx.try_recv() {
-                changed.push(path);
-            }
-            let affected = affected(&root, &crates, &changed);
-            if affected.is_empty() {
-                continue;
-            }
-            let (root, out) = (root.clone(), out.clone());
-            let built = tokio::task::spawn_blocking(move || build(&root, &affected, &out)).await;
-            match built {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::error!(error = %format!("{e:#}"), "plugin build failed; the running version keeps serving")
-                }
-                Err(e) => tracing::error!(error = %e, "plugin build task failed"),
-            }
-        }
-    });
+    // Both folders exist now (the build made one, the daemon the other), so they resolve as
+    // the watcher will report them.
+    let ignored = runtime_dirs.iter().map(|dir| resolved(dir)).collect();
+    watch::spawn(watch::Scope::new(root, ignored), crates, out)?;
     super::wait_for_signal(daemon).await
+}
+
+/// `dir` as file events name it: absolute, with symlinks resolved when it exists.
+fn resolved(dir: &Path) -> PathBuf {
+    std::fs::canonicalize(dir)
+        .or_else(|_| std::path::absolute(dir))
+        .unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// `examples/sim.toml` of the workspace: the bundled plugins with the grants they need.
@@ -137,23 +115,6 @@ fn discover(root: &Path) -> anyhow::Result<Vec<PluginCrate>> {
     Ok(crates)
 }
 
-/// The plugins a set of changed paths affects: all of them when the SDK changed.
-fn affected(root: &Path, crates: &[PluginCrate], changed: &[PathBuf]) -> Vec<PluginCrate> {
-    let relevant = |p: &&PathBuf| !p.components().any(|c| c.as_os_str() == "target");
-    let changed: Vec<&PathBuf> = changed.iter().filter(relevant).collect();
-    if changed
-        .iter()
-        .any(|p| p.starts_with(root.join("guest-sdk")))
-    {
-        return crates.to_vec();
-    }
-    let hit: BTreeSet<&PluginCrate> = crates
-        .iter()
-        .filter(|c| changed.iter().any(|p| p.starts_with(&c.dir)))
-        .collect();
-    hit.into_iter().cloned().collect()
-}
-
 /// Builds plugins with the plugin profile and copies each `.wasm` into `out` atomically, so the
 /// daemon's watcher never sees half a file.
 fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> {
@@ -198,7 +159,8 @@ fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> 
 mod tests {
     use super::*;
 
-    fn crates(root: &Path) -> Vec<PluginCrate> {
+    /// The echo and welcome plugins of a workspace at `root`.
+    pub(super) fn crates(root: &Path) -> Vec<PluginCrate> {
         ["echo", "welcome"]
             .map(|name| PluginCrate {
                 package: name.into(),
@@ -215,16 +177,23 @@ mod tests {
     fn a_change_rebuilds_only_the_plugins_it_touches() {
         let root = Path::new("/w");
         let crates = crates(root);
+        let scope = watch::Scope::new(root.to_path_buf(), Vec::new());
         let touched = |paths: &[&str]| {
             let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
-            names(affected(root, &crates, &paths))
+            names(watch::affected(&scope, &crates, &paths))
         };
         assert_eq!(touched(&["plugins/echo/src/lib.rs"]), ["echo"]);
         assert_eq!(
-            touched(&["plugins/welcome/README.md", "plugins/echo/Cargo.toml"]),
+            touched(&["plugins/welcome/src/lib.rs", "plugins/echo/Cargo.toml"]),
             ["echo", "welcome"]
         );
+        // A README is no build input.
+        assert_eq!(
+            touched(&["plugins/welcome/README.md", "plugins/echo/Cargo.toml"]),
+            ["echo"]
+        );
         assert_eq!(touched(&["guest-sdk/src/lib.rs"]), ["echo", "welcome"]);
+        assert_eq!(touched(&["wit/world.wit"]), ["echo", "welcome"]);
         assert!(touched(&["plugins/echo/target/x.wasm"]).is_empty());
         assert!(touched(&["plugins/echoes/src/lib.rs"]).is_empty());
     }
