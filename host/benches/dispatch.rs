@@ -21,13 +21,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
-use wasmbot::action::Action;
 use wasmbot::adapter::{sim::Sim, Adapter, Adapters};
 use wasmbot::config::Config;
-use wasmbot::event::*;
 use wasmbot::ingress::Ingress;
+use wasmbot::model::Action;
+use wasmbot::model::*;
 use wasmbot::plugin::Loader;
-use wasmbot::runtime::{message_key, CallScope, Engine, HostServices, PluginInstance};
+use wasmbot::runtime::{CallScope, Engine, HostServices, PluginInstance};
+use wasmbot::store::MessageKey;
 use wasmbot::store::{Indexed, MemoryStore, Store};
 
 fn envelope() -> Envelope {
@@ -101,13 +102,13 @@ fn setup() -> Fixture {
     let sim: Arc<dyn Adapter> = Arc::new(Sim::new("sim", ingress, data.path()).unwrap());
     let services = HostServices::new(
         store.clone(),
-        Adapters::new([("sim".to_string(), sim)].into()),
+        Arc::new(Adapters::new([("sim".to_string(), sim)].into())),
     );
     let env = envelope();
     if let Event::Command(c) = &env.event {
         store
             .index_message(
-                message_key(&c.message.id.chat, "m1"),
+                MessageKey::of(&c.message.id.chat, "m1"),
                 Indexed {
                     platform_id: Some("m1".into()),
                     owner: None,

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use common::{install, plugin, TestDaemon};
-use wasmbot::event::*;
+use wasmbot::model::*;
 
 const RATE_PER_SEC: u64 = 10_000;
 const RELOADS: usize = 10;

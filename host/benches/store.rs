@@ -11,8 +11,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use wasmbot::action::Action;
-use wasmbot::event::{ChatKind, ChatRef, Content, Event, Inbound, OtherEvent, Outgoing};
+use wasmbot::model::Action;
+use wasmbot::model::{ChatKind, ChatRef, Content, Event, Inbound, OtherEvent, Outgoing};
 use wasmbot::store::{Bounds, Commit, Delivered, MemoryStore, MessageKey, RedbStore, Store};
 
 const FLOOD: usize = 100;

@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::event::{Event, Inbound, Message};
-use crate::runtime::message_key;
+use crate::model::{Event, Inbound, Message};
 use crate::store::{self, Appended, MessageKey, Seq, Store, StoreError};
 
 /// Cheap to clone; every adapter holds one.
@@ -71,5 +70,5 @@ fn message_keys(inbound: &Inbound) -> Vec<MessageKey> {
             Event::Reaction(r) => Some(&r.message),
             _ => None,
         });
-    refs.map(|r| message_key(&r.chat, &r.id)).collect()
+    refs.map(|r| MessageKey::of(&r.chat, &r.id)).collect()
 }

@@ -2,14 +2,13 @@
 //! runs the bot's logic as sandboxed WebAssembly components (plugins).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod action;
 pub mod adapter;
 pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod daemon;
-pub mod event;
 pub mod ingress;
+pub mod model;
 pub mod outbox;
 pub mod plugin;
 pub mod ratelimit;

@@ -1,7 +1,7 @@
 //! Values that the unit tests of several modules build alike.
 
-use crate::action::Action;
-use crate::event::{ChatKind, ChatRef, Content, Outgoing};
+use crate::model::Action;
+use crate::model::{ChatKind, ChatRef, Content, Outgoing};
 
 /// The group chat `g` of the sim bot `sim`.
 pub fn sim_group() -> ChatRef {

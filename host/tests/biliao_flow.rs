@@ -10,11 +10,11 @@ mod webhook_sim;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wasmbot::action::Action;
 use wasmbot::adapter::biliao::Biliao;
 use wasmbot::adapter::{Adapter, AdapterError};
 use wasmbot::config::{BotConfig, Secret};
-use wasmbot::event::{ChatKind, ChatRef, Content, Outgoing};
+use wasmbot::model::Action;
+use wasmbot::model::{ChatKind, ChatRef, Content, Outgoing};
 
 use biliao_sim::TOKEN;
 use common::TestDaemon;

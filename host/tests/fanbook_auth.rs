@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use fanbook_sim::{payloads, FanbookSim, Fault};
-use wasmbot::action::Action;
 use wasmbot::adapter::{AdapterError, StartContext};
 use wasmbot::config::{BotConfig, Secret};
-use wasmbot::event::{ChatKind, ChatRef, Content, Outgoing};
+use wasmbot::model::Action;
+use wasmbot::model::{ChatKind, ChatRef, Content, Outgoing};
 
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use wasmbot::adapter::fanbook::{decode_frame, decode_updates};
-use wasmbot::event::{
+use wasmbot::model::{
     Callback, ChatKind, ChatRef, Command, Content, Event, Inbound, Media, MemberChange, Message,
     MessageRef, Reaction, UserRef,
 };

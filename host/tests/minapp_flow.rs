@@ -10,11 +10,11 @@ mod webhook_sim;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wasmbot::action::Action;
 use wasmbot::adapter::minapp::Minapp;
 use wasmbot::adapter::{Adapter, AdapterError};
 use wasmbot::config::{BotConfig, Secret};
-use wasmbot::event::{Card, ChatKind, ChatRef, Content, Outgoing};
+use wasmbot::model::Action;
+use wasmbot::model::{Card, ChatKind, ChatRef, Content, Outgoing};
 
 use common::TestDaemon;
 use minapp_sim::SECRET;
@@ -199,7 +199,7 @@ async fn cards_mentions_and_miniprograms_use_the_wecom_formats() {
         json!({ "msgtype": "miniprogram", "miniprogram": { "appid": "wx1234567890abcdef", "title": "会议室" } })
     );
 
-    let file = Content::File(wasmbot::event::Media {
+    let file = Content::File(wasmbot::model::Media {
         url: "https://example.com/a.pdf".into(),
         name: None,
         size: None,

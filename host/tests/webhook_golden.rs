@@ -3,11 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
-use wasmbot::action::{Action, CallbackAnswer};
 use wasmbot::adapter::webhook::Parsed;
 use wasmbot::adapter::{biliao, minapp, yunhu, Adapter, AdapterError};
 use wasmbot::config::{BotConfig, Secret};
-use wasmbot::event::{
+use wasmbot::model::{Action, CallbackAnswer};
+use wasmbot::model::{
     Callback, Card, ChatKind, ChatRef, Command, Content, Event, Media, MemberChange, Message,
     MessageRef, Operation, OtherEvent, Outgoing, UserRef,
 };

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{json, Value};
 use wasmbot::adapter::{self, StartContext};
 use wasmbot::config::{BotConfig, Secret};
-use wasmbot::event::Event;
 use wasmbot::ingress::Ingress;
+use wasmbot::model::Event;
 use wasmbot::store::Bounds;
 use wasmbot::store::{MemoryStore, Store};
 

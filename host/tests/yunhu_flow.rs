@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use prost::Message as _;
 use serde_json::{json, Value};
-use wasmbot::action::Action;
 use wasmbot::adapter::yunhu::{proto, BoardFormat, HistoryQuery, Yunhu};
 use wasmbot::adapter::{Adapter, AdapterError};
 use wasmbot::config::{BotConfig, Secret};
-use wasmbot::event::{ChatKind, ChatRef, Content, Outgoing};
+use wasmbot::model::Action;
+use wasmbot::model::{ChatKind, ChatRef, Content, Outgoing};
 
 use common::TestDaemon;
 use webhook_sim::{Answer, Recorded, Sim};
@@ -351,7 +351,7 @@ async fn a_burst_never_exceeds_ten_requests_per_second_per_api() {
         async move { yunhu.deliver(&send(&format!("burst {i}"))).await }
     });
     let edits = async {
-        let target = wasmbot::event::MessageRef {
+        let target = wasmbot::model::MessageRef {
             chat: group_chat(),
             id: "m".into(),
         };

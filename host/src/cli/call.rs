@@ -9,11 +9,11 @@ use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::action::{Action, CallbackAnswer};
 use crate::adapter::{self, StartContext};
 use crate::config::{parse_operation, Config};
-use crate::event::{ChatKind, ChatRef, Content, MessageRef, Operation, Outgoing};
 use crate::ingress::Ingress;
+use crate::model::{Action, CallbackAnswer};
+use crate::model::{ChatKind, ChatRef, Content, MessageRef, Operation, Outgoing};
 use crate::store::MemoryStore;
 
 /// The JSON arguments: the WIT function's parameters, with shorthands (`"chat": "123"`,

@@ -3,15 +3,15 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::adapter::{Adapters, PLATFORMS};
+use crate::adapter::PLATFORMS;
 use crate::config::Config;
 use crate::plugin::Loader;
-use crate::runtime::{Engine, HostServices};
+use crate::runtime::{Engine, HostServices, NoPlatforms};
 use crate::store::MemoryStore;
 
 /// A loader that touches nothing: no cache, an empty store, no platforms.
 pub(super) fn scratch_loader(config: Config) -> anyhow::Result<Loader> {
-    let services = HostServices::new(Arc::new(MemoryStore::default()), Adapters::default());
+    let services = HostServices::new(Arc::new(MemoryStore::default()), Arc::new(NoPlatforms));
     Ok(Loader {
         engine: Engine::new(None)?,
         services,

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::adapter::yunhu::manage::{BotEdit, ManageClient, DEFAULT_MANAGE_URL};
 use crate::adapter::yunhu::{BoardFormat, HistoryQuery, Yunhu, PLATFORM};
 use crate::config::{Config, Secret};
-use crate::event::{ChatKind, Content, Outgoing};
+use crate::model::{ChatKind, Content, Outgoing};
 
 #[derive(Debug, Args)]
 pub struct YunhuArgs {

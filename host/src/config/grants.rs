@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::event::Operation;
+use crate::model::Operation;
 
 /// Operations every plugin may use without a grant: answering where the event came from.
 pub const DEFAULT_OPERATIONS: &[Operation] = &[

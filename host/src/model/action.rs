@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{ChatRef, MessageRef, Operation, Outgoing};
+use super::event::{ChatRef, MessageRef, Operation, Outgoing};
 
 /// A notice shown to the user who clicked a button.
-pub use crate::runtime::bindings::wasmbot::bot::messaging::CallbackAnswer;
+pub use super::wit::wasmbot::bot::messaging::CallbackAnswer;
 
 /// One effect on a platform.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,6 @@
-//! The platform-neutral event model. The types are generated from `wit/types.wit` (see
-//! `runtime::bindings`); this module re-exports them and adds what the host needs on top.
+//! Events: the types generated from `wit/types.wit`, and what the host needs on top.
 
-pub use crate::runtime::bindings::types::{
+pub use super::wit::types::{
     Button, ButtonAction, Callback, Card, ChatKind, ChatRef, Command, Content, Envelope, Error,
     Event, EventKind, Keyboard, Media, MemberChange, Message, MessageDeleted, MessageRef,
     Operation, OtherEvent, Outgoing, PlatformError, Reaction, UserRef,

@@ -8,11 +8,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::record::SentIndex;
-use crate::action::Action;
 use crate::adapter::{AdapterError, Adapters};
+use crate::model::Action;
 use crate::ratelimit::SharedLimit;
-use crate::runtime::message_key;
-use crate::store::{ActionId, Delivered, DeliveryOutcome, Indexed, Pending, Store};
+use crate::store::{ActionId, Delivered, DeliveryOutcome, Indexed, MessageKey, Pending, Store};
 
 /// Tries per action before it is given up (with a log line naming plugin, op and reason).
 const MAX_TRIES: u32 = 6;
@@ -60,7 +59,7 @@ impl Delivery {
                 audit(&entry.plugin, &entry.action);
                 match (&entry.action, delivered.message_id) {
                     (Action::Send { handle, chat, .. }, Some(platform_id)) => Some(Delivered {
-                        handle: message_key(chat, handle),
+                        handle: MessageKey::of(chat, handle),
                         platform_id,
                         plugin: entry.plugin.clone(),
                     }),
@@ -128,8 +127,8 @@ impl Delivery {
         Ok(action)
     }
 
-    fn platform_id(&self, chat: &crate::event::ChatRef, id: &str) -> Result<String, AdapterError> {
-        let key = message_key(chat, id);
+    fn platform_id(&self, chat: &crate::model::ChatRef, id: &str) -> Result<String, AdapterError> {
+        let key = MessageKey::of(chat, id);
         if let Some(platform_id) = self.sent.platform_id(&key) {
             return Ok(platform_id);
         }

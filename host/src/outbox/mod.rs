@@ -370,15 +370,15 @@ fn next_turn(ready: &BTreeMap<String, VecDeque<ActionId>>, last: Option<&str>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::Action;
-    use crate::event::{ChatKind, ChatRef};
+    use crate::model::Action;
+    use crate::model::{ChatKind, ChatRef};
 
     fn pending(id: u64, plugin: &str, chat: &str) -> Pending {
         Pending {
             id,
             plugin: plugin.into(),
             action: Action::Delete {
-                target: crate::event::MessageRef {
+                target: crate::model::MessageRef {
                     chat: ChatRef {
                         platform: "sim".into(),
                         bot: "sim".into(),

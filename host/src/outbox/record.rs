@@ -181,7 +181,7 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Inbound;
+    use crate::model::Inbound;
     use crate::store::{Commit, Delivered, MemoryStore};
     use crate::test_fixtures::text_send;
 
@@ -199,7 +199,7 @@ mod tests {
         let inbound = Inbound {
             bot: "sim".into(),
             dedupe_key: None,
-            event: crate::event::Event::Other(crate::event::OtherEvent {
+            event: crate::model::Event::Other(crate::model::OtherEvent {
                 chat: None,
                 kind: "test".into(),
                 raw: "{}".into(),

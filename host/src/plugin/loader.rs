@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::{command_name, PluginVersion};
 use crate::config::Config;
-use crate::runtime::bindings::{CommandHelp, Manifest};
+use crate::model::{CommandHelp, Manifest};
 use crate::runtime::{CallError, CompileError, Engine, HostServices, PluginInstance};
 
 /// The largest `.wasm` the daemon will load.

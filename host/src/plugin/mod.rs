@@ -11,8 +11,9 @@ pub use loader::{LoadError, Loader};
 pub use watcher::watch_folder;
 
 use crate::config::{Grants, PluginConfig, PluginLimits};
+use crate::model::{CommandHelp, Manifest, PluginHelp};
 use crate::router::Filter;
-use crate::runtime::bindings::{CommandHelp, Manifest, PluginHelp, PluginPre};
+use crate::runtime::PluginPre;
 use crate::runtime::{CallError, HostServices, HostState, PluginInstance};
 
 /// One compiled version of a plugin, ready to instantiate.

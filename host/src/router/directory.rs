@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
 
 use super::Running;
-use crate::event::ChatRef;
-use crate::runtime::bindings::PluginHelp;
+use crate::model::ChatRef;
+use crate::model::PluginHelp;
 use crate::runtime::PluginDirectory;
 
 /// A weak view of the router's plugins: the host services that hold it must not keep the

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::filter::Filter;
 use super::lane::Job;
 use super::progress::Progress;
-use crate::event::{Envelope, Inbound};
+use crate::model::{Envelope, Inbound};
 use crate::store::{Seq, Store};
 
 const BATCH: usize = 256;
@@ -142,7 +142,7 @@ async fn fallen_behind(mut leader: watch::Receiver<Seq>, seq: Seq, max_lag: Opti
 }
 
 /// The lane of an event: all events of one chat share a lane.
-fn lane_for(event: &crate::event::Event, lanes: usize) -> usize {
+fn lane_for(event: &crate::model::Event, lanes: usize) -> usize {
     if lanes <= 1 {
         return 0;
     }

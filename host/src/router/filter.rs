@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use crate::config::PluginConfig;
-use crate::event::{ChatRef, Event, EventKind};
-use crate::runtime::bindings::Subscriptions;
+use crate::model::Subscriptions;
+use crate::model::{ChatRef, Event, EventKind};
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -92,7 +92,7 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{message_or_command, ChatKind, Content, Message, MessageRef, UserRef};
+    use crate::model::{message_or_command, ChatKind, Content, Message, MessageRef, UserRef};
 
     fn text(chat: &str, text: &str) -> Event {
         let chat = ChatRef {

@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::committer::Commits;
 use super::health::Health;
-use crate::event::{Envelope, Event};
+use crate::model::{Envelope, Event};
 use crate::plugin::PluginVersion;
 use crate::runtime::{CallError, CallScope, HostServices, PluginInstance};
 use crate::store::{Commit, Seq};

@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::bindings::PluginHelp;
-use crate::event::ChatRef;
+use crate::model::ChatRef;
+use crate::model::PluginHelp;
 
 /// The loaded plugins and their commands.
 pub trait PluginDirectory: Send + Sync {

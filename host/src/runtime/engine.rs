@@ -8,8 +8,9 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 
-use super::bindings::{DescribedPlugin, PluginPre};
+use super::exports::PluginPre;
 use super::state::HostState;
+use crate::model::wit::DescribedPlugin;
 
 /// How often the epoch advances: the granularity of per-call deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);

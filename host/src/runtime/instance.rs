@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use wasmtime::Store;
 
-use super::bindings::{types::Envelope, CommandHelp, Manifest, Plugin, PluginPre};
 use super::deadline::{self, arm};
+use super::exports::{Plugin, PluginPre};
 use super::state::{CallScope, HostServices, HostState};
 use crate::config::{Grants, PluginLimits};
+use crate::model::{CommandHelp, Envelope, Manifest};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {

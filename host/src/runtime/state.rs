@@ -11,11 +11,11 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::directory::{DirectorySlot, PluginDirectory};
 use super::pending::PendingWrites;
-use crate::action::Action;
-use crate::adapter::Adapters;
+use super::platforms::Platforms;
 use crate::config::{Grants, PluginLimits};
-use crate::event::{ChatRef, Error, Event, MessageRef};
-use crate::store::Store;
+use crate::model::Action;
+use crate::model::{ChatRef, Error, Event, MessageRef};
+use crate::store::{MessageKey, Store};
 
 /// At most this many actions per handled event; more answer `rate-limited`.
 pub const MAX_ACTIONS_PER_EVENT: usize = 100;
@@ -24,7 +24,8 @@ pub const MAX_ACTIONS_PER_EVENT: usize = 100;
 #[derive(Clone)]
 pub struct HostServices {
     pub store: Arc<dyn Store>,
-    pub adapters: Adapters,
+    /// The configured bots: capabilities, live queries, platform-specific calls.
+    pub platforms: Arc<dyn Platforms>,
     handles: Arc<HandleMint>,
     pub(super) rates: Arc<super::rate::RateLimits>,
     pub(super) directory: DirectorySlot,
@@ -37,10 +38,10 @@ impl std::fmt::Debug for HostServices {
 }
 
 impl HostServices {
-    pub fn new(store: Arc<dyn Store>, adapters: Adapters) -> Self {
+    pub fn new(store: Arc<dyn Store>, platforms: Arc<dyn Platforms>) -> Self {
         Self {
             store,
-            adapters,
+            platforms,
             handles: Arc::new(HandleMint::new()),
             rates: Arc::default(),
             directory: DirectorySlot::default(),
@@ -135,7 +136,7 @@ impl CallScope {
         self.actions
             .iter()
             .filter_map(|a| match a {
-                Action::Send { handle, chat, .. } => Some(super::host::message_key(chat, handle)),
+                Action::Send { handle, chat, .. } => Some(MessageKey::of(chat, handle)),
                 _ => None,
             })
             .collect()
@@ -282,7 +283,7 @@ impl WasiView for HostState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ChatKind, Command, Content, Message, UserRef};
+    use crate::model::{ChatKind, Command, Content, Message, UserRef};
 
     #[test]
     fn handles_carry_the_plugin_and_count_up() {
@@ -352,7 +353,7 @@ mod tests {
         refs.set(&command(chat("b", "c2"), "m9"));
         assert!(!refs.contains(&target("b", "c", "m1")));
         assert!(refs.contains(&target("b", "c2", "m9")));
-        refs.set(&Event::MemberJoined(crate::event::MemberChange {
+        refs.set(&Event::MemberJoined(crate::model::MemberChange {
             chat: chat("b", "c2"),
             user: UserRef {
                 id: "bob".into(),

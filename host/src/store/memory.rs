@@ -9,7 +9,7 @@ use super::{
     ActionId, Appended, Bounds, Commit, DeadLetter, Delivered, DeliveryOutcome, Indexed,
     MessageKey, Outcome, Pending, Seq, Store, StoreError, Uncommitted,
 };
-use crate::event::Inbound;
+use crate::model::Inbound;
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -54,7 +54,7 @@ impl MemoryStore {
 }
 
 impl Inner {
-    fn enqueue(&mut self, plugin: String, action: crate::action::Action) {
+    fn enqueue(&mut self, plugin: String, action: crate::model::Action) {
         let id = self.next_action;
         self.next_action += 1;
         *self.waiting.entry(plugin.clone()).or_default() += 1;

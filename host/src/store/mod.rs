@@ -14,8 +14,7 @@ pub use memory::MemoryStore;
 
 use std::collections::{BTreeSet, HashSet};
 
-use crate::action::Action;
-use crate::event::Inbound;
+use crate::model::{Action, ChatRef, Inbound};
 
 /// A journal position: events are numbered in the order they were accepted.
 pub type Seq = u64;
@@ -210,6 +209,17 @@ pub struct MessageKey {
     pub chat: String,
     /// The platform's id, or the host handle of a message a plugin sent.
     pub id: String,
+}
+
+impl MessageKey {
+    /// The key of the message `id` (a platform id or a host handle) in `chat`.
+    pub fn of(chat: &ChatRef, id: &str) -> Self {
+        MessageKey {
+            bot: chat.bot.clone(),
+            chat: chat.id.clone(),
+            id: id.to_owned(),
+        }
+    }
 }
 
 pub trait Store: Send + Sync + 'static {

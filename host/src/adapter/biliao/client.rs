@@ -12,7 +12,7 @@ use super::wire::Reply;
 use crate::adapter::webhook::client::{lenient_reply, media_part, ApiReply, Auth, JsonClient};
 use crate::adapter::AdapterError;
 use crate::config::Secret;
-use crate::event::Media;
+use crate::model::Media;
 
 /// What a `code: 429` without `Retry-After` waits.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);

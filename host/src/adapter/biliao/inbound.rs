@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::wire::WireEvent;
 use super::PLATFORM;
 use crate::adapter::webhook::{chat_ref, HookError, Parsed};
-use crate::event::{
+use crate::model::{
     message_or_command, Callback, ChatKind, ChatRef, Content, Event, Media, MemberChange, Message,
     MessageRef, OtherEvent, UserRef,
 };

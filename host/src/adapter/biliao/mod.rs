@@ -17,13 +17,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::action::Action;
 use crate::adapter::webhook::options::Options;
 use crate::adapter::webhook::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
 use crate::adapter::{Adapter, AdapterError, Delivered, StartContext, StartError, Started};
 use crate::config::BotConfig;
-use crate::event::{ChatRef, Event, Operation};
-use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
+use crate::model::Action;
+use crate::model::{ChatRef, Event, Operation};
+use crate::model::{Member, Role};
 use callbacks::AutoAnswer;
 use client::BiliaoClient;
 use wire::BotCommand;

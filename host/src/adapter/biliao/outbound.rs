@@ -9,10 +9,10 @@ use super::wire::{
     WireButton,
 };
 use super::{Biliao, PLATFORM};
-use crate::action::CallbackAnswer;
 use crate::adapter::webhook::lenient;
 use crate::adapter::{AdapterError, Delivered};
-use crate::event::{ButtonAction, ChatKind, ChatRef, Content, Keyboard, MessageRef, Outgoing};
+use crate::model::CallbackAnswer;
+use crate::model::{ButtonAction, ChatKind, ChatRef, Content, Keyboard, MessageRef, Outgoing};
 
 impl Biliao {
     pub(super) async fn send(
@@ -232,7 +232,7 @@ fn media_type(content: &Content) -> &'static str {
 }
 
 fn extra(keyboard: &Keyboard) -> Extra {
-    let button = |b: &crate::event::Button| {
+    let button = |b: &crate::model::Button| {
         let mut out = WireButton {
             text: b.label.clone(),
             callback_data: None,

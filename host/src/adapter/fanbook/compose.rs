@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use super::markup::with_mentions;
 use super::PLATFORM;
 use crate::adapter::AdapterError;
-use crate::event::{ButtonAction, Card, Content, Keyboard, Outgoing};
+use crate::model::{ButtonAction, Card, Content, Keyboard, Outgoing};
 
 /// The longest preview line (`desc`) derived from a message.
 const DESC_CHARS: usize = 60;
@@ -149,7 +149,7 @@ pub(super) fn unsupported(operation: &'static str) -> AdapterError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Button, Media};
+    use crate::model::{Button, Media};
 
     fn outgoing(content: Content) -> Outgoing {
         Outgoing {

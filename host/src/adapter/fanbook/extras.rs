@@ -9,17 +9,12 @@ use serde_json::{json, Map, Value};
 use super::outbound::{guild, id};
 use super::Fanbook;
 use crate::adapter::{AdapterError, FanbookExtras};
-use crate::event::ChatRef;
-use crate::runtime::bindings::wasmbot::bot::fanbook::{
+use crate::model::wit::wasmbot::bot::fanbook::{
     Channel, ChannelEdit, CreditKind, GuildMember, Notice, Page,
 };
+use crate::model::ChatRef;
 
 impl Fanbook {
-    /// The extras for `Adapter::fanbook`.
-    pub(super) fn extras(&self) -> &dyn FanbookExtras {
-        self
-    }
-
     async fn call_with(
         &self,
         verb: Method,

@@ -15,11 +15,10 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::backoff::Backoff;
-use super::client::ApiError;
 use super::inbound::Decoder;
+use super::intake::{accept, get_me};
 use super::markup::percent_encode;
-use super::poll::accept;
-use super::{truncate, wire, Task};
+use super::{truncate, Task};
 
 /// The heartbeat frame of the official demo and SDKs.
 const PING: &str = r#"{"type":"ping"}"#;
@@ -70,37 +69,6 @@ pub(super) async fn run(task: Task) {
         }
         if !backoff.sleep(&task.stop).await {
             return;
-        }
-    }
-}
-
-/// The bot's id, asking `getMe` until it answers (what the long poller needs first).
-/// `None` when stopped or when the token is refused.
-pub(super) async fn whoami(task: &Task) -> Option<u64> {
-    get_me(task).await.map(|me| me.id.0)
-}
-
-/// `getMe`, retried with backoff on transient failures; a refused token is logged once.
-async fn get_me(task: &Task) -> Option<wire::Me> {
-    let mut backoff = Backoff::new(task.options.backoff_min_ms, task.options.backoff_max_ms);
-    loop {
-        let reply = tokio::select! {
-            reply = task.shared.client.get::<wire::Me>("getMe") => reply,
-            () = task.stop.cancelled() => return None,
-        };
-        match reply {
-            Ok(me) => {
-                let _ = task.shared.me.set(me.id.0);
-                return Some(me);
-            }
-            Err(ApiError::Unauthorized { reason, .. }) => {
-                tracing::error!(bot = %task.shared.bot, %reason, "fanbook refused the bot token; inbound for this bot stopped (fix the token and restart)");
-                return None;
-            }
-            Err(e) => tracing::warn!(bot = %task.shared.bot, error = %e, "getMe failed; retrying"),
-        }
-        if !backoff.sleep(&task.stop).await {
-            return None;
         }
     }
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::markup::{self, percent_decode};
 use super::wire::{self, CallbackQuery, Document, Frame, Id, Notice, Push, User};
 use super::PLATFORM;
-use crate::event::{
+use crate::model::{
     message_or_command, Callback, ChatKind, ChatRef, Content, Event, Inbound, Media, MemberChange,
     Message, MessageRef, OtherEvent, Reaction, UserRef,
 };

@@ -15,6 +15,7 @@ pub mod console;
 mod extras;
 mod gateway;
 mod inbound;
+mod intake;
 mod markup;
 mod options;
 mod outbound;
@@ -28,7 +29,7 @@ use tokio::sync::OnceCell;
 
 use crate::adapter::{StartContext, StartError, Started};
 use crate::config::BotConfig;
-use crate::event::Inbound;
+use crate::model::Inbound;
 pub use options::{InboundMode, Options, DEFAULT_GATEWAY_URL};
 
 /// The platform name, as in `chat-ref.platform`.

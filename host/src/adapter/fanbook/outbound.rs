@@ -2,6 +2,8 @@
 //! it says Integer (`chat_id`, `message_id`, `guild_id`, `user_id`), strings where it says
 //! String (`sendReaction`, `forbidUserSpeaking`, `mentions`).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
 
@@ -9,10 +11,10 @@ use super::compose::{self, unsupported, Body};
 use super::markup::percent_encode;
 use super::wire::{self, ChatMember, RoleList, RoleOrId};
 use super::{Fanbook, PLATFORM};
-use crate::action::Action;
 use crate::adapter::{Adapter, AdapterError, Delivered};
-use crate::event::{ChatKind, ChatRef, Content, MessageRef, Operation, Outgoing, UserRef};
-use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
+use crate::model::Action;
+use crate::model::{ChatKind, ChatRef, Content, MessageRef, Operation, Outgoing, UserRef};
+use crate::model::{Member, Role};
 
 /// What works on Fanbook. Not here: `answer-callback` (no method exists) and `unmute`
 /// (`forbidUserSpeaking` has no documented way back).
@@ -106,8 +108,8 @@ impl Adapter for Fanbook {
         })
     }
 
-    fn fanbook(&self) -> Option<&dyn crate::adapter::FanbookExtras> {
-        Some(self.extras())
+    fn fanbook(self: Arc<Self>) -> Option<Arc<dyn crate::adapter::FanbookExtras>> {
+        Some(self)
     }
 
     /// Only the developer console can set commands, with the operator's user token.

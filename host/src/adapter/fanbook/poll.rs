@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use super::backoff::Backoff;
 use super::client::ApiError;
 use super::inbound::Decoder;
+use super::intake::accept;
 use super::{truncate, Task};
-use crate::event::{ChatKind, Inbound};
 
 /// How much of a malformed update a warning quotes.
 const LOG_PAYLOAD_CHARS: usize = 500;
@@ -52,7 +52,7 @@ impl Drop for Claim {
 
 /// Polls until `stop` fires or the token is refused.
 pub(super) async fn run(task: Task, _claim: Claim) {
-    let Some(me) = super::gateway::whoami(&task).await else {
+    let Some(me) = super::intake::whoami(&task).await else {
         return;
     };
     let decoder = Decoder {
@@ -127,20 +127,4 @@ async fn accept_all(task: &Task, decoder: &Decoder, updates: &[Value]) -> (Optio
         }
     }
     (next, true)
-}
-
-/// Hands one event to the journal; `false` when it was not accepted (it will come again).
-pub(super) async fn accept(task: &Task, event: Inbound) -> bool {
-    if let Some(chat) = event.event.chat().filter(|c| c.kind == ChatKind::Private) {
-        if let Ok(id) = chat.id.parse() {
-            task.shared.chats.note_chat(id);
-        }
-    }
-    match task.ingress.accept(event).await {
-        Ok(_) => true,
-        Err(e) => {
-            tracing::warn!(bot = %task.shared.bot, error = %e, "the journal did not accept a fanbook event; it will be fetched again");
-            false
-        }
-    }
 }

@@ -7,7 +7,7 @@ use super::wire::WireEvent;
 use super::PLATFORM;
 use crate::adapter::webhook::{chat_ref, now_ms, secret_matches, HookError, Parsed};
 use crate::config::Secret;
-use crate::event::{message_or_command, Card, ChatKind, Content, Message, MessageRef, UserRef};
+use crate::model::{message_or_command, Card, ChatKind, Content, Message, MessageRef, UserRef};
 
 /// Parses one webhook body of `bot`, refusing it unless it carries `secret`.
 pub fn parse(bot: &str, secret: &Secret, body: Value) -> Result<Parsed, HookError> {

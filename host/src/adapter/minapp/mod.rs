@@ -16,13 +16,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::action::Action;
 use crate::adapter::webhook::options::Options;
 use crate::adapter::webhook::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
 use crate::adapter::{Adapter, AdapterError, Delivered, StartContext, StartError, Started};
 use crate::config::{BotConfig, Rate, Secret};
-use crate::event::{ChatRef, Operation};
-use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
+use crate::model::Action;
+use crate::model::{ChatRef, Operation};
+use crate::model::{Member, Role};
 use client::MinappClient;
 
 pub const PLATFORM: &str = "minapp";

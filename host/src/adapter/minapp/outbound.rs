@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::wire::SendBody;
 use super::{CardFormat, Minapp, PLATFORM};
 use crate::adapter::AdapterError;
-use crate::event::{ButtonAction, Card, Content, Keyboard, Outgoing};
+use crate::model::{ButtonAction, Card, Content, Keyboard, Outgoing};
 
 impl Minapp {
     pub(super) async fn send(

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::world::{Change, SimMessage, World, WorldError};
 use super::{now_ms, Sim, PLATFORM};
-use crate::event::{
+use crate::model::{
     message_or_command, Callback, ChatKind, ChatRef, Content, Event, Inbound, MemberChange,
     Message, MessageRef, Reaction, UserRef,
 };

@@ -5,10 +5,10 @@ use async_trait::async_trait;
 
 use super::world::{Change, Record, SimButton, SimMessage, WorldError, BOT_USER, DEFAULT_ROLES};
 use super::{now_ms, Sim, PLATFORM};
-use crate::action::Action;
 use crate::adapter::{Adapter, AdapterError, Delivered};
-use crate::event::{ButtonAction, ChatRef, Content, Keyboard, Operation, UserRef};
-use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
+use crate::model::Action;
+use crate::model::{ButtonAction, ChatRef, Content, Keyboard, Operation, UserRef};
+use crate::model::{Member, Role};
 
 /// The sim supports every operation.
 const CAPABILITIES: &[Operation] = crate::config::ALL_OPERATIONS;

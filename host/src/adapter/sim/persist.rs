@@ -1,7 +1,7 @@
 //! The sim's log: what keeps its world across restarts, like a real platform keeps its own.
 //!
 //! One JSON-lines file per sim bot (`data_dir/sim-<bot>.jsonl`); each line is one batch of
-//! [`Change`]s, written with a single `write` on an unbuffered file. A killed process keeps what
+//! the world's changes, written with a single `write` on an unbuffered file. A killed process keeps what
 //! it wrote (the page cache survives it), so no fsync per line; a line cut short by a kill in the
 //! middle of a write is skipped on load with a warning. Each load rewrites the log from the
 //! replayed world, and the log is rewritten the same way (compacted) whenever it has grown past
@@ -11,7 +11,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use super::world::Change;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// Changes appended after a compaction before the next one, at least.
 const MIN_BUDGET: u64 = 10_000;
@@ -32,7 +33,7 @@ pub struct SimLog {
 impl SimLog {
     /// The batches in the log at `path`, in order; none if there is no log yet. A line that
     /// does not parse (one cut short by a kill) is skipped with a warning.
-    pub fn read(path: &Path) -> std::io::Result<Vec<Vec<Change>>> {
+    pub fn read<C: DeserializeOwned>(path: &Path) -> std::io::Result<Vec<Vec<C>>> {
         let file = match File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -52,7 +53,7 @@ impl SimLog {
             if text.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match serde_json::from_slice::<Vec<Change>>(text) {
+            match serde_json::from_slice::<Vec<C>>(text) {
                 Ok(batch) => batches.push(batch),
                 Err(e) => tracing::warn!(
                     path = %path.display(),
@@ -67,7 +68,7 @@ impl SimLog {
     }
 
     /// Replaces the log at `path` with `snapshot` and opens it for appending.
-    pub fn create(path: &Path, snapshot: &[Change]) -> std::io::Result<Self> {
+    pub fn create<C: Serialize>(path: &Path, snapshot: &[C]) -> std::io::Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -81,7 +82,7 @@ impl SimLog {
     }
 
     /// Appends one batch as one line.
-    pub fn append(&mut self, batch: &[Change]) -> std::io::Result<()> {
+    pub fn append<C: Serialize>(&mut self, batch: &[C]) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(batch)?;
         line.push(b'\n');
         self.file.write_all(&line)?;
@@ -95,7 +96,7 @@ impl SimLog {
     }
 
     /// Replaces the log with `snapshot`, the world as it is now.
-    pub fn compact(&mut self, snapshot: &[Change]) -> std::io::Result<()> {
+    pub fn compact<C: Serialize>(&mut self, snapshot: &[C]) -> std::io::Result<()> {
         self.file = write_snapshot(&self.path, snapshot)?;
         self.appended = 0;
         self.budget = budget(snapshot);
@@ -104,13 +105,13 @@ impl SimLog {
     }
 }
 
-fn budget(snapshot: &[Change]) -> u64 {
+fn budget<C>(snapshot: &[C]) -> u64 {
     (snapshot.len() as u64).max(MIN_BUDGET)
 }
 
 /// Writes `snapshot` to a temporary file, syncs it and renames it over `path`: a crash at any
 /// point leaves either the old log or the new one whole. Returns the new log, open for appending.
-fn write_snapshot(path: &Path, snapshot: &[Change]) -> std::io::Result<File> {
+fn write_snapshot<C: Serialize>(path: &Path, snapshot: &[C]) -> std::io::Result<File> {
     let tmp = path.with_extension("jsonl.tmp");
     {
         let mut out = std::io::BufWriter::new(File::create(&tmp)?);

@@ -5,10 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Sim;
-use crate::action::Action;
 use crate::adapter::Adapter;
-use crate::event::{ChatRef, MessageRef};
 use crate::ingress::Ingress;
+use crate::model::Action;
+use crate::model::{ChatRef, MessageRef};
 use crate::store::MemoryStore;
 use crate::test_fixtures::{sim_group as chat, text_send as send};
 

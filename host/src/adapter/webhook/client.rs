@@ -237,7 +237,7 @@ pub struct Fetched {
 /// Downloads `media` (at most `limit` bytes) as a multipart part, ready to upload.
 pub async fn media_part(
     http: &reqwest::Client,
-    media: &crate::event::Media,
+    media: &crate::model::Media,
     limit: usize,
 ) -> Result<reqwest::multipart::Part, AdapterError> {
     let fetched = fetch_media(http, &media.url, media.name.as_deref(), limit).await?;

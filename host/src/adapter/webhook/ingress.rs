@@ -17,8 +17,8 @@ use super::options::Options;
 use super::secret_matches;
 use crate::adapter::StartError;
 use crate::config::{BotConfig, Secret};
-use crate::event::{Event, Inbound};
 use crate::ingress::Ingress;
+use crate::model::{Event, Inbound};
 use crate::store::Appended;
 
 /// The default body limit: 1 MiB.

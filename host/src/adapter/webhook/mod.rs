@@ -31,10 +31,10 @@ pub fn now_ms() -> u64 {
 pub fn chat_ref(
     platform: &str,
     bot: &str,
-    kind: crate::event::ChatKind,
+    kind: crate::model::ChatKind,
     id: &str,
-) -> crate::event::ChatRef {
-    crate::event::ChatRef {
+) -> crate::model::ChatRef {
+    crate::model::ChatRef {
         platform: platform.into(),
         bot: bot.into(),
         kind,

@@ -13,7 +13,7 @@ use super::wire::Reply;
 use crate::adapter::webhook::client::{malformed, media_part, Auth, JsonClient};
 use crate::adapter::AdapterError;
 use crate::config::Secret;
-use crate::event::Media;
+use crate::model::Media;
 use crate::ratelimit::RateLimiter;
 
 /// The kinds of upload, each with its path, multipart part name and reply key.

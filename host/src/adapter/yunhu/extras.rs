@@ -9,7 +9,7 @@ use super::wire::{BatchSendRequest, BoardAllRequest, BoardRequest, HistoryItem};
 use super::Yunhu;
 use crate::adapter::webhook::lenient;
 use crate::adapter::AdapterError;
-use crate::event::{ChatKind, Outgoing};
+use crate::model::{ChatKind, Outgoing};
 
 /// Yunhu sends at most this many recipients per batch request.
 const BATCH_CHUNK: usize = 200;

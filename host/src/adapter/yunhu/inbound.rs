@@ -8,7 +8,7 @@ use super::wire::{
 };
 use super::PLATFORM;
 use crate::adapter::webhook::{chat_ref, lenient, HookError, Parsed};
-use crate::event::{
+use crate::model::{
     message_or_command, parse_command, Callback, Card, ChatKind, ChatRef, Command, Content, Event,
     Media, MemberChange, Message, MessageRef, OtherEvent, UserRef,
 };

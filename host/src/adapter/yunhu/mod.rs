@@ -19,13 +19,13 @@ use async_trait::async_trait;
 
 pub use extras::{BoardFormat, HistoryMessage, HistoryQuery};
 
-use crate::action::Action;
 use crate::adapter::webhook::options::Options;
 use crate::adapter::webhook::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
 use crate::adapter::{Adapter, AdapterError, Delivered, StartContext, StartError, Started};
 use crate::config::BotConfig;
-use crate::event::{ChatRef, Operation};
-use crate::runtime::bindings::wasmbot::bot::moderation::{Member, Role};
+use crate::model::Action;
+use crate::model::{ChatRef, Operation};
+use crate::model::{Member, Role};
 use client::{ClientSettings, YunhuClient};
 
 pub const PLATFORM: &str = "yunhu";

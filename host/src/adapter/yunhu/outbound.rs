@@ -11,8 +11,8 @@ use super::wire::{
 use super::{Yunhu, PLATFORM};
 use crate::adapter::webhook::lenient;
 use crate::adapter::{AdapterError, Delivered};
-use crate::event::{ButtonAction, ChatKind, ChatRef, Content, Keyboard, MessageRef, Outgoing};
-use crate::runtime::bindings::wasmbot::bot::moderation::Role;
+use crate::model::Role;
+use crate::model::{ButtonAction, ChatKind, ChatRef, Content, Keyboard, MessageRef, Outgoing};
 
 /// A message as Yunhu takes it: one content type and its content.
 #[derive(Debug)]
@@ -214,7 +214,7 @@ impl Yunhu {
 }
 
 /// A card as markdown: a bold title, the body, the picture and the link.
-fn card_markdown(card: &crate::event::Card) -> String {
+fn card_markdown(card: &crate::model::Card) -> String {
     let mut out = format!("**{}**\n\n{}", card.title, card.body);
     if let Some(image) = &card.image {
         out.push_str(&format!("\n\n![]({image})"));
@@ -228,7 +228,7 @@ fn card_markdown(card: &crate::event::Card) -> String {
 /// Rows of buttons: a callback is actionType 3 (reported back as `button.report.inline`), a
 /// link 1, a copy 2.
 pub(super) fn buttons(keyboard: &Keyboard) -> Vec<Vec<WireButton>> {
-    let button = |b: &crate::event::Button| match &b.action {
+    let button = |b: &crate::model::Button| match &b.action {
         ButtonAction::Url(url) => WireButton {
             text: b.label.clone(),
             action_type: 1,

@@ -6,19 +6,18 @@
 use std::sync::Arc;
 
 use super::HostResult;
-use crate::adapter::{Adapter, AdapterError};
-use crate::event::{ChatRef, Error};
-use crate::runtime::bindings::wasmbot::bot::fanbook::{
+use crate::model::wit::wasmbot::bot::fanbook::{
     Channel, ChannelEdit, CreditKind, GuildMember, Host, Notice, Page,
 };
+use crate::model::{AdapterError, ChatRef, Error, FanbookExtras};
 use crate::runtime::state::HostState;
 
 /// The grant name in `[plugins.grants] interfaces`.
 const INTERFACE: &str = "fanbook";
 
 impl HostState {
-    /// The chat's adapter, once the grants allow the call and the bot is on Fanbook.
-    fn fanbook_adapter(&self, chat: &ChatRef, operation: &str) -> Result<Arc<dyn Adapter>, Error> {
+    /// The chat's Fanbook operations, once the grants allow the call and the bot is on Fanbook.
+    fn fanbook(&self, chat: &ChatRef, operation: &str) -> Result<Arc<dyn FanbookExtras>, Error> {
         let plugin = &self.plugin;
         if !self.grants.allows_interface(INTERFACE) {
             return Err(Error::Denied(format!(
@@ -26,31 +25,21 @@ impl HostState {
             )));
         }
         self.check_scope(chat)?;
-        let adapter = self.services.adapters.for_chat(chat)?;
-        if adapter.fanbook().is_none() {
-            return Err(Error::Unsupported(format!(
+        self.services.platforms.fanbook(chat)?.ok_or_else(|| {
+            Error::Unsupported(format!(
                 "{} does not support fanbook.{operation}: bot `{}` is not a Fanbook bot",
-                adapter.platform(),
-                chat.bot
-            )));
-        }
-        Ok(adapter.clone())
+                chat.platform, chat.bot
+            ))
+        })
     }
 }
 
-/// Runs `call` on the chat's Fanbook extras, mapping both kinds of failure to the WIT error.
+/// Runs `call` on the chat's Fanbook operations, mapping both kinds of failure to the WIT error.
 macro_rules! extras {
     ($state:expr, $chat:expr, $op:literal, |$fb:ident| $call:expr) => {{
-        let adapter = match $state.fanbook_adapter(&$chat, $op) {
-            Ok(adapter) => adapter,
+        let $fb = match $state.fanbook(&$chat, $op) {
+            Ok(fanbook) => fanbook,
             Err(e) => return Ok(Err(e)),
-        };
-        let Some($fb) = adapter.fanbook() else {
-            return Ok(Err(Error::Unsupported(format!(
-                "{} does not support fanbook.{}",
-                adapter.platform(),
-                $op
-            ))));
         };
         let result: Result<_, AdapterError> = $call.await;
         Ok(result.map_err(Error::from))

@@ -2,8 +2,8 @@
 //! and committed with the event.
 
 use super::{store_failure, HostResult};
-use crate::event::Error;
-use crate::runtime::bindings::wasmbot::bot::kv::Host;
+use crate::model::wit::wasmbot::bot::kv::Host;
+use crate::model::Error;
 use crate::runtime::state::HostState;
 
 const MAX_KEY_BYTES: usize = 256;

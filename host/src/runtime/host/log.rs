@@ -1,6 +1,6 @@
 //! `wasmbot:bot/log`: plugin logs go to the daemon's log with the plugin's name.
 
-use crate::runtime::bindings::wasmbot::bot::log::{Host, Level};
+use crate::model::wit::wasmbot::bot::log::{Host, Level};
 use crate::runtime::state::HostState;
 
 /// Longer messages are cut, so a plugin cannot flood the log with one call.

@@ -1,9 +1,9 @@
 //! `wasmbot:bot/messaging`.
 
 use super::HostResult;
-use crate::action::{Action, CallbackAnswer};
-use crate::event::{ButtonAction, ChatRef, Content, Error, MessageRef, Outgoing};
-use crate::runtime::bindings::wasmbot::bot::messaging::Host;
+use crate::model::wit::wasmbot::bot::messaging::Host;
+use crate::model::{Action, CallbackAnswer};
+use crate::model::{ButtonAction, ChatRef, Content, Error, MessageRef, Outgoing};
 use crate::runtime::state::HostState;
 
 /// Limits that keep one message within what every platform accepts.

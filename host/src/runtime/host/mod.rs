@@ -10,11 +10,11 @@ mod log;
 mod messaging;
 mod moderation;
 
-use super::bindings::types;
 use super::state::is_own_handle;
 use super::state::HostState;
-use crate::action::Action;
-use crate::event::{ChatRef, Error, MessageRef, Operation};
+use crate::model::wit::types;
+use crate::model::Action;
+use crate::model::{ChatRef, Error, MessageRef, Operation};
 use crate::store::MessageKey;
 
 impl types::Host for HostState {}
@@ -30,8 +30,8 @@ impl HostState {
             self.check_own(action.operation(), target)?;
         }
         self.services
-            .adapters
-            .check_supported(action.chat(), action.operation())?;
+            .platforms
+            .check(action.chat(), Some(action.operation()))?;
         if let Some(per_minute) = self.grants.actions_per_minute {
             if let Err(wait) = self.services.rates.take(&self.plugin, per_minute) {
                 return Err(Error::RateLimited(
@@ -87,7 +87,7 @@ impl HostState {
         let indexed = self
             .services
             .store
-            .lookup_message(&message_key(&target.chat, &target.id))
+            .lookup_message(&MessageKey::of(&target.chat, &target.id))
             .map_err(store_failure)?;
         if indexed
             .and_then(|i| i.owner)
@@ -106,11 +106,11 @@ impl HostState {
     /// A message ref must name a message this host has seen or sent in that chat: one the current
     /// event carries, one this call or an uncommitted earlier one sent, or one in the index.
     fn check_known(&self, target: &MessageRef) -> Result<(), Error> {
-        self.services.adapters.for_chat(&target.chat)?;
+        self.services.platforms.check(&target.chat, None)?;
         if self.event_refs.contains(target) || self.scope.sent(&target.chat, &target.id) {
             return Ok(());
         }
-        let key = message_key(&target.chat, &target.id);
+        let key = MessageKey::of(&target.chat, &target.id);
         if self.scope.pending.as_ref().is_some_and(|p| p.sent(&key)) {
             return Ok(());
         }
@@ -129,18 +129,9 @@ impl HostState {
     }
 }
 
-/// The index key of a message of `chat`.
-pub fn message_key(chat: &ChatRef, id: &str) -> MessageKey {
-    MessageKey {
-        bot: chat.bot.clone(),
-        chat: chat.id.clone(),
-        id: id.to_string(),
-    }
-}
-
 /// A storage failure as the plugin sees it.
 pub(crate) fn store_failure(e: crate::store::StoreError) -> Error {
-    Error::Platform(crate::event::PlatformError {
+    Error::Platform(crate::model::PlatformError {
         code: "store".into(),
         message: e.to_string(),
     })

@@ -1,9 +1,8 @@
 //! `wasmbot:bot/moderation`: changes are buffered; queries go to the platform at once.
 
 use super::HostResult;
-use crate::action::Action;
-use crate::event::{ChatRef, Error, Operation};
-use crate::runtime::bindings::wasmbot::bot::moderation::{Host, Member, Role};
+use crate::model::wit::wasmbot::bot::moderation::{Host, Member, Role};
+use crate::model::{Action, AdapterError, ChatRef, Error, Operation};
 use crate::runtime::state::HostState;
 
 impl Host for HostState {
@@ -54,30 +53,30 @@ impl Host for HostState {
         if let Err(e) = self.check_granted(Operation::GetMember, &chat) {
             return Ok(Err(e));
         }
-        let adapter = match self
+        if let Err(e) = self
             .services
-            .adapters
-            .check_supported(&chat, Operation::GetMember)
+            .platforms
+            .check(&chat, Some(Operation::GetMember))
         {
-            Ok(adapter) => adapter.clone(),
-            Err(e) => return Ok(Err(e)),
-        };
-        Ok(live(self.call_timeout, adapter.get_member(&chat, &user_id)).await)
+            return Ok(Err(e));
+        }
+        let platforms = self.services.platforms.clone();
+        Ok(live(self.call_timeout, platforms.get_member(&chat, &user_id)).await)
     }
 
     async fn list_roles(&mut self, chat: ChatRef) -> HostResult<Vec<Role>> {
         if let Err(e) = self.check_granted(Operation::ListRoles, &chat) {
             return Ok(Err(e));
         }
-        let adapter = match self
+        if let Err(e) = self
             .services
-            .adapters
-            .check_supported(&chat, Operation::ListRoles)
+            .platforms
+            .check(&chat, Some(Operation::ListRoles))
         {
-            Ok(adapter) => adapter.clone(),
-            Err(e) => return Ok(Err(e)),
-        };
-        Ok(live(self.call_timeout, adapter.list_roles(&chat)).await)
+            return Ok(Err(e));
+        }
+        let platforms = self.services.platforms.clone();
+        Ok(live(self.call_timeout, platforms.list_roles(&chat)).await)
     }
 }
 
@@ -85,11 +84,11 @@ impl Host for HostState {
 /// cannot interrupt a call that waits outside the guest).
 async fn live<T>(
     limit: std::time::Duration,
-    query: impl std::future::Future<Output = Result<T, crate::adapter::AdapterError>>,
+    query: impl std::future::Future<Output = Result<T, AdapterError>>,
 ) -> Result<T, Error> {
     match tokio::time::timeout(limit, query).await {
         Ok(result) => result.map_err(Error::from),
-        Err(_) => Err(Error::Platform(crate::event::PlatformError {
+        Err(_) => Err(Error::Platform(crate::model::PlatformError {
             code: "timeout".into(),
             message: format!("the platform did not answer within {limit:?}"),
         })),

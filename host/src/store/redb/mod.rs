@@ -24,8 +24,8 @@ use super::{
     ActionId, Appended, DeadLetter, DeliveryOutcome, Indexed, MessageKey, Outcome, Pending, Seq,
     Store, StoreError, Uncommitted,
 };
-use crate::action::Action;
-use crate::event::Inbound;
+use crate::model::Action;
+use crate::model::Inbound;
 
 /// seq → JSON `Inbound`.
 const JOURNAL: TableDefinition<u64, &[u8]> = TableDefinition::new("journal");

@@ -11,7 +11,7 @@ use super::{
     DEAD, DEDUPE, DEDUPE_ORDER, FINISHED, JOURNAL, KV, MESSAGES, MESSAGE_ORDER, META, OUTBOX,
     OUTBOX_QUEUE, OUTBOX_WAITING,
 };
-use crate::action::Action;
+use crate::model::Action;
 use crate::store::{ActionId, Indexed, MessageKey, Seq, StoreError};
 
 type Str = &'static str;

@@ -1,6 +1,8 @@
 //! Assembles the daemon: store, adapters, runtime, router, outbox, plugin watcher and the HTTP
 //! server, and runs them until shutdown.
 
+mod platforms;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -64,7 +66,7 @@ impl Daemon {
             by_bot.insert(bot.name.clone(), started.adapter);
         }
         let adapters = Adapters::new(by_bot);
-        let services = HostServices::new(store.clone(), adapters.clone());
+        let services = HostServices::new(store.clone(), Arc::new(adapters.clone()));
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let threads = PluginThreads::start(threads).context("cannot start the plugin threads")?;
         let (outbox, outbox_workers) = crate::outbox::spawn(
