@@ -4,6 +4,8 @@
 
 pub mod adapter;
 pub mod admin;
+#[cfg(test)]
+mod architecture;
 pub mod cli;
 pub mod config;
 pub mod daemon;
