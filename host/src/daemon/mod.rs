@@ -100,14 +100,19 @@ impl Daemon {
         let debounce = Duration::from_millis(config.runtime.reload_debounce_ms);
         let places = store.places().context("cannot read the plugins' places")?;
         router.park_known(places);
-        watch_folder(config.plugins_dir.clone(), loader, router.clone(), debounce)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot watch the plugins folder {}",
-                    config.plugins_dir.display()
-                )
-            })?;
+        watch_folder(
+            config.plugins_dir.clone(),
+            loader,
+            Arc::new(router.clone()),
+            debounce,
+        )
+        .await
+        .with_context(|| {
+            format!(
+                "cannot watch the plugins folder {}",
+                config.plugins_dir.display()
+            )
+        })?;
 
         register_commands(&config, &adapters, &router);
         spawn_releaser(router.clone(), stop.clone());

@@ -1,18 +1,19 @@
 //! Plugins on disk: loading a `.wasm` into a ready version, and the folder watcher that hot
 //! reloads them.
 
+mod filter;
 mod loader;
 mod watcher;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use filter::Filter;
 pub use loader::{LoadError, Loader};
-pub use watcher::watch_folder;
+pub use watcher::{watch_folder, Deployment};
 
 use crate::config::{Grants, PluginConfig, PluginLimits};
 use crate::model::{CommandHelp, Manifest, PluginHelp};
-use crate::router::Filter;
 use crate::runtime::PluginPre;
 use crate::runtime::{CallError, HostServices, HostState, PluginInstance};
 

@@ -5,13 +5,29 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use notify::Watcher;
 use tokio::sync::mpsc;
 
-use super::{LoadError, Loader};
-use crate::router::Router;
+use super::{LoadError, Loader, PluginVersion};
+use crate::runtime::{PluginInstance, PluginThreads};
+use crate::store::Seq;
+
+/// Where the watcher puts what it loads: the router, which runs plugins. A trait here so that
+/// hot reload does not depend on the router.
+#[async_trait::async_trait]
+pub trait Deployment: Send + Sync {
+    /// The threads plugin code (and so loading) runs on.
+    fn threads(&self) -> &Arc<PluginThreads>;
+    /// How many lanes the running plugin `name` has, if it runs.
+    fn lanes_of(&self, name: &str) -> Option<usize>;
+    /// Starts `version` (reading the journal from `from`), or swaps the running one to it.
+    async fn install(&self, version: Arc<PluginVersion>, instances: Vec<PluginInstance>, from: Seq);
+    /// Stops the plugin `name`; `false` if it was not running.
+    fn remove(&self, name: &str) -> bool;
+}
 
 /// What is running from one file.
 #[derive(Debug, Clone)]
@@ -26,7 +42,7 @@ struct Loaded {
 pub async fn watch_folder(
     dir: PathBuf,
     loader: Loader,
-    router: Router,
+    router: Arc<dyn Deployment>,
     debounce: Duration,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
@@ -58,7 +74,7 @@ pub async fn watch_folder(
 struct Scanner {
     dir: PathBuf,
     loader: Loader,
-    router: Router,
+    router: Arc<dyn Deployment>,
     loaded: HashMap<PathBuf, Loaded>,
 }
 

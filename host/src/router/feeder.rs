@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::filter::Filter;
 use super::lane::Job;
 use super::progress::Progress;
 use crate::model::{Envelope, Inbound};
+use crate::plugin::Filter;
 use crate::store::{Seq, Store};
 
 const BATCH: usize = 256;

@@ -6,7 +6,6 @@
 mod committer;
 mod directory;
 mod feeder;
-mod filter;
 mod health;
 mod lane;
 mod parked;
@@ -18,7 +17,6 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-pub use filter::Filter;
 use health::Health;
 pub use lane::Job;
 use lane::{Lane, Swap};
@@ -26,7 +24,7 @@ use parked::Parked;
 use progress::Progress;
 
 use crate::outbox::OutboxWaker;
-use crate::plugin::PluginVersion;
+use crate::plugin::{Deployment, Filter, PluginVersion};
 use crate::runtime::{HostServices, PluginDirectory, PluginInstance, PluginThreads};
 use crate::store::{Seq, StoreError};
 
@@ -127,11 +125,6 @@ impl Router {
         }
     }
 
-    /// The threads plugin code runs on.
-    pub fn threads(&self) -> &Arc<PluginThreads> {
-        &self.threads
-    }
-
     /// Plugins not running whose place in the journal is kept (removed, or not loaded since
     /// the start), with how many events they are behind the newest: they get those events if
     /// they come back before `max_lag`.
@@ -162,58 +155,6 @@ impl Router {
             tracing::info!(plugin = name, "quarantine lifted");
         }
         released
-    }
-
-    /// How many instances a new version of `name` must bring (its running lane count), if running.
-    pub fn lanes_of(&self, name: &str) -> Option<usize> {
-        self.plugins.read().ok()?.get(name).map(|r| r.swaps.len())
-    }
-
-    /// Starts a plugin, or swaps a running one to a new version. `instances` are initialised
-    /// already, one per lane. `from`: where a new plugin starts reading the journal (one that
-    /// was removed and whose place was kept resumes there instead).
-    pub async fn install(
-        &self,
-        version: Arc<PluginVersion>,
-        instances: Vec<PluginInstance>,
-        from: Seq,
-    ) {
-        let filter = version.filter();
-        let existing = self.plugins.read().ok().and_then(|p| {
-            p.get(&version.name)
-                .map(|r| (r.swaps.clone(), r.filter.clone()))
-        });
-        match existing {
-            Some((swaps, shared_filter)) => {
-                let mut acks = Vec::new();
-                for (swap, instance) in swaps.iter().zip(instances) {
-                    let (done, ack) = oneshot::channel();
-                    if swap
-                        .send(Swap {
-                            version: version.clone(),
-                            instance,
-                            done,
-                        })
-                        .await
-                        .is_ok()
-                    {
-                        acks.push(ack);
-                    }
-                }
-                for ack in acks {
-                    let _ = ack.await;
-                }
-                if let Ok(mut f) = shared_filter.write() {
-                    *f = filter;
-                }
-                if let Ok(mut plugins) = self.plugins.write() {
-                    if let Some(running) = plugins.get_mut(&version.name) {
-                        running.version = version;
-                    }
-                }
-            }
-            None => self.start(version, instances, filter, from),
-        }
     }
 
     fn start(
@@ -277,24 +218,6 @@ impl Router {
         };
         if let Ok(mut plugins) = self.plugins.write() {
             plugins.insert(version.name.clone(), running);
-        }
-    }
-
-    /// Stops a plugin: events already in its lanes are still handled, then the lanes end. Its
-    /// place in the journal is kept (up to `max_lag` behind) in case it comes back.
-    pub fn remove(&self, name: &str) -> bool {
-        let removed = self.plugins.write().ok().and_then(|mut p| p.remove(name));
-        match removed {
-            Some(running) => {
-                running.cancel.cancel();
-                if self.max_lag.is_some() {
-                    self.parked
-                        .park(running.version.name.clone(), running.progress);
-                }
-                tracing::info!(plugin = name, "plugin unloaded");
-                true
-            }
-            None => false,
         }
     }
 
@@ -424,6 +347,84 @@ fn unless_unchanged<T: PartialEq>(
         *last = value;
     }
     Ok(())
+}
+
+#[async_trait::async_trait]
+impl Deployment for Router {
+    /// The threads plugin code runs on.
+    fn threads(&self) -> &Arc<PluginThreads> {
+        &self.threads
+    }
+
+    /// How many instances a new version of `name` must bring (its running lane count), if running.
+    fn lanes_of(&self, name: &str) -> Option<usize> {
+        self.plugins.read().ok()?.get(name).map(|r| r.swaps.len())
+    }
+
+    /// Starts a plugin, or swaps a running one to a new version. `instances` are initialised
+    /// already, one per lane. `from`: where a new plugin starts reading the journal (one that
+    /// was removed and whose place was kept resumes there instead).
+    async fn install(
+        &self,
+        version: Arc<PluginVersion>,
+        instances: Vec<PluginInstance>,
+        from: Seq,
+    ) {
+        let filter = version.filter();
+        let existing = self.plugins.read().ok().and_then(|p| {
+            p.get(&version.name)
+                .map(|r| (r.swaps.clone(), r.filter.clone()))
+        });
+        match existing {
+            Some((swaps, shared_filter)) => {
+                let mut acks = Vec::new();
+                for (swap, instance) in swaps.iter().zip(instances) {
+                    let (done, ack) = oneshot::channel();
+                    if swap
+                        .send(Swap {
+                            version: version.clone(),
+                            instance,
+                            done,
+                        })
+                        .await
+                        .is_ok()
+                    {
+                        acks.push(ack);
+                    }
+                }
+                for ack in acks {
+                    let _ = ack.await;
+                }
+                if let Ok(mut f) = shared_filter.write() {
+                    *f = filter;
+                }
+                if let Ok(mut plugins) = self.plugins.write() {
+                    if let Some(running) = plugins.get_mut(&version.name) {
+                        running.version = version;
+                    }
+                }
+            }
+            None => self.start(version, instances, filter, from),
+        }
+    }
+
+    /// Stops a plugin: events already in its lanes are still handled, then the lanes end. Its
+    /// place in the journal is kept (up to `max_lag` behind) in case it comes back.
+    fn remove(&self, name: &str) -> bool {
+        let removed = self.plugins.write().ok().and_then(|mut p| p.remove(name));
+        match removed {
+            Some(running) => {
+                running.cancel.cancel();
+                if self.max_lag.is_some() {
+                    self.parked
+                        .park(running.version.name.clone(), running.progress);
+                }
+                tracing::info!(plugin = name, "plugin unloaded");
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 #[cfg(test)]
