@@ -20,7 +20,7 @@ pub use crate::model::{AdapterError, FanbookExtras};
 
 /// The result of carrying out an action.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Delivered {
+pub struct Receipt {
     /// The platform's id of a message that was sent.
     pub message_id: Option<String>,
 }
@@ -33,17 +33,29 @@ pub trait Adapter: Send + Sync + 'static {
     /// The operations this platform supports.
     fn capabilities(&self) -> &[Operation];
     /// Carries out an action whose message refs already hold the platform's ids.
-    async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError>;
-    async fn get_member(&self, chat: &ChatRef, user_id: &str) -> Result<Member, AdapterError>;
-    async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError>;
+    async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError>;
+    /// A member of the chat, asked live (default: unsupported).
+    async fn get_member(&self, _chat: &ChatRef, _user_id: &str) -> Result<Member, AdapterError> {
+        Err(AdapterError::unsupported(
+            self.platform(),
+            Operation::GetMember.name(),
+        ))
+    }
+    /// The roles of the chat's guild or group, asked live (default: unsupported).
+    async fn list_roles(&self, _chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
+        Err(AdapterError::unsupported(
+            self.platform(),
+            Operation::ListRoles.name(),
+        ))
+    }
 
     /// Sets the bot's command menu to `commands` (name, description), where the platform lets
     /// the bot do that itself.
     async fn register_commands(&self, _commands: &[(String, String)]) -> Result<(), AdapterError> {
-        Err(AdapterError::Unsupported {
-            platform: self.platform().to_string(),
-            operation: "register-commands",
-        })
+        Err(AdapterError::unsupported(
+            self.platform(),
+            "register-commands",
+        ))
     }
     /// The platform's documented limit on outbound requests per bot, applied by the outbox
     /// across all plugins unless the operator sets `rate_limit`.

@@ -35,6 +35,14 @@ pub enum AdapterError {
 }
 
 impl AdapterError {
+    /// `platform` lacks `operation`: what every adapter answers for what it cannot do.
+    pub fn unsupported(platform: &str, operation: &'static str) -> Self {
+        AdapterError::Unsupported {
+            platform: platform.to_owned(),
+            operation,
+        }
+    }
+
     /// Whether trying the same request again later may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::record::SentIndex;
 use crate::adapter::{AdapterError, Adapters};
 use crate::model::Action;
-use crate::ratelimit::SharedLimit;
+use crate::pace::{backoff, SharedLimit};
 use crate::store::{ActionId, Delivered, DeliveryOutcome, Indexed, MessageKey, Pending, Store};
 
 /// Tries per action before it is given up (with a log line naming plugin, op and reason).
@@ -77,7 +77,7 @@ impl Delivery {
         &self,
         plugin: &str,
         action: &Action,
-    ) -> Result<Result<crate::adapter::Delivered, AdapterError>, Stopped> {
+    ) -> Result<Result<crate::adapter::Receipt, AdapterError>, Stopped> {
         let Some(adapter) = self.adapters.get(&self.bot) else {
             let unknown = format!("no bot named `{}`", self.bot);
             return Ok(Err(AdapterError::Invalid(unknown)));
@@ -170,9 +170,8 @@ fn audit(plugin: &str, action: &Action) {
     );
 }
 
-/// Exponential backoff with jitter: 100 ms, 200 ms, 400 ms, … capped at 5 s, each ±25 %.
+/// The wait before retry `tries`: 100 ms, 200 ms, 400 ms, … capped at 5 s, each ±25 %.
 fn backoff(tries: u32) -> Duration {
-    let base = 100u64.saturating_mul(1 << tries.min(6)).min(5_000);
-    let jitter = rand::random_range(0.75..1.25);
-    Duration::from_millis((base as f64 * jitter) as u64)
+    let wait = backoff::exponential(tries, Duration::from_millis(100), Duration::from_secs(5));
+    backoff::jittered(wait, 0.25)
 }

@@ -41,7 +41,7 @@ use self::deliver::{Delivery, Ended, Stopped};
 use self::record::Recorder;
 use crate::adapter::Adapters;
 use crate::config::{BotConfig, Rate, RateSetting};
-use crate::ratelimit::SharedLimit;
+use crate::pace::SharedLimit;
 use crate::store::{self, ActionId, Pending, Store};
 
 /// Requests of one bot under way at once.

@@ -3,6 +3,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
+use crate::pace::backoff::exponential;
+
 #[derive(Debug)]
 pub struct Health {
     failures: AtomicU32,
@@ -48,8 +50,7 @@ impl Health {
     pub fn restart_delay(&self) -> Duration {
         match self.failures() {
             0 => Duration::ZERO,
-            n => Duration::from_millis(50u64.saturating_mul(1 << (n - 1).min(7)))
-                .min(Duration::from_secs(5)),
+            n => exponential(n - 1, Duration::from_millis(50), Duration::from_secs(5)),
         }
     }
 }

@@ -9,7 +9,6 @@ mod host;
 mod instance;
 mod pending;
 mod platforms;
-mod rate;
 mod state;
 mod threads;
 

@@ -27,7 +27,7 @@ pub struct HostServices {
     /// The configured bots: capabilities, live queries, platform-specific calls.
     pub platforms: Arc<dyn Platforms>,
     handles: Arc<HandleMint>,
-    pub(super) rates: Arc<super::rate::RateLimits>,
+    pub(super) rates: Arc<crate::pace::RateLimits>,
     pub(super) directory: DirectorySlot,
 }
 

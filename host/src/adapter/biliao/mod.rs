@@ -19,11 +19,10 @@ use async_trait::async_trait;
 
 use crate::adapter::webhook::options::Options;
 use crate::adapter::webhook::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
-use crate::adapter::{Adapter, AdapterError, Delivered, StartContext, StartError, Started};
+use crate::adapter::{Adapter, AdapterError, Receipt, StartContext, StartError, Started};
 use crate::config::BotConfig;
 use crate::model::Action;
-use crate::model::{ChatRef, Event, Operation};
-use crate::model::{Member, Role};
+use crate::model::{Event, Operation};
 use callbacks::AutoAnswer;
 use client::BiliaoClient;
 use wire::BotCommand;
@@ -174,8 +173,8 @@ impl Adapter for Biliao {
         CAPABILITIES
     }
 
-    async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError> {
-        let done = |r: Result<(), AdapterError>| r.map(|()| Delivered::default());
+    async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError> {
+        let done = |r: Result<(), AdapterError>| r.map(|()| Receipt::default());
         match action {
             Action::Send {
                 chat,
@@ -201,22 +200,10 @@ impl Adapter for Biliao {
             | Action::Unpin { .. }
             | Action::AddRole { .. }
             | Action::RemoveRole { .. }
-            | Action::Kick { .. } => Err(unsupported(action.operation())),
+            | Action::Kick { .. } => Err(AdapterError::unsupported(
+                PLATFORM,
+                action.operation().name(),
+            )),
         }
-    }
-
-    async fn get_member(&self, _chat: &ChatRef, _user_id: &str) -> Result<Member, AdapterError> {
-        Err(unsupported(Operation::GetMember))
-    }
-
-    async fn list_roles(&self, _chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
-        Err(unsupported(Operation::ListRoles))
-    }
-}
-
-fn unsupported(operation: Operation) -> AdapterError {
-    AdapterError::Unsupported {
-        platform: PLATFORM.into(),
-        operation: operation.name(),
     }
 }

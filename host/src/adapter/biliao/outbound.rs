@@ -10,7 +10,7 @@ use super::wire::{
 };
 use super::{Biliao, PLATFORM};
 use crate::adapter::webhook::lenient;
-use crate::adapter::{AdapterError, Delivered};
+use crate::adapter::{AdapterError, Receipt};
 use crate::model::CallbackAnswer;
 use crate::model::{ButtonAction, ChatKind, ChatRef, Content, Keyboard, MessageRef, Outgoing};
 
@@ -20,7 +20,7 @@ impl Biliao {
         chat: &ChatRef,
         message: &Outgoing,
         reply_to: Option<&str>,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let mut body = target(chat);
         match &message.content {
             Content::Text(t) | Content::Markdown(t) | Content::Html(t) => {
@@ -59,14 +59,14 @@ impl Biliao {
         self.send_body(&body).await
     }
 
-    async fn send_body(&self, body: &SendMessage<'_>) -> Result<Delivered, AdapterError> {
+    async fn send_body(&self, body: &SendMessage<'_>) -> Result<Receipt, AdapterError> {
         let data = self.client.call("sendmessage", body).await?;
         let message_id = ["message_id", "id"]
             .iter()
             .filter_map(|k| data.get(*k))
             .map(lenient::text_of)
             .find(|id| !id.is_empty());
-        Ok(Delivered { message_id })
+        Ok(Receipt { message_id })
     }
 
     /// Shares `user_id`'s contact card in `chat`.
@@ -74,7 +74,7 @@ impl Biliao {
         &self,
         chat: &ChatRef,
         user_id: &str,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let mut body = target(chat);
         body.message_type = "contact";
         body.file_id = Some(user_id.to_string());

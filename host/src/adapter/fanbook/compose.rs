@@ -140,10 +140,7 @@ fn content_op(content: &Content) -> &'static str {
 }
 
 pub(super) fn unsupported(operation: &'static str) -> AdapterError {
-    AdapterError::Unsupported {
-        platform: PLATFORM.into(),
-        operation,
-    }
+    AdapterError::unsupported(PLATFORM, operation)
 }
 
 #[cfg(test)]

@@ -14,11 +14,11 @@ use serde_json::json;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::backoff::Backoff;
 use super::inbound::Decoder;
 use super::intake::{accept, get_me};
 use super::markup::percent_encode;
 use super::{truncate, Task};
+use crate::pace::Backoff;
 
 /// The heartbeat frame of the official demo and SDKs.
 const PING: &str = r#"{"type":"ping"}"#;

@@ -1,10 +1,10 @@
 //! What both inbound paths (long poll and gateway) share: learning who the bot is, and handing
 //! events to the journal.
 
-use super::backoff::Backoff;
 use super::client::ApiError;
 use super::{wire, Task};
 use crate::model::{ChatKind, Inbound};
+use crate::pace::Backoff;
 
 /// The bot's id, asking `getMe` until it answers (what the long poller needs first).
 /// `None` when stopped or when the token is refused.

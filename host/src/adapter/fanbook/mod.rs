@@ -7,7 +7,6 @@
 //! The token is a URL path segment: it never appears in a log line, an error or `Debug`
 //! output (see `client`).
 
-mod backoff;
 mod chats;
 mod client;
 mod compose;

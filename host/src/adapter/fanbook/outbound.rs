@@ -11,7 +11,7 @@ use super::compose::{self, unsupported, Body};
 use super::markup::percent_encode;
 use super::wire::{self, ChatMember, RoleList, RoleOrId};
 use super::{Fanbook, PLATFORM};
-use crate::adapter::{Adapter, AdapterError, Delivered};
+use crate::adapter::{Adapter, AdapterError, Receipt};
 use crate::model::Action;
 use crate::model::{ChatKind, ChatRef, Content, MessageRef, Operation, Outgoing, UserRef};
 use crate::model::{Member, Role};
@@ -46,7 +46,7 @@ impl Adapter for Fanbook {
         CAPABILITIES
     }
 
-    async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError> {
+    async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError> {
         match action {
             Action::Send {
                 chat,
@@ -185,7 +185,7 @@ impl Fanbook {
         chat: &ChatRef,
         message: &Outgoing,
         reply_to: Option<&str>,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let (method, mut fields) = match compose::body(message)? {
             Body::Text(fields) => ("sendMessage", fields),
             Body::Photo(fields) => ("sendPhoto", fields),
@@ -198,18 +198,14 @@ impl Fanbook {
             );
         }
         let sent: wire::MessageRef = self.call(method, &Value::Object(fields)).await?;
-        Ok(Delivered {
+        Ok(Receipt {
             message_id: Some(sent.message_id.to_string()),
         })
     }
 
     /// `editMessageText`; a picture cannot be replaced, so an image edit may change only its
     /// keyboard (`editMessageReplyMarkup`).
-    async fn edit(
-        &self,
-        target: &MessageRef,
-        message: &Outgoing,
-    ) -> Result<Delivered, AdapterError> {
+    async fn edit(&self, target: &MessageRef, message: &Outgoing) -> Result<Receipt, AdapterError> {
         let mut fields = Map::new();
         fields.insert("chat_id".into(), json!(self.chat_id(&target.chat).await?));
         fields.insert("message_id".into(), json!(id(&target.id, "message id")?));
@@ -229,7 +225,7 @@ impl Fanbook {
             }
         };
         let _: Value = self.call(method, &Value::Object(fields)).await?;
-        Ok(Delivered::default())
+        Ok(Receipt::default())
     }
 
     /// `deleteMessage`, `pinChatMessage` (which also takes `channel_id`) and `unpinChatMessage`.
@@ -238,18 +234,18 @@ impl Fanbook {
         method: &str,
         target: &MessageRef,
         with_channel: bool,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let chat_id = self.chat_id(&target.chat).await?;
         let mut body = json!({ "chat_id": chat_id, "message_id": id(&target.id, "message id")? });
         if with_channel {
             body["channel_id"] = json!(chat_id);
         }
         let _: Value = self.call(method, &body).await?;
-        Ok(Delivered::default())
+        Ok(Receipt::default())
     }
 
     /// `sendReaction`: the reacting user is the bot; the emoji name is URL-encoded.
-    async fn react(&self, target: &MessageRef, emoji: &str) -> Result<Delivered, AdapterError> {
+    async fn react(&self, target: &MessageRef, emoji: &str) -> Result<Receipt, AdapterError> {
         let me = self.shared.me().await?;
         let body = json!({
             "user_id": me.to_string(),
@@ -258,7 +254,7 @@ impl Fanbook {
             "emoji": percent_encode(emoji_name(emoji)),
         });
         let _: Value = self.call("sendReaction", &body).await?;
-        Ok(Delivered::default())
+        Ok(Receipt::default())
     }
 
     /// `v2/setMemberRoles` with `operation` `add` or `del` (the v1 method overwrites all roles).
@@ -268,7 +264,7 @@ impl Fanbook {
         user: &str,
         role: &str,
         operation: &str,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let body = json!({
             "guild_id": guild(chat)?,
             "user_id": id(user, "user id")?,
@@ -276,7 +272,7 @@ impl Fanbook {
             "operation": operation,
         });
         let _: Value = self.call("v2/setMemberRoles", &body).await?;
-        Ok(Delivered::default())
+        Ok(Receipt::default())
     }
 
     /// `forbidUserSpeaking`, whose ids are strings.
@@ -285,21 +281,21 @@ impl Fanbook {
         chat: &ChatRef,
         user: &str,
         seconds: u32,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let body = json!({
             "target_uid": id(user, "user id")?.to_string(),
             "target_guild_id": guild(chat)?.to_string(),
             "duration_in_second": seconds,
         });
         let _: Value = self.call("forbidUserSpeaking", &body).await?;
-        Ok(Delivered::default())
+        Ok(Receipt::default())
     }
 
     /// `kickChatMember` from the chat's guild.
-    async fn kick(&self, chat: &ChatRef, user: &str) -> Result<Delivered, AdapterError> {
+    async fn kick(&self, chat: &ChatRef, user: &str) -> Result<Receipt, AdapterError> {
         let body = json!({ "guild_id": guild(chat)?, "user_id": id(user, "user id")? });
         let _: Value = self.call("kickChatMember", &body).await?;
-        Ok(Delivered::default())
+        Ok(Receipt::default())
     }
 
     /// The chat id to send to. A private chat ref that is not a known DM chat holds a user

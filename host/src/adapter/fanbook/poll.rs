@@ -9,11 +9,11 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::backoff::Backoff;
 use super::client::ApiError;
 use super::inbound::Decoder;
 use super::intake::accept;
 use super::{truncate, Task};
+use crate::pace::Backoff;
 
 /// How much of a malformed update a warning quotes.
 const LOG_PAYLOAD_CHARS: usize = 500;

@@ -18,11 +18,10 @@ use serde_json::Value;
 
 use crate::adapter::webhook::options::Options;
 use crate::adapter::webhook::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
-use crate::adapter::{Adapter, AdapterError, Delivered, StartContext, StartError, Started};
+use crate::adapter::{Adapter, AdapterError, Receipt, StartContext, StartError, Started};
 use crate::config::{BotConfig, Rate, Secret};
 use crate::model::Action;
-use crate::model::{ChatRef, Operation};
-use crate::model::{Member, Role};
+use crate::model::Operation;
 use client::MinappClient;
 
 pub const PLATFORM: &str = "minapp";
@@ -175,28 +174,16 @@ impl Adapter for Minapp {
         Some(Rate::per_minute(20))
     }
 
-    async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError> {
+    async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError> {
         match action {
             Action::Send { chat, message, .. } => self
                 .send(&chat.id, message)
                 .await
-                .map(|()| Delivered::default()),
-            other => Err(unsupported(other.operation())),
+                .map(|()| Receipt::default()),
+            other => Err(AdapterError::unsupported(
+                PLATFORM,
+                other.operation().name(),
+            )),
         }
-    }
-
-    async fn get_member(&self, _chat: &ChatRef, _user_id: &str) -> Result<Member, AdapterError> {
-        Err(unsupported(Operation::GetMember))
-    }
-
-    async fn list_roles(&self, _chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
-        Err(unsupported(Operation::ListRoles))
-    }
-}
-
-fn unsupported(operation: Operation) -> AdapterError {
-    AdapterError::Unsupported {
-        platform: PLATFORM.into(),
-        operation: operation.name(),
     }
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::world::{Change, Record, SimButton, SimMessage, WorldError, BOT_USER, DEFAULT_ROLES};
 use super::{now_ms, Sim, PLATFORM};
-use crate::adapter::{Adapter, AdapterError, Delivered};
+use crate::adapter::{Adapter, AdapterError, Receipt};
 use crate::model::Action;
 use crate::model::{ButtonAction, ChatRef, Content, Keyboard, Operation, UserRef};
 use crate::model::{Member, Role};
@@ -30,7 +30,7 @@ impl Adapter for Sim {
     /// a state (edited text, deleted, reaction present, pinned, role present or absent, kicked,
     /// unmuted), which a repeat leaves as it is; a repeated mute sets the same length again from
     /// the time of the repeat, never twice the length. A repeat of those is recorded again.
-    async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError> {
+    async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError> {
         let chat = action.chat().id.clone();
         let op = action.operation().name().to_string();
         let mut record = Record {
@@ -39,7 +39,7 @@ impl Adapter for Sim {
             ..Record::default()
         };
         let mut world = self.world();
-        let mut delivered = Delivered::default();
+        let mut delivered = Receipt::default();
         let mut changes = Vec::new();
         match action {
             Action::Send {
@@ -54,7 +54,7 @@ impl Adapter for Sim {
                         message_id = id,
                         "sim: a send delivered before; not posted again"
                     );
-                    return Ok(Delivered {
+                    return Ok(Receipt {
                         message_id: Some(id.to_string()),
                     });
                 }

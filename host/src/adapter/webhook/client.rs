@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::adapter::{retry_after, AdapterError};
 use crate::config::Secret;
-use crate::ratelimit::RateLimiter;
+use crate::pace::RateLimiter;
 
 /// How long a 429 without `Retry-After` waits.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);

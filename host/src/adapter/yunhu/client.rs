@@ -14,7 +14,7 @@ use crate::adapter::webhook::client::{malformed, media_part, Auth, JsonClient};
 use crate::adapter::AdapterError;
 use crate::config::Secret;
 use crate::model::Media;
-use crate::ratelimit::RateLimiter;
+use crate::pace::RateLimiter;
 
 /// The kinds of upload, each with its path, multipart part name and reply key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

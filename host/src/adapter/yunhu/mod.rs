@@ -21,11 +21,11 @@ pub use extras::{BoardFormat, HistoryMessage, HistoryQuery};
 
 use crate::adapter::webhook::options::Options;
 use crate::adapter::webhook::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
-use crate::adapter::{Adapter, AdapterError, Delivered, StartContext, StartError, Started};
+use crate::adapter::{Adapter, AdapterError, Receipt, StartContext, StartError, Started};
 use crate::config::BotConfig;
 use crate::model::Action;
+use crate::model::Role;
 use crate::model::{ChatRef, Operation};
-use crate::model::{Member, Role};
 use client::{ClientSettings, YunhuClient};
 
 pub const PLATFORM: &str = "yunhu";
@@ -126,7 +126,7 @@ impl Adapter for Yunhu {
         CAPABILITIES
     }
 
-    async fn deliver(&self, action: &Action) -> Result<Delivered, AdapterError> {
+    async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError> {
         match action {
             Action::Send {
                 chat,
@@ -137,8 +137,8 @@ impl Adapter for Yunhu {
             Action::Edit { target, message } => self
                 .edit(target, message)
                 .await
-                .map(|()| Delivered::default()),
-            Action::Delete { target } => self.recall(target).await.map(|()| Delivered::default()),
+                .map(|()| Receipt::default()),
+            Action::Delete { target } => self.recall(target).await.map(|()| Receipt::default()),
             Action::Mute {
                 chat,
                 user_id,
@@ -159,22 +159,14 @@ impl Adapter for Yunhu {
             Action::React { .. }
             | Action::Pin { .. }
             | Action::Unpin { .. }
-            | Action::AnswerCallback { .. } => Err(unsupported(action.operation())),
+            | Action::AnswerCallback { .. } => Err(AdapterError::unsupported(
+                PLATFORM,
+                action.operation().name(),
+            )),
         }
-    }
-
-    async fn get_member(&self, _chat: &ChatRef, _user_id: &str) -> Result<Member, AdapterError> {
-        Err(unsupported(Operation::GetMember))
     }
 
     async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
         self.tags(chat).await
-    }
-}
-
-fn unsupported(operation: Operation) -> AdapterError {
-    AdapterError::Unsupported {
-        platform: PLATFORM.into(),
-        operation: operation.name(),
     }
 }

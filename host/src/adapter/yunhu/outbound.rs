@@ -10,7 +10,7 @@ use super::wire::{
 };
 use super::{Yunhu, PLATFORM};
 use crate::adapter::webhook::lenient;
-use crate::adapter::{AdapterError, Delivered};
+use crate::adapter::{AdapterError, Receipt};
 use crate::model::Role;
 use crate::model::{ButtonAction, ChatKind, ChatRef, Content, Keyboard, MessageRef, Outgoing};
 
@@ -35,7 +35,7 @@ impl Yunhu {
         chat: &ChatRef,
         message: &Outgoing,
         reply_to: Option<&str>,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let built = self.build(message).await?;
         let request = SendRequest {
             recv_id: &chat.id,
@@ -49,7 +49,7 @@ impl Yunhu {
             .pointer("/messageInfo/msgId")
             .map(lenient::text_of)
             .filter(|id| !id.is_empty());
-        Ok(Delivered { message_id })
+        Ok(Receipt { message_id })
     }
 
     /// `/bot/edit` needs the chat as well as the message id; the target's chat holds it.
@@ -84,7 +84,7 @@ impl Yunhu {
         chat: &ChatRef,
         user_id: &str,
         seconds: i64,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let request = GagRequest {
             group_id: group(chat, "mute")?,
             user_id,
@@ -93,14 +93,14 @@ impl Yunhu {
         self.client
             .call("/group/gag-member", &request)
             .await
-            .map(|_| Delivered::default())
+            .map(|_| Receipt::default())
     }
 
     pub(super) async fn kick(
         &self,
         chat: &ChatRef,
         user_id: &str,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let request = MemberRequest {
             group_id: group(chat, "kick")?,
             user_id,
@@ -108,7 +108,7 @@ impl Yunhu {
         self.client
             .call("/group/remove-member", &request)
             .await
-            .map(|_| Delivered::default())
+            .map(|_| Receipt::default())
     }
 
     /// Gives (or takes away) the group tag named `tag`: Yunhu's closest thing to a role.
@@ -118,7 +118,7 @@ impl Yunhu {
         user_id: &str,
         tag: &str,
         add: bool,
-    ) -> Result<Delivered, AdapterError> {
+    ) -> Result<Receipt, AdapterError> {
         let request = TagRequest {
             group_id: group(chat, "tag")?,
             user_id,
@@ -132,7 +132,7 @@ impl Yunhu {
         self.client
             .call(path, &request)
             .await
-            .map(|_| Delivered::default())
+            .map(|_| Receipt::default())
     }
 
     /// The group's tags as roles; a role's id is the tag's name, which is what relating takes.

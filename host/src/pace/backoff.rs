@@ -1,10 +1,22 @@
-//! Exponential backoff with jitter for the inbound tasks' retries.
+//! Exponential backoff: the one formula behind every retry's wait (inbound reconnects, outbox
+//! retries, plugin restarts), and a stateful `Backoff` for loops that retry until they succeed.
 
 use std::time::Duration;
 
+/// `min` doubled `attempt` times, at most `max`: `min`, 2×`min`, 4×`min`, … (attempt 0 is `min`).
+pub fn exponential(attempt: u32, min: Duration, max: Duration) -> Duration {
+    min.saturating_mul(1 << attempt.min(30)).min(max)
+}
+
+/// `wait` spread by ±`spread` (0.25: anywhere from 75 % to 125 %), so clients that failed
+/// together do not retry together.
+pub fn jittered(wait: Duration, spread: f64) -> Duration {
+    wait.mul_f64(rand::random_range(1.0 - spread..1.0 + spread))
+}
+
 /// Waits `min`, then twice as long each time up to `max`, each ±20 %; `reset` after a success.
 #[derive(Debug, Clone)]
-pub(super) struct Backoff {
+pub struct Backoff {
     min: Duration,
     max: Duration,
     next: Duration,
@@ -24,7 +36,7 @@ impl Backoff {
     pub fn next_wait(&mut self) -> Duration {
         let wait = self.next;
         self.next = (self.next * 2).min(self.max);
-        wait.mul_f64(rand::random_range(0.8..1.2))
+        jittered(wait, 0.2)
     }
 
     pub fn reset(&mut self) {
@@ -56,5 +68,14 @@ mod tests {
         assert!((320..=480).contains(&waits[3]), "{waits:?}");
         b.reset();
         assert!(b.next_wait() <= Duration::from_millis(120));
+    }
+
+    #[test]
+    fn exponential_doubles_from_min_up_to_max() {
+        let ms = Duration::from_millis;
+        let waits: Vec<Duration> = [0, 1, 2, 6, 40]
+            .map(|n| exponential(n, ms(100), ms(5_000)))
+            .to_vec();
+        assert_eq!(waits, [ms(100), ms(200), ms(400), ms(5_000), ms(5_000)]);
     }
 }
