@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, Criterion};
 use wasmbot::adapter::{sim::Sim, Adapter, Adapters};
 use wasmbot::config::Config;
-use wasmbot::ingress::Ingress;
+use wasmbot::journal::Ingress;
 use wasmbot::model::Action;
 use wasmbot::model::*;
 use wasmbot::plugin::Loader;

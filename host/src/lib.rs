@@ -9,7 +9,7 @@ mod architecture;
 pub mod cli;
 pub mod config;
 pub mod daemon;
-pub mod ingress;
+pub mod journal;
 pub mod model;
 pub mod outbox;
 pub mod pace;

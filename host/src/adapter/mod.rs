@@ -157,7 +157,7 @@ impl std::fmt::Debug for Started {
 #[derive(Debug, Clone)]
 pub struct StartContext {
     /// Where inbound events go.
-    pub ingress: crate::ingress::Ingress,
+    pub ingress: crate::journal::Ingress,
     /// Cancelled at shutdown: background tasks (pollers, sockets) end when it fires.
     pub stop: tokio_util::sync::CancellationToken,
     /// The daemon's data dir: where an adapter keeps what must survive a restart (the sim's world).

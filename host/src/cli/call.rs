@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::adapter::{self, StartContext};
 use crate::config::{parse_operation, Config};
-use crate::ingress::Ingress;
+use crate::journal::Ingress;
 use crate::model::{Action, CallbackAnswer};
 use crate::model::{ChatKind, ChatRef, Content, MessageRef, Operation, Outgoing};
 use crate::store::MemoryStore;

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::adapter::{self, Adapter, Adapters};
 use crate::config::{Config, StoreKind};
-use crate::ingress::Ingress;
+use crate::journal::Ingress;
 use crate::outbox::OutboxWorkers;
 use crate::plugin::{watch_folder, Loader};
 use crate::router::{Router, RouterLimits};

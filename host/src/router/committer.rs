@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::progress::Progress;
+use crate::journal::Progress;
 use crate::outbox::OutboxWaker;
 use crate::runtime::PendingWrites;
 use crate::store::{self, Commit, Outcome, Seq, Store, StoreError, Uncommitted};

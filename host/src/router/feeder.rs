@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::lane::Job;
-use super::progress::Progress;
+use crate::journal::Progress;
 use crate::model::{Envelope, Inbound};
 use crate::plugin::Filter;
 use crate::store::{Seq, Store};

@@ -8,11 +8,9 @@ mod directory;
 mod feeder;
 mod health;
 mod lane;
-mod parked;
-mod progress;
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -20,9 +18,8 @@ use tokio_util::sync::CancellationToken;
 use health::Health;
 pub use lane::Job;
 use lane::{Lane, Swap};
-use parked::Parked;
-use progress::Progress;
 
+use crate::journal::{Places, Progress};
 use crate::outbox::OutboxWaker;
 use crate::plugin::{Deployment, Filter, PluginVersion};
 use crate::runtime::{HostServices, PluginDirectory, PluginInstance, PluginThreads};
@@ -84,11 +81,8 @@ pub struct Router {
     max_lag: Option<Seq>,
     /// The low watermark of the running plugin furthest ahead; feeders shed against it.
     leader: Arc<watch::Sender<Seq>>,
-    parked: Arc<Parked>,
-    /// The places last saved in the store (see `release_finished`).
-    saved_places: Arc<Mutex<Vec<(String, Seq)>>>,
-    /// The last release: where it cut the journal and the events before that it kept.
-    released: Arc<Mutex<(Seq, BTreeSet<Seq>)>>,
+    /// The places of plugins not running, and what the journal may forget.
+    places: Arc<Places>,
     plugins: Arc<RwLock<HashMap<Arc<str>, Running>>>,
 }
 
@@ -109,6 +103,7 @@ impl Router {
         outbox: OutboxWaker,
         limits: RouterLimits,
     ) -> Self {
+        let max_lag = (limits.max_lag > 0).then_some(limits.max_lag as Seq);
         Self {
             services,
             threads,
@@ -116,11 +111,9 @@ impl Router {
             outbox,
             lane_capacity: limits.lane_capacity.max(1),
             quarantine_after: limits.quarantine_after,
-            max_lag: (limits.max_lag > 0).then_some(limits.max_lag as Seq),
+            max_lag,
             leader: Arc::new(watch::Sender::new(0)),
-            parked: Arc::default(),
-            saved_places: Arc::default(),
-            released: Arc::default(),
+            places: Arc::new(Places::new(max_lag)),
             plugins: Arc::default(),
         }
     }
@@ -131,8 +124,8 @@ impl Router {
     pub fn waiting_places(&self) -> Vec<WaitingPlace> {
         let head = *self.head.borrow();
         let mut waiting: Vec<WaitingPlace> = self
-            .parked
-            .places()
+            .places
+            .waiting()
             .into_iter()
             .map(|(name, seq)| WaitingPlace {
                 name,
@@ -165,7 +158,7 @@ impl Router {
         from: Seq,
     ) {
         let progress = self
-            .parked
+            .places
             .take(&version.name)
             .unwrap_or_else(|| Arc::new(Progress::new(from)));
         let from = progress.cursor();
@@ -279,74 +272,30 @@ impl Router {
 
     /// Keeps the places saved by the last run (see `Store::places`) for the plugins that have
     /// not loaded yet: one that loads later, a broken file fixed, resumes there. Call before
-    /// the first plugins load. Without a `max_lag` no place is kept.
+    /// the first plugins load.
     pub fn park_known(&self, places: Vec<(String, Seq)>) {
-        if self.max_lag.is_none() {
-            return;
-        }
-        for (name, seq) in places {
-            self.parked.park(name.into(), Arc::new(Progress::new(seq)));
-        }
+        self.places.park_known(places);
     }
 
-    /// Lets the journal forget events every running plugin, and every removed plugin whose place
-    /// is kept, is past; then saves each one's place, and tells the feeders where the plugin
-    /// furthest ahead stands. A plugin's events still in its lanes stay
-    /// even when its cursor has moved far beyond them (it sheds while they wait for outbox
-    /// room), so they cannot hold every later event in the journal.
+    /// Tells the feeders where the plugin furthest ahead stands, then lets the journal forget
+    /// what every plugin is past and saves each one's place (see `journal::Places::release`).
     pub fn release_finished(&self) -> Result<(), StoreError> {
-        let head = self.services.store.head()?;
-        let mut pins = BTreeSet::new();
-        let mut places = Vec::new();
-        let Ok(plugins) = self.plugins.read() else {
-            return Ok(());
+        let running: Vec<(Arc<str>, Arc<Progress>)> = match self.plugins.read() {
+            Ok(plugins) => plugins
+                .iter()
+                .map(|(name, r)| (name.clone(), r.progress.clone()))
+                .collect(),
+            Err(_) => return Ok(()),
         };
-        let (mut low, mut leader) = (head, 0);
-        for (name, running) in plugins.iter() {
-            low = low.min(running.progress.needs(&mut pins).unwrap_or(0));
-            let place = running.progress.low_watermark();
-            leader = leader.max(place);
-            places.push((name.to_string(), place));
-        }
-        drop(plugins);
+        let leader = running
+            .iter()
+            .map(|(_, progress)| progress.low_watermark())
+            .max()
+            .unwrap_or(0);
         self.leader
             .send_if_modified(|at| std::mem::replace(at, leader) != leader);
-        if let Some(max_lag) = self.max_lag {
-            low = low.min(self.parked.needs(head, max_lag, &mut pins));
-            places.extend(self.parked.places());
-        }
-        // Events from `low` on stay anyway.
-        pins.split_off(&low);
-        let store = &self.services.store;
-        unless_unchanged(&self.released, (low, pins), |(low, pins)| {
-            store.release_before(*low, pins)
-        })?;
-        // Without a `max_lag` no place is kept (see `park_known`), so none is saved either.
-        if self.max_lag.is_some() {
-            places.sort();
-            unless_unchanged(&self.saved_places, places, |places| {
-                store.save_places(places)
-            })?;
-        }
-        Ok(())
+        self.places.release(self.services.store.as_ref(), &running)
     }
-}
-
-/// Runs `write` for `value` unless it equals the last value written (kept in `last`): the
-/// releaser runs every 200 ms, and a store write that changes nothing still costs an fsync.
-fn unless_unchanged<T: PartialEq>(
-    last: &Mutex<T>,
-    value: T,
-    write: impl FnOnce(&T) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let Ok(mut last) = last.lock() else {
-        return Ok(());
-    };
-    if *last != value {
-        write(&value)?;
-        *last = value;
-    }
-    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -415,48 +364,12 @@ impl Deployment for Router {
         match removed {
             Some(running) => {
                 running.cancel.cancel();
-                if self.max_lag.is_some() {
-                    self.parked
-                        .park(running.version.name.clone(), running.progress);
-                }
+                self.places
+                    .park(running.version.name.clone(), running.progress);
                 tracing::info!(plugin = name, "plugin unloaded");
                 true
             }
             None => false,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_write_that_would_change_nothing_is_skipped_and_a_failed_one_is_tried_again() {
-        let last = Mutex::new((0, BTreeSet::new()));
-        let mut writes = Vec::new();
-        let mut release = |value: (Seq, BTreeSet<Seq>), fail: bool| {
-            unless_unchanged(&last, value, |v| {
-                writes.push(v.clone());
-                if fail {
-                    Err(StoreError::Backend("disk".into()))
-                } else {
-                    Ok(())
-                }
-            })
-        };
-        release((0, BTreeSet::new()), false).unwrap(); // as at start: nothing to do
-        release((5, BTreeSet::from([2])), false).unwrap();
-        release((5, BTreeSet::from([2])), false).unwrap(); // idle tick
-        assert!(release((9, BTreeSet::new()), true).is_err());
-        release((9, BTreeSet::new()), false).unwrap(); // the failed one again
-        assert_eq!(
-            writes,
-            vec![
-                (5, BTreeSet::from([2])),
-                (9, BTreeSet::new()),
-                (9, BTreeSet::new())
-            ]
-        );
     }
 }

@@ -136,7 +136,7 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
 #[derive(Debug, Clone)]
 struct Task {
     shared: Arc<Shared>,
-    ingress: crate::ingress::Ingress,
+    ingress: crate::journal::Ingress,
     options: Options,
     stop: tokio_util::sync::CancellationToken,
 }

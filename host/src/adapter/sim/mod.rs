@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 pub use api::routes;
 use world::World;
 
-use crate::ingress::Ingress;
+use crate::journal::Ingress;
 
 /// The platform name of the sim.
 pub const PLATFORM: &str = "sim";

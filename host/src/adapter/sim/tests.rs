@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::Sim;
 use crate::adapter::Adapter;
-use crate::ingress::Ingress;
+use crate::journal::Ingress;
 use crate::model::Action;
 use crate::model::{ChatRef, MessageRef};
 use crate::store::MemoryStore;

@@ -17,7 +17,7 @@ use super::options::Options;
 use super::secret_matches;
 use crate::adapter::StartError;
 use crate::config::{BotConfig, Secret};
-use crate::ingress::Ingress;
+use crate::journal::Ingress;
 use crate::model::{Event, Inbound};
 use crate::store::Appended;
 
