@@ -9,6 +9,8 @@ mod kv;
 mod log;
 mod messaging;
 mod moderation;
+#[cfg(test)]
+mod tests;
 
 use super::state::is_own_handle;
 use super::state::HostState;
