@@ -6,7 +6,7 @@ mod check;
 mod dev;
 mod fanbook;
 mod minapp;
-mod yunhu;
+pub mod yunhu;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

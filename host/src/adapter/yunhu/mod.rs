@@ -5,12 +5,10 @@
 //! `timeout_ms`, `rate_limit_per_second` (default 10, Yunhu's documented limit per API),
 //! `media_limit_bytes`, `webhook_body_limit`.
 
-mod client;
+pub mod client;
 mod extras;
 mod inbound;
-pub mod manage;
 mod outbound;
-pub mod proto;
 mod wire;
 
 use std::sync::Arc;

@@ -2,6 +2,9 @@
 //! management API with the owner's login token (seed 004); `board`, `messages` and `batch-send`
 //! use a configured bot's token.
 
+pub mod manage;
+pub mod proto;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,7 +13,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::adapter::yunhu::manage::{BotEdit, ManageClient, DEFAULT_MANAGE_URL};
+use manage::{BotEdit, ManageClient, DEFAULT_MANAGE_URL};
 use crate::adapter::yunhu::{BoardFormat, HistoryQuery, Yunhu, PLATFORM};
 use crate::config::{Config, Secret};
 use crate::model::{ChatKind, Content, Outgoing};

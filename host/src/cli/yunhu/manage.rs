@@ -9,7 +9,7 @@ use prost::Message as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::client::envelope;
+use crate::adapter::yunhu::client::envelope;
 use super::proto;
 use crate::adapter::webhook::client::{Auth, JsonClient};
 use crate::adapter::webhook::lenient;
