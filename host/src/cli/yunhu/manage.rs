@@ -9,10 +9,10 @@ use prost::Message as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::adapter::yunhu::client::envelope;
 use super::proto;
 use crate::adapter::webhook::client::{Auth, JsonClient};
 use crate::adapter::webhook::lenient;
+use crate::adapter::yunhu::client::envelope;
 use crate::adapter::AdapterError;
 use crate::config::Secret;
 

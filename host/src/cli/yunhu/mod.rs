@@ -13,10 +13,10 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use manage::{BotEdit, ManageClient, DEFAULT_MANAGE_URL};
 use crate::adapter::yunhu::{BoardFormat, HistoryQuery, Yunhu, PLATFORM};
 use crate::config::{Config, Secret};
 use crate::model::{ChatKind, Content, Outgoing};
+use manage::{BotEdit, ManageClient, DEFAULT_MANAGE_URL};
 
 #[derive(Debug, Args)]
 pub struct YunhuArgs {
