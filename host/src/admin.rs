@@ -14,11 +14,11 @@ use serde_json::json;
 
 use crate::outbox::OutboxWaker;
 use crate::router::Router as PluginRouter;
-use crate::store::Store;
+use crate::store::DeadLetterStore;
 
 #[derive(Clone)]
 pub struct Admin {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn DeadLetterStore>,
     pub plugins: PluginRouter,
     pub outbox: OutboxWaker,
 }

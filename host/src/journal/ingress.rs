@@ -6,12 +6,12 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::model::{Event, Inbound, Message};
-use crate::store::{self, Appended, MessageKey, Seq, Store, StoreError};
+use crate::store::{self, Appended, JournalStore, MessageKey, Seq, StoreError};
 
 /// Cheap to clone; every adapter holds one.
 #[derive(Clone)]
 pub struct Ingress {
-    store: Arc<dyn Store>,
+    store: Arc<dyn JournalStore>,
     head: Arc<watch::Sender<Seq>>,
 }
 
@@ -24,7 +24,7 @@ impl std::fmt::Debug for Ingress {
 }
 
 impl Ingress {
-    pub fn new(store: Arc<dyn Store>) -> Result<Self, StoreError> {
+    pub fn new(store: Arc<dyn JournalStore>) -> Result<Self, StoreError> {
         let head = store.head()?;
         Ok(Self {
             store,

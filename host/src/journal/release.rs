@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use super::parked::Parked;
 use super::progress::Progress;
-use crate::store::{Seq, Store, StoreError};
+use crate::store::{JournalStore, Seq, StoreError};
 
 /// The places of the plugins not running, and the last release and save, so that a tick that
 /// would change nothing writes nothing.
@@ -64,7 +64,7 @@ impl Places {
     /// every later event in the journal.
     pub fn release(
         &self,
-        store: &dyn Store,
+        store: &dyn JournalStore,
         running: &[(Arc<str>, Arc<Progress>)],
     ) -> Result<(), StoreError> {
         let head = store.head()?;

@@ -182,7 +182,7 @@ impl Recorder {
 mod tests {
     use super::*;
     use crate::model::Inbound;
-    use crate::store::{Commit, Delivered, MemoryStore};
+    use crate::store::{Commit, CompletionStore, Delivered, JournalStore, MemoryStore};
     use crate::test_fixtures::text_send;
 
     fn key(handle: &str) -> MessageKey {

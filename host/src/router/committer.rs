@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::journal::Progress;
 use crate::outbox::OutboxWaker;
 use crate::runtime::PendingWrites;
-use crate::store::{self, Commit, Outcome, Seq, Store, StoreError, Uncommitted};
+use crate::store::{self, Commit, CompletionStore, Outcome, Seq, StoreError, Uncommitted};
 
 /// Outcomes a lane may be ahead of the store; also the most one transaction carries.
 pub const DEPTH: usize = 64;
@@ -32,7 +32,7 @@ impl Commits {
     /// Starts the committer of one lane of `plugin`.
     pub fn spawn(
         plugin: Arc<str>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn CompletionStore>,
         progress: Arc<Progress>,
         outbox: OutboxWaker,
     ) -> Self {
@@ -67,7 +67,7 @@ impl Commits {
 
 struct Committer {
     plugin: Arc<str>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn CompletionStore>,
     progress: Arc<Progress>,
     outbox: OutboxWaker,
     pending: Arc<PendingWrites>,

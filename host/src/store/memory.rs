@@ -10,6 +10,9 @@ use super::{
     MessageKey, Outcome, Pending, Seq, Store, StoreError, Uncommitted,
 };
 use crate::model::Inbound;
+use crate::store::{
+    CompletionStore, DeadLetterStore, JournalStore, KvStore, MessageIndex, OutboxStore,
+};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -142,7 +145,7 @@ impl MemoryStore {
     }
 }
 
-impl Store for MemoryStore {
+impl JournalStore for MemoryStore {
     fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError> {
         let mut inner = self.lock()?;
         let dedupe = inbound
@@ -194,6 +197,25 @@ impl Store for MemoryStore {
         Ok(self.lock()?.next_seq)
     }
 
+    fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        let kept = |s: &Seq| *s >= seq || keep.contains(s);
+        inner.journal.retain(|s, _| kept(s));
+        inner.finished.retain(|(_, s)| kept(s));
+        Ok(())
+    }
+
+    fn places(&self) -> Result<Vec<(String, Seq)>, StoreError> {
+        Ok(self.lock()?.places.clone())
+    }
+
+    fn save_places(&self, places: &[(String, Seq)]) -> Result<(), StoreError> {
+        self.lock()?.places = places.to_vec();
+        Ok(())
+    }
+}
+
+impl CompletionStore for MemoryStore {
     fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
         Ok(self.lock()?.finished.contains(&(plugin.to_string(), seq)))
     }
@@ -232,24 +254,9 @@ impl Store for MemoryStore {
         }
         Ok(())
     }
+}
 
-    fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
-        let mut inner = self.lock()?;
-        let kept = |s: &Seq| *s >= seq || keep.contains(s);
-        inner.journal.retain(|s, _| kept(s));
-        inner.finished.retain(|(_, s)| kept(s));
-        Ok(())
-    }
-
-    fn places(&self) -> Result<Vec<(String, Seq)>, StoreError> {
-        Ok(self.lock()?.places.clone())
-    }
-
-    fn save_places(&self, places: &[(String, Seq)]) -> Result<(), StoreError> {
-        self.lock()?.places = places.to_vec();
-        Ok(())
-    }
-
+impl KvStore for MemoryStore {
     fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .lock()?
@@ -279,7 +286,9 @@ impl Store for MemoryStore {
             .map(|((_, k), v)| (k.len() + v.len()) as u64)
             .sum())
     }
+}
 
+impl OutboxStore for MemoryStore {
     fn outbox_pending(
         &self,
         bot: &str,
@@ -324,7 +333,9 @@ impl Store for MemoryStore {
         }
         Ok(())
     }
+}
 
+impl DeadLetterStore for MemoryStore {
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {
         Ok(self.lock()?.dead.values().take(max).cloned().collect())
     }
@@ -341,7 +352,9 @@ impl Store for MemoryStore {
     fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError> {
         Ok(self.lock()?.dead.remove(&id).is_some())
     }
+}
 
+impl MessageIndex for MemoryStore {
     fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError> {
         let mut inner = self.lock()?;
         self.remember(&mut inner, key, indexed);
@@ -352,3 +365,5 @@ impl Store for MemoryStore {
         Ok(self.lock()?.messages.get(key).cloned())
     }
 }
+
+impl Store for MemoryStore {}

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 use super::Bounds;
 use super::*;
 use crate::model::Action;
-use crate::model::{Content, Event, OtherEvent, Outgoing};
+use crate::model::{Content, Event, Inbound, OtherEvent, Outgoing};
 use crate::test_fixtures::{sim_group as chat, text_send};
 
 /// One outcome at a time, as the tests record them.

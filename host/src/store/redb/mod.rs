@@ -26,6 +26,9 @@ use super::{
 };
 use crate::model::Action;
 use crate::model::Inbound;
+use crate::store::{
+    CompletionStore, DeadLetterStore, JournalStore, KvStore, MessageIndex, OutboxStore,
+};
 
 /// seq → JSON `Inbound`.
 const JOURNAL: TableDefinition<u64, &[u8]> = TableDefinition::new("journal");
@@ -219,7 +222,7 @@ fn recount_waiting(tx: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
 
-impl Store for RedbStore {
+impl JournalStore for RedbStore {
     fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError> {
         let write = Write::Append {
             inbound: to_json(inbound)?,
@@ -249,21 +252,6 @@ impl Store for RedbStore {
 
     fn head(&self) -> Result<Seq, StoreError> {
         self.read(|tx| peek(tx, "next_seq"))
-    }
-
-    fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
-        self.read(|tx| {
-            Ok(tx
-                .open_table(FINISHED)
-                .map_err(backend)?
-                .get((plugin, seq))
-                .map_err(backend)?
-                .is_some())
-        })
-    }
-
-    fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
-        self.commit_in_parts(plugin, outcomes)
     }
 
     fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
@@ -308,7 +296,38 @@ impl Store for RedbStore {
             Ok(())
         })
     }
+}
 
+impl CompletionStore for RedbStore {
+    fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
+        self.read(|tx| {
+            Ok(tx
+                .open_table(FINISHED)
+                .map_err(backend)?
+                .get((plugin, seq))
+                .map_err(backend)?
+                .is_some())
+        })
+    }
+
+    fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
+        self.commit_in_parts(plugin, outcomes)
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        let next = self.read(|tx| peek(tx, "next_action"))?;
+        if next > self.durable_actions.load(Ordering::Acquire) {
+            self.grouped(Write::Sync)?;
+        }
+        Ok(())
+    }
+
+    fn unflushed(&self) -> bool {
+        self.unflushed.load(Ordering::Acquire)
+    }
+}
+
+impl KvStore for RedbStore {
     fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.read(|tx| {
             let kv = tx.open_table(KV).map_err(backend)?;
@@ -350,7 +369,9 @@ impl Store for RedbStore {
             Ok(total)
         })
     }
+}
 
+impl OutboxStore for RedbStore {
     fn outbox_pending(
         &self,
         bot: &str,
@@ -412,29 +433,12 @@ impl Store for RedbStore {
         })
     }
 
-    fn sync(&self) -> Result<(), StoreError> {
-        let next = self.read(|tx| peek(tx, "next_action"))?;
-        if next > self.durable_actions.load(Ordering::Acquire) {
-            self.grouped(Write::Sync)?;
-        }
-        Ok(())
-    }
-
-    fn unflushed(&self) -> bool {
-        self.unflushed.load(Ordering::Acquire)
-    }
-
-    fn flush(&self) -> Result<(), StoreError> {
-        if self.unflushed() {
-            self.grouped(Write::Sync)?;
-        }
-        Ok(())
-    }
-
     fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError> {
         self.record_in_parts(outcomes)
     }
+}
 
+impl DeadLetterStore for RedbStore {
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {
         self.read(|tx| {
             let dead = tx.open_table(DEAD).map_err(backend)?;
@@ -473,7 +477,9 @@ impl Store for RedbStore {
                 .is_some())
         })
     }
+}
 
+impl MessageIndex for RedbStore {
     fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError> {
         self.write(|tx| Tables::open(tx)?.remember_message(&key, &indexed, self.limits.messages))
     }
@@ -489,6 +495,15 @@ impl Store for RedbStore {
                 None => Ok(None),
             }
         })
+    }
+}
+
+impl Store for RedbStore {
+    fn flush(&self) -> Result<(), StoreError> {
+        if self.unflushed() {
+            self.grouped(Write::Sync)?;
+        }
+        Ok(())
     }
 }
 
