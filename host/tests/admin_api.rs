@@ -1,14 +1,9 @@
 //! The operator's admin API and CLI: dead letters (list, retry, drop) and quarantine.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-mod fanbook_sim;
-mod webhook_sim;
 
 use std::time::Duration;
 
-use common::{overrides, TestDaemon};
-use fanbook_sim::{payloads, FanbookSim, Fault};
+use crate::common::{overrides, TestDaemon};
+use crate::fanbook_sim::{payloads, FanbookSim, Fault};
 use serde_json::Value;
 use wasmbot::config::{BotConfig, Secret};
 

@@ -1,12 +1,9 @@
 //! Bad input gets a clear error and nothing panics: the sim API, plugins passing bad
 //! arguments, and the CLI's config checks.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::TestDaemon;
+use crate::common::TestDaemon;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(10);

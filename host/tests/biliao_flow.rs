@@ -1,11 +1,6 @@
 //! Biliao end to end: golden-shaped webhooks into a daemon running the `driver` plugin, and
 //! assertions on what the Biliao simulator received; callback answers (by the plugin, and
 //! automatically when no plugin answers); the extra calls; error mapping.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod biliao_sim;
-mod common;
-mod webhook_sim;
 
 use std::time::Duration;
 
@@ -16,9 +11,9 @@ use wasmbot::config::{BotConfig, Secret};
 use wasmbot::model::Action;
 use wasmbot::model::{ChatKind, ChatRef, Content, Outgoing};
 
-use biliao_sim::TOKEN;
-use common::TestDaemon;
-use webhook_sim::{Recorded, Sim};
+use crate::biliao_sim::{self, TOKEN};
+use crate::common::TestDaemon;
+use crate::webhook_sim::{Recorded, Sim};
 
 const WAIT: Duration = Duration::from_secs(10);
 const GROUP: &str = "group_20931";

@@ -5,15 +5,12 @@
 //! Needs `node`, `npm` (only when `host/tests/browser/node_modules` is missing) and Chromium at
 //! `/usr/bin/chromium` (or `$CHROMIUM`). A missing piece fails the test with its name: CI
 //! installs them in `.ci/run`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{overrides, TestDaemon};
+use crate::common::{overrides, TestDaemon};
 
 /// The script's own watchdog is 90 s; this only catches a wedged `node`.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(150);

@@ -1,11 +1,8 @@
 //! The bundled plugins, end to end through the sim's HTTP API.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{overrides, TestDaemon};
+use crate::common::{overrides, TestDaemon};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(10);

@@ -1,10 +1,6 @@
 //! `wasmbot call BOT OP JSON` against the Fanbook simulator: the operator's by-hand check.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod fanbook_sim;
-mod webhook_sim;
-
-use fanbook_sim::FanbookSim;
+use crate::fanbook_sim::FanbookSim;
 
 const TOKEN: &str = "calltoken-5f0e2b1c";
 

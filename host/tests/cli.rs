@@ -1,9 +1,8 @@
 //! The `wasmbot` binary's `check` and `inspect` commands.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::process::Command;
+
+use crate::common;
 
 fn wasmbot(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_wasmbot"))

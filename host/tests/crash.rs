@@ -11,15 +11,8 @@
 //! to reach) and `WASMBOT_CRASH_SEED`. The figures are printed; see them with `--nocapture`:
 //!
 //! ```sh
-//! WASMBOT_CRASH_KILLS=50 WASMBOT_CRASH_EVENTS=20000 cargo test -p wasmbot --test crash -- --nocapture
+//! WASMBOT_CRASH_KILLS=50 WASMBOT_CRASH_EVENTS=20000 cargo test -p wasmbot --test integration crash:: -- --nocapture
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod biliao_sim;
-mod common;
-mod fanbook_sim;
-mod webhook_sim;
-mod yunhu_sim;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -32,6 +25,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use wasmbot::adapter::webhook::lenient::text_of;
+
+use crate::biliao_sim;
+use crate::common;
+use crate::fanbook_sim;
+use crate::webhook_sim;
+use crate::yunhu_sim;
 
 /// Concurrent senders and the chats they spread over.
 const SENDERS: usize = 8;

@@ -4,7 +4,6 @@
 //!
 //! The real binary runs in a temporary copy of the plugins, the SDK and the WIT; its cargo
 //! builds share one target folder under the workspace's, so dependencies compile once.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;

@@ -1,17 +1,12 @@
 //! A refused token stops that bot's inbound with one error line while the daemon keeps
-//! running, and the token never shows in logs or error texts. This binary captures every log
-//! line of the `wasmbot` crate.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! running, and the token never shows in logs or error texts. These tests read the process's
+//! capture of every log line of the `wasmbot` crate.
 
-mod common;
-mod fanbook_sim;
-mod webhook_sim;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fanbook_sim::{payloads, FanbookSim, Fault};
+use crate::common;
+use crate::fanbook_sim::{payloads, FanbookSim, Fault};
 use wasmbot::adapter::{AdapterError, StartContext};
 use wasmbot::config::{BotConfig, Secret};
 use wasmbot::model::Action;
@@ -19,31 +14,10 @@ use wasmbot::model::{ChatKind, ChatRef, Content, Outgoing};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Every log line written so far.
+/// Every log line of the `wasmbot` crate written so far (a capture shared by the process:
+/// `common::logs`).
 fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let sink = buffer.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter("wasmbot=debug")
-            .with_ansi(false)
-            .with_writer(move || Capture(sink.clone()))
-            .init();
-        buffer
-    })
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    &common::logs().wasmbot
 }
 
 fn log_text() -> String {
@@ -166,7 +140,7 @@ async fn adapter_errors_never_carry_the_token() {
     let sim = FanbookSim::start(token).await;
     let store = Arc::new(wasmbot::store::MemoryStore::new(Default::default()));
     let ctx = StartContext {
-        ingress: wasmbot::ingress::Ingress::new(store).unwrap(),
+        ingress: wasmbot::journal::Ingress::new(store).unwrap(),
         stop: Default::default(),
         data_dir: Default::default(),
         inbound: true,

@@ -1,11 +1,7 @@
 //! `wasmbot fanbook bots …` against the simulator's console: the GraphQL it sends, the
 //! `usertoken` header, what it prints, and its exit codes.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod fanbook_sim;
-mod webhook_sim;
-
-use fanbook_sim::{FanbookSim, CONSOLE_TOKEN};
+use crate::fanbook_sim::{self, FanbookSim, CONSOLE_TOKEN};
 use serde_json::{json, Value};
 
 struct Run {

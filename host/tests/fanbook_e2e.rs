@@ -1,16 +1,12 @@
 //! End to end: a daemon with a Fanbook bot pointing at the simulator and the `driver` plugin.
 //! Updates arrive by long poll or gateway; the assertions are on what the simulator received.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-mod fanbook_sim;
-mod webhook_sim;
 
 use std::time::Duration;
 
+use crate::common;
+use crate::fanbook_sim::payloads::{self, CHANNEL, DM, GUILD, USER};
+use crate::fanbook_sim::{FanbookSim, Fault, Recorded, WsCommand, BOT_ID, USER_TOKEN};
 use base64::Engine as _;
-use fanbook_sim::payloads::{self, CHANNEL, DM, GUILD, USER};
-use fanbook_sim::{FanbookSim, Fault, Recorded, WsCommand, BOT_ID, USER_TOKEN};
 use serde_json::{json, Value};
 use wasmbot::config::{BotConfig, Secret};
 

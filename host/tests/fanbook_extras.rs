@@ -2,17 +2,12 @@
 //! the documented methods and the plugin gets parsed results; without the grant calls are
 //! `denied`; on a bot that is not on Fanbook they are `unsupported` while the plugin still loads
 //! and serves other commands.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-mod fanbook_sim;
-mod webhook_sim;
 
 use std::time::Duration;
 
-use common::overrides;
-use fanbook_sim::payloads::{self, GUILD};
-use fanbook_sim::{FanbookSim, Recorded};
+use crate::common::{self, overrides};
+use crate::fanbook_sim::payloads::{self, GUILD};
+use crate::fanbook_sim::{self, FanbookSim, Recorded};
 use serde_json::json;
 use wasmbot::config::{BotConfig, Secret};
 

@@ -1,7 +1,6 @@
 //! Every inbound golden payload in `tests/golden/fanbook` becomes the expected neutral event:
 //! kinds, ids exact as strings (18-digit snowflakes given as numbers and as strings),
 //! mentions, command names and arguments, content, dedupe keys.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use wasmbot::adapter::fanbook::{decode_frame, decode_updates};
 use wasmbot::model::{

@@ -7,17 +7,8 @@
 //! The plan, the driving and the assertions are shared (`fault_harness`); each platform is a
 //! small part of it. Run with `--nocapture` for the figures; set `FAULT_SEED` to replay another
 //! fault sequence.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod biliao_sim;
-mod common;
-mod fanbook_sim;
-mod fault_harness;
-mod minapp_sim;
-mod webhook_sim;
-mod yunhu_sim;
-
-use fault_harness::{
+use crate::fault_harness::{
     biliao::Biliao, check_platform, fanbook::Fanbook, minapp::Minapp, yunhu::Yunhu,
 };
 

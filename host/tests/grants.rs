@@ -1,11 +1,8 @@
 //! The grant matrix: every operation with and without its grant, plus kv quotas and rates.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{overrides, TestDaemon};
+use crate::common::{overrides, TestDaemon};
 
 const WAIT: Duration = Duration::from_secs(20);
 

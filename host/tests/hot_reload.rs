@@ -1,14 +1,11 @@
 //! Hot reload under a steady stream of events: replacing, adding and deleting a `.wasm` drops
 //! nothing and handles nothing twice; a corrupt file leaves the old version serving.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{install, plugin, TestDaemon};
+use crate::common::{install, plugin, TestDaemon};
 
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -4,13 +4,10 @@
 //! events are skipped for it (shed): the ingress keeps accepting and the other plugin handles
 //! every event. With shedding off, the same traffic fills the journal and the ingress answers
 //! 503 for everyone; and a plugin alone is never shed (nobody would gain): it gets the 503s.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::TestDaemon;
+use crate::common::TestDaemon;
 use serde_json::json;
 
 const JOURNAL: usize = 300;

@@ -1,11 +1,6 @@
 //! minapp end to end: golden-shaped callbacks (secret echoed in the body) into a daemon running
 //! the `driver` plugin, and assertions on what the minapp simulator received; the formats the
 //! adapter can send; `wasmbot minapp conversations`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-mod minapp_sim;
-mod webhook_sim;
 
 use std::time::Duration;
 
@@ -16,9 +11,9 @@ use wasmbot::config::{BotConfig, Secret};
 use wasmbot::model::Action;
 use wasmbot::model::{Card, ChatKind, ChatRef, Content, Outgoing};
 
-use common::TestDaemon;
-use minapp_sim::SECRET;
-use webhook_sim::{Recorded, Sim};
+use crate::common::TestDaemon;
+use crate::minapp_sim::{self, SECRET};
+use crate::webhook_sim::{Recorded, Sim};
 
 const WAIT: Duration = Duration::from_secs(10);
 const ROOM: &str = "R:10696051996154312";

@@ -1,13 +1,10 @@
 //! One rate-limited outbox shared by all plugins: a plugin that queued a flood of sends delays
 //! another plugin's reply by a turn, not by the whole flood; the bot's rate limit covers every
 //! plugin's requests, and no plugin takes all of it; each plugin's own actions keep their order.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::TestDaemon;
+use crate::common::TestDaemon;
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);

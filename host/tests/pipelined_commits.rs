@@ -1,14 +1,11 @@
 //! A lane does not wait for the store before its next event: outcomes are committed behind it.
 //! What an earlier event wrote must still be what the next one reads, even while the write is
 //! not committed yet, and every effect must arrive once, in order.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::TestDaemon;
+use crate::common::TestDaemon;
 
 const CHATS: usize = 12;
 const ROUNDS: usize = 25;

@@ -1,15 +1,11 @@
 //! `register_commands = true`: at start-up the bot's command menu becomes the union of the
 //! loaded plugins' commands (Biliao has a menu a bot may set); platforms without one only log.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod biliao_sim;
-mod common;
-mod fanbook_sim;
-mod webhook_sim;
 
 use std::time::Duration;
 
-use common::TestDaemon;
+use crate::biliao_sim;
+use crate::common::TestDaemon;
+use crate::fanbook_sim;
 use wasmbot::config::{BotConfig, Secret};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,11 +6,6 @@
 //!   each send slowly, so a stop always finds one under way, and a repeat would show.
 //! - A plugin whose file is broken at start keeps its place in the journal: once fixed, it gets
 //!   the events it missed, and not the ones it had handled before the restart.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod biliao_sim;
-mod common;
-mod webhook_sim;
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,9 +14,10 @@ use serde_json::{json, Value};
 use wasmbot::config::Config;
 use wasmbot::daemon::Daemon;
 
-use common::{install, plugin, TestDaemon};
-use webhook_sim::faults::{Fault, Plan};
-use webhook_sim::Sim;
+use crate::biliao_sim;
+use crate::common::{self, install, plugin, TestDaemon};
+use crate::webhook_sim::faults::{Fault, Plan};
+use crate::webhook_sim::Sim;
 
 const SEND: &str = "/bot/sendmessage";
 const SENDS: usize = 12;

@@ -1,12 +1,9 @@
 //! A plugin that traps, loops, allocates past its cap, recurses without end or floods actions
 //! leaves the others serving, and is itself served again afterwards.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{overrides, TestDaemon};
+use crate::common::{overrides, TestDaemon};
 
 const WAIT: Duration = Duration::from_secs(20);
 

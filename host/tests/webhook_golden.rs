@@ -1,6 +1,5 @@
 //! Every golden webhook payload of Yunhu, Biliao and minapp parses to the expected `Event`, and
 //! the unsupported-operation matrix of the three adapters (capabilities and `deliver` agree).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
 use wasmbot::adapter::webhook::Parsed;

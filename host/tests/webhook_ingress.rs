@@ -2,18 +2,18 @@
 //! content types, oversized bodies, a full journal, duplicates and unknown event types; each is
 //! answered with the fitting status and `{"error": ...}`, and the other bots keep working.
 //! Also: no secret appears in a log line.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 use wasmbot::adapter::{self, StartContext};
 use wasmbot::config::{BotConfig, Secret};
-use wasmbot::ingress::Ingress;
+use wasmbot::journal::Ingress;
 use wasmbot::model::Event;
 use wasmbot::store::Bounds;
 use wasmbot::store::{MemoryStore, Store};
+
+use crate::common;
 
 const PATH_SECRET: &str = "hook-secret-d41d8cd9";
 const MINAPP_SECRET: &str = "minapp-secret-0cc175b9";
@@ -269,33 +269,9 @@ async fn a_full_journal_is_a_503_that_the_platform_retries() {
     assert_eq!(events(&store).len(), 1);
 }
 
-/// Everything logged in this test binary.
+/// Everything logged in this process (a capture shared by the process: `common::logs`).
 fn logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = Capture(buffer.clone());
-        tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .init();
-        buffer
-    })
-    .clone()
-}
-
-#[derive(Clone)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    common::logs().everything.clone()
 }
 
 #[tokio::test]
@@ -329,7 +305,7 @@ async fn secrets_stay_out_of_logs_errors_and_debug_output() {
         Box::new(yh.clone()),
     ];
     let debug = format!("{adapters:?}");
-    let manage = wasmbot::adapter::yunhu::manage::ManageClient::new(
+    let manage = wasmbot::cli::yunhu::manage::ManageClient::new(
         "http://127.0.0.1:9",
         Secret::new(TOKEN),
         std::time::Duration::from_secs(1),

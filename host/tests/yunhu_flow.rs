@@ -1,25 +1,21 @@
 //! Yunhu end to end: golden-shaped webhooks into a daemon running the `driver` plugin, and
 //! assertions on what the Yunhu simulator received. Also the rate limit under a burst, boards,
 //! batch and stream sends, history, error mapping and the management CLI (ProtoBuf).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-mod webhook_sim;
-mod yunhu_sim;
 
 use std::time::Duration;
 
 use prost::Message as _;
 use serde_json::{json, Value};
-use wasmbot::adapter::yunhu::{proto, BoardFormat, HistoryQuery, Yunhu};
+use wasmbot::adapter::yunhu::{BoardFormat, HistoryQuery, Yunhu};
 use wasmbot::adapter::{Adapter, AdapterError};
+use wasmbot::cli::yunhu::proto;
 use wasmbot::config::{BotConfig, Secret};
 use wasmbot::model::Action;
 use wasmbot::model::{ChatKind, ChatRef, Content, Outgoing};
 
-use common::TestDaemon;
-use webhook_sim::{Answer, Recorded, Sim};
-use yunhu_sim::{TOKEN, USER_TOKEN};
+use crate::common::TestDaemon;
+use crate::webhook_sim::{Answer, Recorded, Sim};
+use crate::yunhu_sim::{self, TOKEN, USER_TOKEN};
 
 const WAIT: Duration = Duration::from_secs(10);
 const GROUP: &str = "604715283";

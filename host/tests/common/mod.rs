@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -344,4 +344,63 @@ pub fn overrides(name: &str, edit: impl FnOnce(&mut PluginConfig)) -> PluginConf
     };
     edit(&mut config);
     config
+}
+
+/// The log lines of this process, in the two captures the tests read (all the tests share one
+/// process, and a process has one global subscriber).
+#[derive(Debug)]
+pub struct Logs {
+    /// Lines of the `wasmbot` crate's events at debug and above (`fanbook_auth`).
+    pub wasmbot: Arc<Mutex<Vec<u8>>>,
+    /// Lines of every event at debug and above, of any crate (`webhook_ingress`).
+    pub everything: Arc<Mutex<Vec<u8>>>,
+}
+
+/// The process's log captures; the first call installs the global subscriber (and the `log`
+/// bridge) that writes them. Lines from the events of every test running meanwhile land in
+/// them too: read them for text only a test of yours writes.
+pub fn logs() -> &'static Logs {
+    static LOGS: OnceLock<Logs> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        use tracing_subscriber::Layer;
+
+        let logs = Logs {
+            wasmbot: Default::default(),
+            everything: Default::default(),
+        };
+        let into = |buffer: &Arc<Mutex<Vec<u8>>>| {
+            let buffer = buffer.clone();
+            move || Capture(buffer.clone())
+        };
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(into(&logs.wasmbot))
+                    .with_filter(tracing_subscriber::EnvFilter::new("wasmbot=debug")),
+            )
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(into(&logs.everything))
+                    .with_filter(tracing_subscriber::filter::LevelFilter::DEBUG),
+            )
+            .init();
+        logs
+    })
+}
+
+#[derive(Debug)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

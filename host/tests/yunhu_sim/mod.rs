@@ -4,7 +4,7 @@
 
 use prost::Message as _;
 use serde_json::{json, Value};
-use wasmbot::adapter::yunhu::proto;
+use wasmbot::cli::yunhu::proto;
 
 use crate::webhook_sim::{Answer, Recorded, Sim};
 
