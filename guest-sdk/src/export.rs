@@ -62,7 +62,7 @@ macro_rules! export_plugin {
                 }
             }
 
-    $crate::__export_described_plugin_impl!(Export with_types_in $crate::bindings);
+    $crate::bindings::__export_world!(Export with_types_in $crate::bindings);
         };
     };
 }

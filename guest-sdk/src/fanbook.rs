@@ -1,7 +1,8 @@
 //! Fanbook's own operations: channels, member search, guild notices, medals (guild credits),
 //! invite codes and circles.
 //!
-//! These are outside the common contract. The operator must grant them
+//! These are outside the common contract: enable the SDK's `fanbook` feature to have this
+//! module (the plugin then targets the WIT world `fanbook-plugin`). The operator must grant them
 //! (`[plugins.grants] interfaces = ["fanbook"]`), or every call fails with [`Error::Denied`];
 //! on a bot that is not on Fanbook every call fails with [`Error::Unsupported`], so a plugin
 //! using this module still loads and runs everywhere. The guild is the chat's

@@ -96,6 +96,7 @@ mod command;
 pub mod config;
 mod error;
 mod export;
+#[cfg(feature = "fanbook")]
 pub mod fanbook;
 pub mod help;
 mod keyboard;

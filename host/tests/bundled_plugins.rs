@@ -113,8 +113,13 @@ async fn role_menu_toggles_roles_and_answers_the_click() {
 
     let click = json!({ "chat": "general", "user": "alice", "message_id": menu_id, "data": data });
     assert_eq!(d.post("/sim/clicks", click.clone()).await.0, 202);
+    // The role, the answer and the edited menu are three actions: wait for all of them.
     let actions = d
-        .wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "add-role"))
+        .wait_for("general", WAIT, |a| {
+            ["add-role", "answer-callback", "edit"]
+                .iter()
+                .all(|op| a.iter().any(|x| x["op"] == *op))
+        })
         .await;
     let added = actions.iter().find(|x| x["op"] == "add-role").unwrap();
     assert_eq!(

@@ -62,16 +62,14 @@ pub trait Adapter: Send + Sync + 'static {
     fn default_rate(&self) -> Option<Rate> {
         None
     }
-    /// Fanbook's own operations (`wasmbot:bot/fanbook`); only the Fanbook adapter has them.
-    fn fanbook(self: Arc<Self>) -> Option<Arc<dyn FanbookExtras>> {
-        None
-    }
 }
 
 /// Every configured bot's adapter, by bot name.
 #[derive(Clone, Default)]
 pub struct Adapters {
     by_bot: Arc<HashMap<String, Arc<dyn Adapter>>>,
+    /// The Fanbook bots' own operations, by bot name.
+    fanbook: Arc<HashMap<String, Arc<dyn FanbookExtras>>>,
 }
 
 impl std::fmt::Debug for Adapters {
@@ -84,7 +82,29 @@ impl Adapters {
     pub fn new(by_bot: HashMap<String, Arc<dyn Adapter>>) -> Self {
         Self {
             by_bot: Arc::new(by_bot),
+            fanbook: Arc::default(),
         }
+    }
+
+    /// Every bot's adapter, and the Fanbook operations of those that have them.
+    pub fn from_started(started: HashMap<String, Started>) -> Self {
+        let fanbook = started
+            .iter()
+            .filter_map(|(bot, s)| Some((bot.clone(), s.fanbook.clone()?)))
+            .collect();
+        let by_bot = started
+            .into_iter()
+            .map(|(bot, s)| (bot, s.adapter))
+            .collect();
+        Self {
+            by_bot: Arc::new(by_bot),
+            fanbook: Arc::new(fanbook),
+        }
+    }
+
+    /// The Fanbook operations of `bot`, if it is a Fanbook bot.
+    pub fn fanbook(&self, bot: &str) -> Option<Arc<dyn FanbookExtras>> {
+        self.fanbook.get(bot).cloned()
     }
 
     pub fn get(&self, bot: &str) -> Option<&Arc<dyn Adapter>> {
@@ -143,6 +163,9 @@ pub struct Started {
     pub adapter: Arc<dyn Adapter>,
     /// Routes to mount on the daemon's listener (the sim's page and API, webhook endpoints).
     pub routes: Option<axum::Router>,
+    /// Fanbook's own operations (`wasmbot:bot/fanbook`): only a Fanbook bot has them, beside
+    /// the core `Adapter` trait rather than in it.
+    pub fanbook: Option<Arc<dyn FanbookExtras>>,
 }
 
 impl std::fmt::Debug for Started {
@@ -205,6 +228,7 @@ pub fn start(bot: &crate::config::BotConfig, ctx: &StartContext) -> Result<Start
             Ok(Started {
                 routes: Some(sim::routes(sim.clone())),
                 adapter: Arc::new(sim),
+                fanbook: None,
             })
         }
         yunhu::PLATFORM => yunhu::start(bot, ctx),

@@ -12,7 +12,7 @@ use anyhow::Context;
 use axum::routing::get;
 use tokio_util::sync::CancellationToken;
 
-use crate::adapter::{self, Adapter, Adapters};
+use crate::adapter::{self, Adapters};
 use crate::config::{Config, StoreKind};
 use crate::journal::Ingress;
 use crate::outbox::OutboxWorkers;
@@ -56,16 +56,16 @@ impl Daemon {
             data_dir: config.data_dir.clone(),
             inbound: true,
         };
-        let mut by_bot: HashMap<String, Arc<dyn Adapter>> = HashMap::new();
+        let mut by_bot = HashMap::new();
         let mut http = axum::Router::new();
         for bot in &config.bots {
-            let started = adapter::start(bot, &adapter_ctx)?;
-            if let Some(routes) = started.routes {
+            let mut started = adapter::start(bot, &adapter_ctx)?;
+            if let Some(routes) = started.routes.take() {
                 http = http.merge(routes);
             }
-            by_bot.insert(bot.name.clone(), started.adapter);
+            by_bot.insert(bot.name.clone(), started);
         }
-        let adapters = Adapters::new(by_bot);
+        let adapters = Adapters::from_started(by_bot);
         let services = HostServices::new(store.clone(), Arc::new(adapters.clone()));
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let threads = PluginThreads::start(threads).context("cannot start the plugin threads")?;

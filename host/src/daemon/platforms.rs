@@ -30,7 +30,8 @@ impl Platforms for Adapters {
     }
 
     fn fanbook(&self, chat: &ChatRef) -> Result<Option<Arc<dyn FanbookExtras>>, Error> {
-        Ok(self.for_chat(chat)?.clone().fanbook())
+        self.for_chat(chat)?;
+        Ok(Adapters::fanbook(self, &chat.bot))
     }
 }
 

@@ -4,9 +4,10 @@
 
 wasmtime::component::bindgen!({
     path: "../wit",
-    // The larger of the two worlds: its `command-guide` export is looked up per plugin (see
-    // `runtime::exports`), so components of the `plugin` world link as well.
-    world: "described-plugin",
+    // The largest world: the host provides every interface, Fanbook's included (its calls
+    // answer `unsupported` off Fanbook). `command-guide` is looked up per plugin (see
+    // `runtime::exports`), so components of the smaller worlds link as well.
+    world: "fanbook-plugin",
     imports: {
         "wasmbot:bot/moderation.get-member": async | trappable,
         "wasmbot:bot/moderation.list-roles": async | trappable,

@@ -10,7 +10,7 @@ use wasmtime::component::{Component, Linker};
 
 use super::exports::PluginPre;
 use super::state::HostState;
-use crate::model::wit::DescribedPlugin;
+use crate::model::wit::FanbookPlugin;
 
 /// How often the epoch advances: the granularity of per-call deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -53,7 +53,7 @@ impl Engine {
         let engine = wasmtime::Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        DescribedPlugin::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
+        FanbookPlugin::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
             &mut linker,
             |s| s,
         )?;

@@ -130,6 +130,7 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
     Ok(Started {
         adapter: Arc::new(biliao),
         routes: Some(routes(settings, hook, ctx.ingress.clone())),
+        fanbook: None,
     })
 }
 

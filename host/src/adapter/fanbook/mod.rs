@@ -126,9 +126,11 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
             tokio::spawn(gateway::run(task));
         }
     }
+    let fanbook = Arc::new(Fanbook { shared });
     Ok(Started {
-        adapter: Arc::new(Fanbook { shared }),
+        adapter: fanbook.clone(),
         routes: None,
+        fanbook: Some(fanbook),
     })
 }
 

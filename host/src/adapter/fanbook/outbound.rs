@@ -2,8 +2,6 @@
 //! it says Integer (`chat_id`, `message_id`, `guild_id`, `user_id`), strings where it says
 //! String (`sendReaction`, `forbidUserSpeaking`, `mentions`).
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
 
@@ -106,10 +104,6 @@ impl Adapter for Fanbook {
             roles,
             muted_for: None,
         })
-    }
-
-    fn fanbook(self: Arc<Self>) -> Option<Arc<dyn crate::adapter::FanbookExtras>> {
-        Some(self)
     }
 
     /// Only the developer console can set commands, with the operator's user token.

@@ -135,6 +135,7 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
     Ok(Started {
         adapter: Arc::new(minapp),
         routes: Some(routes(settings, hook, ctx.ingress.clone())),
+        fanbook: None,
     })
 }
 

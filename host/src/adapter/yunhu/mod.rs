@@ -92,6 +92,7 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
     Ok(Started {
         adapter: Arc::new(yunhu),
         routes: Some(routes(settings, hook, ctx.ingress.clone())),
+        fanbook: None,
     })
 }
 
