@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::adapter::{self, Adapters};
 use crate::config::{Config, StoreKind};
-use crate::journal::Ingress;
+use crate::journal::{Ingress, ReleaseWake};
 use crate::outbox::OutboxWorkers;
 use crate::plugin::{watch_folder, Loader};
 use crate::router::{Router, RouterLimits};
@@ -115,7 +115,7 @@ impl Daemon {
         })?;
 
         register_commands(&config, &adapters, &router);
-        spawn_releaser(router.clone(), stop.clone());
+        spawn_releaser(router.clone(), ingress.release_wake(), stop.clone());
         let admin = crate::admin::Admin {
             store: store.clone(),
             plugins: router.clone(),
@@ -225,19 +225,21 @@ fn register_commands(config: &Config, adapters: &Adapters, router: &Router) {
     }
 }
 
-/// Lets the journal forget what every plugin has finished, a few times a second.
-fn spawn_releaser(router: Router, stop: CancellationToken) {
+/// Lets the journal forget what every plugin has finished, a few times a second, and at once
+/// when an accept finds the journal full.
+fn spawn_releaser(router: Router, wake: Arc<ReleaseWake>, stop: CancellationToken) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         loop {
             tokio::select! {
-                _ = tick.tick() => {
-                    if let Err(e) = router.release_finished() {
-                        tracing::warn!(error = %e, "cannot compact the journal");
-                    }
-                }
+                _ = tick.tick() => {}
+                () = wake.wanted() => {}
                 () = stop.cancelled() => return,
             }
+            if let Err(e) = router.release_finished() {
+                tracing::warn!(error = %e, "cannot compact the journal");
+            }
+            wake.ran();
         }
     });
 }

@@ -1,9 +1,13 @@
 //! The door every inbound event comes through: the journal accepts it (dropping duplicates),
-//! and the plugins' feeders are told there is more to read.
+//! and the plugins' feeders are told there is more to read. A full journal first asks for a
+//! release (see `wake`), so only a journal that stays full refuses.
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::wake::{ReleaseWake, FULL_PATIENCE, ROUNDS};
 
 use crate::model::{Event, Inbound, Message};
 use crate::store::{self, Appended, JournalStore, MessageKey, Seq, StoreError};
@@ -13,6 +17,7 @@ use crate::store::{self, Appended, JournalStore, MessageKey, Seq, StoreError};
 pub struct Ingress {
     store: Arc<dyn JournalStore>,
     head: Arc<watch::Sender<Seq>>,
+    wake: Arc<ReleaseWake>,
 }
 
 impl std::fmt::Debug for Ingress {
@@ -29,7 +34,13 @@ impl Ingress {
         Ok(Self {
             store,
             head: Arc::new(watch::channel(head).0),
+            wake: Arc::default(),
         })
+    }
+
+    /// Where the releaser learns that an accept is waiting for room.
+    pub fn release_wake(&self) -> Arc<ReleaseWake> {
+        self.wake.clone()
     }
 
     /// The journal head, for feeders to wait on.
@@ -38,11 +49,22 @@ impl Ingress {
     }
 
     /// Accepts an event. Once this returns `Ok`, the event will reach every subscribed plugin.
+    /// A full journal is asked to release and tried again, a few rounds within `FULL_PATIENCE`.
     pub async fn accept(&self, inbound: Inbound) -> Result<Appended, StoreError> {
-        let appended = store::off_thread(&self.store, move |s| {
-            s.append(&inbound, &message_keys(&inbound))
-        })
-        .await?;
+        let inbound = Arc::new(inbound);
+        let deadline = Instant::now() + FULL_PATIENCE;
+        let mut rounds = 0;
+        let appended = loop {
+            match self.append(inbound.clone()).await {
+                Err(StoreError::JournalFull(n)) if rounds < ROUNDS => {
+                    rounds += 1;
+                    if !self.wake.release_now(deadline).await {
+                        break Err(StoreError::JournalFull(n));
+                    }
+                }
+                other => break other,
+            }
+        }?;
         if let Appended::New(seq) = appended {
             // Concurrent accepts may finish out of order; the head only moves forward.
             self.head.send_if_modified(|head| {
@@ -52,6 +74,15 @@ impl Ingress {
             });
         }
         Ok(appended)
+    }
+}
+
+impl Ingress {
+    async fn append(&self, inbound: Arc<Inbound>) -> Result<Appended, StoreError> {
+        store::off_thread(&self.store, move |s| {
+            s.append(&inbound, &message_keys(&inbound))
+        })
+        .await
     }
 }
 

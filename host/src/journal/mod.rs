@@ -6,7 +6,9 @@ mod ingress;
 mod parked;
 mod progress;
 mod release;
+mod wake;
 
 pub use ingress::Ingress;
 pub use progress::Progress;
 pub use release::Places;
+pub use wake::ReleaseWake;
