@@ -175,6 +175,11 @@ fn bench(c: &mut Criterion) {
             action
         })
     });
+    // A plain-Rust model converted at the runtime boundary would copy each event at least once
+    // per plugin call: the floor of that alternative's extra cost (see `model`'s doc).
+    group.bench_function("envelope-copy", |b| {
+        b.iter(|| std::hint::black_box(&env).clone())
+    });
     group.finish();
 }
 

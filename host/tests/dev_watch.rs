@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::common::{self, workspace};
+
 /// The start of the line `wasmbot dev` prints once the daemon serves.
 const SERVING: &str = "wasmbot dev is serving on http://";
 /// The start of the line it prints before each build.
@@ -29,19 +31,9 @@ const IDLE: Duration = Duration::from_secs(10);
 /// How long after the rebuild a second, spurious build would show up.
 const SETTLE: Duration = Duration::from_secs(5);
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 /// The target folder of the copy's plugin builds: kept between runs, out of the copy.
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"))
-        .join("dev-watch-test")
+    common::target_dir().join("dev-watch-test")
 }
 
 /// Copies what the plugin builds need into `to`: the lock file, the WIT, the SDK, the example

@@ -33,14 +33,16 @@ const PACKAGES: &[&str] = &[
     "bare",
 ];
 
-fn workspace() -> PathBuf {
+/// The workspace root (the folder above `host/`).
+pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
         .to_path_buf()
 }
 
-fn target_dir() -> PathBuf {
+/// The cargo target folder the tests build plugins into.
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace().join("target"))
