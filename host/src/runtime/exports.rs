@@ -5,7 +5,7 @@ use wasmtime::component::{Instance, InstancePre};
 use crate::model::wit::exports::wasmbot::bot::{command_guide, guest};
 
 /// A linked plugin, ready to instantiate. Its `guest` export is required; `command-guide` is
-/// optional, so plugins of either world load (the generated `DescribedPluginPre` would refuse
+/// optional, so plugins of every world load (the generated `FanbookPluginPre` would refuse
 /// those without a guide).
 pub struct PluginPre<T: 'static> {
     pre: InstancePre<T>,
