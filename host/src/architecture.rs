@@ -39,6 +39,22 @@ fn imports_follow_the_plan() {
     );
 }
 
+/// Every module a row may import is a row above it, so the plan itself has no cycle.
+#[test]
+fn the_plan_is_layered() {
+    let plan = Plan::read();
+    let mut above = BTreeSet::new();
+    for name in &plan.order {
+        let allowed = &plan.may_import[name];
+        let below: Vec<_> = allowed.difference(&above).collect();
+        assert!(
+            below.is_empty(),
+            "`{name}` may import {below:?}, not above it in the table"
+        );
+        above.insert(name.clone());
+    }
+}
+
 #[test]
 fn top_level_cycles_are_only_the_listed_ones() {
     let plan = Plan::read();
@@ -106,6 +122,8 @@ fn the_checks_catch_a_bad_import_and_a_cycle() {
 
 /// The tables of `ARCHITECTURE.md`.
 struct Plan {
+    /// The modules in the table's order.
+    order: Vec<String>,
     may_import: BTreeMap<String, BTreeSet<String>>,
     known_cycles: BTreeSet<BTreeSet<String>>,
 }
@@ -114,6 +132,7 @@ impl Plan {
     fn read() -> Self {
         let path = root().join("../../ARCHITECTURE.md");
         let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut order = Vec::new();
         let mut may_import = BTreeMap::new();
         let mut known_cycles: BTreeSet<BTreeSet<String>> = BTreeSet::new();
         let mut section = "";
@@ -134,6 +153,7 @@ impl Plan {
                     let names = backticked(cells.get(1).copied().unwrap_or_default());
                     let allowed = backticked(cells.get(3).copied().unwrap_or_default());
                     if let Some(name) = names.into_iter().next() {
+                        order.push(name.clone());
                         may_import.insert(name, allowed.into_iter().collect());
                     }
                 }
@@ -150,6 +170,7 @@ impl Plan {
             path.display()
         );
         Plan {
+            order,
             may_import,
             known_cycles,
         }
