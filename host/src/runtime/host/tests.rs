@@ -9,10 +9,11 @@ use crate::adapter::{Adapter, Adapters};
 use crate::config::{Config, Grants};
 use crate::journal::Ingress;
 use crate::model::wit::wasmbot::bot::{help, kv, messaging, moderation};
-use crate::model::{ChatKind, ChatRef, Content, Error, MessageRef, Outgoing, PluginHelp};
+use crate::model::{ChatRef, Error, MessageRef, PluginHelp};
 use crate::runtime::state::{HostServices, HostState};
 use crate::runtime::PluginDirectory;
 use crate::store::{Indexed, MemoryStore, MessageKey, Store};
+use crate::test_fixtures::{sim_chat as chat, text};
 
 /// A plugin's host state on a sim bot `sim`, handling an event of chat `here`.
 struct Fixture {
@@ -31,24 +32,6 @@ fn fixture(plugin: &str, grants: Grants) -> Fixture {
     let mut state = HostState::new(plugin.into(), services, Arc::new(grants), limits);
     state.scope.chat = Some(chat("here"));
     Fixture { state, _data: data }
-}
-
-fn chat(id: &str) -> ChatRef {
-    ChatRef {
-        platform: "sim".into(),
-        bot: "sim".into(),
-        kind: ChatKind::Group,
-        id: id.into(),
-        guild: None,
-    }
-}
-
-fn text(t: &str) -> Outgoing {
-    Outgoing {
-        content: Content::Text(t.into()),
-        keyboard: None,
-        mentions: vec![],
-    }
 }
 
 fn grants(edit: impl FnOnce(&mut Grants)) -> Grants {
