@@ -103,7 +103,7 @@ impl Adapters {
     }
 
     /// The Fanbook operations of `bot`, if it is a Fanbook bot.
-    pub fn fanbook(&self, bot: &str) -> Option<Arc<dyn FanbookExtras>> {
+    pub fn fanbook_of(&self, bot: &str) -> Option<Arc<dyn FanbookExtras>> {
         self.fanbook.get(bot).cloned()
     }
 

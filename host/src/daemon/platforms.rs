@@ -31,7 +31,7 @@ impl Platforms for Adapters {
 
     fn fanbook(&self, chat: &ChatRef) -> Result<Option<Arc<dyn FanbookExtras>>, Error> {
         self.for_chat(chat)?;
-        Ok(Adapters::fanbook(self, &chat.bot))
+        Ok(self.fanbook_of(&chat.bot))
     }
 }
 

@@ -75,9 +75,7 @@ impl Ingress {
         }
         Ok(appended)
     }
-}
 
-impl Ingress {
     async fn append(&self, inbound: Arc<Inbound>) -> Result<Appended, StoreError> {
         store::off_thread(&self.store, move |s| {
             s.append(&inbound, &message_keys(&inbound))

@@ -34,7 +34,7 @@ impl Filter {
             commands: subscriptions
                 .commands
                 .iter()
-                .map(|c| c.trim_start_matches('/').to_string())
+                .map(|c| super::command_name(c).to_string())
                 .collect(),
             platforms,
             allow_chats: operator

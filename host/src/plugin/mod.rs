@@ -70,7 +70,7 @@ impl PluginVersion {
             .map(|name| {
                 self.guide
                     .iter()
-                    .find(|c| command_name(&c.name) == name)
+                    .find(|c| c.name == name) // the loader normalised the guide's names
                     .cloned()
                     .unwrap_or_else(|| CommandHelp {
                         name: name.to_owned(),
