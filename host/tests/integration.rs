@@ -44,6 +44,7 @@ mod pipelined_commits;
 mod register_commands;
 mod restart;
 mod runtime_faults;
+mod startup;
 mod webhook_golden;
 mod webhook_ingress;
 mod yunhu_flow;

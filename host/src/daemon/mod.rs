@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::routing::get;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::adapter::{self, Adapters};
@@ -29,7 +30,7 @@ pub struct Daemon {
     pub ingress: Ingress,
     store: Arc<dyn Store>,
     stop: CancellationToken,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: JoinHandle<std::io::Result<()>>,
     outbox_workers: OutboxWorkers,
 }
 
@@ -43,7 +44,8 @@ impl std::fmt::Debug for Daemon {
 }
 
 impl Daemon {
-    /// Starts everything and returns once plugins are loaded and the listener is bound.
+    /// Starts everything and returns once the plugins in the folder are loaded (the listener
+    /// accepts events before that).
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
         let store = open_store(&config)?;
@@ -90,6 +92,14 @@ impl Daemon {
         );
         services.set_directory(router.directory());
 
+        let admin = crate::admin::Admin {
+            store: store.clone(),
+            plugins: router.clone(),
+            outbox,
+        };
+        let http = http
+            .route("/healthz", get(|| async { "ok" }))
+            .merge(crate::admin::routes(admin));
         let engine = Engine::new(Some(config.data_dir.join("cache")))
             .context("cannot start the Wasm engine")?;
         let loader = Loader {
@@ -100,41 +110,22 @@ impl Daemon {
         let debounce = Duration::from_millis(config.runtime.reload_debounce_ms);
         let places = store.places().context("cannot read the plugins' places")?;
         router.park_known(places);
-        watch_folder(
-            config.plugins_dir.clone(),
-            loader,
-            Arc::new(router.clone()),
-            debounce,
-        )
-        .await
-        .with_context(|| {
-            format!(
-                "cannot watch the plugins folder {}",
-                config.plugins_dir.display()
-            )
-        })?;
+
+        // Listen before the plugins load: a platform's webhooks are accepted into the journal
+        // meanwhile, and each plugin reads them once it is ready.
+        let (addr, server) = serve(config.listen, http, stop.clone()).await?;
+        tracing::info!(%addr, "listening; loading plugins");
+        let dir = config.plugins_dir.clone();
+        let watched = watch_folder(dir.clone(), loader, Arc::new(router.clone()), debounce).await;
+        if let Err(e) = watched {
+            stop.cancel();
+            return Err(e.context(format!("cannot watch the plugins folder {}", dir.display())));
+        }
 
         register_commands(&config, &adapters, &router);
+        // Only now may the journal forget anything: every plugin in the folder has claimed
+        // its place.
         spawn_releaser(router.clone(), ingress.release_wake(), stop.clone());
-        let admin = crate::admin::Admin {
-            store: store.clone(),
-            plugins: router.clone(),
-            outbox,
-        };
-        let http = http
-            .route("/healthz", get(|| async { "ok" }))
-            .merge(crate::admin::routes(admin));
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let addr = listener.local_addr()?;
-        let shutdown = stop.clone();
-        let server = tokio::spawn(async move {
-            let service = http.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, service)
-                .with_graceful_shutdown(shutdown.cancelled_owned())
-                .await
-        });
         tracing::info!(%addr, plugins = router.status().len(), "wasmbot is serving");
         Ok(Self {
             addr,
@@ -166,6 +157,25 @@ impl Daemon {
     pub fn shutdown(&self) {
         self.stop.cancel();
     }
+}
+
+/// Binds the listener and serves `http` until `stop`.
+async fn serve(
+    listen: SocketAddr,
+    http: axum::Router,
+    stop: CancellationToken,
+) -> anyhow::Result<(SocketAddr, JoinHandle<std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        let service = http.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+    });
+    Ok((addr, server))
 }
 
 /// Opens the configured store (compacting the file first if the operator wants that).

@@ -4,10 +4,12 @@
 //! running, so a burst of events or a lost one still ends in the right state.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use notify::Watcher;
 use tokio::sync::mpsc;
 
@@ -28,6 +30,9 @@ pub trait Deployment: Send + Sync {
     /// Stops the plugin `name`; `false` if it was not running.
     fn remove(&self, name: &str) -> bool;
 }
+
+/// A plugin compiled and started, or why not.
+type Compiled = Result<(Arc<PluginVersion>, Vec<PluginInstance>), LoadError>;
 
 /// What is running from one file.
 #[derive(Debug, Clone)]
@@ -100,32 +105,67 @@ impl Scanner {
                 }
             }
         }
-        for (path, (modified, len)) in present {
-            let unchanged = self
-                .loaded
-                .get(&path)
-                .is_some_and(|l| l.modified == modified && l.len == len);
-            if !unchanged {
-                self.load(&path, modified, len, first).await;
-            }
+        let changed: Vec<_> = present
+            .into_iter()
+            .filter(|(path, (modified, len))| {
+                !self
+                    .loaded
+                    .get(path)
+                    .is_some_and(|l| l.modified == *modified && l.len == *len)
+            })
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        // Compile in parallel, install each as soon as it is ready: the first plugin ready
+        // serves without waiting for the largest one.
+        let mut compiling: FuturesUnordered<_> = changed
+            .into_iter()
+            .map(|(path, (modified, len))| {
+                let job = self.compile(&path);
+                async move { (path, modified, len, job.await) }
+            })
+            .collect();
+        while let Some((path, modified, len, (compiled, started))) = compiling.next().await {
+            self.settle(&path, modified, len, compiled, started, first)
+                .await;
+        }
+        drop(compiling);
+        crate::runtime::trim_heap();
+    }
+
+    /// Compiles, instantiates and initialises the plugin in `path` on the plugin threads, like
+    /// the plugin itself; with the time it started.
+    fn compile(&self, path: &Path) -> impl Future<Output = (Compiled, Instant)> + 'static {
+        let started = Instant::now();
+        let lanes = self
+            .loaded
+            .get(path)
+            .and_then(|l| self.router.lanes_of(&l.name));
+        let (loader, file, router) = (self.loader.clone(), path.to_owned(), self.router.clone());
+        async move {
+            let loaded = router
+                .threads()
+                .run(async move { loader.load(&file, lanes).await })
+                .await;
+            let compiled = loaded.unwrap_or_else(|e| Err(LoadError::Join(e.to_string())));
+            (compiled, started)
         }
     }
 
-    async fn load(&mut self, path: &Path, modified: Option<SystemTime>, len: u64, first: bool) {
-        let started = std::time::Instant::now();
+    /// Installs a compiled plugin (replacing what ran from the same file), or logs why it
+    /// could not load.
+    async fn settle(
+        &mut self,
+        path: &Path,
+        modified: Option<SystemTime>,
+        len: u64,
+        compiled: Compiled,
+        started: Instant,
+        first: bool,
+    ) {
         let previous = self.loaded.get(path).map(|l| l.name.clone());
-        let lanes = previous
-            .as_deref()
-            .and_then(|name| self.router.lanes_of(name));
-        // Compiling, instantiating and `init` run on the plugin threads, like the plugin itself.
-        let (loader, file) = (self.loader.clone(), path.to_owned());
-        let loaded = self
-            .router
-            .threads()
-            .run(async move { loader.load(&file, lanes).await })
-            .await;
-        let loaded = loaded.unwrap_or_else(|e| Err(LoadError::Join(e.to_string())));
-        match loaded {
+        let name = match compiled {
             Ok((version, instances)) => {
                 if let Some(old) = previous.filter(|old| **old != *version.name) {
                     self.router.remove(&old);
@@ -139,29 +179,20 @@ impl Scanner {
                 let replaced = self.router.lanes_of(&name).is_some();
                 self.router.install(version, instances, from).await;
                 tracing::info!(plugin = %name, file = %path.display(), replaced, elapsed_ms = started.elapsed().as_millis() as u64, "plugin loaded");
-                self.loaded.insert(
-                    path.to_owned(),
-                    Loaded {
-                        name,
-                        modified,
-                        len,
-                    },
-                );
+                name
             }
             Err(e) => {
                 // Remember the file as seen, so a broken file is not retried until it changes again.
-                let name = previous.unwrap_or_default();
                 tracing::error!(file = %path.display(), error = %e, "plugin not loaded; any running version keeps serving");
-                self.loaded.insert(
-                    path.to_owned(),
-                    Loaded {
-                        name,
-                        modified,
-                        len,
-                    },
-                );
+                previous.unwrap_or_default()
             }
-        }
+        };
+        let loaded = Loaded {
+            name,
+            modified,
+            len,
+        };
+        self.loaded.insert(path.to_owned(), loaded);
     }
 }
 
