@@ -148,7 +148,7 @@ impl Daemon {
             .context("the HTTP server task failed")?
             .context("the HTTP server failed");
         self.outbox_workers.stopped().await;
-        if let Err(e) = crate::store::off_thread(&self.store, |s| s.flush()).await {
+        if let Err(e) = self.store.flush_async().await {
             tracing::warn!(error = %e, "cannot sync the store at shutdown; recent events will be handled again at the next start");
         }
         served
@@ -192,22 +192,21 @@ fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         StoreKind::Memory => Arc::new(MemoryStore::new(bounds)),
         StoreKind::Redb => {
             let path = config.data_dir.join("wasmbot.redb");
-            let mut store = RedbStore::open(&path, bounds)
-                .with_context(|| format!("cannot open the store {}", path.display()))?;
             if retention.compact_on_start {
-                compact(&mut store, &path)?;
+                compact(&path)?;
             }
+            let store = RedbStore::open(&path, bounds)
+                .with_context(|| format!("cannot open the store {}", path.display()))?;
             Arc::new(store)
         }
     })
 }
 
 /// Gives the space freed since the last start back to the file system, and says how much.
-fn compact(store: &mut RedbStore, path: &std::path::Path) -> anyhow::Result<()> {
+fn compact(path: &std::path::Path) -> anyhow::Result<()> {
     let size = || std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let before = size();
-    store
-        .compact()
+    RedbStore::compact_file(path)
         .with_context(|| format!("cannot compact the store {}", path.display()))?;
     tracing::info!(file = %path.display(), before, after = size(), "store compacted");
     Ok(())

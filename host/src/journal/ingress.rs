@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::wake::{ReleaseWake, FULL_PATIENCE, ROUNDS};
 
 use crate::model::{Event, Inbound, Message};
-use crate::store::{self, Appended, JournalStore, MessageKey, Seq, StoreError};
+use crate::store::{Appended, JournalStore, MessageKey, Seq, StoreError};
 
 /// Cheap to clone; every adapter holds one.
 #[derive(Clone)]
@@ -51,11 +51,10 @@ impl Ingress {
     /// Accepts an event. Once this returns `Ok`, the event will reach every subscribed plugin.
     /// A full journal is asked to release and tried again, a few rounds within `FULL_PATIENCE`.
     pub async fn accept(&self, inbound: Inbound) -> Result<Appended, StoreError> {
-        let inbound = Arc::new(inbound);
         let deadline = Instant::now() + FULL_PATIENCE;
         let mut rounds = 0;
         let appended = loop {
-            match self.append(inbound.clone()).await {
+            match self.append(&inbound).await {
                 Err(StoreError::JournalFull(n)) if rounds < ROUNDS => {
                     rounds += 1;
                     if !self.wake.release_now(deadline).await {
@@ -76,11 +75,10 @@ impl Ingress {
         Ok(appended)
     }
 
-    async fn append(&self, inbound: Arc<Inbound>) -> Result<Appended, StoreError> {
-        store::off_thread(&self.store, move |s| {
-            s.append(&inbound, &message_keys(&inbound))
-        })
-        .await
+    async fn append(&self, inbound: &Inbound) -> Result<Appended, StoreError> {
+        self.store
+            .append_async(inbound, &message_keys(inbound))
+            .await
     }
 }
 

@@ -145,7 +145,7 @@ async fn flush_outcomes(store: Arc<dyn Store>) {
         if !store.unflushed() {
             continue;
         }
-        if let Err(e) = store::off_thread(&store, |s| s.flush()).await {
+        if let Err(e) = store.flush_async().await {
             tracing::error!(error = %e, "cannot make delivery outcomes durable; a crash now would deliver them again");
         }
     }
@@ -208,17 +208,11 @@ impl Scheduler {
                 self.drain().await;
                 return;
             }
-            let bot = self.delivery.bot.clone();
             let known: HashSet<ActionId> = (self.held.keys().copied())
                 .chain(self.running.values().map(|r| r.id))
                 .collect();
             let ended = self.recorder.unwritten().clone();
-            let pending = match store::off_thread(&self.delivery.store, move |s| {
-                s.sync()?;
-                s.outbox_pending(&bot, READ_PER_PLUGIN, &known, &ended)
-            })
-            .await
-            {
+            let pending = match self.pending(&known, &ended).await {
                 Ok(pending) => pending,
                 Err(e) => {
                     tracing::error!(bot = %self.delivery.bot, error = %e, "cannot read the outbox");
@@ -230,6 +224,18 @@ impl Scheduler {
             self.start_ready();
             self.wait().await;
         }
+    }
+
+    /// The bot's actions not held yet, once every commit before is durable. A read: it runs
+    /// here, on the scheduler's task (only the sync waits for the store's writer).
+    async fn pending(
+        &self,
+        known: &HashSet<ActionId>,
+        ended: &HashSet<ActionId>,
+    ) -> Result<Vec<Pending>, store::StoreError> {
+        let store = &self.delivery.store;
+        store.sync_async().await?;
+        store.outbox_pending(&self.delivery.bot, READ_PER_PLUGIN, known, ended)
     }
 
     /// Starts deliveries until `MAX_IN_FLIGHT`: plugins take turns, and each turn starts the

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio::task::{JoinError, JoinSet};
 
-use crate::store::{self, ActionId, DeliveryOutcome, MessageKey, Store, StoreError};
+use crate::store::{ActionId, DeliveryOutcome, MessageKey, Store, StoreError};
 
 /// Outcomes of one bot ended and not yet written, at most: beyond, no delivery starts.
 pub(super) const MAX_UNWRITTEN: usize = 256;
@@ -111,11 +111,7 @@ impl Recorder {
         let batch = std::mem::take(&mut self.waiting);
         let store = self.store.clone();
         self.writing.spawn(async move {
-            let result = store::off_thread(&store, {
-                let batch = batch.clone();
-                move |s| s.outbox_record(batch)
-            })
-            .await;
+            let result = store.outbox_record_async(batch.clone()).await;
             (batch, result)
         });
     }

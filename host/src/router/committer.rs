@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::journal::Progress;
 use crate::outbox::OutboxWaker;
 use crate::runtime::PendingWrites;
-use crate::store::{self, Commit, CompletionStore, Outcome, Seq, StoreError, Uncommitted};
+use crate::store::{Commit, CompletionStore, Outcome, Seq, StoreError, Uncommitted};
 
 /// Outcomes a lane may be ahead of the store; also the most one transaction carries.
 pub const DEPTH: usize = 64;
@@ -135,15 +135,7 @@ impl Committer {
     }
 
     async fn commit_all(&self, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
-        let plugin = self.plugin.clone();
-        let stored = store::off_thread(&self.store, move |s| Ok(s.commit_all(&plugin, outcomes)));
-        match stored.await {
-            Ok(result) => result,
-            Err(error) => Err(Uncommitted {
-                rest: Vec::new(),
-                error,
-            }),
-        }
+        self.store.commit_all_async(&self.plugin, outcomes).await
     }
 
     /// One line a minute at most while the lane's commits wait for room (its events are being

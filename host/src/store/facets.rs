@@ -1,4 +1,9 @@
 //! The store's facets: what each consumer may ask of it. One backend implements them all.
+//!
+//! The writes on an event's way (accept, commit, a delivery's outcome, sync) come twice: a
+//! blocking method, and an `_async` one that awaits instead of holding a thread while the
+//! write waits for its transaction. The daemon uses the latter; a backend that does not block
+//! (the in-memory one) keeps their defaults, which call the former.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -10,10 +15,20 @@ use crate::model::Inbound;
 
 /// The journal: accepted events in order, released once every plugin is past them, and each
 /// plugin's saved place.
+#[async_trait::async_trait]
 pub trait JournalStore: Send + Sync {
     /// Accepts an event, or reports the earlier acceptance of the same platform event.
     /// `messages`: the inbound messages it carries, indexed in the same transaction.
     fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError>;
+
+    /// [`append`](Self::append), awaiting its transaction.
+    async fn append_async(
+        &self,
+        inbound: &Inbound,
+        messages: &[MessageKey],
+    ) -> Result<Appended, StoreError> {
+        self.append(inbound, messages)
+    }
 
     /// Up to `max` accepted events from `from` on, in order.
     fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError>;
@@ -34,6 +49,7 @@ pub trait JournalStore: Send + Sync {
 }
 
 /// Plugins finishing events: each event's actions and kv writes committed with its completion.
+#[async_trait::async_trait]
 pub trait CompletionStore: Send + Sync {
     fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError>;
 
@@ -42,6 +58,15 @@ pub trait CompletionStore: Send + Sync {
     /// across several). Stops at the first it cannot commit and hands that one and the rest
     /// back with the reason.
     fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted>;
+
+    /// [`commit_all`](Self::commit_all), awaiting its transactions.
+    async fn commit_all_async(
+        &self,
+        plugin: &str,
+        outcomes: Vec<Outcome>,
+    ) -> Result<(), Uncommitted> {
+        self.commit_all(plugin, outcomes)
+    }
 
     /// [`Store::commit_all`] for one event.
     fn commit(&self, plugin: &str, seq: Seq, commit: Commit) -> Result<(), StoreError> {
@@ -52,6 +77,11 @@ pub trait CompletionStore: Send + Sync {
     /// Makes every commit so far durable, so `outbox_pending` hands out its actions.
     fn sync(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    /// [`sync`](Self::sync), awaiting its transaction.
+    async fn sync_async(&self) -> Result<(), StoreError> {
+        self.sync()
     }
 
     /// True when something was written without an fsync since the last durable write.
@@ -71,6 +101,7 @@ pub trait KvStore: Send + Sync {
 }
 
 /// The actions waiting for delivery, and how their deliveries ended.
+#[async_trait::async_trait]
 pub trait OutboxStore: Send + Sync {
     /// The first `per_plugin` pending actions of each plugin with actions for `bot`: plugins in
     /// name order, each plugin's actions in commit order; only durable ones (see `sync`).
@@ -90,6 +121,14 @@ pub trait OutboxStore: Send + Sync {
     /// and where a sent message went is recorded (under its handle and under the platform's id,
     /// both owned by the plugin); an undeliverable one moves to the dead letters with the reason.
     fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError>;
+
+    /// [`outbox_record`](Self::outbox_record), awaiting its transactions.
+    async fn outbox_record_async(
+        &self,
+        outcomes: Vec<(ActionId, DeliveryOutcome)>,
+    ) -> Result<(), StoreError> {
+        self.outbox_record(outcomes)
+    }
 }
 
 /// The actions that could not be delivered, for the operator.
@@ -112,11 +151,17 @@ pub trait MessageIndex: Send + Sync {
 
 /// Everything the daemon keeps: one backend (redb, or in memory) implements every facet, and
 /// each consumer takes only the facet it needs.
+#[async_trait::async_trait]
 pub trait Store:
     JournalStore + CompletionStore + KvStore + OutboxStore + DeadLetterStore + MessageIndex + 'static
 {
     /// Makes everything written so far durable (commits and delivery outcomes alike).
     fn flush(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    /// [`flush`](Self::flush), awaiting its transaction.
+    async fn flush_async(&self) -> Result<(), StoreError> {
+        self.flush()
     }
 }

@@ -235,21 +235,5 @@ fn forgot_dead_letter(letter: &DeadLetter) {
     );
 }
 
-/// Runs a store call on the blocking pool: a durable write waits for an fsync, which must not
-/// hold up the async workers (and, with group commit, writers waiting together is the point).
-pub async fn off_thread<S, T>(
-    store: &std::sync::Arc<S>,
-    call: impl FnOnce(&S) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError>
-where
-    S: ?Sized + Send + Sync + 'static,
-    T: Send + 'static,
-{
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || call(store.as_ref()))
-        .await
-        .map_err(|e| StoreError::Backend(format!("a store call was cancelled: {e}")))?
-}
-
 #[cfg(test)]
 mod tests;

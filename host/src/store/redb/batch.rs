@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use ::redb::{Durability, ReadableTable, ReadableTableMetadata};
 
 use super::tables::Tables;
-use super::{backend, from_json, to_json, RedbStore, Stored};
+use super::{backend, from_json, to_json, RedbStore, StoreFile, Stored};
 use crate::store::{
     forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, DeliveryOutcome,
     Indexed, MessageKey, Outcome, Seq, StoreError, Uncommitted,
@@ -45,7 +45,7 @@ pub(super) enum Write {
 
 impl Write {
     /// Small work a reply waits for: an accept, a sync, a commit of a few rows.
-    fn is_urgent(&self) -> bool {
+    pub(super) fn is_urgent(&self) -> bool {
         match self {
             Write::Append { .. } | Write::Sync => true,
             Write::Commit { outcomes, .. } => {
@@ -93,7 +93,7 @@ fn split<T>(items: Vec<T>, weight: impl Fn(&T) -> usize) -> Vec<Vec<T>> {
 
 impl RedbStore {
     /// Commits `outcomes` in parts of at most [`PART`] (each event whole, one part at a time).
-    pub(super) fn commit_in_parts(
+    pub(super) async fn commit_in_parts(
         &self,
         plugin: &str,
         outcomes: Vec<Outcome>,
@@ -104,7 +104,7 @@ impl RedbStore {
                 plugin: plugin.to_string(),
                 outcomes: part,
             };
-            let mut uncommitted = match self.grouped(write) {
+            let mut uncommitted = match self.grouped(write).await {
                 Ok(Written::Refused(uncommitted)) => uncommitted,
                 Ok(_) => continue,
                 // The transaction failed as a whole: none of this part was committed.
@@ -121,26 +121,27 @@ impl RedbStore {
 
     /// Records outcomes in parts of at most [`PART`], in order. A failure leaves the later
     /// parts unwritten; writing the earlier ones again changes nothing.
-    pub(super) fn record_in_parts(
+    pub(super) async fn record_in_parts(
         &self,
         outcomes: Vec<(ActionId, DeliveryOutcome)>,
     ) -> Result<(), StoreError> {
         for part in split(outcomes, |_| 1) {
-            self.grouped(Write::Outcomes(part))?;
+            self.grouped(Write::Outcomes(part)).await?;
         }
         Ok(())
     }
 
-    /// Runs `write` in the next shared transaction.
-    pub(super) fn grouped(&self, write: Write) -> Result<Written, StoreError> {
-        self.group
-            .submit(write, Write::is_urgent, |batch| self.run_batch(batch))
+    /// Runs `write` in the next shared transaction, on the writer thread.
+    pub(super) async fn grouped(&self, write: Write) -> Result<Written, StoreError> {
+        self.group.submit(write).await
     }
+}
 
+impl StoreFile {
     /// One transaction for the whole batch. A write refused for a limit (journal or outbox
     /// full) changes nothing and the others go on; a storage error fails the whole batch, so
     /// no caller is told its write is durable unless the transaction committed.
-    fn run_batch(&self, batch: Vec<Write>) -> Vec<Result<Written, StoreError>> {
+    pub(super) fn run_batch(&self, batch: Vec<Write>) -> Vec<Result<Written, StoreError>> {
         let n = batch.len();
         let all_failed = |e: &StoreError| (0..n).map(|_| Err(e.clone())).collect();
         let durable = batch.iter().any(Write::needs_fsync);

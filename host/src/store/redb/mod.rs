@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use ::redb::{
     Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
@@ -79,9 +80,16 @@ struct Owner<'a> {
 }
 
 pub struct RedbStore {
+    /// Runs the hot writes, batched (see `batch`); dropped first, so its thread has let go of
+    /// the file when the store is gone.
+    group: GroupCommit<Write, Written>,
+    file: Arc<StoreFile>,
+}
+
+/// The database and what the writer thread shares with every reader.
+pub(super) struct StoreFile {
     db: Database,
     limits: Bounds,
-    group: GroupCommit<Write, Written>,
     /// Actions below this id are on disk: the outbox may deliver them (see `batch`).
     durable_actions: AtomicU64,
     /// The last transaction was written without an fsync (see `batch`).
@@ -91,7 +99,7 @@ pub struct RedbStore {
 impl std::fmt::Debug for RedbStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedbStore")
-            .field("limits", &self.limits)
+            .field("limits", &self.file.limits)
             .finish()
     }
 }
@@ -111,19 +119,14 @@ fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreErr
 impl RedbStore {
     /// Opens (or creates) the store file; `limits` bound the journal, outbox and indexes.
     pub fn open(path: &Path, limits: Bounds) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(backend)?;
-        }
-        let db = Database::create(path)
-            .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
-        let store = Self {
+        let db = create(path)?;
+        let file = Arc::new(StoreFile {
             db,
             limits,
-            group: GroupCommit::default(),
             durable_actions: AtomicU64::new(0),
             unflushed: AtomicBool::new(false),
-        };
-        store.write(|tx| {
+        });
+        file.write_tx(|tx| {
             // Create every table, so readers never meet a missing one.
             tx.open_table(JOURNAL).map_err(backend)?;
             tx.open_table(DEDUPE).map_err(backend)?;
@@ -141,20 +144,35 @@ impl RedbStore {
             recount_waiting(tx)
         })?;
         // Everything in the file at start is durable.
-        let actions = store.read(|tx| peek(tx, "next_action"))?;
-        store.durable_actions.store(actions, Ordering::Release);
-        Ok(store)
+        let actions = file.read_tx(|tx| peek(tx, "next_action"))?;
+        file.durable_actions.store(actions, Ordering::Release);
+        let writer = file.clone();
+        let group = GroupCommit::start("wasmbot-store", Write::is_urgent, move |batch| {
+            writer.run_batch(batch)
+        })
+        .map_err(|e| backend(format!("cannot start the store's writer thread: {e}")))?;
+        Ok(Self { group, file })
     }
 
-    /// Rewrites the file without its free pages (before the store is shared: it needs no
-    /// transaction to be open).
-    pub fn compact(&mut self) -> Result<(), StoreError> {
-        while self.db.compact().map_err(backend)? {}
+    /// Rewrites the file at `path` without its free pages, before a store opens it.
+    pub fn compact_file(path: &Path) -> Result<(), StoreError> {
+        let mut db = create(path)?;
+        while db.compact().map_err(backend)? {}
         Ok(())
     }
+}
 
+/// Opens or creates the database file (and its folder).
+fn create(path: &Path) -> Result<Database, StoreError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(backend)?;
+    }
+    Database::create(path).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))
+}
+
+impl StoreFile {
     /// Runs `f` in a write transaction and commits it if `f` succeeds.
-    fn write<T>(
+    fn write_tx<T>(
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -164,7 +182,7 @@ impl RedbStore {
         Ok(value)
     }
 
-    fn read<T>(
+    fn read_tx<T>(
         &self,
         f: impl FnOnce(&::redb::ReadTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -222,15 +240,24 @@ fn recount_waiting(tx: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
 
+#[async_trait::async_trait]
 impl JournalStore for RedbStore {
     fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError> {
+        futures::executor::block_on(self.append_async(inbound, messages))
+    }
+
+    async fn append_async(
+        &self,
+        inbound: &Inbound,
+        messages: &[MessageKey],
+    ) -> Result<Appended, StoreError> {
         let write = Write::Append {
             inbound: to_json(inbound)?,
             bot: inbound.bot.clone(),
             dedupe_key: inbound.dedupe_key.clone(),
             messages: messages.to_vec(),
         };
-        match self.grouped(write)? {
+        match self.grouped(write).await? {
             Written::Appended(appended) => Ok(appended),
             Written::Done | Written::Refused(_) => {
                 Err(backend("a batched append came back without its position"))
@@ -239,7 +266,7 @@ impl JournalStore for RedbStore {
     }
 
     fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError> {
-        self.read(|tx| {
+        self.file.read_tx(|tx| {
             let journal = tx.open_table(JOURNAL).map_err(backend)?;
             let mut events = Vec::new();
             for entry in journal.range(from..).map_err(backend)?.take(max) {
@@ -251,11 +278,11 @@ impl JournalStore for RedbStore {
     }
 
     fn head(&self) -> Result<Seq, StoreError> {
-        self.read(|tx| peek(tx, "next_seq"))
+        self.file.read_tx(|tx| peek(tx, "next_seq"))
     }
 
     fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
-        self.write(|tx| {
+        self.file.write_tx(|tx| {
             let mut journal = tx.open_table(JOURNAL).map_err(backend)?;
             journal
                 .retain_in(..seq, |s, _| keep.contains(&s))
@@ -275,7 +302,7 @@ impl JournalStore for RedbStore {
     }
 
     fn places(&self) -> Result<Vec<(String, Seq)>, StoreError> {
-        self.read(|tx| {
+        self.file.read_tx(|tx| {
             let places = tx.open_table(PLACES).map_err(backend)?;
             let mut all = Vec::new();
             for entry in places.iter().map_err(backend)? {
@@ -287,7 +314,7 @@ impl JournalStore for RedbStore {
     }
 
     fn save_places(&self, places: &[(String, Seq)]) -> Result<(), StoreError> {
-        self.write(|tx| {
+        self.file.write_tx(|tx| {
             let mut table = tx.open_table(PLACES).map_err(backend)?;
             table.retain(|_, _| false).map_err(backend)?;
             for (plugin, seq) in places {
@@ -298,9 +325,10 @@ impl JournalStore for RedbStore {
     }
 }
 
+#[async_trait::async_trait]
 impl CompletionStore for RedbStore {
     fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
-        self.read(|tx| {
+        self.file.read_tx(|tx| {
             Ok(tx
                 .open_table(FINISHED)
                 .map_err(backend)?
@@ -311,25 +339,37 @@ impl CompletionStore for RedbStore {
     }
 
     fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
-        self.commit_in_parts(plugin, outcomes)
+        futures::executor::block_on(self.commit_in_parts(plugin, outcomes))
+    }
+
+    async fn commit_all_async(
+        &self,
+        plugin: &str,
+        outcomes: Vec<Outcome>,
+    ) -> Result<(), Uncommitted> {
+        self.commit_in_parts(plugin, outcomes).await
     }
 
     fn sync(&self) -> Result<(), StoreError> {
-        let next = self.read(|tx| peek(tx, "next_action"))?;
-        if next > self.durable_actions.load(Ordering::Acquire) {
-            self.grouped(Write::Sync)?;
+        futures::executor::block_on(self.sync_async())
+    }
+
+    async fn sync_async(&self) -> Result<(), StoreError> {
+        let next = self.file.read_tx(|tx| peek(tx, "next_action"))?;
+        if next > self.file.durable_actions.load(Ordering::Acquire) {
+            self.grouped(Write::Sync).await?;
         }
         Ok(())
     }
 
     fn unflushed(&self) -> bool {
-        self.unflushed.load(Ordering::Acquire)
+        self.file.unflushed.load(Ordering::Acquire)
     }
 }
 
 impl KvStore for RedbStore {
     fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.read(|tx| {
+        self.file.read_tx(|tx| {
             let kv = tx.open_table(KV).map_err(backend)?;
             Ok(kv
                 .get((plugin, key))
@@ -339,7 +379,7 @@ impl KvStore for RedbStore {
     }
 
     fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.read(|tx| {
+        self.file.read_tx(|tx| {
             let kv = tx.open_table(KV).map_err(backend)?;
             let mut keys = Vec::new();
             for entry in kv.range((plugin, prefix)..).map_err(backend)? {
@@ -355,7 +395,7 @@ impl KvStore for RedbStore {
     }
 
     fn kv_usage(&self, plugin: &str) -> Result<u64, StoreError> {
-        self.read(|tx| {
+        self.file.read_tx(|tx| {
             let kv = tx.open_table(KV).map_err(backend)?;
             let mut total = 0u64;
             for entry in kv.range((plugin, "")..).map_err(backend)? {
@@ -371,6 +411,7 @@ impl KvStore for RedbStore {
     }
 }
 
+#[async_trait::async_trait]
 impl OutboxStore for RedbStore {
     fn outbox_pending(
         &self,
@@ -379,8 +420,8 @@ impl OutboxStore for RedbStore {
         known: &HashSet<ActionId>,
         ended: &HashSet<ActionId>,
     ) -> Result<Vec<Pending>, StoreError> {
-        let durable = self.durable_actions.load(Ordering::Acquire);
-        self.read(|tx| {
+        let durable = self.file.durable_actions.load(Ordering::Acquire);
+        self.file.read_tx(|tx| {
             let queue = tx.open_table(OUTBOX_QUEUE).map_err(backend)?;
             let outbox = tx.open_table(OUTBOX).map_err(backend)?;
             let mut pending = Vec::new();
@@ -434,13 +475,20 @@ impl OutboxStore for RedbStore {
     }
 
     fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError> {
-        self.record_in_parts(outcomes)
+        futures::executor::block_on(self.record_in_parts(outcomes))
+    }
+
+    async fn outbox_record_async(
+        &self,
+        outcomes: Vec<(ActionId, DeliveryOutcome)>,
+    ) -> Result<(), StoreError> {
+        self.record_in_parts(outcomes).await
     }
 }
 
 impl DeadLetterStore for RedbStore {
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {
-        self.read(|tx| {
+        self.file.read_tx(|tx| {
             let dead = tx.open_table(DEAD).map_err(backend)?;
             let mut letters = Vec::new();
             for entry in dead.iter().map_err(backend)?.take(max) {
@@ -451,7 +499,7 @@ impl DeadLetterStore for RedbStore {
     }
 
     fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError> {
-        self.write(|tx| {
+        self.file.write_tx(|tx| {
             let Some(bytes) = tx
                 .open_table(DEAD)
                 .map_err(backend)?
@@ -468,7 +516,7 @@ impl DeadLetterStore for RedbStore {
     }
 
     fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError> {
-        self.write(|tx| {
+        self.file.write_tx(|tx| {
             Ok(tx
                 .open_table(DEAD)
                 .map_err(backend)?
@@ -481,11 +529,13 @@ impl DeadLetterStore for RedbStore {
 
 impl MessageIndex for RedbStore {
     fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError> {
-        self.write(|tx| Tables::open(tx)?.remember_message(&key, &indexed, self.limits.messages))
+        self.file.write_tx(|tx| {
+            Tables::open(tx)?.remember_message(&key, &indexed, self.file.limits.messages)
+        })
     }
 
     fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError> {
-        self.read(|tx| {
+        self.file.read_tx(|tx| {
             let messages = tx.open_table(MESSAGES).map_err(backend)?;
             match messages
                 .get((key.bot.as_str(), key.chat.as_str(), key.id.as_str()))
@@ -498,10 +548,15 @@ impl MessageIndex for RedbStore {
     }
 }
 
+#[async_trait::async_trait]
 impl Store for RedbStore {
     fn flush(&self) -> Result<(), StoreError> {
+        futures::executor::block_on(self.flush_async())
+    }
+
+    async fn flush_async(&self) -> Result<(), StoreError> {
         if self.unflushed() {
-            self.grouped(Write::Sync)?;
+            self.grouped(Write::Sync).await?;
         }
         Ok(())
     }
