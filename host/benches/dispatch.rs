@@ -27,7 +27,7 @@ use wasmbot::journal::Ingress;
 use wasmbot::model::Action;
 use wasmbot::model::*;
 use wasmbot::plugin::Loader;
-use wasmbot::runtime::{CallScope, Engine, HostServices, PluginInstance};
+use wasmbot::runtime::{CallScope, Engine, HostServices, PluginInstance, Tier};
 use wasmbot::store::MessageKey;
 use wasmbot::store::{Indexed, MemoryStore, Store};
 
@@ -122,7 +122,7 @@ fn setup() -> Fixture {
         config: Arc::new(Config::default()),
     };
     let (_, mut instances) = rt
-        .block_on(loader.load(&common::plugin("echo"), Some(1)))
+        .block_on(loader.load(&common::plugin("echo"), Some(1), Tier::Optimized))
         .unwrap();
     Fixture {
         rt,

@@ -45,6 +45,7 @@ mod register_commands;
 mod restart;
 mod runtime_faults;
 mod startup;
+mod tiers;
 mod webhook_golden;
 mod webhook_ingress;
 mod yunhu_flow;

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::{command_name, PluginVersion};
 use crate::config::Config;
 use crate::model::{CommandHelp, Manifest};
-use crate::runtime::{CallError, CompileError, Engine, HostServices, PluginInstance};
+use crate::runtime::{CallError, CompileError, Engine, HostServices, PluginInstance, Tier};
 
 /// The largest `.wasm` the daemon will load.
 pub const MAX_PLUGIN_BYTES: u64 = 64 * 1024 * 1024;
@@ -49,13 +49,23 @@ pub struct Loader {
 }
 
 impl Loader {
-    /// Compiles a plugin and reads its manifest, without starting it.
+    /// Compiles a plugin as quickly as it can (see `Tier`) and reads its manifest, without
+    /// starting it.
     pub async fn inspect(&self, path: &Path) -> Result<Arc<PluginVersion>, LoadError> {
+        self.inspect_at(path, Tier::Baseline).await
+    }
+
+    /// Compiles a plugin (at least as well as `tier`) and reads its manifest.
+    async fn inspect_at(&self, path: &Path, tier: Tier) -> Result<Arc<PluginVersion>, LoadError> {
         let shown = path.display().to_string();
         let bytes = read_plugin(path).await?;
         let hash = hex::encode(Sha256::digest(&bytes));
         let engine = self.engine.clone();
-        let pre = tokio::task::spawn_blocking(move || engine.prepare(&bytes))
+        let prepared = tokio::task::spawn_blocking(move || match tier {
+            Tier::Baseline => engine.prepare_quickly(&bytes),
+            Tier::Optimized => engine.prepare(&bytes).map(|pre| (pre, Tier::Optimized)),
+        });
+        let (pre, tier) = prepared
             .await
             .map_err(|e| LoadError::Join(e.to_string()))?
             .map_err(|source| LoadError::Compile {
@@ -105,17 +115,20 @@ impl Loader {
             guide,
             source: path.to_owned(),
             hash,
+            tier,
             pre,
         }))
     }
 
-    /// Compiles a plugin and starts `lanes` initialised instances of it (`None`: as configured).
+    /// Compiles a plugin (at least as well as `tier`) and starts `lanes` initialised instances
+    /// of it (`None`: as configured).
     pub async fn load(
         &self,
         path: &Path,
         lanes: Option<usize>,
+        tier: Tier,
     ) -> Result<(Arc<PluginVersion>, Vec<PluginInstance>), LoadError> {
-        let version = self.inspect(path).await?;
+        let version = self.inspect_at(path, tier).await?;
         let shown = path.display().to_string();
         if version.operator.as_ref().is_some_and(|op| !op.enabled) {
             return Err(LoadError::Disabled {

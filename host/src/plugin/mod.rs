@@ -15,7 +15,7 @@ pub use watcher::{watch_folder, Deployment};
 use crate::config::{Grants, PluginConfig, PluginLimits};
 use crate::model::{CommandHelp, Manifest, PluginHelp};
 use crate::runtime::PluginPre;
-use crate::runtime::{CallError, HostServices, HostState, PluginInstance};
+use crate::runtime::{CallError, HostServices, HostState, PluginInstance, Tier};
 
 /// One compiled version of a plugin, ready to instantiate.
 pub struct PluginVersion {
@@ -30,6 +30,9 @@ pub struct PluginVersion {
     pub operator: Option<PluginConfig>,
     pub init_config: String,
     pub grants: Arc<Grants>,
+    /// How its code was compiled: a baseline version is replaced by the optimised one as
+    /// soon as that is compiled (see `watcher`).
+    pub tier: Tier,
     pre: PluginPre<HostState>,
 }
 
@@ -39,6 +42,7 @@ impl std::fmt::Debug for PluginVersion {
             .field("name", &self.name)
             .field("version", &self.manifest.version)
             .field("source", &self.source)
+            .field("tier", &self.tier)
             .finish()
     }
 }

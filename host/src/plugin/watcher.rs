@@ -14,7 +14,7 @@ use notify::Watcher;
 use tokio::sync::mpsc;
 
 use super::{LoadError, Loader, PluginVersion};
-use crate::runtime::{PluginInstance, PluginThreads};
+use crate::runtime::{PluginInstance, PluginThreads, Tier};
 use crate::store::Seq;
 
 /// Where the watcher puts what it loads: the router, which runs plugins. A trait here so that
@@ -51,11 +51,13 @@ pub async fn watch_folder(
     debounce: Duration,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
+    let (optimized_tx, mut optimized) = mpsc::channel(16);
     let mut scanner = Scanner {
         dir: dir.clone(),
         loader,
         router,
         loaded: HashMap::new(),
+        optimized: optimized_tx,
     };
     scanner.rescan(true).await;
     let (tx, mut rx) = mpsc::channel::<()>(1);
@@ -67,10 +69,18 @@ pub async fn watch_folder(
     watcher.watch(&dir, notify::RecursiveMode::NonRecursive)?;
     tokio::spawn(async move {
         let _watcher = watcher; // dropped with the task
-        while rx.recv().await.is_some() {
-            tokio::time::sleep(debounce).await;
-            while rx.try_recv().is_ok() {}
-            scanner.rescan(false).await;
+        loop {
+            tokio::select! {
+                changed = rx.recv() => {
+                    if changed.is_none() {
+                        return;
+                    }
+                    tokio::time::sleep(debounce).await;
+                    while rx.try_recv().is_ok() {}
+                    scanner.rescan(false).await;
+                }
+                Some(ready) = optimized.recv() => scanner.upgrade(ready).await,
+            }
         }
     });
     Ok(())
@@ -81,6 +91,16 @@ struct Scanner {
     loader: Loader,
     router: Arc<dyn Deployment>,
     loaded: HashMap<PathBuf, Loaded>,
+    /// Where the optimised builds of plugins started at the baseline tier arrive.
+    optimized: mpsc::Sender<Optimized>,
+}
+
+/// A plugin's optimised build, for the file as it was when its baseline build loaded.
+struct Optimized {
+    path: PathBuf,
+    modified: Option<SystemTime>,
+    len: u64,
+    compiled: Compiled,
 }
 
 impl Scanner {
@@ -146,7 +166,7 @@ impl Scanner {
         async move {
             let loaded = router
                 .threads()
-                .run(async move { loader.load(&file, lanes).await })
+                .run(async move { loader.load(&file, lanes, Tier::Baseline).await })
                 .await;
             let compiled = loaded.unwrap_or_else(|e| Err(LoadError::Join(e.to_string())));
             (compiled, started)
@@ -177,8 +197,12 @@ impl Scanner {
                 };
                 let name = version.name.to_string();
                 let replaced = self.router.lanes_of(&name).is_some();
+                let tier = version.tier;
                 self.router.install(version, instances, from).await;
-                tracing::info!(plugin = %name, file = %path.display(), replaced, elapsed_ms = started.elapsed().as_millis() as u64, "plugin loaded");
+                tracing::info!(plugin = %name, file = %path.display(), replaced, ?tier, elapsed_ms = started.elapsed().as_millis() as u64, "plugin loaded");
+                if tier == Tier::Baseline {
+                    self.optimize(path, modified, len, &name);
+                }
                 name
             }
             Err(e) => {
@@ -193,6 +217,55 @@ impl Scanner {
             len,
         };
         self.loaded.insert(path.to_owned(), loaded);
+    }
+
+    /// Compiles the optimised build of a plugin now running at the baseline tier, in the
+    /// background on the plugin threads (so at their lower priority); it replaces the
+    /// baseline build through [`upgrade`](Self::upgrade).
+    fn optimize(&self, path: &Path, modified: Option<SystemTime>, len: u64, name: &str) {
+        let lanes = self.router.lanes_of(name);
+        let (loader, router, done) = (
+            self.loader.clone(),
+            self.router.clone(),
+            self.optimized.clone(),
+        );
+        let path = path.to_owned();
+        tokio::spawn(async move {
+            let file = path.clone();
+            let loaded = router
+                .threads()
+                .run(async move { loader.load(&file, lanes, Tier::Optimized).await })
+                .await;
+            let compiled = loaded.unwrap_or_else(|e| Err(LoadError::Join(e.to_string())));
+            let optimized = Optimized {
+                path,
+                modified,
+                len,
+                compiled,
+            };
+            let _ = done.send(optimized).await; // the watcher is gone: nothing to upgrade
+        });
+    }
+
+    /// Swaps a plugin's baseline build for its optimised one, as a hot reload does (no event
+    /// lost or handled twice), unless the file changed since: then a newer build runs.
+    async fn upgrade(&mut self, ready: Optimized) {
+        let current = self.loaded.get(&ready.path);
+        if !current.is_some_and(|l| l.modified == ready.modified && l.len == ready.len) {
+            return;
+        }
+        match ready.compiled {
+            Ok((version, instances)) => {
+                let name = version.name.to_string();
+                let from = self.loader.services.store.head().unwrap_or(0);
+                self.router.install(version, instances, from).await;
+                tracing::info!(plugin = %name, file = %ready.path.display(), "plugin optimized: its baseline build is replaced");
+            }
+            Err(e) => {
+                tracing::warn!(file = %ready.path.display(), error = %e, "cannot build the optimized code; the baseline build keeps serving");
+            }
+        }
+        crate::runtime::trim_heap();
     }
 }
 

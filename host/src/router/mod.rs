@@ -22,7 +22,7 @@ use lane::{Lane, Swap};
 use crate::journal::{Places, Progress};
 use crate::outbox::OutboxWaker;
 use crate::plugin::{Deployment, Filter, PluginVersion};
-use crate::runtime::{HostServices, PluginDirectory, PluginInstance, PluginThreads};
+use crate::runtime::{HostServices, PluginDirectory, PluginInstance, PluginThreads, Tier};
 use crate::store::{Seq, StoreError};
 
 /// What the router knows about one running plugin.
@@ -60,6 +60,8 @@ pub struct PluginStatus {
     pub quarantined: bool,
     /// Events skipped for it because it fell more than `runtime.max_lag` behind.
     pub shed: u64,
+    /// How the running code was compiled (baseline until its optimised build is ready).
+    pub tier: Tier,
 }
 
 /// A plugin not running whose place in the journal is kept, for status pages.
@@ -264,6 +266,7 @@ impl Router {
                 failures: r.health.failures(),
                 quarantined: r.health.is_quarantined(),
                 shed: r.progress.shed_total(),
+                tier: r.version.tier,
             })
             .collect();
         list.sort_by(|a, b| a.name.cmp(&b.name));

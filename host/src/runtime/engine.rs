@@ -23,16 +23,35 @@ pub enum CompileError {
     WrongWorld(wasmtime::Error),
 }
 
-/// The shared wasmtime engine and linker. Cheap to clone.
+/// How a plugin's code was compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// Winch, a single-pass compiler: a fifth of Cranelift's compile time, slower code. What a
+    /// plugin first runs on when its optimised code is not cached yet.
+    Baseline,
+    /// Cranelift, the optimising compiler; cached on disk, so a restart starts here.
+    Optimized,
+}
+
+/// The wasmtime engines (one per tier) and their linkers. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
 }
 
 struct Inner {
+    optimized: Compiler,
+    baseline: Compiler,
+    cache_dir: Option<PathBuf>,
+}
+
+/// One tier: its engine, the host functions linked into it, and its configuration (for the
+/// throwaway engines that compile, see [`Compiler::compile`]).
+struct Compiler {
     engine: wasmtime::Engine,
     linker: Linker<HostState>,
-    cache_dir: Option<PathBuf>,
+    config: wasmtime::Config,
 }
 
 impl std::fmt::Debug for Engine {
@@ -43,10 +62,10 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-impl Engine {
-    /// Builds the engine. `cache_dir`: where precompiled components are kept (`None`: no cache).
-    pub fn new(cache_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+impl Compiler {
+    fn new(strategy: wasmtime::Strategy) -> anyhow::Result<Self> {
         let mut config = wasmtime::Config::new();
+        config.strategy(strategy);
         config.wasm_component_model(true);
         config.epoch_interruption(true);
         config.max_wasm_stack(512 * 1024);
@@ -57,55 +76,93 @@ impl Engine {
             &mut linker,
             |s| s,
         )?;
-        spawn_epoch_ticker(engine.weak());
+        Ok(Self {
+            engine,
+            linker,
+            config,
+        })
+    }
+
+    /// Compiles a component to its serialized form in a throwaway engine of this one's
+    /// configuration: an engine keeps its compiler's scratch buffers for the next compile
+    /// (about 20 MiB after a few plugins), and this way they go with it.
+    fn compile(&self, bytes: &[u8]) -> wasmtime::Result<Vec<u8>> {
+        wasmtime::Engine::new(&self.config)?.precompile_component(bytes)
+    }
+
+    /// Loads what [`compile`](Self::compile) produced.
+    #[allow(unsafe_code)]
+    fn load(&self, artifact: &[u8]) -> wasmtime::Result<Component> {
+        // SAFETY: `artifact` was just serialized by an engine with this engine's configuration
+        // (and wasmtime checks that it is compatible).
+        unsafe { Component::deserialize(&self.engine, artifact) }
+    }
+
+    fn link(&self, component: &Component) -> Result<PluginPre<HostState>, CompileError> {
+        let pre = self
+            .linker
+            .instantiate_pre(component)
+            .map_err(CompileError::WrongWorld)?;
+        PluginPre::new(pre).map_err(CompileError::WrongWorld)
+    }
+}
+
+impl Engine {
+    /// Builds the engines. `cache_dir`: where optimised components are kept (`None`: no cache).
+    pub fn new(cache_dir: Option<PathBuf>) -> anyhow::Result<Self> {
         if let Some(dir) = &cache_dir {
             std::fs::create_dir_all(dir)?;
         }
+        let optimized = Compiler::new(wasmtime::Strategy::Cranelift)?;
+        let baseline = Compiler::new(wasmtime::Strategy::Winch)?;
+        spawn_epoch_ticker([optimized.engine.weak(), baseline.engine.weak()]);
         Ok(Self {
             inner: Arc::new(Inner {
-                engine,
-                linker,
+                optimized,
+                baseline,
                 cache_dir,
             }),
         })
     }
 
-    pub fn wasmtime(&self) -> &wasmtime::Engine {
-        &self.inner.engine
-    }
-
-    /// Compiles (or loads from the cache) and links a plugin. Blocking: call off the event path.
+    /// Optimised code (from the cache, or compiled and cached), linked. Blocking: call off the
+    /// event path.
     pub fn prepare(&self, bytes: &[u8]) -> Result<PluginPre<HostState>, CompileError> {
         let component = self.compile(bytes).map_err(CompileError::Invalid)?;
-        let pre = self
-            .inner
-            .linker
-            .instantiate_pre(&component)
-            .map_err(CompileError::WrongWorld)?;
-        PluginPre::new(pre).map_err(CompileError::WrongWorld)
+        self.inner.optimized.link(&component)
+    }
+
+    /// The quickest code to start with: optimised if it is cached, else baseline code (the
+    /// caller upgrades it later with [`prepare`](Self::prepare)). Blocking.
+    pub fn prepare_quickly(
+        &self,
+        bytes: &[u8],
+    ) -> Result<(PluginPre<HostState>, Tier), CompileError> {
+        if let Some(component) = self.cache_path(bytes).and_then(|p| self.load_cached(&p)) {
+            return Ok((self.inner.optimized.link(&component)?, Tier::Optimized));
+        }
+        let baseline = &self.inner.baseline;
+        let component = baseline
+            .compile(bytes)
+            .and_then(|artifact| baseline.load(&artifact))
+            .map_err(CompileError::Invalid)?;
+        Ok((baseline.link(&component)?, Tier::Baseline))
     }
 
     fn compile(&self, bytes: &[u8]) -> wasmtime::Result<Component> {
-        let Some(path) = self.cache_path(bytes) else {
-            return Component::new(&self.inner.engine, bytes);
-        };
-        if let Some(component) = self.load_cached(&path) {
+        let optimized = &self.inner.optimized;
+        let path = self.cache_path(bytes);
+        if let Some(component) = path.as_deref().and_then(|p| self.load_cached(p)) {
             return Ok(component);
         }
-        let component = Component::new(&self.inner.engine, bytes)?;
-        let cached = match component.serialize() {
-            Ok(artifact) => write_atomically(&path, &artifact),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot serialize a compiled component for the cache");
-                false
-            }
-        };
+        let artifact = optimized.compile(bytes)?;
         // Served from the cache file's mapping, a cold compile's code costs what a warm
         // start's does: clean pages the kernel may drop, not anonymous memory.
-        Ok(cached
-            .then(|| self.load_cached(&path))
-            .flatten()
-            .unwrap_or(component))
+        let cached = path.filter(|p| write_atomically(p, &artifact));
+        match cached.and_then(|p| self.load_cached(&p)) {
+            Some(component) => Ok(component),
+            None => optimized.load(&artifact),
+        }
     }
 
     fn cache_path(&self, bytes: &[u8]) -> Option<PathBuf> {
@@ -113,6 +170,7 @@ impl Engine {
         let dir = self.inner.cache_dir.as_ref()?;
         let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
         self.inner
+            .optimized
             .engine
             .precompile_compatibility_hash()
             .hash(&mut engine_hash);
@@ -129,7 +187,7 @@ impl Engine {
         // its name carries the engine's compatibility hash, and wasmtime checks the header again.
         // The cache lives under the operator's data dir, which only the daemon writes, and a
         // file there is replaced by a rename, never changed in place, so the mapping stays valid.
-        match unsafe { Component::deserialize_file(&self.inner.engine, path) } {
+        match unsafe { Component::deserialize_file(&self.inner.optimized.engine, path) } {
             Ok(component) => Some(component),
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "ignoring a bad cache entry");
@@ -152,15 +210,17 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> bool {
     result.is_ok()
 }
 
-/// Advances the epoch every tick until the engine is dropped.
-fn spawn_epoch_ticker(engine: wasmtime::EngineWeak) {
+/// Advances the epoch of both engines every tick until they are dropped.
+fn spawn_epoch_ticker(engines: [wasmtime::EngineWeak; 2]) {
     let spawned = std::thread::Builder::new()
         .name("wasmbot-epoch".into())
         .spawn(move || loop {
             std::thread::sleep(EPOCH_TICK);
-            match engine.upgrade() {
-                Some(engine) => engine.increment_epoch(),
-                None => return,
+            for engine in &engines {
+                match engine.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => return,
+                }
             }
         });
     if let Err(e) = spawned {

@@ -13,7 +13,7 @@ mod state;
 mod threads;
 
 pub use directory::PluginDirectory;
-pub use engine::{trim_heap, CompileError, Engine};
+pub use engine::{trim_heap, CompileError, Engine, Tier};
 pub use exports::PluginPre;
 pub use instance::{CallError, PluginInstance};
 pub use pending::PendingWrites;
