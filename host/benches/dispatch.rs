@@ -32,31 +32,9 @@ use wasmbot::store::MessageKey;
 use wasmbot::store::{Indexed, MemoryStore, Store};
 
 fn envelope() -> Envelope {
-    let chat = ChatRef {
-        platform: "sim".into(),
-        bot: "sim".into(),
-        kind: ChatKind::Group,
-        id: "g".into(),
-        guild: None,
-    };
-    let message = Message {
-        id: MessageRef {
-            chat,
-            id: "m1".into(),
-        },
-        sender: UserRef {
-            id: "alice".into(),
-            name: None,
-            is_bot: false,
-        },
-        content: Content::Text("/echo hello".into()),
-        mentions: vec![],
-        reply_to: None,
-        sent_at: 0,
-    };
     Envelope {
         id: "sim:1".into(),
-        event: message_or_command(message),
+        event: message_or_command(common::sim_message("g", "m1", "/echo hello")),
     }
 }
 

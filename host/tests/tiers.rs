@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{overrides, plugin, TestDaemon};
+use crate::common::{overrides, plugin, sim_message, TestDaemon};
 use wasmbot::adapter::Adapters;
 use wasmbot::config::Config;
 use wasmbot::model::*;
@@ -105,32 +105,10 @@ async fn the_swap_to_optimised_code_loses_and_repeats_no_event() {
     assert_eq!(texts, expected, "each event answered once, in order");
 }
 
-/// A message `text` in a group chat of the sim.
+/// A message `text` in the sim's group chat `faults`.
 fn said(text: &str) -> Envelope {
-    let chat = ChatRef {
-        platform: "sim".into(),
-        bot: "sim".into(),
-        kind: ChatKind::Group,
-        id: "faults".into(),
-        guild: None,
-    };
-    let message = Message {
-        id: MessageRef {
-            chat,
-            id: "m1".into(),
-        },
-        sender: UserRef {
-            id: "alice".into(),
-            name: None,
-            is_bot: false,
-        },
-        content: Content::Text(text.into()),
-        mentions: vec![],
-        reply_to: None,
-        sent_at: 0,
-    };
     Envelope {
         id: "sim:1".into(),
-        event: Event::Message(message),
+        event: Event::Message(sim_message("faults", "m1", text)),
     }
 }

@@ -147,6 +147,33 @@ pub async fn start_again(config: impl Fn() -> Config) -> Daemon {
     }
 }
 
+/// A text message `id` from alice in the sim group chat `chat`, as an adapter would make it.
+pub fn sim_message(chat: &str, id: &str, text: &str) -> wasmbot::model::Message {
+    use wasmbot::model::*;
+    let chat = ChatRef {
+        platform: "sim".into(),
+        bot: "sim".into(),
+        kind: ChatKind::Group,
+        id: chat.into(),
+        guild: None,
+    };
+    Message {
+        id: MessageRef {
+            chat,
+            id: id.into(),
+        },
+        sender: UserRef {
+            id: "alice".into(),
+            name: None,
+            is_bot: false,
+        },
+        content: Content::Text(text.into()),
+        mentions: vec![],
+        reply_to: None,
+        sent_at: 0,
+    }
+}
+
 /// Copies a file into place atomically, as an operator's deploy script should.
 pub fn install(from: &Path, to: &Path) {
     let tmp = to.with_extension("partial");
