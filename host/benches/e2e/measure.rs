@@ -146,7 +146,7 @@ fn figures(load: Load, posted: &Posted, delivered: &Delivered, cost: &Cost) -> M
 
 /// Spawns a daemon with `plugins` on a fresh data dir, posts one `/echo` at once (again and
 /// again while nothing listens yet), and times spawn → accepted and spawn → reply; then the
-/// resident memory after a second of idling. Returns the figures and the daemon's log.
+/// resident memory once it has settled. Returns the figures and the daemon's log.
 pub async fn measure_startup(
     settings: &Settings,
     standin: &StandIn,
@@ -171,15 +171,34 @@ pub async fn measure_startup(
     };
     let arrived = wait_until_replied(settings, standin, &mut daemon, load, &posted).await?;
     let delivered = collect(settings, standin, load, &posted, arrived).await?;
-    tokio::time::sleep(Duration::from_secs(1).saturating_sub(GRACE)).await;
+    settle(daemon.pid(), daemon.spawned_at + settings.timeout).await?;
     let startup = Startup {
         plugins: plugins.len(),
         to_accepted,
         to_reply: delivered.latencies[0],
+        to_idle: daemon.spawned_at.elapsed(),
         idle_rss_kib: procfs::status(daemon.pid(), "VmRSS")?,
+        idle_anon_kib: procfs::status(daemon.pid(), "RssAnon")?,
         idle_threads: procfs::status(daemon.pid(), "Threads")?,
     };
     Ok((startup, daemon.log()))
+}
+
+/// Waits until the process has used no CPU for a second (work left after the first reply, such
+/// as compiling optimised code, is done).
+async fn settle(pid: u32, deadline: Instant) -> Result<()> {
+    let mut last = Counters::read(pid)?.cpu;
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = Counters::read(pid)?.cpu;
+        if now == last {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the daemon was still using CPU when the bench's timeout ran out");
+        }
+        last = now;
+    }
 }
 
 /// Posts `body` until the webhook accepts it, retrying while the listener is not up yet.

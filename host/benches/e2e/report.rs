@@ -28,8 +28,13 @@ pub struct Startup {
     pub plugins: usize,
     pub to_accepted: Duration,
     pub to_reply: Duration,
+    /// Once the daemon has settled (no CPU used for a second): resident memory, the part of
+    /// it that is anonymous (not pages of files such as the binary), and threads.
     pub idle_rss_kib: u64,
+    pub idle_anon_kib: u64,
     pub idle_threads: u64,
+    /// Spawn → settled.
+    pub to_idle: Duration,
 }
 
 /// A column of the main table.
@@ -117,12 +122,16 @@ pub fn startup(s: &Startup) -> String {
          |---|---|\n\
          | spawn → first webhook accepted | {} |\n\
          | **spawn → first reply** | **{}** |\n\
-         | idle RSS (VmRSS 1 s after the reply) | {} |\n\
+         | spawn → idle (no CPU used for 1 s) | {} |\n\
+         | idle RSS (VmRSS) | {} |\n\
+         | of which anonymous (RssAnon) | {} |\n\
          | idle threads | {} |\n",
         s.plugins,
         ms(s.to_accepted),
         ms(s.to_reply),
+        ms(s.to_idle),
         mib(s.idle_rss_kib),
+        mib(s.idle_anon_kib),
         s.idle_threads
     )
 }
