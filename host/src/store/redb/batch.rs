@@ -2,15 +2,19 @@
 //! delivery's outcome) run in shared transactions (group commit, see `store::group`): one
 //! fsync for every write that arrived while the previous transaction was being written.
 //!
-//! A plugin's commit need not wait for an fsync of its own. A batch of nothing but commits and
-//! delivery outcomes is written without one (redb's `Durability::None`): visible at once, so
-//! the plugin's next event reads its kv writes, and made durable by the next durable
-//! transaction, which persists everything before it. A crash loses a suffix of such writes,
-//! never a middle part: their events are replayed, and their actions delivered again (delivery
-//! is at least once anyway; the outbox's flusher bounds how far back, see `outbox`). What must
-//! not be lost is only what reaches the outside: the outbox hands out only actions a durable
-//! transaction covers (`durable_actions`), and `sync` makes the rest durable when the outbox
-//! finds it waiting.
+//! What is written without an fsync (redb's `Durability::None`) is visible at once and made
+//! durable by the next durable transaction, which persists everything before it; a crash loses
+//! a suffix of such writes, never a middle part. Two kinds of write go that way:
+//! - a commit without actions (only kv writes, or nothing): a crash replays its event;
+//! - delivery outcomes: a crash delivers their actions again (delivery is at least once
+//!   anyway; the outbox's flusher bounds how far back, see `outbox`).
+//!
+//! A commit with actions is durable: its actions cannot leave before it is, and an fsync in its
+//! own batch (shared with the accepts and commits around it) is cheaper than the outbox asking
+//! the writer for one afterwards. A long commit is written in parts and only its last part
+//! waits for the fsync. The outbox hands out only actions a durable transaction covers
+//! (`durable_actions`), and `sync` makes the rest durable if it finds any (the earlier parts
+//! of a commit still being written).
 
 use std::sync::atomic::Ordering;
 
@@ -32,10 +36,11 @@ pub(super) enum Write {
         dedupe_key: Option<String>,
         messages: Vec<MessageKey>,
     },
-    /// A plugin's outcomes, in order.
+    /// A plugin's outcomes, in order; `durable` when its actions wait for it (see above).
     Commit {
         plugin: String,
         outcomes: Vec<Outcome>,
+        durable: bool,
     },
     /// How deliveries ended, in order. A lost outcome means a second delivery.
     Outcomes(Vec<(ActionId, DeliveryOutcome)>),
@@ -56,7 +61,11 @@ impl Write {
     }
 
     fn needs_fsync(&self) -> bool {
-        !matches!(self, Write::Commit { .. } | Write::Outcomes(_))
+        match self {
+            Write::Append { .. } | Write::Sync => true,
+            Write::Commit { durable, .. } => *durable,
+            Write::Outcomes(_) => false,
+        }
     }
 }
 
@@ -98,11 +107,13 @@ impl RedbStore {
         plugin: &str,
         outcomes: Vec<Outcome>,
     ) -> Result<(), Uncommitted> {
+        let has_actions = outcomes.iter().any(|(_, c)| !c.actions.is_empty());
         let mut parts = split(outcomes, |(_, commit)| commit.weight()).into_iter();
         while let Some(part) = parts.next() {
             let write = Write::Commit {
                 plugin: plugin.to_string(),
                 outcomes: part,
+                durable: has_actions && parts.len() == 0,
             };
             let mut uncommitted = match self.grouped(write).await {
                 Ok(Written::Refused(uncommitted)) => uncommitted,
@@ -175,9 +186,9 @@ impl StoreFile {
                         &messages,
                     )
                     .map(Written::Appended),
-                Write::Commit { plugin, outcomes } => {
-                    self.commit_all_in(&mut tables, &plugin, outcomes)
-                }
+                Write::Commit {
+                    plugin, outcomes, ..
+                } => self.commit_all_in(&mut tables, &plugin, outcomes),
                 Write::Outcomes(outcomes) => self
                     .record_in(&mut tables, outcomes)
                     .map(|()| Written::Done),
