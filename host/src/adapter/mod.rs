@@ -4,6 +4,7 @@
 pub mod biliao;
 pub mod fanbook;
 pub mod minapp;
+pub mod redact;
 pub mod retry_after;
 pub mod sim;
 pub mod webhook;

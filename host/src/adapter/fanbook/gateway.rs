@@ -17,7 +17,8 @@ use tokio_tungstenite::tungstenite::Message;
 use super::inbound::Decoder;
 use super::intake::{accept, get_me};
 use super::markup::percent_encode;
-use super::{truncate, Task};
+use super::Task;
+use crate::adapter::redact;
 use crate::pace::Backoff;
 
 /// The heartbeat frame of the official demo and SDKs.
@@ -179,7 +180,7 @@ async fn handle(task: &Task, decoder: &Decoder, text: &str, backoff: &mut Backof
         }
         Ok(None) => {}
         Err(e) => {
-            let payload = truncate(text, LOG_PAYLOAD_CHARS);
+            let payload = redact::payload(text, &[], LOG_PAYLOAD_CHARS);
             tracing::warn!(bot = %task.shared.bot, error = %e, %payload, "skipping a malformed fanbook gateway frame");
         }
     }

@@ -4,9 +4,15 @@
 //! (`msg:<id>`), the same whether it came by long poll or gateway; an edit by its update id;
 //! a button click by its callback id; a circle post by its post id. Events without any id
 //! (a member quitting a guild, a circle like) cannot be deduplicated.
+//!
+//! Ids are 64-bit integers read exactly (`wire::Id`); a payload holding an id that is no such
+//! integer (`1e3`, `1000.0`, beyond 2^64 − 1), in its fields or in its content document, is an
+//! error naming the field (`ids`), never rounded into another id or read as plain text.
 
+use serde::Deserialize;
 use serde_json::Value;
 
+use super::ids::{describe_bad_id, name_bad_id};
 use super::markup::{self, percent_decode};
 use super::wire::{self, CallbackQuery, Document, Frame, Id, Notice, Push, User};
 use super::PLATFORM;
@@ -58,6 +64,10 @@ struct Posted {
 impl Decoder {
     /// One update of a `getUpdates` reply. `Err` when it does not have the documented shape.
     pub fn update(&self, raw: &Value) -> Result<Vec<Inbound>, String> {
+        self.read_update(raw).map_err(|e| name_bad_id(e, raw))
+    }
+
+    fn read_update(&self, raw: &Value) -> Result<Vec<Inbound>, String> {
         let update_id: Id = field(raw, "update_id")?;
         for (key, edited) in [
             ("message", false),
@@ -189,7 +199,7 @@ impl Decoder {
         } else {
             key
         };
-        Ok(vec![self.inbound(Some(key), self.posted(posted, edited))])
+        Ok(vec![self.inbound(Some(key), self.posted(posted, edited)?)])
     }
 
     fn callback(&self, q: CallbackQuery) -> Inbound {
@@ -221,11 +231,13 @@ impl Decoder {
                 None => Err("a frame without `action`".into()),
             };
         };
+        let data = &frame.data;
+        let named = |e: String| name_bad_id(e, data);
         match action.as_str() {
             "pong" | "ping" | "connect" | "ack" => Ok(None),
-            "push" => self.push(&frame.data),
-            "guildNotice" => self.guild_notice(&frame.data).map(Some),
-            "circle" | "circleEnter" => self.circle(&frame.data).map(Some),
+            "push" => self.push(data).map_err(named),
+            "guildNotice" => self.guild_notice(data).map(Some).map_err(named),
+            "circle" | "circleEnter" => self.circle(data).map(Some).map_err(named),
             other => {
                 let event = Event::Other(OtherEvent {
                     chat: None,
@@ -268,7 +280,7 @@ impl Decoder {
             sent_at: p.time.unwrap_or_default(),
         };
         let key = format!("msg:{}", posted.message_id);
-        Ok(Some(self.inbound(Some(key), self.posted(posted, false))))
+        Ok(Some(self.inbound(Some(key), self.posted(posted, false)?)))
     }
 
     fn guild_notice(&self, data: &Value) -> Result<Inbound, String> {
@@ -336,13 +348,13 @@ impl Decoder {
     }
 
     /// A chat message's content document becomes a message, command, reaction or join.
-    fn posted(&self, p: Posted, edited: bool) -> Event {
-        let doc: Option<Document> = serde_json::from_str(&p.content).ok();
+    fn posted(&self, p: Posted, edited: bool) -> Result<Event, String> {
+        let doc = document(&p.content)?;
         let kind = doc
             .as_ref()
             .and_then(|d| d.kind.clone())
             .unwrap_or_default();
-        match (kind.as_str(), doc) {
+        Ok(match (kind.as_str(), doc) {
             ("reaction", Some(d)) if d.id.is_some() => Event::Reaction(Reaction {
                 message: MessageRef {
                     chat: p.chat,
@@ -383,7 +395,7 @@ impl Decoder {
                     message_or_command(message)
                 }
             }
-        }
+        })
     }
 
     fn is_self(&self, id: Option<Id>) -> bool {
@@ -417,6 +429,21 @@ impl Decoder {
             dedupe_key,
             event,
         }
+    }
+}
+
+/// A message's content document; `None` for plain text. A document that does not read because
+/// an id in it is no 64-bit id is an error, not plain text (a reaction would become a message).
+fn document(content: &str) -> Result<Option<Document>, String> {
+    let Ok(value @ Value::Object(_)) = serde_json::from_str::<Value>(content) else {
+        return Ok(None);
+    };
+    match Document::deserialize(&value) {
+        Ok(doc) => Ok(Some(doc)),
+        Err(e) => match describe_bad_id(&value) {
+            Some(culprit) => Err(format!("content document: {culprit}: {e}")),
+            None => Ok(None),
+        },
     }
 }
 
@@ -479,3 +506,6 @@ fn field<T: serde::de::DeserializeOwned>(raw: &Value, name: &str) -> Result<T, S
     let value = raw.get(name).ok_or_else(|| format!("no `{name}`"))?;
     serde_json::from_value(value.clone()).map_err(|e| format!("`{name}`: {e}"))
 }
+
+#[cfg(test)]
+mod hostile;

@@ -13,6 +13,7 @@ mod compose;
 pub mod console;
 mod extras;
 mod gateway;
+mod ids;
 mod inbound;
 mod intake;
 mod markup;
@@ -174,13 +175,4 @@ pub fn decode_frame(bot: &str, frame: &str) -> Result<Option<Inbound>, String> {
         self_id: None,
     }
     .frame(frame)
-}
-
-/// At most `max` characters of `text`, for log lines that quote a payload.
-fn truncate(text: &str, max: usize) -> String {
-    let mut out: String = text.chars().take(max).collect();
-    if out.len() < text.len() {
-        out.push('…');
-    }
-    out
 }

@@ -12,10 +12,11 @@ use sha2::{Digest, Sha256};
 use super::client::ApiError;
 use super::inbound::Decoder;
 use super::intake::accept;
-use super::{truncate, Task};
+use super::Task;
+use crate::adapter::redact;
 use crate::pace::Backoff;
 
-/// How much of a malformed update a warning quotes.
+/// How much of a malformed update a warning quotes (credentials masked).
 const LOG_PAYLOAD_CHARS: usize = 500;
 
 /// Tokens being polled in this process, by a hash of base URL and token.
@@ -117,7 +118,7 @@ async fn accept_all(task: &Task, decoder: &Decoder, updates: &[Value]) -> (Optio
                 }
             }
             Err(e) => {
-                let payload = truncate(&raw.to_string(), LOG_PAYLOAD_CHARS);
+                let payload = redact::payload(&raw.to_string(), &[], LOG_PAYLOAD_CHARS);
                 tracing::warn!(bot = %task.shared.bot, error = %e, %payload, "skipping a malformed fanbook update");
             }
         }
