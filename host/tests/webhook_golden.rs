@@ -303,7 +303,8 @@ fn biliao_events_parse() {
     let private = bl("event_private_message.json");
     assert_eq!(
         private.dedupe_key.as_deref(),
-        Some("private_message:msg_5f0a9c31")
+        Some("private_message:user_8c41d2:msg_5f0a9c31"),
+        "a message id is keyed within its chat"
     );
     let Event::Command(start) = private.event else {
         panic!()

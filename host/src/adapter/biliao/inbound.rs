@@ -1,109 +1,177 @@
 //! Biliao webhook bodies → `Event`. Times are Unix seconds; a private chat's id is the sender's.
-
-use serde_json::Value;
+//!
+//! Every id and the text keep the exact text they came as (`lenient`); a field that came as an
+//! object or a list is refused by name, since its text would be lost. So is an event that could
+//! not be answered: a message or a click names its sender, a group message and a join name their
+//! group, a click its callback id (what `answercallback` needs).
 
 use super::wire::WireEvent;
 use super::PLATFORM;
-use crate::adapter::webhook::{chat_ref, HookError, Parsed};
+use crate::adapter::webhook::lenient::{int_of_text, Scalar};
+use crate::adapter::webhook::{chat_ref, dedupe_key, HookError, Parsed};
 use crate::model::{
     message_or_command, Callback, ChatKind, ChatRef, Content, Event, Media, MemberChange, Message,
     MessageRef, OtherEvent, UserRef,
 };
 
-/// Parses one webhook body of `bot`.
-pub fn parse(bot: &str, body: Value) -> Result<Parsed, HookError> {
-    let raw = body.to_string();
-    let e: WireEvent =
-        serde_json::from_value(body).map_err(|e| HookError::Invalid(e.to_string()))?;
+/// The fields of a body that carry an id or the text, each checked to be a string or a number.
+#[derive(Debug)]
+struct Fields {
+    kind: String,
+    message_id: String,
+    sender_id: String,
+    group_id: String,
+    content: String,
+    timestamp: String,
+    callback_id: String,
+    callback_data: String,
+}
+
+/// Parses one webhook body of `bot` (its JSON text).
+pub fn parse(bot: &str, body: &str) -> Result<Parsed, HookError> {
+    let e: WireEvent = serde_json::from_str(body).map_err(|e| HookError::Invalid(e.to_string()))?;
     if e.event_type.is_empty() {
         return Err(HookError::Invalid("`event_type` is missing".into()));
     }
-    let dedupe_key = dedupe_key(&e);
-    let chat = chat_of(bot, &e);
+    let f = Fields::of(&e)?;
+    f.check_answerable()?;
+    let chat = chat_of(bot, &f);
     let user = UserRef {
-        id: e.sender_id.clone(),
+        id: f.sender_id.clone(),
         name: e.sender_display_name.clone().or(e.sender_username.clone()),
         is_bot: false,
     };
-    let event = match e.event_type.as_str() {
+    let event = match f.kind.as_str() {
         "private_message" | "group_message" => message_or_command(Message {
             id: MessageRef {
                 chat,
-                id: e.message_id.clone(),
+                id: f.message_id.clone(),
             },
             sender: user,
-            content: content(&e, &raw),
+            content: content(&e, &f, body),
             mentions: Vec::new(),
             reply_to: None,
-            sent_at: seconds_to_ms(e.timestamp),
+            sent_at: seconds_to_ms(int_of_text(&f.timestamp)),
         }),
         "member_joined" => Event::MemberJoined(MemberChange { chat, user }),
         "callback_query" => Event::Callback(Callback {
-            id: e.callback_id.clone(),
+            id: f.callback_id.clone(),
             message: Some(MessageRef {
                 chat: chat.clone(),
-                id: e.message_id.clone(),
+                id: f.message_id.clone(),
             })
             .filter(|m| !m.id.is_empty()),
             chat,
             user,
-            data: if e.callback_data.is_empty() {
-                e.content.clone()
+            data: if f.callback_data.is_empty() {
+                f.content.clone()
             } else {
-                e.callback_data.clone()
+                f.callback_data.clone()
             },
         }),
         other => Event::Other(OtherEvent {
             chat: Some(chat).filter(|c| !c.id.is_empty()),
             kind: other.to_string(),
-            raw,
+            raw: body.to_string(),
         }),
     };
-    Ok(Parsed { dedupe_key, event })
+    Ok(Parsed {
+        dedupe_key: f.dedupe_key(),
+        event,
+    })
 }
 
-/// The platform's id of the event: the callback id for clicks, the message id for messages; a
-/// join has neither, so group, user and time stand in.
-fn dedupe_key(e: &WireEvent) -> Option<String> {
-    let id = match e.event_type.as_str() {
-        "callback_query" => e.callback_id.clone(),
-        "member_joined" if e.message_id.is_empty() => {
-            format!("{}:{}:{}", e.group_id, e.sender_id, e.timestamp)
+impl Fields {
+    fn of(e: &WireEvent) -> Result<Self, HookError> {
+        let text = |value: &Scalar, name: &str| {
+            value
+                .text(name)
+                .map(str::to_string)
+                .map_err(|e| HookError::Invalid(e.to_string()))
+        };
+        Ok(Self {
+            kind: e.event_type.clone(),
+            message_id: text(&e.message_id, "message_id")?,
+            sender_id: text(&e.sender_id, "sender_id")?,
+            group_id: text(&e.group_id, "group_id")?,
+            content: text(&e.content, "content")?,
+            timestamp: text(&e.timestamp, "timestamp")?,
+            callback_id: text(&e.callback_id, "callback_id")?,
+            callback_data: text(&e.callback_data, "callback_data")?,
+        })
+    }
+
+    /// Refuses an event without what answering it takes. Other event types pass as they are.
+    fn check_answerable(&self) -> Result<(), HookError> {
+        let needed = match self.kind.as_str() {
+            "private_message" => vec![("sender_id", &self.sender_id)],
+            "group_message" | "member_joined" => {
+                vec![("group_id", &self.group_id), ("sender_id", &self.sender_id)]
+            }
+            "callback_query" => vec![
+                ("callback_id", &self.callback_id),
+                ("sender_id", &self.sender_id),
+            ],
+            _ => Vec::new(),
+        };
+        match needed.into_iter().find(|(_, value)| value.is_empty()) {
+            Some((field, _)) => Err(HookError::Invalid(format!(
+                "`{field}` is missing: a {} without it cannot be answered",
+                self.kind
+            ))),
+            None => Ok(()),
         }
-        _ => e.message_id.clone(),
-    };
-    Some(id)
-        .filter(|id| !id.is_empty())
-        .map(|id| format!("{}:{id}", e.event_type))
+    }
+
+    /// The platform's id of the event: a click's callback id; a message id, within its chat
+    /// (the seed does not say message ids are unique across chats). A join without a message id
+    /// is keyed by group, user and second; without a time it gets no key, so a later re-join
+    /// is never taken for a redelivery (Biliao documents no redeliveries to drop).
+    fn dedupe_key(&self) -> Option<String> {
+        let kind = self.kind.as_str();
+        if kind == "callback_query" {
+            return Some(dedupe_key(&[kind, &self.callback_id]));
+        }
+        let chat = if self.group_id.is_empty() {
+            &self.sender_id
+        } else {
+            &self.group_id
+        };
+        if !self.message_id.is_empty() {
+            return Some(dedupe_key(&[kind, chat, &self.message_id]));
+        }
+        let keyed = kind == "member_joined" && !self.timestamp.is_empty();
+        keyed.then(|| dedupe_key(&[kind, &self.group_id, &self.sender_id, &self.timestamp]))
+    }
 }
 
 /// A group when the event names one, else the private chat with the sender.
-fn chat_of(bot: &str, e: &WireEvent) -> ChatRef {
-    if e.group_id.is_empty() {
-        chat_ref(PLATFORM, bot, ChatKind::Private, &e.sender_id)
+fn chat_of(bot: &str, f: &Fields) -> ChatRef {
+    if f.group_id.is_empty() {
+        chat_ref(PLATFORM, bot, ChatKind::Private, &f.sender_id)
     } else {
-        chat_ref(PLATFORM, bot, ChatKind::Group, &e.group_id)
+        chat_ref(PLATFORM, bot, ChatKind::Group, &f.group_id)
     }
 }
 
 /// Text as text; media (whose inbound fields the seed does not show) by whatever reference came.
-fn content(e: &WireEvent, raw: &str) -> Content {
+fn content(e: &WireEvent, f: &Fields, raw: &str) -> Content {
     let media = || Media {
         url: e
             .file_url
             .clone()
             .or(e.file_id.clone())
-            .unwrap_or_else(|| e.content.clone()),
+            .unwrap_or_else(|| f.content.clone()),
         name: None,
         size: None,
     };
     match e.message_type.as_str() {
-        "" | "text" => Content::Text(e.content.clone()),
+        "" | "text" => Content::Text(f.content.clone()),
         "image" => Content::Image(media()),
         "video" => Content::Video(media()),
         "audio" => Content::Audio(media()),
         "file" => Content::File(media()),
-        "sticker" => Content::Sticker(e.file_id.clone().unwrap_or_else(|| e.content.clone())),
+        "sticker" => Content::Sticker(e.file_id.clone().unwrap_or_else(|| f.content.clone())),
         other => Content::Other((other.to_string(), raw.to_string())),
     }
 }
@@ -113,3 +181,6 @@ fn seconds_to_ms(seconds: i64) -> u64 {
         .unwrap_or_default()
         .saturating_mul(1000)
 }
+
+#[cfg(test)]
+mod tests;

@@ -144,7 +144,7 @@ impl WebhookPlatform for Hook {
         PLATFORM
     }
 
-    fn parse(&self, body: serde_json::Value) -> Result<Parsed, HookError> {
+    fn parse(&self, body: &str) -> Result<Parsed, HookError> {
         inbound::parse(&self.bot, body)
     }
 
@@ -155,9 +155,16 @@ impl WebhookPlatform for Hook {
     }
 }
 
-/// Parses a Biliao webhook body as the daemon would, for tests and tools.
-pub fn parse_webhook(bot: &str, body: serde_json::Value) -> Result<Parsed, HookError> {
+/// Parses a Biliao webhook body's text as the daemon does, for tests and tools.
+pub fn parse_webhook_text(bot: &str, body: &str) -> Result<Parsed, HookError> {
     inbound::parse(bot, body)
+}
+
+/// Parses an already parsed Biliao webhook body. A `Value` has turned numbers beyond 64 bits and
+/// those with a fraction or an exponent into `f64`s, so their ids are not the sent text: the
+/// daemon parses the text ([`parse_webhook_text`]).
+pub fn parse_webhook(bot: &str, body: serde_json::Value) -> Result<Parsed, HookError> {
+    inbound::parse(bot, &body.to_string())
 }
 
 #[async_trait]

@@ -4,35 +4,36 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::adapter::webhook::lenient;
+use crate::adapter::webhook::lenient::{self, Scalar};
 
-/// A webhook body.
+/// A webhook body. The fields that carry an id or the text are [`Scalar`]s: each keeps its
+/// exact text, and one that came as an object or a list can be refused by name.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct WireEvent {
     #[serde(deserialize_with = "lenient::string")]
     pub event_type: String,
-    #[serde(deserialize_with = "lenient::string")]
-    pub message_id: String,
-    #[serde(deserialize_with = "lenient::string")]
-    pub sender_id: String,
+    #[serde(deserialize_with = "lenient::scalar")]
+    pub message_id: Scalar,
+    #[serde(deserialize_with = "lenient::scalar")]
+    pub sender_id: Scalar,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub sender_username: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub sender_display_name: Option<String>,
-    #[serde(deserialize_with = "lenient::string")]
-    pub group_id: String,
+    #[serde(deserialize_with = "lenient::scalar")]
+    pub group_id: Scalar,
     #[serde(deserialize_with = "lenient::string")]
     pub message_type: String,
-    #[serde(deserialize_with = "lenient::string")]
-    pub content: String,
-    /// Unix seconds.
-    #[serde(deserialize_with = "lenient::int")]
-    pub timestamp: i64,
-    #[serde(deserialize_with = "lenient::string")]
-    pub callback_id: String,
-    #[serde(deserialize_with = "lenient::string")]
-    pub callback_data: String,
+    #[serde(deserialize_with = "lenient::scalar")]
+    pub content: Scalar,
+    /// Unix seconds, as written (it is part of a join's dedupe key).
+    #[serde(deserialize_with = "lenient::scalar")]
+    pub timestamp: Scalar,
+    #[serde(deserialize_with = "lenient::scalar")]
+    pub callback_id: Scalar,
+    #[serde(deserialize_with = "lenient::scalar")]
+    pub callback_data: Scalar,
     /// Not in the seed's examples; taken when media events carry it.
     #[serde(deserialize_with = "lenient::opt_string")]
     pub file_id: Option<String>,

@@ -149,14 +149,25 @@ impl WebhookPlatform for Hook {
         PLATFORM
     }
 
-    fn parse(&self, body: Value) -> Result<Parsed, HookError> {
+    fn parse(&self, body: &str) -> Result<Parsed, HookError> {
         inbound::parse(&self.bot, &self.secret, body)
+    }
+
+    fn secret(&self) -> Option<&Secret> {
+        Some(&self.secret)
     }
 }
 
-/// Parses a minapp webhook body as the daemon would, for tests and tools.
-pub fn parse_webhook(bot: &str, secret: &Secret, body: Value) -> Result<Parsed, HookError> {
+/// Parses a minapp webhook body's text as the daemon does, for tests and tools.
+pub fn parse_webhook_text(bot: &str, secret: &Secret, body: &str) -> Result<Parsed, HookError> {
     inbound::parse(bot, secret, body)
+}
+
+/// Parses an already parsed minapp webhook body. A `Value` has turned numbers beyond 64 bits and
+/// those with a fraction or an exponent into `f64`s, so their ids are not the sent text: the
+/// daemon parses the text ([`parse_webhook_text`]).
+pub fn parse_webhook(bot: &str, secret: &Secret, body: Value) -> Result<Parsed, HookError> {
+    inbound::parse(bot, secret, &body.to_string())
 }
 
 #[async_trait]

@@ -1,10 +1,12 @@
 //! minapp's JSON (seed 002): webhook callbacks that echo the secret, and WeCom-robot style
-//! send bodies. All inbound values are strings; every field is optional here.
+//! send bodies. All inbound values are strings; every field is optional here, and a number
+//! keeps its exact text (`lenient`).
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::adapter::webhook::lenient;
+use crate::adapter::webhook::lenient::{self, Scalar};
 
 /// A webhook body: `{secret, msgtype, conversation_id, sender, <msgtype>: {...}}`.
 #[derive(Debug, Default, Deserialize)]
@@ -18,17 +20,20 @@ pub struct WireEvent {
     pub conversation_id: String,
     #[serde(deserialize_with = "lenient::string")]
     pub sender: String,
-    #[serde(deserialize_with = "lenient::or_default")]
-    pub text: TextBody,
+    /// Kept as it came: a `text` that is not an object is refused, not read as empty.
+    pub text: Option<Box<RawValue>>,
     #[serde(deserialize_with = "lenient::or_default")]
     pub link: LinkBody,
+    /// Passed on as they came (an image is a CDN handle, not a URL).
+    pub image: Option<Box<RawValue>>,
+    pub miniprogram: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct TextBody {
-    #[serde(deserialize_with = "lenient::string")]
-    pub content: String,
+    #[serde(deserialize_with = "lenient::scalar")]
+    pub content: Scalar,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,6 +1,11 @@
 //! `POST /hooks/{bot}` (or `/hooks/{bot}/{secret}`): checks the caller, reads and parses the
 //! body, and answers 200 only once the event is accepted (durable). Every refusal is a 4xx with
-//! `{"error": ...}` and one log line; a full journal is a 503 so the platform tries again.
+//! `{"error": ...}` and one log line (quoting the body, credentials masked, once one was read);
+//! a full journal is a 503 so the platform tries again.
+//!
+//! A platform parses the body's text, not a `serde_json::Value`: a `Value` turns a number beyond
+//! 64 bits, or one written with a fraction or an exponent, into an `f64`, and an id read from
+//! that would merge different events (see `lenient`).
 
 use std::sync::Arc;
 
@@ -11,11 +16,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::json;
+use serde_json::value::RawValue;
 
 use super::options::Options;
 use super::secret_matches;
-use crate::adapter::StartError;
+use crate::adapter::{redact, StartError};
 use crate::config::{BotConfig, Secret};
 use crate::journal::Ingress;
 use crate::model::{Event, Inbound};
@@ -24,11 +30,19 @@ use crate::store::Appended;
 /// The default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: u64 = 1024 * 1024;
 
+/// How much of a refused body a log line quotes.
+const LOG_BODY_CHARS: usize = 2000;
+
 /// What one platform does with a webhook body.
 pub trait WebhookPlatform: Send + Sync + 'static {
     fn platform(&self) -> &'static str;
-    /// Turns a JSON body into one event. Unknown event types become `Event::Other`.
-    fn parse(&self, body: Value) -> Result<Parsed, HookError>;
+    /// Turns a JSON body (its text, already checked to be JSON) into one event. Unknown event
+    /// types become `Event::Other`.
+    fn parse(&self, body: &str) -> Result<Parsed, HookError>;
+    /// A secret the platform's bodies may carry, masked in logged bodies (minapp's).
+    fn secret(&self) -> Option<&Secret> {
+        None
+    }
     /// Called once for an event that was newly accepted (not for a duplicate delivery).
     fn accepted(&self, _event: &Event) {}
 }
@@ -118,8 +132,9 @@ async fn with_secret<P: WebhookPlatform>(
     hook.handle(Some(&secret), &headers, body).await
 }
 
-/// A refusal: its status, and a message safe to show the caller and the log.
-struct Refusal(StatusCode, String);
+/// A refusal: its status, a message safe to show the caller and the log, and the body that was
+/// refused (for the log only), when one was read.
+struct Refusal(StatusCode, String, Option<Bytes>);
 
 impl<P: WebhookPlatform> Hook<P> {
     async fn handle(
@@ -137,12 +152,14 @@ impl<P: WebhookPlatform> Hook<P> {
                 )
                     .into_response()
             }
-            Err(Refusal(status, message)) => {
+            Err(Refusal(status, message, body)) => {
+                let body = body.map(|b| self.loggable(&b)).unwrap_or_default();
                 tracing::warn!(
                     bot = %self.settings.bot,
                     platform = self.platform.platform(),
                     status = status.as_u16(),
                     error = %message,
+                    %body,
                     "webhook request refused"
                 );
                 (status, Json(json!({ "error": message }))).into_response()
@@ -159,16 +176,20 @@ impl<P: WebhookPlatform> Hook<P> {
         self.check_secret(secret)?;
         check_content_type(headers)?;
         let body =
-            body.map_err(|e| Refusal(e.status(), body_error(&e, self.settings.body_limit)))?;
-        let value: Value = serde_json::from_slice(&body).map_err(|e| {
+            body.map_err(|e| Refusal(e.status(), body_error(&e, self.settings.body_limit), None))?;
+        let text = serde_json::from_slice::<&RawValue>(&body).map_err(|e| {
             Refusal(
                 StatusCode::BAD_REQUEST,
                 format!("the body is not valid JSON: {e}"),
+                Some(body.clone()),
             )
         })?;
-        let parsed = self.platform.parse(value).map_err(|e| match e {
-            HookError::Forbidden => Refusal(StatusCode::FORBIDDEN, e.to_string()),
-            HookError::Invalid(_) => Refusal(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        let parsed = self.platform.parse(text.get()).map_err(|e| {
+            let status = match e {
+                HookError::Forbidden => StatusCode::FORBIDDEN,
+                HookError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            Refusal(status, e.to_string(), Some(body.clone()))
         })?;
         let inbound = Inbound {
             bot: self.settings.bot.clone(),
@@ -179,6 +200,7 @@ impl<P: WebhookPlatform> Hook<P> {
             Refusal(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("the event could not be accepted: {e}"),
+                None,
             )
         })?;
         if let Appended::New(_) = appended {
@@ -194,6 +216,7 @@ impl<P: WebhookPlatform> Hook<P> {
                 Some(_) => Err(Refusal(
                     StatusCode::NOT_FOUND,
                     "this webhook has no secret path".into(),
+                    None,
                 )),
             };
         };
@@ -202,8 +225,19 @@ impl<P: WebhookPlatform> Hook<P> {
             _ => Err(Refusal(
                 StatusCode::FORBIDDEN,
                 "wrong or missing webhook secret".into(),
+                None,
             )),
         }
+    }
+
+    /// A refused body as a log line may quote it: credentials and this bot's secrets masked.
+    fn loggable(&self, body: &[u8]) -> String {
+        let secrets: Vec<&str> = [self.settings.path_secret.as_ref(), self.platform.secret()]
+            .into_iter()
+            .flatten()
+            .map(Secret::expose)
+            .collect();
+        redact::payload(&String::from_utf8_lossy(body), &secrets, LOG_BODY_CHARS)
     }
 }
 
@@ -230,6 +264,7 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
     Err(Refusal(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         format!("the content type must be application/json, not {shown}"),
+        None,
     ))
 }
 

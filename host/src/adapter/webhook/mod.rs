@@ -27,6 +27,16 @@ pub fn now_ms() -> u64 {
         .unwrap_or_default()
 }
 
+/// A dedupe key made of `parts`, such that two different lists of parts never give the same
+/// key: a part's `\` and `:` are escaped, so ids holding a `:` cannot shift into each other.
+pub fn dedupe_key(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|part| part.replace('\\', "\\\\").replace(':', "\\:"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// A chat of `bot` on `platform`; the webhook platforms have no guilds.
 pub fn chat_ref(
     platform: &str,
@@ -45,7 +55,7 @@ pub fn chat_ref(
 
 #[cfg(test)]
 mod tests {
-    use super::secret_matches;
+    use super::{dedupe_key, secret_matches};
 
     #[test]
     fn secrets_compare() {
@@ -53,5 +63,15 @@ mod tests {
         assert!(!secret_matches("abd", "abc"));
         assert!(!secret_matches("ab", "abc"));
         assert!(!secret_matches("", "abc"));
+    }
+
+    #[test]
+    fn dedupe_keys_of_different_parts_differ() {
+        assert_eq!(
+            dedupe_key(&["group_message", "g1", "m1"]),
+            "group_message:g1:m1"
+        );
+        assert_ne!(dedupe_key(&["a:b", "c"]), dedupe_key(&["a", "b:c"]));
+        assert_ne!(dedupe_key(&["a\\", ":b"]), dedupe_key(&["a\\:", "b"]));
     }
 }

@@ -1,13 +1,19 @@
 //! Yunhu webhook bodies → `Event`. A private chat is identified by the *sender's* id (Yunhu puts
 //! the bot's own id in `chatId`), so that a reply goes back to the sender.
+//!
+//! Ids keep the text they came as (`lenient`). An event that names no chat to answer in (a group
+//! event without its group id, a private one without its user) is refused naming the field, and
+//! so is a message whose `content` or `content.text` has a shape its text would be lost in.
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::wire::{
     ButtonEvent, Envelope, FormField, MemberEvent, MessageEvent, Whereabouts, WireContent,
 };
 use super::PLATFORM;
-use crate::adapter::webhook::{chat_ref, lenient, HookError, Parsed};
+use crate::adapter::webhook::lenient::Scalar;
+use crate::adapter::webhook::{chat_ref, HookError, Parsed};
 use crate::model::{
     message_or_command, parse_command, Callback, Card, ChatKind, ChatRef, Command, Content, Event,
     Media, MemberChange, Message, MessageRef, OtherEvent, UserRef,
@@ -19,21 +25,21 @@ const FILE_HOST: &str = "https://chat-file.jwznb.com/";
 const AUDIO_HOST: &str = "https://chat-audio1.jwznb.com/";
 const IMAGE_HOST: &str = "https://chat-img.jwznb.com/";
 
-/// Parses one webhook body of `bot`.
-pub fn parse(bot: &str, body: Value) -> Result<Parsed, HookError> {
-    let raw = body.to_string();
+/// Parses one webhook body of `bot` (its JSON text).
+pub fn parse(bot: &str, body: &str) -> Result<Parsed, HookError> {
     let envelope: Envelope =
-        serde_json::from_value(body).map_err(|e| HookError::Invalid(e.to_string()))?;
+        serde_json::from_str(body).map_err(|e| HookError::Invalid(e.to_string()))?;
     let kind = envelope.header.event_type.clone();
     if kind.is_empty() {
         return Err(HookError::Invalid("`header.eventType` is missing".into()));
     }
     let dedupe_key = Some(envelope.header.event_id.clone()).filter(|id| !id.is_empty());
+    let event = envelope.event.as_deref();
     let event = match kind.as_str() {
-        "message.receive.normal" => message(bot, decode(envelope.event), false, &raw),
-        "message.receive.instruction" => message(bot, decode(envelope.event), true, &raw),
+        "message.receive.normal" => message(bot, decode(event), false, body)?,
+        "message.receive.instruction" => message(bot, decode(event), true, body)?,
         "bot.followed" | "bot.unfollowed" => {
-            let change = follower(bot, decode(envelope.event));
+            let change = follower(bot, decode(event))?;
             if kind == "bot.followed" {
                 Event::BotFollowed(change)
             } else {
@@ -41,22 +47,32 @@ pub fn parse(bot: &str, body: Value) -> Result<Parsed, HookError> {
             }
         }
         "group.join" | "group.leave" => {
-            let change = member(bot, decode(envelope.event));
+            let change = member(bot, decode(event))?;
             if kind == "group.join" {
                 Event::MemberJoined(change)
             } else {
                 Event::MemberLeft(change)
             }
         }
-        "button.report.inline" => button(bot, decode(envelope.event), &envelope.header.event_id),
-        _ => other(bot, &kind, decode(envelope.event), raw),
+        "button.report.inline" => button(bot, decode(event), &envelope.header.event_id)?,
+        _ => other(bot, &kind, decode(event), body.to_string()),
     };
     Ok(Parsed { dedupe_key, event })
 }
 
 /// A lenient read of an event body: a body of the wrong shape gives the type's defaults.
-fn decode<T: serde::de::DeserializeOwned + Default>(event: Value) -> T {
-    serde_json::from_value(event).unwrap_or_default()
+fn decode<T: serde::de::DeserializeOwned + Default>(event: Option<&RawValue>) -> T {
+    event
+        .and_then(|e| serde_json::from_str(e.get()).ok())
+        .unwrap_or_default()
+}
+
+/// Refuses an event whose `field` is empty: without it, there is nothing to answer.
+fn required(value: &str, field: &str, why: &str) -> Result<(), HookError> {
+    if value.is_empty() {
+        return Err(HookError::Invalid(format!("`{field}` is missing: {why}")));
+    }
+    Ok(())
 }
 
 fn chat(bot: &str, kind: ChatKind, id: &str) -> ChatRef {
@@ -72,7 +88,12 @@ fn chat_of(bot: &str, chat_type: &str, chat_id: &str, user_id: &str) -> ChatRef 
     }
 }
 
-fn message(bot: &str, event: MessageEvent, instruction: bool, raw: &str) -> Event {
+fn message(
+    bot: &str,
+    event: MessageEvent,
+    instruction: bool,
+    raw: &str,
+) -> Result<Event, HookError> {
     let m = event.message;
     let sender = UserRef {
         id: event.sender.sender_id.clone(),
@@ -91,15 +112,17 @@ fn message(bot: &str, event: MessageEvent, instruction: bool, raw: &str) -> Even
     };
     let chat = chat_of(bot, chat_type, chat_id, &sender.id);
     if m.content_type == "tip" {
-        return Event::Other(OtherEvent {
+        return Ok(Event::Other(OtherEvent {
             chat: Some(chat),
             kind: "group.tip".into(),
             raw: raw.to_string(),
-        });
+        }));
     }
-    let wire: WireContent = decode(m.content.clone());
+    answerable(&chat)?;
+    let wire = wire_content(m.content.as_deref())?;
     let mentions = wire.at.clone();
-    let (content, form) = content(&m.content_type, wire, &m.content);
+    let raw_content = m.content.as_deref().map_or("null", RawValue::get);
+    let (content, form) = content(&m.content_type, wire, raw_content);
     let message = Message {
         id: MessageRef { chat, id: m.msg_id },
         sender,
@@ -109,7 +132,7 @@ fn message(bot: &str, event: MessageEvent, instruction: bool, raw: &str) -> Even
         sent_at: u64::try_from(m.send_time).unwrap_or_default(),
     };
     let name = m.command_name.or(m.instruction_name);
-    match (instruction, name) {
+    Ok(match (instruction, name) {
         (true, Some(name)) => {
             let args = match (&message.content, form) {
                 (_, Some(form)) => form,
@@ -123,7 +146,40 @@ fn message(bot: &str, event: MessageEvent, instruction: bool, raw: &str) -> Even
             })
         }
         _ => message_or_command(message),
+    })
+}
+
+/// Refuses a message that names no chat to answer in: its group, or its private sender.
+fn answerable(chat: &ChatRef) -> Result<(), HookError> {
+    match chat.kind {
+        ChatKind::Group => required(
+            &chat.id,
+            "event.chat.chatId",
+            "a group message names its group",
+        ),
+        ChatKind::Private => required(
+            &chat.id,
+            "event.sender.senderId",
+            "a private message is answered to its sender",
+        ),
     }
+}
+
+/// A message's `content`: an object, whose `text` (when there is one) is a string or a number.
+/// Anything else would be read as an empty message, its text lost, so it is refused.
+fn wire_content(content: Option<&RawValue>) -> Result<WireContent, HookError> {
+    let field = "event.message.content";
+    let Some(content) = content else {
+        return Ok(WireContent::default());
+    };
+    if !matches!(content.get().as_bytes().first(), Some(b'{' | b'n')) {
+        return Err(HookError::Invalid(format!("`{field}` must be an object")));
+    }
+    let wire: WireContent = decode(Some(content));
+    wire.text
+        .text(&format!("{field}.text"))
+        .map_err(|e| HookError::Invalid(e.to_string()))?;
+    Ok(wire)
 }
 
 /// The text after `/name` (or the whole text when it does not start with a command).
@@ -132,7 +188,7 @@ fn command_args(text: &str) -> String {
 }
 
 /// The neutral content, and for a form its values as a JSON object (`{field id: value}`).
-fn content(kind: &str, c: WireContent, raw: &Value) -> (Content, Option<String>) {
+fn content(kind: &str, c: WireContent, raw: &str) -> (Content, Option<String>) {
     let media = |url: Option<String>, host: &str, name: Option<String>, size: i64| Media {
         url: url
             .map(|u| {
@@ -146,17 +202,18 @@ fn content(kind: &str, c: WireContent, raw: &Value) -> (Content, Option<String>)
         name,
         size: u64::try_from(size).ok().filter(|s| *s > 0),
     };
+    let text = c.text.into_text();
     let content = match kind {
-        "text" => Content::Text(c.text),
-        "markdown" => Content::Markdown(c.text),
-        "html" => Content::Html(c.text),
+        "text" => Content::Text(text),
+        "markdown" => Content::Markdown(text),
+        "html" => Content::Html(text),
         "image" => Content::Image(media(c.image_url, IMAGE_HOST, c.image_name, 0)),
         "video" => Content::Video(media(c.video_url, VIDEO_HOST, None, 0)),
         "audio" => Content::Audio(media(c.audio_url, AUDIO_HOST, None, 0)),
         "file" => Content::File(media(c.file_url, FILE_HOST, c.file_name, c.file_size)),
         "expression" => Content::Sticker(c.expression_id.or(c.image_name).unwrap_or_default()),
         "post" => Content::Card(Card {
-            title: c.post_title.unwrap_or(c.text),
+            title: c.post_title.unwrap_or(text),
             body: c.post_content.unwrap_or_default(),
             url: None,
             image: None,
@@ -184,7 +241,7 @@ fn form_values(fields: &std::collections::BTreeMap<String, FormField>) -> String
             field.id.clone()
         };
         let value = match field.kind.as_str() {
-            "radio" | "select" => Value::String(lenient::text_of(&field.select_value)),
+            "radio" | "select" => Value::String(text_of(field.select_value.as_deref())),
             "checkbox" => {
                 let ticked = field
                     .select_values
@@ -196,17 +253,23 @@ fn form_values(fields: &std::collections::BTreeMap<String, FormField>) -> String
                             .chain(std::iter::repeat(&Value::Bool(false))),
                     )
                     .filter(|(_, on)| on.as_bool() == Some(true))
-                    .map(|(v, _)| Value::String(lenient::text_of(v)));
+                    .map(|(v, _)| Value::String(text_of(Some(v))));
                 Value::Array(ticked.collect())
             }
-            _ => match &field.value {
-                Value::Bool(b) => Value::Bool(*b),
-                other => Value::String(lenient::text_of(other)),
+            _ => match field.value.as_deref().map(RawValue::get) {
+                Some("true") => Value::Bool(true),
+                Some("false") => Value::Bool(false),
+                _ => Value::String(text_of(field.value.as_deref())),
             },
         };
         out.insert(id, value);
     }
     Value::Object(out).to_string()
+}
+
+/// A form value's exact text (empty for `null`, an object or a list).
+fn text_of(raw: Option<&RawValue>) -> String {
+    raw.map(Scalar::of).unwrap_or_default().into_text()
 }
 
 fn user(id: String, name: Option<String>) -> UserRef {
@@ -218,35 +281,48 @@ fn user(id: String, name: Option<String>) -> UserRef {
 }
 
 /// `bot.followed` / `bot.unfollowed` happen in the private chat with the user.
-fn follower(bot: &str, e: MemberEvent) -> MemberChange {
-    MemberChange {
+fn follower(bot: &str, e: MemberEvent) -> Result<MemberChange, HookError> {
+    required(&e.user_id, "event.userId", "the user is the chat")?;
+    Ok(MemberChange {
         chat: chat(bot, ChatKind::Private, &e.user_id),
         user: user(e.user_id, e.nickname),
-    }
+    })
 }
 
-fn member(bot: &str, e: MemberEvent) -> MemberChange {
-    MemberChange {
+fn member(bot: &str, e: MemberEvent) -> Result<MemberChange, HookError> {
+    required(
+        &e.chat_id,
+        "event.chatId",
+        "a member change names its group",
+    )?;
+    required(&e.user_id, "event.userId", "a member change names its user")?;
+    Ok(MemberChange {
         chat: chat(bot, ChatKind::Group, &e.chat_id),
         user: user(e.user_id, e.nickname),
-    }
+    })
 }
 
 /// A click on an actionType-3 button. Yunhu gives no click id, so the event id stands in.
-fn button(bot: &str, e: ButtonEvent, event_id: &str) -> Event {
+fn button(bot: &str, e: ButtonEvent, event_id: &str) -> Result<Event, HookError> {
+    required(&e.user_id, "event.userId", "a click names who clicked")?;
     let chat = chat_of(bot, &e.recv_type, &e.recv_id, &e.user_id);
+    required(
+        &chat.id,
+        "event.recvId",
+        "a click in a group names the group",
+    )?;
     let message = Some(MessageRef {
         chat: chat.clone(),
         id: e.msg_id,
     })
     .filter(|m| !m.id.is_empty());
-    Event::Callback(Callback {
+    Ok(Event::Callback(Callback {
         id: event_id.to_string(),
         chat,
         user: user(e.user_id, None),
         message,
         data: e.value,
-    })
+    }))
 }
 
 /// Everything else (`bot.shortcut.menu`, `bot.setting`, `a2ui.button.report`, new types): the
@@ -277,6 +353,9 @@ fn other(bot: &str, kind: &str, w: Whereabouts, raw: String) -> Event {
 }
 
 #[cfg(test)]
+mod hostile;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -294,7 +373,7 @@ mod tests {
                 }}}
             }
         });
-        let parsed = parse("yh", body).unwrap();
+        let parsed = parse("yh", &body.to_string()).unwrap();
         let Event::Command(c) = parsed.event else {
             panic!("{:?}", parsed.event)
         };
@@ -311,7 +390,7 @@ mod tests {
             "event": {"sender": {"senderId": "1"}, "chat": {"chatId": "9", "chatType": "group"},
                       "message": {"msgId": "m", "contentType": "text", "content": {"text": "hi", "at": "1,2"}}}
         });
-        let Event::Message(m) = parse("yh", body).unwrap().event else {
+        let Event::Message(m) = parse("yh", &body.to_string()).unwrap().event else {
             panic!()
         };
         assert_eq!(m.mentions, vec!["1", "2"]);

@@ -1,13 +1,15 @@
 //! Yunhu's JSON, as serde types. Inbound types are lenient: every field but the event type has a
 //! default, ids may be numbers or strings, `at` may be a list or a comma-separated string, form
-//! values may be booleans and labels `null` (all seen in production payloads).
+//! values may be booleans and labels `null` (all seen in production payloads). Nested bodies are
+//! kept as their text ([`RawValue`]) until read, so a number keeps its exact literal.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::adapter::webhook::lenient;
+use crate::adapter::webhook::lenient::{self, Scalar};
 
 /// The webhook body: `{version, header, event}`.
 #[derive(Debug, Deserialize)]
@@ -15,7 +17,7 @@ pub struct Envelope {
     #[serde(default)]
     pub header: Header,
     #[serde(default)]
-    pub event: Value,
+    pub event: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -74,7 +76,7 @@ pub struct WireMessage {
     pub chat_type: String,
     #[serde(deserialize_with = "lenient::string")]
     pub content_type: String,
-    pub content: Value,
+    pub content: Option<Box<RawValue>>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub command_name: Option<String>,
     /// The deprecated alias of `commandName`, still sent.
@@ -86,8 +88,8 @@ pub struct WireMessage {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct WireContent {
-    #[serde(deserialize_with = "lenient::string")]
-    pub text: String,
+    #[serde(deserialize_with = "lenient::scalar")]
+    pub text: Scalar,
     #[serde(deserialize_with = "lenient::string_list")]
     pub at: Vec<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
@@ -124,10 +126,10 @@ pub struct FormField {
     pub kind: String,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub label: Option<String>,
-    pub value: Value,
-    pub select_value: Value,
+    pub value: Option<Box<RawValue>>,
+    pub select_value: Option<Box<RawValue>>,
     #[serde(deserialize_with = "lenient::or_default")]
-    pub select_values: Vec<Value>,
+    pub select_values: Vec<Box<RawValue>>,
     #[serde(deserialize_with = "lenient::or_default")]
     pub select_status: Vec<Value>,
 }
