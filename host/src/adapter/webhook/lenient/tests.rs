@@ -72,7 +72,11 @@ fn a_scalar_remembers_an_object_or_a_list() {
         "`content` must be a string or a number, not an object"
     );
     let list = sample(r#"{"content": ["hi"]}"#).content;
-    assert!(list.text("content").unwrap_err().to_string().ends_with("not a list"));
+    assert!(list
+        .text("content")
+        .unwrap_err()
+        .to_string()
+        .ends_with("not a list"));
 }
 
 #[test]
