@@ -526,13 +526,19 @@ fn redb_makes_commits_with_actions_durable_and_the_rest_later() {
         ..Commit::default()
     };
     store.commit("p", 0, kv_only).unwrap();
-    assert!(store.unflushed(), "a kv-only commit waits for the next fsync");
+    assert!(
+        store.unflushed(),
+        "a kv-only commit waits for the next fsync"
+    );
     let with_action = Commit {
         actions: vec![send("a")],
         ..Commit::default()
     };
     store.commit("p", 1, with_action).unwrap();
-    assert!(!store.unflushed(), "its fsync covered the kv-only commit too");
+    assert!(
+        !store.unflushed(),
+        "its fsync covered the kv-only commit too"
+    );
     assert_eq!(
         store
             .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
