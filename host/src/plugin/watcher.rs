@@ -150,27 +150,18 @@ impl Scanner {
             self.settle(&path, modified, len, compiled, started, first)
                 .await;
         }
-        drop(compiling);
         crate::runtime::trim_heap();
     }
 
-    /// Compiles, instantiates and initialises the plugin in `path` on the plugin threads, like
-    /// the plugin itself; with the time it started.
+    /// Loads the plugin in `path` as quickly as it can (see `Tier`); with the time it started.
     fn compile(&self, path: &Path) -> impl Future<Output = (Compiled, Instant)> + 'static {
         let started = Instant::now();
         let lanes = self
             .loaded
             .get(path)
             .and_then(|l| self.router.lanes_of(&l.name));
-        let (loader, file, router) = (self.loader.clone(), path.to_owned(), self.router.clone());
-        async move {
-            let loaded = router
-                .threads()
-                .run(async move { loader.load(&file, lanes, Tier::Baseline).await })
-                .await;
-            let compiled = loaded.unwrap_or_else(|e| Err(LoadError::Join(e.to_string())));
-            (compiled, started)
-        }
+        let loading = load_on_threads(&self.router, &self.loader, path, lanes, Tier::Baseline);
+        async move { (loading.await, started) }
     }
 
     /// Installs a compiled plugin (replacing what ran from the same file), or logs why it
@@ -224,19 +215,10 @@ impl Scanner {
     /// baseline build through [`upgrade`](Self::upgrade).
     fn optimize(&self, path: &Path, modified: Option<SystemTime>, len: u64, name: &str) {
         let lanes = self.router.lanes_of(name);
-        let (loader, router, done) = (
-            self.loader.clone(),
-            self.router.clone(),
-            self.optimized.clone(),
-        );
-        let path = path.to_owned();
+        let loading = load_on_threads(&self.router, &self.loader, path, lanes, Tier::Optimized);
+        let (path, done) = (path.to_owned(), self.optimized.clone());
         tokio::spawn(async move {
-            let file = path.clone();
-            let loaded = router
-                .threads()
-                .run(async move { loader.load(&file, lanes, Tier::Optimized).await })
-                .await;
-            let compiled = loaded.unwrap_or_else(|e| Err(LoadError::Join(e.to_string())));
+            let compiled = loading.await;
             let optimized = Optimized {
                 path,
                 modified,
@@ -266,6 +248,25 @@ impl Scanner {
             }
         }
         crate::runtime::trim_heap();
+    }
+}
+
+/// Compiles, instantiates and initialises the plugin in `path` (at least as well as `tier`) on
+/// the plugin threads, where the plugin itself runs.
+fn load_on_threads(
+    router: &Arc<dyn Deployment>,
+    loader: &Loader,
+    path: &Path,
+    lanes: Option<usize>,
+    tier: Tier,
+) -> impl Future<Output = Compiled> + 'static {
+    let (router, loader, file) = (router.clone(), loader.clone(), path.to_owned());
+    async move {
+        let loaded = router
+            .threads()
+            .run(async move { loader.load(&file, lanes, tier).await })
+            .await;
+        loaded.unwrap_or_else(|e| Err(LoadError::Join(e.to_string())))
     }
 }
 
