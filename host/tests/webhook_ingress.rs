@@ -326,3 +326,39 @@ async fn secrets_stay_out_of_logs_errors_and_debug_output() {
         }
     }
 }
+
+/// Under overload a platform retries thousands of 503s a second: they are summed up, one line a
+/// second with their count, not one line each.
+#[tokio::test]
+async fn refusals_of_a_full_journal_are_logged_once_a_second_with_their_count() {
+    let logs = logs(); // installs the capture before anything is logged
+    let (base, _) = serve(&[bot("yhbusy", "yunhu", None, &[])], 1).await;
+    let url = format!("{base}/hooks/yhbusy");
+    let status = |id: &'static str| {
+        let url = url.clone();
+        async move {
+            post(
+                &url,
+                Some("application/json"),
+                yunhu_event(id, "group.join"),
+            )
+            .await
+            .0
+        }
+    };
+    assert_eq!(status("first").await, 200);
+    // At once, as an overloaded platform's deliveries come (each waits up to a second for
+    // room before its 503).
+    let refused = futures::future::join_all((0..20).map(|_| status("refused"))).await;
+    assert_eq!(refused, vec![503; 20]);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(status("refused").await, 503);
+    let busy_lines: Vec<String> = String::from_utf8_lossy(&logs.lock().unwrap())
+        .lines()
+        .filter(|l| l.contains("webhook requests refused: busy") && l.contains("yhbusy"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(busy_lines.len(), 2, "{busy_lines:#?}");
+    assert!(busy_lines[0].contains("refused=1"), "{}", busy_lines[0]);
+    assert!(busy_lines[1].contains("refused=20"), "{}", busy_lines[1]);
+}

@@ -7,7 +7,8 @@
 //! 64 bits, or one written with a fraction or an exponent, into an `f64`, and an id read from
 //! that would merge different events (see `lenient`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -93,6 +94,7 @@ struct Hook<P> {
     settings: WebhookSettings,
     platform: Arc<P>,
     ingress: Ingress,
+    busy: BusyLog,
 }
 
 /// The bot's webhook routes, to merge into the daemon's router.
@@ -107,6 +109,7 @@ pub fn routes<P: WebhookPlatform>(
         settings,
         platform,
         ingress,
+        busy: BusyLog::default(),
     });
     Router::new()
         .route(&base, post(without_secret::<P>))
@@ -132,6 +135,24 @@ async fn with_secret<P: WebhookPlatform>(
     hook.handle(Some(&secret), &headers, body).await
 }
 
+/// The log of 503s: the platform retries them, and under overload there are thousands a second,
+/// so they are summed up in one line a second (with the count) rather than logged each.
+#[derive(Debug, Default)]
+struct BusyLog(Mutex<(Option<Instant>, u64)>);
+
+impl BusyLog {
+    fn refused(&self, bot: &str, reason: &str) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let (last, count) = &mut *state;
+        *count += 1;
+        if last.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+            return;
+        }
+        tracing::warn!(bot, status = 503, refused = *count, error = %reason, "webhook requests refused: busy (the platform retries them; count since the last such line)");
+        (*last, *count) = (Some(Instant::now()), 0);
+    }
+}
+
 /// A refusal: its status, a message safe to show the caller and the log, and the body that was
 /// refused (for the log only), when one was read.
 struct Refusal(StatusCode, String, Option<Bytes>);
@@ -151,6 +172,10 @@ impl<P: WebhookPlatform> Hook<P> {
                     Json(json!({ "ok": true, "duplicate": duplicate })),
                 )
                     .into_response()
+            }
+            Err(Refusal(status, message, _)) if status == StatusCode::SERVICE_UNAVAILABLE => {
+                self.busy.refused(&self.settings.bot, &message);
+                (status, Json(json!({ "error": message }))).into_response()
             }
             Err(Refusal(status, message, body)) => {
                 let body = body.map(|b| self.loggable(&b)).unwrap_or_default();
