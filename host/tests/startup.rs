@@ -24,6 +24,7 @@ async fn events_accepted_while_plugins_load_are_handled_once_they_are_ready() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config_in(dir.path());
     config.listen = free_loopback_port();
+    config.runtime.compile_cache = None; // its own, empty: the plugins compile cold
     std::fs::create_dir_all(&config.plugins_dir).unwrap();
     for p in PLUGINS {
         let file = format!("{}.wasm", p.replace('-', "_"));

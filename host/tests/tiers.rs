@@ -71,7 +71,8 @@ async fn baseline_code_is_held_to_the_deadline_the_memory_cap_and_the_stack() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_swap_to_optimised_code_loses_and_repeats_no_event() {
-    let d = TestDaemon::start(&["recorder"]).await;
+    // Its own, empty compile cache (in the data dir), not the tests' shared one.
+    let d = TestDaemon::start_config(&["recorder"], |c| c.runtime.compile_cache = None).await;
     let tier = || d.daemon.router.status()[0].tier;
     assert_eq!(
         tier(),

@@ -148,6 +148,19 @@ pub struct RuntimeConfig {
     /// Consecutive failures (traps, timeouts) before a plugin is quarantined.
     #[serde(default = "default_quarantine_after")]
     pub quarantine_after: u32,
+    /// Where plugins' optimised code is cached (default: `cache` in the data dir). Daemons
+    /// may share one: entries are named by content and engine, and written whole.
+    #[serde(default)]
+    pub compile_cache: Option<PathBuf>,
+}
+
+impl RuntimeConfig {
+    /// The folder of the compile cache, for a daemon whose data dir is `data_dir`.
+    pub fn compile_cache_in(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.compile_cache
+            .clone()
+            .unwrap_or_else(|| data_dir.join("cache"))
+    }
 }
 
 /// How much the store keeps beyond what is still needed; the file stays bounded by these.
@@ -194,6 +207,7 @@ impl Default for RuntimeConfig {
             max_lag: None,
             reload_debounce_ms: default_reload_debounce_ms(),
             quarantine_after: default_quarantine_after(),
+            compile_cache: None,
         }
     }
 }

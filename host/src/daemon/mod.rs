@@ -100,7 +100,7 @@ impl Daemon {
         let http = http
             .route("/healthz", get(|| async { "ok" }))
             .merge(crate::admin::routes(admin));
-        let engine = Engine::new(Some(config.data_dir.join("cache")))
+        let engine = Engine::new(Some(config.runtime.compile_cache_in(&config.data_dir)))
             .context("cannot start the Wasm engine")?;
         let loader = Loader {
             engine,

@@ -105,7 +105,7 @@ pub fn plugin(name: &str) -> PathBuf {
 }
 
 /// The tests' config on `dir`: the sim bot on a free loopback port, `dir/data` and
-/// `dir/plugins`, quick reloads.
+/// `dir/plugins`, quick reloads, the tests' shared compile cache.
 pub fn config_in(dir: &Path) -> Config {
     let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -114,6 +114,9 @@ pub fn config_in(dir: &Path) -> Config {
         ..Config::default()
     };
     config.runtime.reload_debounce_ms = 20;
+    // One compile cache for every test daemon: a plugin is compiled once per test run, not once
+    // per test (and no test's timing shares the machine with another's background compile).
+    config.runtime.compile_cache = Some(target_dir().join("test-compile-cache"));
     config
 }
 
