@@ -1,5 +1,5 @@
-//! minapp webhook bodies: any bytes that are JSON go to `minapp::parse_webhook_text` as text, as the webhook
-//! route hands them. minapp bodies echo the bot's secret and the parser refuses the rest, so
+//! minapp webhook bodies: any bytes that are JSON go to `minapp::parse_webhook_text` as text,
+//! as the webhook route hands them. minapp bodies echo the bot's secret and the parser refuses the rest, so
 //! each body is parsed twice: once against a secret it cannot know (the refusal path) and once
 //! against the secret it carries, so the fuzzer reaches the code behind the check.
 #![no_main]
