@@ -8,15 +8,11 @@
 //! both transports, and an id outside them (`1e3`, `1000.0`, past 2^64 − 1) is skipped with a
 //! warning naming the field, never rounded into another id.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wasmbot::adapter::{self, StartContext};
 use wasmbot::config::{BotConfig, Secret};
-use wasmbot::journal::Ingress;
 use wasmbot::model::{Event, Inbound};
-use wasmbot::store::{Bounds, MemoryStore, Store};
 
 use crate::common::{self, TestDaemon};
 use crate::fanbook_sim::{self, FanbookSim, WsCommand};
@@ -64,26 +60,6 @@ fn minapp_text(secret: &str, id: &str, text: &str) -> String {
     )
 }
 
-/// Serves `bot`'s webhook on loopback over a memory journal (no plugins): the ingress alone.
-async fn serve(bot: BotConfig) -> (String, Arc<dyn Store>) {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new(Bounds::default()));
-    let ctx = StartContext {
-        ingress: Ingress::new(store.clone()).unwrap(),
-        stop: Default::default(),
-        data_dir: Default::default(),
-        inbound: true,
-    };
-    let app = adapter::start(&bot, &ctx).unwrap().routes.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!(
-        "http://{}/hooks/{}",
-        listener.local_addr().unwrap(),
-        bot.name
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, store)
-}
-
 /// Posts a body's exact text; the status and whether it was a duplicate.
 async fn post(url: &str, body: String) -> (u16, Value) {
     let response = reqwest::Client::new()
@@ -95,15 +71,6 @@ async fn post(url: &str, body: String) -> (u16, Value) {
         .unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-fn journaled(store: &Arc<dyn Store>) -> Vec<Inbound> {
-    store
-        .read(0, 1000)
-        .unwrap()
-        .into_iter()
-        .map(|(_, inbound)| inbound)
-        .collect()
 }
 
 /// Posts every literal's body once (each a new event) and the first one again (a duplicate).
@@ -147,9 +114,9 @@ fn webhook_bot(name: &str, platform: &str, secret: Option<&str>) -> BotConfig {
 
 #[tokio::test]
 async fn yunhu_journals_each_id_form_as_its_own_event_with_its_text() {
-    let (url, store) = serve(webhook_bot("yh", "yunhu", None)).await;
+    let (url, store) = common::serve_webhook(webhook_bot("yh", "yunhu", None)).await;
     post_all(&url, |id| yunhu_text(id, "hi")).await;
-    let events = journaled(&store);
+    let events = common::journaled(&store);
     assert_eq!(events.len(), literals().len());
     for (event, id) in events.iter().zip(literals()) {
         assert_eq!(event.dedupe_key.as_deref(), Some(id));
@@ -159,9 +126,9 @@ async fn yunhu_journals_each_id_form_as_its_own_event_with_its_text() {
 
 #[tokio::test]
 async fn biliao_journals_each_id_form_as_its_own_event_with_its_text() {
-    let (url, store) = serve(webhook_bot("bl", "biliao", None)).await;
+    let (url, store) = common::serve_webhook(webhook_bot("bl", "biliao", None)).await;
     post_all(&url, |id| biliao_text(id, "hi")).await;
-    let events = journaled(&store);
+    let events = common::journaled(&store);
     assert_eq!(events.len(), literals().len());
     for (event, id) in events.iter().zip(literals()) {
         assert_eq!(message_ids(event), (id.into(), id.into(), id.into()));
@@ -170,12 +137,12 @@ async fn biliao_journals_each_id_form_as_its_own_event_with_its_text() {
 
 #[tokio::test]
 async fn minapp_journals_each_conversation_id_with_its_text() {
-    let (url, store) = serve(webhook_bot("mn", "minapp", Some("s3"))).await;
+    let (url, store) = common::serve_webhook(webhook_bot("mn", "minapp", Some("s3"))).await;
     for id in literals() {
         let (status, answer) = post(&url, minapp_text("s3", id, "hi")).await;
         assert_eq!(status, 200, "{id}: {answer}");
     }
-    let events = journaled(&store);
+    let events = common::journaled(&store);
     assert_eq!(events.len(), literals().len());
     for (event, id) in events.iter().zip(literals()) {
         assert_eq!(

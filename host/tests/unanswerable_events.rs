@@ -5,11 +5,9 @@
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use wasmbot::adapter::{self, StartContext};
 use wasmbot::config::{BotConfig, Secret};
-use wasmbot::journal::Ingress;
 use wasmbot::model::Event;
-use wasmbot::store::{Bounds, MemoryStore, Store};
+use wasmbot::store::Store;
 
 use crate::common;
 
@@ -26,26 +24,6 @@ fn bot(name: &str, platform: &str, secret: Option<&str>) -> BotConfig {
         register_commands: false,
         rate_limit: None,
     }
-}
-
-/// Serves `bot`'s webhook on loopback over a memory journal: its URL, and the journal.
-async fn serve(bot: BotConfig) -> (String, Arc<dyn Store>) {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new(Bounds::default()));
-    let ctx = StartContext {
-        ingress: Ingress::new(store.clone()).unwrap(),
-        stop: Default::default(),
-        data_dir: Default::default(),
-        inbound: true,
-    };
-    let app = adapter::start(&bot, &ctx).unwrap().routes.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!(
-        "http://{}/hooks/{}",
-        listener.local_addr().unwrap(),
-        bot.name
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, store)
 }
 
 async fn post(url: &str, body: &Value) -> (u16, Value) {
@@ -77,15 +55,6 @@ async fn assert_new(url: &str, body: &Value) {
     );
 }
 
-fn journaled(store: &Arc<dyn Store>) -> Vec<Event> {
-    store
-        .read(0, 1000)
-        .unwrap()
-        .into_iter()
-        .map(|(_, inbound)| inbound.event)
-        .collect()
-}
-
 fn logged() -> String {
     String::from_utf8_lossy(&common::logs().everything.lock().unwrap()).into_owned()
 }
@@ -93,7 +62,7 @@ fn logged() -> String {
 #[tokio::test]
 async fn biliao_events_that_cannot_be_answered_are_refused_by_field_and_logged() {
     common::logs();
-    let (url, store) = serve(bot("bl", "biliao", None)).await;
+    let (url, store) = common::serve_webhook(bot("bl", "biliao", None)).await;
     let private = json!({ "event_type": "private_message", "message_id": "msg_unanswerable_1",
                           "sender_id": "user_1", "group_id": "", "message_type": "text",
                           "content": "hi", "timestamp": 1732636800 });
@@ -109,10 +78,7 @@ async fn biliao_events_that_cannot_be_answered_are_refused_by_field_and_logged()
     let mut no_callback_id = private.clone();
     no_callback_id["event_type"] = json!("callback_query");
     assert_refused(&url, &no_callback_id, "callback_id").await;
-    assert!(
-        journaled(&store).is_empty(),
-        "nothing refused was journaled"
-    );
+    assert!(events(&store).is_empty(), "nothing refused was journaled");
 
     let logs = logged();
     let line = logs
@@ -129,7 +95,7 @@ async fn biliao_events_that_cannot_be_answered_are_refused_by_field_and_logged()
 
 #[tokio::test]
 async fn biliao_joins_without_a_time_are_never_merged() {
-    let (url, store) = serve(bot("bl", "biliao", None)).await;
+    let (url, store) = common::serve_webhook(bot("bl", "biliao", None)).await;
     let join = json!({ "event_type": "member_joined", "sender_id": "user_9", "group_id": "g1" });
     assert_new(&url, &join).await;
     assert_new(&url, &join).await;
@@ -144,14 +110,14 @@ async fn biliao_joins_without_a_time_are_never_merged() {
     );
     timed["timestamp"] = json!(1732636900);
     assert_new(&url, &timed).await;
-    let joins = journaled(&store);
+    let joins = events(&store);
     assert_eq!(joins.len(), 4, "{joins:?}");
     assert!(joins.iter().all(|e| matches!(e, Event::MemberJoined(_))));
 }
 
 #[tokio::test]
 async fn biliao_message_ids_are_only_merged_within_their_chat() {
-    let (url, store) = serve(bot("bl", "biliao", None)).await;
+    let (url, store) = common::serve_webhook(bot("bl", "biliao", None)).await;
     let message = |group: &str| {
         json!({ "event_type": "group_message", "message_id": 5, "sender_id": "u1",
                 "group_id": group, "content": "hi" })
@@ -160,12 +126,12 @@ async fn biliao_message_ids_are_only_merged_within_their_chat() {
     assert_new(&url, &message("g2")).await;
     let (_, again) = post(&url, &message("g1")).await;
     assert_eq!(again["duplicate"], json!(true));
-    assert_eq!(journaled(&store).len(), 2);
+    assert_eq!(events(&store).len(), 2);
 }
 
 #[tokio::test]
 async fn yunhu_events_without_a_chat_or_with_lost_text_are_refused_by_field() {
-    let (url, store) = serve(bot("yh", "yunhu", None)).await;
+    let (url, store) = common::serve_webhook(bot("yh", "yunhu", None)).await;
     let group = json!({ "header": { "eventId": "e1", "eventType": "message.receive.normal" },
         "event": { "sender": { "senderId": "1" }, "chat": { "chatType": "group" },
                    "message": { "msgId": "m", "contentType": "text", "content": { "text": "hi" } } } });
@@ -181,20 +147,20 @@ async fn yunhu_events_without_a_chat_or_with_lost_text_are_refused_by_field() {
     let join = json!({ "header": { "eventId": "e2", "eventType": "group.join" },
                        "event": { "chatId": "604715283" } });
     assert_refused(&url, &join, "event.userId").await;
-    assert!(journaled(&store).is_empty());
+    assert!(events(&store).is_empty());
 }
 
 #[tokio::test]
 async fn minapp_texts_that_would_be_lost_are_refused_and_logged_without_the_secret() {
     common::logs();
-    let (url, store) = serve(bot("mn", "minapp", Some(MINAPP_SECRET))).await;
+    let (url, store) = common::serve_webhook(bot("mn", "minapp", Some(MINAPP_SECRET))).await;
     let text = json!({ "secret": MINAPP_SECRET, "msgtype": "text", "conversation_id": "R:unanswerable-3",
                        "sender": "wxid_1", "text": "hi" });
     assert_refused(&url, &text, "text").await;
     let mut nested = text.clone();
     nested["text"] = json!({ "content": { "t": "hi" } });
     assert_refused(&url, &nested, "text.content").await;
-    assert!(journaled(&store).is_empty());
+    assert!(events(&store).is_empty());
 
     let logs = logged();
     let line = logs
@@ -203,4 +169,12 @@ async fn minapp_texts_that_would_be_lost_are_refused_and_logged_without_the_secr
         .unwrap_or_else(|| panic!("the body is not quoted: {logs}"));
     assert!(!line.contains(MINAPP_SECRET), "{line}");
     assert!(line.contains("***"), "{line}");
+}
+
+/// The events in `store`'s journal, in order.
+fn events(store: &Arc<dyn Store>) -> Vec<Event> {
+    common::journaled(store)
+        .into_iter()
+        .map(|i| i.event)
+        .collect()
 }

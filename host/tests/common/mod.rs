@@ -436,3 +436,33 @@ impl std::io::Write for Capture {
         Ok(())
     }
 }
+
+/// Serves `bot`'s webhook on loopback over a memory journal (no plugins: the ingress alone):
+/// the webhook's URL, and the journal.
+pub async fn serve_webhook(
+    bot: wasmbot::config::BotConfig,
+) -> (String, Arc<dyn wasmbot::store::Store>) {
+    use wasmbot::store::{Bounds, MemoryStore, Store};
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new(Bounds::default()));
+    let ctx = wasmbot::adapter::StartContext {
+        ingress: wasmbot::journal::Ingress::new(store.clone()).unwrap(),
+        stop: Default::default(),
+        data_dir: Default::default(),
+        inbound: true,
+    };
+    let app = wasmbot::adapter::start(&bot, &ctx).unwrap().routes.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!(
+        "http://{}/hooks/{}",
+        listener.local_addr().unwrap(),
+        bot.name
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, store)
+}
+
+/// Everything in `store`'s journal, in order.
+pub fn journaled(store: &Arc<dyn wasmbot::store::Store>) -> Vec<wasmbot::model::Inbound> {
+    let read = store.read(0, 1000).unwrap();
+    read.into_iter().map(|(_, inbound)| inbound).collect()
+}
