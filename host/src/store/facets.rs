@@ -8,8 +8,8 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::{
-    ActionId, Appended, Commit, DeadLetter, DeliveryOutcome, Indexed, MessageKey, Outcome, Pending,
-    Seq, StoreError, Uncommitted,
+    ActionId, Appended, Commit, DeadLetter, DeliveryOutcome, FireOutcome, Firing, Indexed,
+    MessageKey, Outcome, Pending, Seq, StoreError, Timer, Uncommitted,
 };
 use crate::model::Inbound;
 
@@ -149,11 +149,58 @@ pub trait MessageIndex: Send + Sync {
     fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError>;
 }
 
+/// Timers and schedules by plugin, and by due time for the firer. Timers are set and cancelled
+/// through [`CompletionStore::commit_all`] (`Commit::timers`), with the event that set them.
+#[async_trait::async_trait]
+pub trait TimerStore: Send + Sync {
+    /// Up to `max` of `plugin`'s timers (not its schedules), soonest first.
+    fn timers_of(&self, plugin: &str, max: usize) -> Result<Vec<Timer>, StoreError>;
+
+    /// `plugin`'s timer `key`, if it is pending.
+    fn timer(&self, plugin: &str, key: &str) -> Result<Option<Timer>, StoreError>;
+
+    /// How many timers `plugin` has pending (its schedules not counted), for its quota.
+    fn timer_count(&self, plugin: &str) -> Result<u64, StoreError>;
+
+    /// `plugin`'s schedule rows.
+    fn schedules_of(&self, plugin: &str) -> Result<Vec<Timer>, StoreError>;
+
+    /// Replaces `plugin`'s schedule rows with `schedules`. A row whose name and recurrence are
+    /// unchanged keeps its due time (an instant missed while the daemon was down still
+    /// fires); its payload is updated.
+    fn set_schedules(&self, plugin: &str, schedules: Vec<Timer>) -> Result<(), StoreError>;
+
+    /// Up to `max` rows (timers and schedules of every plugin) due at or before `now`,
+    /// soonest first, with their plugin.
+    fn timers_due(&self, now: u64, max: usize) -> Result<Vec<(String, Timer)>, StoreError>;
+
+    /// The earliest due time of any row.
+    fn next_due(&self) -> Result<Option<u64>, StoreError>;
+
+    /// In one transaction, for each firing in order whose row is still stored unchanged:
+    /// appends its event to the journal (a dedupe key seen before appends nothing) and takes
+    /// the row out, or moves a schedule's row to its next instant. A crash leaves all of them
+    /// fired or none. A full journal stops it: the rest stay for later.
+    fn fire(&self, firings: Vec<Firing>) -> Result<FireOutcome, StoreError>;
+
+    /// [`fire`](Self::fire), awaiting its transaction.
+    async fn fire_async(&self, firings: Vec<Firing>) -> Result<FireOutcome, StoreError> {
+        self.fire(firings)
+    }
+}
+
 /// Everything the daemon keeps: one backend (redb, or in memory) implements every facet, and
 /// each consumer takes only the facet it needs.
 #[async_trait::async_trait]
 pub trait Store:
-    JournalStore + CompletionStore + KvStore + OutboxStore + DeadLetterStore + MessageIndex + 'static
+    JournalStore
+    + CompletionStore
+    + KvStore
+    + OutboxStore
+    + DeadLetterStore
+    + MessageIndex
+    + TimerStore
+    + 'static
 {
     /// Makes everything written so far durable (commits and delivery outcomes alike).
     fn flush(&self) -> Result<(), StoreError> {

@@ -14,6 +14,8 @@ use crate::store::{
     CompletionStore, DeadLetterStore, JournalStore, KvStore, MessageIndex, OutboxStore,
 };
 
+mod timers;
+
 #[derive(Debug, Default)]
 struct Inner {
     next_seq: Seq,
@@ -30,6 +32,7 @@ struct Inner {
     messages: HashMap<MessageKey, Indexed>,
     message_order: VecDeque<MessageKey>,
     places: Vec<(String, Seq)>,
+    timers: timers::Timers,
 }
 
 #[derive(Debug, Default)]
@@ -142,45 +145,16 @@ impl MemoryStore {
         for action in commit.actions {
             inner.enqueue(plugin.to_string(), action);
         }
+        for change in commit.timers {
+            inner.timers.apply(plugin, change);
+        }
     }
 }
 
 impl JournalStore for MemoryStore {
     fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError> {
         let mut inner = self.lock()?;
-        let dedupe = inbound
-            .dedupe_key
-            .clone()
-            .map(|key| (inbound.bot.clone(), key));
-        if let Some(seq) = dedupe.as_ref().and_then(|d| inner.dedupe.get(d)) {
-            return Ok(Appended::Duplicate(*seq));
-        }
-        if inner.journal.len() >= self.limits.journal {
-            return Err(StoreError::JournalFull(inner.journal.len()));
-        }
-        let seq = inner.next_seq;
-        inner.next_seq += 1;
-        inner.journal.insert(seq, inbound.clone());
-        for key in messages {
-            self.remember(
-                &mut inner,
-                key.clone(),
-                Indexed {
-                    platform_id: Some(key.id.clone()),
-                    owner: None,
-                },
-            );
-        }
-        if let Some(key) = dedupe {
-            inner.dedupe.insert(key.clone(), seq);
-            inner.dedupe_order.push_back(key);
-            while inner.dedupe_order.len() > self.limits.dedupe_keys {
-                if let Some(old) = inner.dedupe_order.pop_front() {
-                    inner.dedupe.remove(&old);
-                }
-            }
-        }
-        Ok(Appended::New(seq))
+        self.append_in(&mut inner, inbound, messages)
     }
 
     fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError> {
@@ -212,6 +186,50 @@ impl JournalStore for MemoryStore {
     fn save_places(&self, places: &[(String, Seq)]) -> Result<(), StoreError> {
         self.lock()?.places = places.to_vec();
         Ok(())
+    }
+}
+
+impl MemoryStore {
+    /// Accepts an event under the lock (see [`JournalStore::append`]).
+    fn append_in(
+        &self,
+        inner: &mut Inner,
+        inbound: &Inbound,
+        messages: &[MessageKey],
+    ) -> Result<Appended, StoreError> {
+        let dedupe = inbound
+            .dedupe_key
+            .clone()
+            .map(|key| (inbound.bot.clone(), key));
+        if let Some(seq) = dedupe.as_ref().and_then(|d| inner.dedupe.get(d)) {
+            return Ok(Appended::Duplicate(*seq));
+        }
+        if inner.journal.len() >= self.limits.journal {
+            return Err(StoreError::JournalFull(inner.journal.len()));
+        }
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        inner.journal.insert(seq, inbound.clone());
+        for key in messages {
+            self.remember(
+                inner,
+                key.clone(),
+                Indexed {
+                    platform_id: Some(key.id.clone()),
+                    owner: None,
+                },
+            );
+        }
+        if let Some(key) = dedupe {
+            inner.dedupe.insert(key.clone(), seq);
+            inner.dedupe_order.push_back(key);
+            while inner.dedupe_order.len() > self.limits.dedupe_keys {
+                if let Some(old) = inner.dedupe_order.pop_front() {
+                    inner.dedupe.remove(&old);
+                }
+            }
+        }
+        Ok(Appended::New(seq))
     }
 }
 

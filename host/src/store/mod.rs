@@ -9,12 +9,15 @@ mod facets;
 mod group;
 pub mod memory;
 mod redb;
+mod timer;
 
 pub use self::redb::RedbStore;
 pub use facets::{
     CompletionStore, DeadLetterStore, JournalStore, KvStore, MessageIndex, OutboxStore, Store,
+    TimerStore,
 };
 pub use memory::MemoryStore;
+pub use timer::{FireOutcome, Firing, Recurrence, Timer, TimerChange};
 
 use crate::model::{Action, ChatRef};
 
@@ -115,12 +118,14 @@ pub struct Commit {
     pub kv: Vec<(String, Option<Vec<u8>>)>,
     /// Handles of the messages it sent, indexed (owned, not delivered yet) with the commit.
     pub sent: Vec<MessageKey>,
+    /// Timers it set or cancelled, in order.
+    pub timers: Vec<TimerChange>,
 }
 
 impl Commit {
     /// How many rows it writes besides its finished-marker, roughly.
     pub fn weight(&self) -> usize {
-        self.actions.len() + self.kv.len() + self.sent.len()
+        self.actions.len() + self.kv.len() + self.sent.len() + self.timers.len()
     }
 }
 

@@ -32,6 +32,7 @@ fn inbound(key: Option<&str>) -> Inbound {
             kind: "x".into(),
             raw: "{}".into(),
         }),
+        timer: None,
     }
 }
 
@@ -137,6 +138,7 @@ fn a_commit_applies_once(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
         actions: vec![send("a")],
         kv: vec![("k".into(), Some(b"v".to_vec()))],
         sent: vec![],
+        timers: Vec::new(),
     };
     store.commit("p", 0, commit.clone()).unwrap();
     store.commit("p", 0, commit).unwrap();
@@ -158,6 +160,7 @@ fn kv_lists_by_prefix_per_plugin(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
                 actions: vec![],
                 kv: kv.to_vec(),
                 sent: vec![],
+                timers: Vec::new(),
             },
         )
         .unwrap();
@@ -169,6 +172,7 @@ fn kv_lists_by_prefix_per_plugin(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
                 actions: vec![],
                 kv: vec![("a/3".into(), Some(vec![]))],
                 sent: vec![],
+                timers: Vec::new(),
             },
         )
         .unwrap();
@@ -181,6 +185,7 @@ fn kv_lists_by_prefix_per_plugin(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
                 actions: vec![],
                 kv: vec![("a/1".into(), None)],
                 sent: vec![],
+                timers: Vec::new(),
             },
         )
         .unwrap();
@@ -200,6 +205,7 @@ fn outbox_keeps_order_and_bound(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
                 actions: vec![send("a"), send("b")],
                 kv: vec![],
                 sent: vec![],
+                timers: Vec::new(),
             },
         )
         .unwrap();
@@ -210,7 +216,8 @@ fn outbox_keeps_order_and_bound(make: &dyn Fn(Bounds) -> Box<dyn Store>) {
             Commit {
                 actions: vec![send("c")],
                 kv: vec![],
-                sent: vec![]
+                sent: vec![],
+                timers: Vec::new(),
             }
         ),
         Err(StoreError::OutboxFull(2))
@@ -230,6 +237,7 @@ fn sends(texts: &[&str]) -> Commit {
         actions: texts.iter().map(|t| send(t)).collect(),
         kv: vec![],
         sent: vec![],
+        timers: Vec::new(),
     }
 }
 
@@ -348,6 +356,7 @@ fn known_actions_count_toward_the_window_and_ended_ones_do_not(
         actions: vec![send("a"), send("b"), send("c")],
         kv: vec![],
         sent: vec![],
+        timers: Vec::new(),
     };
     store.commit("p", 0, commit).unwrap();
     store.sync().unwrap();
@@ -383,6 +392,7 @@ fn commit_all_stops_at_the_first_refused_outcome(make: &dyn Fn(Bounds) -> Box<dy
                 actions: texts.iter().map(|t| send(t)).collect(),
                 kv: vec![(key.to_string(), Some(key.as_bytes().to_vec()))],
                 sent: vec![],
+                timers: Vec::new(),
             },
         )
     };
@@ -643,6 +653,7 @@ fn dead_letters_can_be_retried_or_dropped(make: &dyn Fn(Bounds) -> Box<dyn Store
                 actions: vec![send("a"), send("b")],
                 kv: vec![],
                 sent: vec![],
+                timers: Vec::new(),
             },
         )
         .unwrap();
@@ -676,6 +687,7 @@ fn the_redb_store_keeps_everything_across_reopening() {
                     actions: vec![send("a")],
                     kv: vec![("k".into(), Some(b"v".to_vec()))],
                     sent: vec![],
+                    timers: Vec::new(),
                 },
             )
             .unwrap();
@@ -766,3 +778,6 @@ fn redb_writes_delivery_outcomes_at_once_and_makes_them_durable_on_flush() {
         .unwrap();
     assert_eq!(left.len(), 1, "the flushed outcome was lost");
 }
+
+/// Timers and schedules, against every store.
+mod timers;

@@ -24,7 +24,7 @@ use super::tables::Tables;
 use super::{backend, from_json, to_json, RedbStore, StoreFile, Stored};
 use crate::store::{
     forgot_dead_letter, ActionId, Appended, Commit, DeadLetter, Delivered, DeliveryOutcome,
-    Indexed, MessageKey, Outcome, Seq, StoreError, Uncommitted,
+    FireOutcome, Firing, Indexed, MessageKey, Outcome, Seq, StoreError, Uncommitted,
 };
 
 /// A write waiting for its batch.
@@ -46,13 +46,16 @@ pub(super) enum Write {
     Outcomes(Vec<(ActionId, DeliveryOutcome)>),
     /// Nothing but durability: persists every commit before it.
     Sync,
+    /// Due timers: their events appended and their rows taken out, durably (a timer must
+    /// not fire again after a crash, nor be lost).
+    Fire(Vec<Firing>),
 }
 
 impl Write {
     /// Small work a reply waits for: an accept, a sync, a commit of a few rows.
     pub(super) fn is_urgent(&self) -> bool {
         match self {
-            Write::Append { .. } | Write::Sync => true,
+            Write::Append { .. } | Write::Sync | Write::Fire(_) => true,
             Write::Commit { outcomes, .. } => {
                 outcomes.iter().map(|(_, c)| c.weight()).sum::<usize>() < PART / 4
             }
@@ -62,7 +65,7 @@ impl Write {
 
     fn needs_fsync(&self) -> bool {
         match self {
-            Write::Append { .. } | Write::Sync => true,
+            Write::Append { .. } | Write::Sync | Write::Fire(_) => true,
             Write::Commit { durable, .. } => *durable,
             Write::Outcomes(_) => false,
         }
@@ -71,6 +74,7 @@ impl Write {
 
 pub(super) enum Written {
     Appended(Appended),
+    Fired(FireOutcome),
     Done,
     /// Outcomes refused for a limit, with the reason; those before them were committed.
     Refused(Uncommitted),
@@ -193,6 +197,7 @@ impl StoreFile {
                     .record_in(&mut tables, outcomes)
                     .map(|()| Written::Done),
                 Write::Sync => Ok(Written::Done),
+                Write::Fire(firings) => self.fire_in(&mut tables, firings).map(Written::Fired),
             };
             if let Err(e @ StoreError::Backend(_)) = &result {
                 return all_failed(e);
@@ -217,7 +222,7 @@ impl StoreFile {
         }
     }
 
-    fn append_in(
+    pub(super) fn append_in(
         &self,
         tables: &mut Tables,
         inbound: &[u8],
@@ -325,6 +330,9 @@ impl StoreFile {
         }
         for action in commit.actions {
             tables.enqueue(plugin, action)?;
+        }
+        for change in &commit.timers {
+            tables.apply_timer(plugin, change)?;
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 
 mod batch;
 mod tables;
+mod timers;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
@@ -58,6 +59,13 @@ const MESSAGE_ORDER: TableDefinition<u64, (&str, &str, &str)> =
 const PLACES: TableDefinition<&str, u64> = TableDefinition::new("places");
 /// Counters.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// (plugin, slot) → JSON `Timer`: timers by key, schedules by `"\0" + name` (see
+/// `store::timer::slot`).
+const TIMERS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("timers");
+/// (due, plugin, slot) → (): what the firer reads, soonest first.
+const TIMER_DUE: TableDefinition<(u64, &str, &str), ()> = TableDefinition::new("timer_due");
+/// plugin → how many timers it has pending (schedules not counted), for its quota.
+const TIMER_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("timer_counts");
 
 /// An action in the outbox, as stored: JSON `{"plugin", "bot", "action"}`.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -140,6 +148,10 @@ impl RedbStore {
             tx.open_table(MESSAGE_ORDER).map_err(backend)?;
             tx.open_table(META).map_err(backend)?;
             tx.open_table(PLACES).map_err(backend)?;
+            // A file of a version before timers gets their tables here, empty.
+            tx.open_table(TIMERS).map_err(backend)?;
+            tx.open_table(TIMER_DUE).map_err(backend)?;
+            tx.open_table(TIMER_COUNTS).map_err(backend)?;
             migrate_outbox_index(tx)?;
             recount_waiting(tx)
         })?;
@@ -259,7 +271,7 @@ impl JournalStore for RedbStore {
         };
         match self.grouped(write).await? {
             Written::Appended(appended) => Ok(appended),
-            Written::Done | Written::Refused(_) => {
+            Written::Done | Written::Refused(_) | Written::Fired(_) => {
                 Err(backend("a batched append came back without its position"))
             }
         }

@@ -9,7 +9,7 @@ use ::redb::{ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
 use super::{backend, from_json, to_json, Owner, Stored};
 use super::{
     DEAD, DEDUPE, DEDUPE_ORDER, FINISHED, JOURNAL, KV, MESSAGES, MESSAGE_ORDER, META, OUTBOX,
-    OUTBOX_QUEUE, OUTBOX_WAITING,
+    OUTBOX_QUEUE, OUTBOX_WAITING, TIMERS, TIMER_COUNTS, TIMER_DUE,
 };
 use crate::model::Action;
 use crate::store::{ActionId, Indexed, MessageKey, Seq, StoreError};
@@ -29,6 +29,9 @@ pub(super) struct Tables<'tx> {
     pub messages: Table<'tx, (Str, Str, Str), &'static [u8]>,
     pub message_order: Table<'tx, u64, (Str, Str, Str)>,
     pub meta: Table<'tx, Str, u64>,
+    pub timers: Table<'tx, (Str, Str), &'static [u8]>,
+    pub timer_due: Table<'tx, (u64, Str, Str), ()>,
+    pub timer_counts: Table<'tx, Str, u64>,
 }
 
 impl<'tx> Tables<'tx> {
@@ -46,6 +49,9 @@ impl<'tx> Tables<'tx> {
             messages: tx.open_table(MESSAGES).map_err(backend)?,
             message_order: tx.open_table(MESSAGE_ORDER).map_err(backend)?,
             meta: tx.open_table(META).map_err(backend)?,
+            timers: tx.open_table(TIMERS).map_err(backend)?,
+            timer_due: tx.open_table(TIMER_DUE).map_err(backend)?,
+            timer_counts: tx.open_table(TIMER_COUNTS).map_err(backend)?,
         })
     }
 
