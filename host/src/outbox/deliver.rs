@@ -1,25 +1,29 @@
 //! Carrying out one action: resolving host handles to platform ids, retrying what may succeed
-//! later (within the bot's rate limit), and the audit line.
+//! later (within the bot's rate limit, for as long as `[outbox] retry_for_s`, through the bot's
+//! circuit breaker while its platform is down), and the audit line.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
 use super::record::SentIndex;
 use crate::adapter::{AdapterError, Adapters};
 use crate::model::Action;
-use crate::pace::{backoff, SharedLimit};
+use crate::pace::{backoff, Breaker, SharedLimit};
 use crate::store::{ActionId, Delivered, DeliveryOutcome, Indexed, MessageKey, Pending, Store};
-
-/// Tries per action before it is given up (with a log line naming plugin, op and reason).
-const MAX_TRIES: u32 = 6;
 
 /// What every delivery of one bot shares; cheap to clone into a delivery task.
 #[derive(Clone)]
 pub(super) struct Delivery {
     pub bot: Arc<str>,
+    /// Whether the bot's platform is taken to be down; deliveries wait on it.
+    pub breaker: Arc<Breaker>,
+    /// How long an action is retried before it is given up.
+    pub retry_for: Duration,
+    /// The longest wait between two tries.
+    pub max_backoff: Duration,
     pub store: Arc<dyn Store>,
     pub adapters: Adapters,
     pub limiter: Option<Arc<SharedLimit>>,
@@ -82,17 +86,24 @@ impl Delivery {
             let unknown = format!("no bot named `{}`", self.bot);
             return Ok(Err(AdapterError::Invalid(unknown)));
         };
+        let started = Instant::now();
         let mut tries = 0;
         loop {
             tries += 1;
+            let admission = self.unless_stopped(self.breaker.admit()).await?;
             if let Some(limiter) = &self.limiter {
                 self.unless_stopped(limiter.acquire(plugin)).await?;
             }
-            match adapter.deliver(action).await {
-                Err(e) if e.is_retryable() && tries < MAX_TRIES => {
+            let result = adapter.deliver(action).await;
+            match &result {
+                Err(AdapterError::Transient(_)) => self.breaker.failed(admission),
+                _ => self.breaker.answered(),
+            }
+            match result {
+                Err(e) if e.is_retryable() && started.elapsed() < self.retry_for => {
                     let wait = match &e {
                         AdapterError::RateLimited(after) => *after,
-                        _ => backoff(tries),
+                        _ => backoff(tries, self.max_backoff),
                     };
                     tracing::debug!(bot = %self.bot, tries, error = %e, ?wait, "retrying an action");
                     self.unless_stopped(tokio::time::sleep(wait)).await?;
@@ -104,9 +115,9 @@ impl Delivery {
 
     /// Waits for `wait`, unless the daemon stops first. Only waits before a request are cut
     /// short: a request under way is let finish, so its outcome is known.
-    async fn unless_stopped(&self, wait: impl Future<Output = ()>) -> Result<(), Stopped> {
+    async fn unless_stopped<T>(&self, wait: impl Future<Output = T>) -> Result<T, Stopped> {
         tokio::select! {
-            () = wait => Ok(()),
+            done = wait => Ok(done),
             () = self.stop.cancelled() => Err(Stopped),
         }
     }
@@ -170,8 +181,8 @@ fn audit(plugin: &str, action: &Action) {
     );
 }
 
-/// The wait before retry `tries`: 100 ms, 200 ms, 400 ms, … capped at 5 s, each ±25 %.
-fn backoff(tries: u32) -> Duration {
-    let wait = backoff::exponential(tries, Duration::from_millis(100), Duration::from_secs(5));
+/// The wait before retry `tries`: 100 ms, 200 ms, 400 ms, … capped at `max`, each ±25 %.
+fn backoff(tries: u32, max: Duration) -> Duration {
+    let wait = backoff::exponential(tries, Duration::from_millis(100), max);
     backoff::jittered(wait, 0.25)
 }

@@ -40,8 +40,8 @@ use tokio_util::sync::CancellationToken;
 use self::deliver::{Delivery, Ended, Stopped};
 use self::record::Recorder;
 use crate::adapter::Adapters;
-use crate::config::{BotConfig, Rate, RateSetting};
-use crate::pace::SharedLimit;
+use crate::config::{BotConfig, OutboxConfig, Rate, RateSetting};
+use crate::pace::{Breaker, Circuit, SharedLimit};
 use crate::store::{self, ActionId, Pending, Store};
 
 /// Requests of one bot under way at once. A chat's actions go one at a time, so this is how
@@ -65,6 +65,7 @@ pub const DRAIN_FOR: Duration = Duration::from_secs(10);
 pub struct OutboxWaker {
     by_bot: Arc<HashMap<String, Arc<Notify>>>,
     room: Arc<Notify>,
+    breakers: Arc<BTreeMap<String, Arc<Breaker>>>,
 }
 
 impl OutboxWaker {
@@ -78,6 +79,14 @@ impl OutboxWaker {
     /// future before trying a commit, so room made meanwhile is not missed).
     pub fn room(&self) -> Notified<'_> {
         self.room.notified()
+    }
+
+    /// Each bot's circuit: whether its platform is taken to be down.
+    pub fn circuits(&self) -> BTreeMap<String, Circuit> {
+        self.breakers
+            .iter()
+            .map(|(bot, breaker)| (bot.clone(), breaker.circuit()))
+            .collect()
     }
 }
 
@@ -107,10 +116,12 @@ pub fn spawn(
     store: Arc<dyn Store>,
     adapters: Adapters,
     bots: &[BotConfig],
+    patience: &OutboxConfig,
     threads: Handle,
     stop: CancellationToken,
 ) -> (OutboxWaker, OutboxWorkers) {
     let mut by_bot = HashMap::new();
+    let mut breakers = BTreeMap::new();
     let mut workers = Vec::new();
     let room = Arc::new(Notify::new());
     for bot in bots {
@@ -122,8 +133,17 @@ pub fn spawn(
         }
         let bot_name: Arc<str> = bot.name.as_str().into();
         let recorder = Recorder::new(store.clone(), bot_name.clone(), room.clone());
+        let breaker = Arc::new(Breaker::new(
+            &bot.name,
+            patience.breaker_after,
+            patience.max_backoff(),
+        ));
+        breakers.insert(bot.name.clone(), breaker.clone());
         let delivery = Delivery {
             bot: bot_name,
+            breaker,
+            retry_for: patience.retry_for(),
+            max_backoff: patience.max_backoff(),
             store: store.clone(),
             adapters: adapters.clone(),
             limiter: rate.map(|r| Arc::new(SharedLimit::new(r.requests as usize, r.window))),
@@ -137,6 +157,7 @@ pub fn spawn(
     let waker = OutboxWaker {
         by_bot: Arc::new(by_bot),
         room,
+        breakers: Arc::new(breakers),
     };
     (waker, OutboxWorkers(workers))
 }

@@ -200,6 +200,7 @@ mod tests {
                 kind: "test".into(),
                 raw: "{}".into(),
             }),
+            timer: None,
         };
         store.append(&inbound, &[]).unwrap();
         let actions = (0..n)
