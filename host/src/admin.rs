@@ -72,6 +72,7 @@ async fn status(State(admin): State<Admin>) -> Response {
                 "plugins": admin.plugins.status(),
                 "waiting_plugins": waiting,
                 "dead_letters": dead_letters,
+                "circuits": admin.outbox.circuits(),
             }))
             .into_response()
         }

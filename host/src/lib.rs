@@ -19,3 +19,4 @@ pub mod runtime;
 pub mod store;
 #[cfg(test)]
 mod test_fixtures;
+pub mod timer;

@@ -66,6 +66,15 @@ pub(super) async fn run(config: anyhow::Result<Config>) -> anyhow::Result<ExitCo
                             version.name,
                             version.manifest.version
                         );
+                        if !version.http_hosts.is_empty() && version.grants.http.is_empty() {
+                            println!(
+                                "note {}: plugin `{}` means to reach {} over HTTP but has no \
+                                 `[plugins.grants] http`: its requests will be denied",
+                                file.display(),
+                                version.name,
+                                version.http_hosts.join(", ")
+                            );
+                        }
                     }
                     Err(e) => problems.push(e.to_string()),
                 }

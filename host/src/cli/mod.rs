@@ -177,6 +177,11 @@ async fn inspect(file: &Path) -> anyhow::Result<std::process::ExitCode> {
             "platforms": m.subscriptions.platforms,
         },
         "permissions": permissions,
+        "world": version.world.name(),
+        "grants": version.grants_needed(),
+        "schedules": version.schedules.iter().map(|s| serde_json::json!({
+            "name": s.name, "cron": s.cron, "timezone": s.timezone,
+        })).collect::<Vec<_>>(),
         "commands": version.help().commands,
         "sha256": version.hash,
     });

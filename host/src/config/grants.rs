@@ -42,6 +42,10 @@ pub struct Grants {
     /// Actions per minute across all chats; default unlimited (the per-event cap still applies).
     #[serde(default)]
     pub actions_per_minute: Option<u32>,
+    /// Hosts the plugin may reach over HTTP (`api.example.com`, `*.example.org:8443`; see
+    /// [`HostPattern`](super::HostPattern)); none by default.
+    #[serde(default)]
+    pub http: Vec<String>,
 }
 
 /// Default kv quota.
@@ -81,6 +85,26 @@ impl Grants {
     /// Whether the operator granted the platform-specific interface `name`.
     pub fn allows_interface(&self, name: &str) -> bool {
         self.interfaces.iter().any(|i| i == name)
+    }
+
+    /// The `http` patterns that parse (validation reports the others).
+    pub fn http_patterns(&self) -> Vec<super::HostPattern> {
+        self.http
+            .iter()
+            .filter_map(|p| super::HostPattern::parse(p).ok())
+            .collect()
+    }
+
+    /// Each `http` pattern that does not parse, with why.
+    pub fn bad_http_patterns(&self) -> Vec<(String, String)> {
+        self.http
+            .iter()
+            .filter_map(|p| {
+                super::HostPattern::parse(p)
+                    .err()
+                    .map(|why| (p.clone(), why))
+            })
+            .collect()
     }
 
     pub fn kv_quota(&self) -> u64 {

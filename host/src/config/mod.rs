@@ -3,7 +3,10 @@
 
 mod env;
 mod grants;
+mod http;
+mod outbox;
 mod rate;
+mod schedules;
 mod secret;
 
 use std::net::SocketAddr;
@@ -13,8 +16,13 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use grants::{parse_operation, Grants, ALL_OPERATIONS, DEFAULT_OPERATIONS};
+pub use http::{
+    best_match, normalize_host, HostMatch, HostPattern, HttpLimits, HttpLimitsConfig, DEFAULT_PORTS,
+};
+pub use outbox::OutboxConfig;
 pub use rate::{Rate, RateSetting};
-pub use secret::Secret;
+pub use schedules::{ScheduleConfig, DEFAULT_PENDING_TIMERS};
+pub use secret::{Redactor, Secret};
 
 /// Where the daemon listens when nothing else is said: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8700";
@@ -53,6 +61,8 @@ pub struct Config {
     pub runtime: RuntimeConfig,
     #[serde(default)]
     pub retention: RetentionConfig,
+    #[serde(default)]
+    pub outbox: OutboxConfig,
 }
 
 /// The kind of store.
@@ -112,15 +122,30 @@ pub struct PluginConfig {
     /// Memory cap in MiB.
     #[serde(default)]
     pub memory_mib: Option<u64>,
-    /// Instances per plugin; a chat always maps to the same one.
+    /// Instances per plugin; a chat always maps to the same one. Default 1, or
+    /// [`HTTP_LANES`] for a plugin granted HTTP.
     #[serde(default)]
     pub instances: Option<usize>,
     /// What the plugin may do beyond the defaults.
     #[serde(default)]
     pub grants: Grants,
+    /// Outbound HTTP limits of this plugin, over `[runtime.http]`.
+    #[serde(default)]
+    pub http: HttpLimitsConfig,
     /// Passed to the plugin's `init` as a JSON object.
     #[serde(default)]
     pub config: toml::Table,
+    /// More string keys for the same object, whose values never show: not in a log line, in
+    /// `check`, `status` or the admin API, nor in what the plugin itself logs or fails with
+    /// (they are replaced by `***` there). Use `${ENV}` to keep them out of the file.
+    #[serde(default)]
+    pub secrets: std::collections::BTreeMap<String, Secret>,
+    /// Timers the plugin may have pending at once (default 10,000); more answer `quota`.
+    #[serde(default)]
+    pub max_pending_timers: Option<u64>,
+    /// Overrides of the plugin's schedules by name, and schedules added (see `ScheduleConfig`).
+    #[serde(default)]
+    pub schedules: Vec<ScheduleConfig>,
 }
 
 /// Defaults for every plugin.
@@ -152,6 +177,9 @@ pub struct RuntimeConfig {
     /// may share one: entries are named by content and engine, and written whole.
     #[serde(default)]
     pub compile_cache: Option<PathBuf>,
+    /// Every plugin's outbound HTTP limits (timeout, body cap, in flight, per minute).
+    #[serde(default)]
+    pub http: HttpLimitsConfig,
 }
 
 impl RuntimeConfig {
@@ -208,6 +236,7 @@ impl Default for RuntimeConfig {
             reload_debounce_ms: default_reload_debounce_ms(),
             quarantine_after: default_quarantine_after(),
             compile_cache: None,
+            http: HttpLimitsConfig::default(),
         }
     }
 }
@@ -224,6 +253,7 @@ impl Default for Config {
             plugins: Vec::new(),
             runtime: RuntimeConfig::default(),
             retention: RetentionConfig::default(),
+            outbox: OutboxConfig::default(),
         }
     }
 }
@@ -307,13 +337,33 @@ impl Config {
                     plugin.name
                 ));
             }
+            problems.extend(schedules::problems(plugin));
             for unknown in plugin.grants.unknown_operations() {
                 problems.push(format!(
                     "plugins.{}.grants.operations: unknown operation `{unknown}`",
                     plugin.name
                 ));
             }
+            for key in plugin.secrets.keys() {
+                if plugin.config.contains_key(key) {
+                    problems.push(format!(
+                        "plugins.{}.secrets.{key}: also in plugins.{}.config; give it once",
+                        plugin.name, plugin.name
+                    ));
+                }
+            }
+            for (pattern, why) in plugin.grants.bad_http_patterns() {
+                problems.push(format!(
+                    "plugins.{}.grants.http: `{pattern}`: {why}",
+                    plugin.name
+                ));
+            }
+            problems.extend(HttpLimits::problems(
+                &plugin.http,
+                &format!("plugins.{}.http", plugin.name),
+            ));
         }
+        problems.extend(HttpLimits::problems(&self.runtime.http, "runtime.http"));
         if self.runtime.timeout_ms == 0 {
             problems.push("runtime.timeout_ms: must be more than 0".into());
         }
@@ -349,6 +399,7 @@ impl Config {
     /// The effective limits of one plugin.
     pub fn limits_for(&self, name: &str) -> PluginLimits {
         let overrides = self.plugin(name);
+        let granted_http = overrides.is_some_and(|p| !p.grants.http.is_empty());
         PluginLimits {
             timeout: Duration::from_millis(
                 overrides
@@ -360,7 +411,14 @@ impl Config {
                 .unwrap_or(self.runtime.memory_mib) as usize
                 * 1024
                 * 1024,
-            instances: overrides.and_then(|p| p.instances).unwrap_or(1).max(1),
+            instances: overrides
+                .and_then(|p| p.instances)
+                .unwrap_or(if granted_http { HTTP_LANES } else { 1 })
+                .max(1),
+            http: HttpLimits::resolve(&self.runtime.http, overrides.map(|p| &p.http)),
+            pending_timers: overrides
+                .and_then(|p| p.max_pending_timers)
+                .unwrap_or(DEFAULT_PENDING_TIMERS),
         }
     }
 
@@ -371,15 +429,34 @@ impl Config {
             .unwrap_or_default()
     }
 
-    /// The JSON object handed to a plugin's `init`.
-    pub fn init_json(&self, name: &str) -> String {
-        let table = self
+    /// The JSON object handed to a plugin's `init`: its config and its secrets. A secret
+    /// itself, since it holds them.
+    pub fn init_json(&self, name: &str) -> Secret {
+        let mut table = self
             .plugin(name)
             .map(|p| p.config.clone())
             .unwrap_or_default();
-        serde_json::to_string(&table).unwrap_or_else(|_| "{}".into())
+        for (key, value) in self.plugin(name).into_iter().flat_map(|p| &p.secrets) {
+            table.insert(key.clone(), toml::Value::String(value.expose().to_string()));
+        }
+        Secret::new(serde_json::to_string(&table).unwrap_or_else(|_| "{}".into()))
+    }
+
+    /// What to scrub from the text a plugin writes: its secret values.
+    pub fn redactor_for(&self, name: &str) -> Redactor {
+        Redactor::new(
+            self.plugin(name)
+                .into_iter()
+                .flat_map(|p| p.secrets.values().cloned()),
+        )
     }
 }
+
+/// Lanes (instances) of a plugin granted HTTP, unless `instances` says otherwise: a request
+/// holds its lane while it waits, so one lane serves a 200 ms API at 5 events a second for all
+/// chats together; four serve about three times that (BENCHMARKS.md, "A plugin waiting on a
+/// slow API") and stay within the default `max_in_flight` (8).
+pub const HTTP_LANES: usize = 4;
 
 /// Resource limits applied to each instance of a plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,6 +464,10 @@ pub struct PluginLimits {
     pub timeout: Duration,
     pub memory_bytes: usize,
     pub instances: usize,
+    /// Outbound HTTP.
+    pub http: HttpLimits,
+    /// Timers one plugin may have pending at once.
+    pub pending_timers: u64,
 }
 
 fn yes() -> bool {

@@ -49,8 +49,8 @@ fn plugin_overrides_apply() {
     assert_eq!(limits.timeout, Duration::from_millis(500));
     assert_eq!(limits.memory_bytes, 8 * 1024 * 1024);
     assert_eq!(limits.instances, 2);
-    assert_eq!(config.init_json("echo"), r#"{"greeting":"hi"}"#);
-    assert_eq!(config.init_json("other"), "{}");
+    assert_eq!(config.init_json("echo").expose(), r#"{"greeting":"hi"}"#);
+    assert_eq!(config.init_json("other").expose(), "{}");
 }
 
 #[test]
@@ -106,4 +106,68 @@ fn a_max_lag_the_journal_cannot_hold_is_refused() {
         let text = format!("[runtime]\njournal_capacity = 1000\n{fine}");
         parse(&text).unwrap_or_else(|e| panic!("{fine}: {e}"));
     }
+}
+
+#[test]
+fn a_bad_http_grant_names_the_plugin_and_the_pattern() {
+    let text = "[[plugins]]\nname = \"weather\"\n[plugins.grants]\nhttp = [\"api.example.com\", \"https://x.org/path\"]";
+    let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("plugins.weather.grants.http"), "{err}");
+    assert!(err.contains("https://x.org/path"), "{err}");
+    assert!(!err.contains("`api.example.com`"), "{err}");
+    let text = "[[plugins]]\nname = \"weather\"\n[plugins.http]\nmax_in_flight = 0";
+    let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("plugins.weather.http.max_in_flight"), "{err}");
+}
+
+#[test]
+fn http_limits_come_from_the_plugin_then_the_runtime() {
+    let text = "[runtime.http]\ntimeout_ms = 3000\nrequests_per_minute = 10\n\
+                [[plugins]]\nname = \"weather\"\n[plugins.http]\nrequests_per_minute = 5";
+    let config = parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let limits = config.limits_for("weather").http;
+    assert_eq!(limits.timeout, Duration::from_secs(3));
+    assert_eq!(limits.requests_per_minute, 5);
+    assert_eq!(config.limits_for("other").http.requests_per_minute, 10);
+    // Granted HTTP: four lanes unless `instances` says otherwise.
+    assert_eq!(config.limits_for("weather").instances, 1, "no http grant");
+    let granted = "[[plugins]]\nname = \"a\"\n[plugins.grants]\nhttp = [\"x.org\"]\n\
+                   [[plugins]]\nname = \"b\"\ninstances = 1\n[plugins.grants]\nhttp = [\"x.org\"]";
+    let config = parse(granted).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.limits_for("a").instances, HTTP_LANES);
+    assert_eq!(config.limits_for("b").instances, 1);
+}
+
+#[test]
+fn plugin_secrets_reach_init_but_never_print() {
+    std::env::set_var("WASMBOT_TEST_WEATHER_KEY", "s3cr3t-key");
+    let text = "[[plugins]]\nname = \"weather\"\n[plugins.config]\napi_url = \"http://h\"\n\
+                [plugins.secrets]\napi_key = \"${WASMBOT_TEST_WEATHER_KEY}\"";
+    let config = parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let init = config.init_json("weather");
+    assert_eq!(
+        init.expose(),
+        r#"{"api_key":"s3cr3t-key","api_url":"http://h"}"#
+    );
+    for shown in [
+        format!("{config:?}"),
+        format!("{init:?}"),
+        format!("{init}"),
+    ] {
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+    assert_eq!(
+        config.redactor_for("weather").scrub("key is s3cr3t-key"),
+        "key is ***"
+    );
+    let twice =
+        "[[plugins]]\nname = \"w\"\n[plugins.config]\nk = \"a\"\n[plugins.secrets]\nk = \"b\"";
+    let err = parse(twice)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("plugins.w.secrets.k") && !err.contains("\"b\""),
+        "{err}"
+    );
 }

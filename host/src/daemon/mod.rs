@@ -22,6 +22,7 @@ use crate::router::{Router, RouterLimits};
 use crate::runtime::{Engine, HostServices, PluginThreads};
 use crate::store::Bounds;
 use crate::store::{MemoryStore, RedbStore, Store};
+use crate::timer::{Clock, SystemClock, Timers};
 
 /// A running daemon. Dropping it does not stop it; call `shutdown`.
 pub struct Daemon {
@@ -47,6 +48,12 @@ impl Daemon {
     /// Starts everything and returns once the plugins in the folder are loaded (the listener
     /// accepts events before that).
     pub async fn start(config: Config) -> anyhow::Result<Self> {
+        Self::start_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`start`](Self::start) with the clock timers and schedules read (tests move one by
+    /// hand).
+    pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let config = Arc::new(config);
         let store = open_store(&config)?;
         let ingress = Ingress::new(store.clone())?;
@@ -75,6 +82,7 @@ impl Daemon {
             store.clone(),
             adapters.clone(),
             &config.bots,
+            &config.outbox,
             threads.handle(),
             stop.clone(),
         );
@@ -83,12 +91,14 @@ impl Daemon {
             quarantine_after: config.runtime.quarantine_after,
             max_lag: config.runtime.max_lag(),
         };
+        let timers = Timers::new(store.clone(), clock);
         let router = Router::new(
             services.clone(),
             Arc::new(threads),
             ingress.subscribe(),
             outbox.clone(),
             limits,
+            timers.clone(),
         );
         services.set_directory(router.directory());
 
@@ -126,6 +136,9 @@ impl Daemon {
         // Only now may the journal forget anything: every plugin in the folder has claimed
         // its place.
         spawn_releaser(router.clone(), ingress.release_wake(), stop.clone());
+        // Timers fire once the plugins have claimed their places and installed their
+        // schedules: those missed while the daemon was down fire now, once.
+        crate::timer::spawn_firer(timers, ingress.clone(), stop.clone());
         tracing::info!(%addr, plugins = router.status().len(), "wasmbot is serving");
         Ok(Self {
             addr,

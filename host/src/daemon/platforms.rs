@@ -14,6 +14,10 @@ impl Platforms for Adapters {
         self.capabilities_of(platform)
     }
 
+    fn platform_of(&self, bot: &str) -> Option<String> {
+        self.get(bot).map(|adapter| adapter.platform().to_owned())
+    }
+
     fn check(&self, chat: &ChatRef, operation: Option<Operation>) -> Result<(), Error> {
         match operation {
             Some(operation) => self.check_supported(chat, operation).map(drop),

@@ -65,14 +65,20 @@ impl Ingress {
             }
         }?;
         if let Appended::New(seq) = appended {
-            // Concurrent accepts may finish out of order; the head only moves forward.
-            self.head.send_if_modified(|head| {
-                let moved = seq + 1 > *head;
-                *head = (*head).max(seq + 1);
-                moved
-            });
+            self.advanced(seq + 1);
         }
         Ok(appended)
+    }
+
+    /// Tells the feeders that the journal holds events up to `head` (exclusive): for events
+    /// appended elsewhere than [`accept`](Self::accept), such as fired timers.
+    pub fn advanced(&self, head: Seq) {
+        // Concurrent appends may finish out of order; the head only moves forward.
+        self.head.send_if_modified(|at| {
+            let moved = head > *at;
+            *at = (*at).max(head);
+            moved
+        });
     }
 
     async fn append(&self, inbound: &Inbound) -> Result<Appended, StoreError> {

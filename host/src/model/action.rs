@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::event::{ChatRef, MessageRef, Operation, Outgoing};
 
 /// A notice shown to the user who clicked a button.
-pub use super::wit::wasmbot::bot::messaging::CallbackAnswer;
+pub use super::wit::wasmbot::bot0_1_0::messaging::CallbackAnswer;
 
 /// One effect on a platform.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,6 +15,48 @@ pub struct Inbound {
     /// gives none; such events cannot be deduplicated.
     pub dedupe_key: Option<String>,
     pub event: Event,
+    /// Set only for a timer or schedule that came due (never by an adapter): the event goes to
+    /// `plugin` alone, and a 0.2 plugin gets it as a `timer` event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timer: Option<TimerFired>,
+}
+
+/// A timer or schedule that came due, as the journal records it. Its `Inbound::event` is an
+/// `other` event of kind [`TIMER_KIND`] in the timer's chat, so it is routed and laned like
+/// that chat's other events.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TimerFired {
+    /// The plugin that set it (or declared the schedule): the only one that gets it.
+    pub plugin: String,
+    /// The timer's key, or the schedule's name.
+    pub key: String,
+    pub payload: String,
+    /// Unix milliseconds.
+    pub due_at: u64,
+    /// Unix milliseconds.
+    pub fired_at: u64,
+    /// A schedule's firing rather than a timer's.
+    pub scheduled: bool,
+}
+
+/// The `other` kind a fired timer's event carries.
+pub const TIMER_KIND: &str = "timer";
+
+impl Inbound {
+    /// The journal's record of a fired timer, in `chat` when it has one. A chat-less timer
+    /// names no bot.
+    pub fn timer(fired: TimerFired, chat: Option<ChatRef>, dedupe_key: Option<String>) -> Self {
+        Inbound {
+            bot: chat.as_ref().map(|c| c.bot.clone()).unwrap_or_default(),
+            dedupe_key,
+            event: Event::Other(OtherEvent {
+                chat,
+                kind: TIMER_KIND.into(),
+                raw: "{}".into(),
+            }),
+            timer: Some(fired),
+        }
+    }
 }
 
 impl Event {

@@ -17,6 +17,6 @@ pub mod wit;
 pub use action::{Action, CallbackAnswer};
 pub use event::*;
 pub use platform::{AdapterError, FanbookExtras};
-pub use wit::wasmbot::bot::help::{ArgumentHelp, CommandHelp, PluginHelp};
-pub use wit::wasmbot::bot::moderation::{Member, Role};
+pub use wit::wasmbot::bot0_1_0::help::{ArgumentHelp, CommandHelp, PluginHelp};
+pub use wit::wasmbot::bot0_1_0::moderation::{Member, Role};
 pub use wit::{Manifest, Subscriptions};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::wit::wasmbot::bot::fanbook as fb;
+use super::wit::wasmbot::bot0_1_0::fanbook as fb;
 use super::{ChatRef, Error, PlatformError};
 
 /// Why an adapter could not carry out an action or answer a query.

@@ -162,7 +162,11 @@ mod tests {
             memory_mib: None,
             instances: None,
             grants: Default::default(),
+            http: Default::default(),
             config: Default::default(),
+            secrets: Default::default(),
+            max_pending_timers: None,
+            schedules: Vec::new(),
         };
         let filter = Filter::new(&subs(&[], &[]), Some(&op));
         assert!(filter.route(&text("secret", "hi")).is_none());

@@ -8,7 +8,9 @@ use sha2::{Digest, Sha256};
 use super::{command_name, PluginVersion};
 use crate::config::Config;
 use crate::model::{CommandHelp, Manifest};
-use crate::runtime::{CallError, CompileError, Engine, HostServices, PluginInstance, Tier};
+use crate::runtime::{
+    CallError, CompileError, Described, Engine, HostServices, PluginInstance, Tier,
+};
 
 /// The largest `.wasm` the daemon will load.
 pub const MAX_PLUGIN_BYTES: u64 = 64 * 1024 * 1024;
@@ -28,6 +30,12 @@ pub enum LoadError {
     Describe { path: String, source: CallError },
     #[error("{path}: bad manifest: {reason}")]
     Manifest { path: String, reason: String },
+    #[error("{path}: plugin `{name}`: {reason}")]
+    Schedule {
+        path: String,
+        name: String,
+        reason: String,
+    },
     #[error("{path}: plugin `{name}` is disabled in the config")]
     Disabled { path: String, name: String },
     #[error("{path}: plugin `{name}` failed to start: {source}")]
@@ -85,7 +93,11 @@ impl Loader {
             path: shown.clone(),
             source,
         })?;
-        let manifest = probe
+        let Described {
+            manifest,
+            http_hosts,
+            schedules,
+        } = probe
             .describe()
             .await
             .map_err(|source| LoadError::Describe {
@@ -105,13 +117,27 @@ impl Loader {
             })?;
         let guide = trim_guide(guide, &manifest);
         let name: Arc<str> = Arc::from(manifest.name.as_str());
+        let operator = self.config.plugin(&name);
+        let overrides = operator.map_or(&[][..], |op| op.schedules.as_slice());
+        let schedule_plan = super::schedules::plan(&schedules, overrides).map_err(|reason| {
+            LoadError::Schedule {
+                path: shown.clone(),
+                name: name.to_string(),
+                reason,
+            }
+        })?;
         Ok(Arc::new(PluginVersion {
             limits: self.config.limits_for(&name),
             operator: self.config.plugin(&name).cloned(),
             init_config: self.config.init_json(&name),
+            redactor: Arc::new(self.config.redactor_for(&name)),
             grants: Arc::new(self.config.grants_for(&name)),
             name,
+            world: pre.world(),
             manifest,
+            http_hosts,
+            schedules,
+            schedule_plan,
             guide,
             source: path.to_owned(),
             hash,

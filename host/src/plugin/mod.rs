@@ -3,6 +3,7 @@
 
 mod filter;
 mod loader;
+mod schedules;
 mod watcher;
 
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ pub use watcher::{watch_folder, Deployment};
 use crate::config::{Grants, PluginConfig, PluginLimits};
 use crate::model::{CommandHelp, Manifest, PluginHelp};
 use crate::runtime::PluginPre;
-use crate::runtime::{CallError, HostServices, HostState, PluginInstance, Tier};
+use crate::runtime::{CallError, HostServices, HostState, PluginInstance, Schedule, Tier, World};
 
 /// One compiled version of a plugin, ready to instantiate.
 pub struct PluginVersion {
@@ -23,17 +24,36 @@ pub struct PluginVersion {
     pub manifest: Manifest,
     /// The plugin's description of its subscribed commands (see `help`).
     pub guide: Vec<CommandHelp>,
+    /// The `wasmbot:bot` version the plugin targets.
+    pub world: World,
+    /// The hosts a 0.2 plugin means to reach over HTTP, as it declared them.
+    pub http_hosts: Vec<String>,
+    /// A 0.2 plugin's schedules, as it declared them.
+    pub schedules: Vec<Schedule>,
+    /// The schedules the daemon runs: the declared ones with the operator's overrides, their
+    /// expressions checked (see `schedules`).
+    pub schedule_plan: Vec<crate::timer::Schedule>,
     pub source: PathBuf,
     /// The SHA-256 of the `.wasm`, hex.
     pub hash: String,
     pub limits: PluginLimits,
     pub operator: Option<PluginConfig>,
-    pub init_config: String,
+    /// The JSON for `init`, secrets included: never shown.
+    pub init_config: crate::config::Secret,
+    /// The plugin's secret values, scrubbed from what it logs or fails with.
+    pub redactor: Arc<crate::config::Redactor>,
     pub grants: Arc<Grants>,
     /// How its code was compiled: a baseline version is replaced by the optimised one as
     /// soon as that is compiled (see `watcher`).
     pub tier: Tier,
     pre: PluginPre<HostState>,
+}
+
+/// What a plugin will need granted, in `[plugins.grants]` terms.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GrantsNeeded {
+    pub operations: Vec<&'static str>,
+    pub http: Vec<String>,
 }
 
 impl std::fmt::Debug for PluginVersion {
@@ -58,8 +78,18 @@ impl PluginVersion {
             self.limits,
         )
         .await?;
-        instance.init(&self.init_config).await?;
+        instance.redact(self.redactor.clone());
+        instance.init(self.init_config.expose()).await?;
         Ok(instance)
+    }
+
+    /// The grants the plugin will need to do all it declares: its operations, and the hosts it
+    /// means to reach over HTTP (for `wasmbot inspect`; the operator's grants decide).
+    pub fn grants_needed(&self) -> GrantsNeeded {
+        GrantsNeeded {
+            operations: self.manifest.permissions.iter().map(|p| p.name()).collect(),
+            http: self.http_hosts.clone(),
+        }
     }
 
     /// What `/help` shows of this plugin: each command it subscribes to, described by the

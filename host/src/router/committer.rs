@@ -17,6 +17,7 @@ use crate::journal::Progress;
 use crate::outbox::OutboxWaker;
 use crate::runtime::PendingWrites;
 use crate::store::{Commit, CompletionStore, Outcome, Seq, StoreError, Uncommitted};
+use crate::timer::Timers;
 
 /// Outcomes a lane may be ahead of the store; also the most one transaction carries.
 pub const DEPTH: usize = 64;
@@ -35,6 +36,7 @@ impl Commits {
         store: Arc<dyn CompletionStore>,
         progress: Arc<Progress>,
         outbox: OutboxWaker,
+        timers: Option<Timers>,
     ) -> Self {
         let (queue, outcomes) = mpsc::channel(DEPTH);
         let pending = Arc::new(PendingWrites::default());
@@ -43,6 +45,7 @@ impl Commits {
             store,
             progress,
             outbox,
+            timers,
             pending: pending.clone(),
             warned: None,
         };
@@ -57,7 +60,13 @@ impl Commits {
 
     /// Queues an event's outcome; waits while the committer is [`DEPTH`] behind.
     pub async fn send(&self, seq: Seq, commit: Commit) {
-        self.pending.add(seq, &commit);
+        self.send_counted(seq, commit, 0).await;
+    }
+
+    /// [`send`](Self::send) for a commit that adds `timers_added` timers to the plugin's
+    /// pending count, net (its quota counts them before they are stored).
+    pub async fn send_counted(&self, seq: Seq, commit: Commit, timers_added: i64) {
+        self.pending.add(seq, &commit, timers_added);
         if self.queue.send((seq, commit)).await.is_err() {
             // Only when the runtime shuts down: the event is handled again after a restart.
             self.pending.settle(seq);
@@ -70,6 +79,8 @@ struct Committer {
     store: Arc<dyn CompletionStore>,
     progress: Arc<Progress>,
     outbox: OutboxWaker,
+    /// Woken when a commit sets timers (`None`: tests without a firer).
+    timers: Option<Timers>,
     pending: Arc<PendingWrites>,
     /// When this lane last said that it waits for room in the outbox.
     warned: Option<Instant>,
@@ -91,6 +102,7 @@ impl Committer {
     /// (back-pressure on this plugin only).
     async fn store_in_order(&mut self, mut outcomes: Vec<Outcome>) {
         let seqs: Vec<Seq> = outcomes.iter().map(|(seq, _)| *seq).collect();
+        let sets_timers = outcomes.iter().any(|(_, c)| !c.timers.is_empty());
         let bots: BTreeSet<String> = outcomes
             .iter()
             .flat_map(|(_, commit)| commit.actions.iter().map(|a| a.chat().bot.clone()))
@@ -132,6 +144,9 @@ impl Committer {
             }
         }
         self.wake(&bots);
+        if let Some(timers) = self.timers.as_ref().filter(|_| sets_timers && !failed) {
+            timers.wake();
+        }
     }
 
     async fn commit_all(&self, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
@@ -174,6 +189,7 @@ mod tests {
             store.clone(),
             progress.clone(),
             OutboxWaker::default(),
+            None,
         );
         let start = Instant::now();
         let until = |done: &dyn Fn() -> bool| {

@@ -80,9 +80,11 @@ impl Feeder {
                 tracing::warn!(plugin = %self.plugin, seq, error = %e, "cannot check whether an event is finished")
             }
         }
-        let routed = match self.filter.read() {
-            Ok(filter) => filter.route(&inbound.event),
-            Err(_) => None,
+        let routed = match (&inbound.timer, self.filter.read()) {
+            // A fired timer goes to the plugin that set it, whatever it subscribes to.
+            (Some(timer), _) => (*timer.plugin == *self.plugin).then(|| inbound.event.clone()),
+            (None, Ok(filter)) => filter.route(&inbound.event),
+            (None, Err(_)) => None,
         };
         let Some(event) = routed else { return true };
         let lane = self.lanes[lane_for(&event, self.lanes.len())].clone();
@@ -102,10 +104,12 @@ impl Feeder {
         self.progress.start(seq);
         permit.send(Job {
             seq,
+            bot: inbound.bot.clone(),
             envelope: Envelope {
                 id: format!("{}:{seq}", inbound.bot),
                 event,
             },
+            timer: inbound.timer,
         });
         true
     }

@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::committer::Commits;
 use super::health::Health;
-use crate::model::{Envelope, Event};
+use crate::model::{Envelope, Event, TimerFired};
 use crate::plugin::PluginVersion;
 use crate::runtime::{CallError, CallScope, HostServices, PluginInstance};
 use crate::store::{Commit, Seq};
@@ -18,7 +18,11 @@ use crate::store::{Commit, Seq};
 #[derive(Debug)]
 pub struct Job {
     pub seq: Seq,
+    /// The bot that received the event.
+    pub bot: String,
     pub envelope: Envelope,
+    /// Set when the event is this plugin's fired timer.
+    pub timer: Option<TimerFired>,
 }
 
 /// Replace the lane's instance with one of a new version.
@@ -97,25 +101,39 @@ impl Lane {
             pending: Some(self.commits.pending().clone()),
             ..CallScope::default()
         };
-        match instance.handle(&job.envelope, scope).await {
-            Ok(scope) => {
+        // Chat-less events name their bot by the journal's record (chats name their own).
+        let platform = match job.envelope.event.chat() {
+            Some(_) => None,
+            None => self.services.platforms.platform_of(&job.bot),
+        };
+        let bot = platform.as_deref().map(|p| (p, job.bot.as_str()));
+        let timer = job.timer.as_ref();
+        match instance
+            .handle(job.seq, job.envelope, bot, timer, scope)
+            .await
+        {
+            Ok(mut scope) => {
                 self.health.succeeded();
                 self.instance = Some(instance);
                 let sent = scope.sent_handles();
+                let timers_added = scope.timers_added;
                 let commit = Commit {
+                    timers: scope.timer_changes(),
                     actions: scope.actions,
                     kv: scope.kv.into_iter().collect(),
                     sent,
                 };
-                self.commits.send(job.seq, commit).await;
+                self.commits
+                    .send_counted(job.seq, commit, timers_added)
+                    .await;
             }
             Err(e) => {
                 if e.poisons() {
-                    tracing::error!(plugin = %name, event = %job.envelope.id, kind = e.kind(), error = %e, "plugin failed; its instance is dropped and the next event gets a fresh one");
+                    tracing::error!(plugin = %name, event = %format_args!("{}:{}", job.bot, job.seq), kind = e.kind(), error = %e, "plugin failed; its instance is dropped and the next event gets a fresh one");
                     self.count_failure();
                 } else {
                     self.instance = Some(instance);
-                    tracing::warn!(plugin = %name, event = %job.envelope.id, error = %e, "plugin reported an error; its effects are discarded");
+                    tracing::warn!(plugin = %name, event = %format_args!("{}:{}", job.bot, job.seq), error = %e, "plugin reported an error; its effects are discarded");
                 }
                 self.commits.send(job.seq, Commit::default()).await;
             }

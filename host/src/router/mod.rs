@@ -22,8 +22,9 @@ use lane::{Lane, Swap};
 use crate::journal::{Places, Progress};
 use crate::outbox::OutboxWaker;
 use crate::plugin::{Deployment, Filter, PluginVersion};
-use crate::runtime::{HostServices, PluginDirectory, PluginInstance, PluginThreads, Tier};
+use crate::runtime::{HostServices, PluginDirectory, PluginInstance, PluginThreads, Tier, World};
 use crate::store::{Seq, StoreError};
+use crate::timer::Timers;
 
 /// What the router knows about one running plugin.
 struct Running {
@@ -62,6 +63,8 @@ pub struct PluginStatus {
     pub shed: u64,
     /// How the running code was compiled (baseline until its optimised build is ready).
     pub tier: Tier,
+    /// The `wasmbot:bot` version it targets.
+    pub world: World,
 }
 
 /// A plugin not running whose place in the journal is kept, for status pages.
@@ -86,6 +89,8 @@ pub struct Router {
     /// The places of plugins not running, and what the journal may forget.
     places: Arc<Places>,
     plugins: Arc<RwLock<HashMap<Arc<str>, Running>>>,
+    /// Where installed versions' schedules go, and what committers wake when they set timers.
+    timers: Timers,
 }
 
 impl std::fmt::Debug for Router {
@@ -104,6 +109,7 @@ impl Router {
         head: watch::Receiver<Seq>,
         outbox: OutboxWaker,
         limits: RouterLimits,
+        timers: Timers,
     ) -> Self {
         let max_lag = (limits.max_lag > 0).then_some(limits.max_lag as Seq);
         Self {
@@ -117,6 +123,7 @@ impl Router {
             leader: Arc::new(watch::Sender::new(0)),
             places: Arc::new(Places::new(max_lag)),
             plugins: Arc::default(),
+            timers,
         }
     }
 
@@ -176,6 +183,7 @@ impl Router {
                 self.services.store.clone(),
                 progress.clone(),
                 self.outbox.clone(),
+                Some(self.timers.clone()),
             );
             let lane = Lane {
                 version: version.clone(),
@@ -267,6 +275,7 @@ impl Router {
                 quarantined: r.health.is_quarantined(),
                 shed: r.progress.shed_total(),
                 tier: r.version.tier,
+                world: r.version.world,
             })
             .collect();
         list.sort_by(|a, b| a.name.cmp(&b.name));
@@ -301,6 +310,19 @@ impl Router {
     }
 }
 
+impl Router {
+    /// Makes the version's schedules the plugin's in the store (a schedule it no longer has
+    /// stops; an unchanged one keeps its next instant).
+    fn install_schedules(&self, version: &PluginVersion) {
+        if let Err(e) = self
+            .timers
+            .install_schedules(&version.name, &version.schedule_plan)
+        {
+            tracing::error!(plugin = %version.name, error = %e, "cannot store the plugin's schedules; they keep their previous state");
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl Deployment for Router {
     /// The threads plugin code runs on.
@@ -323,6 +345,7 @@ impl Deployment for Router {
         from: Seq,
     ) {
         let filter = version.filter();
+        self.install_schedules(&version);
         let existing = self.plugins.read().ok().and_then(|p| {
             p.get(&version.name)
                 .map(|r| (r.swaps.clone(), r.filter.clone()))

@@ -10,7 +10,6 @@ use wasmtime::component::{Component, Linker};
 
 use super::exports::PluginPre;
 use super::state::HostState;
-use crate::model::wit::FanbookPlugin;
 
 /// How often the epoch advances: the granularity of per-call deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -71,11 +70,7 @@ impl Compiler {
         config.max_wasm_stack(512 * 1024);
         let engine = wasmtime::Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        FanbookPlugin::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
-            &mut linker,
-            |s| s,
-        )?;
+        super::link::link(&mut linker)?;
         Ok(Self {
             engine,
             linker,

@@ -3,13 +3,14 @@
 //! A lane hands each event's outcome to its committer and goes on to the next event without
 //! waiting for the transaction (see `router::committer`). So that the next event still reads
 //! what the last one wrote, the host looks here after the call's own buffered writes and before
-//! the store: kv writes, and the handles of messages sent. An entry leaves once the commit that
-//! carries it is in the store (or has failed, and the event will be replayed).
+//! the store: kv writes, the handles of messages sent, and timers set or cancelled. An entry
+//! leaves once the commit that carries it is in the store (or has failed, and the event will be
+//! replayed).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::store::{Commit, MessageKey, Seq};
+use crate::store::{Commit, MessageKey, Seq, Timer, TimerChange};
 
 #[derive(Debug, Default)]
 pub struct PendingWrites {
@@ -23,14 +24,28 @@ struct Inner {
     /// Bytes of keys and values in `kv`, for the quota check.
     kv_bytes: u64,
     sent: HashSet<MessageKey>,
+    /// timer key → (the event that changed it last, the timer; `None`: cancelled).
+    timers: BTreeMap<String, (Seq, Option<Timer>)>,
+    /// How many timers the uncommitted events add to the stored count, net.
+    timers_added: i64,
     /// What each uncommitted event wrote, to forget it when it settles.
-    by_event: HashMap<Seq, (Vec<String>, Vec<MessageKey>)>,
+    by_event: HashMap<Seq, Written>,
+}
+
+/// What one uncommitted event wrote.
+#[derive(Debug, Default)]
+struct Written {
+    kv: Vec<String>,
+    sent: Vec<MessageKey>,
+    timers: Vec<String>,
+    timers_added: i64,
 }
 
 impl PendingWrites {
-    /// Records what `commit` (of event `seq`) will write.
-    pub fn add(&self, seq: Seq, commit: &Commit) {
-        if commit.kv.is_empty() && commit.sent.is_empty() {
+    /// Records what `commit` (of event `seq`) will write; `timers_added`: how many timers it
+    /// adds to the plugin's pending count, net.
+    pub fn add(&self, seq: Seq, commit: &Commit, timers_added: i64) {
+        if commit.kv.is_empty() && commit.sent.is_empty() && commit.timers.is_empty() {
             return;
         }
         let mut inner = self.lock();
@@ -41,26 +56,62 @@ impl PendingWrites {
             }
         }
         inner.sent.extend(commit.sent.iter().cloned());
-        let keys = commit.kv.iter().map(|(key, _)| key.clone()).collect();
-        inner.by_event.insert(seq, (keys, commit.sent.clone()));
+        for change in &commit.timers {
+            let timer = match change {
+                TimerChange::Set(timer) => Some(timer.clone()),
+                TimerChange::Cancel(_) => None,
+            };
+            inner.timers.insert(change.key().to_owned(), (seq, timer));
+        }
+        inner.timers_added += timers_added;
+        let written = Written {
+            kv: commit.kv.iter().map(|(key, _)| key.clone()).collect(),
+            sent: commit.sent.clone(),
+            timers: commit.timers.iter().map(|c| c.key().to_owned()).collect(),
+            timers_added,
+        };
+        inner.by_event.insert(seq, written);
     }
 
     /// Forgets what event `seq` wrote: the store has it now, or never will.
     pub fn settle(&self, seq: Seq) {
         let mut inner = self.lock();
-        let Some((keys, sent)) = inner.by_event.remove(&seq) else {
+        let Some(written) = inner.by_event.remove(&seq) else {
             return;
         };
-        for key in keys {
+        for key in written.timers {
+            if inner.timers.get(&key).is_some_and(|(by, _)| *by == seq) {
+                inner.timers.remove(&key);
+            }
+        }
+        inner.timers_added -= written.timers_added;
+        for key in written.kv {
             if inner.kv.get(&key).is_some_and(|(by, _)| *by == seq) {
                 if let Some((_, old)) = inner.kv.remove(&key) {
                     inner.kv_bytes -= entry_bytes(&key, old.as_deref());
                 }
             }
         }
-        for key in sent {
+        for key in written.sent {
             inner.sent.remove(&key);
         }
+    }
+
+    /// `Some(timer)` if an uncommitted event changed timer `key` (`Some(None)`: cancelled it).
+    pub fn timer(&self, key: &str) -> Option<Option<Timer>> {
+        self.lock().timers.get(key).map(|(_, timer)| timer.clone())
+    }
+
+    /// The uncommitted timer changes, by key (`None`: cancelled).
+    pub fn timers(&self) -> Vec<(String, Option<Timer>)> {
+        let inner = self.lock();
+        let changes = inner.timers.iter();
+        changes.map(|(k, (_, t))| (k.clone(), t.clone())).collect()
+    }
+
+    /// How many timers the uncommitted events add to the stored count, net.
+    pub fn timers_added(&self) -> i64 {
+        self.lock().timers_added
     }
 
     /// `Some(value)` if an uncommitted event wrote `key` (`Some(None)`: deleted it).
@@ -121,14 +172,19 @@ mod tests {
                     id: id.to_string(),
                 })
                 .collect(),
+            timers: Vec::new(),
         }
     }
 
     #[test]
     fn the_latest_write_wins_until_its_event_settles() {
         let pending = PendingWrites::default();
-        pending.add(1, &commit(&[("a", Some("one")), ("b", Some("x"))], &["h1"]));
-        pending.add(2, &commit(&[("a", Some("two")), ("b", None)], &[]));
+        pending.add(
+            1,
+            &commit(&[("a", Some("one")), ("b", Some("x"))], &["h1"]),
+            0,
+        );
+        pending.add(2, &commit(&[("a", Some("two")), ("b", None)], &[]), 0);
         assert_eq!(pending.kv_get("a"), Some(Some(b"two".to_vec())));
         assert_eq!(pending.kv_get("b"), Some(None));
         assert_eq!(pending.kv_bytes(), 4);
@@ -155,6 +211,7 @@ mod tests {
                 &[("p.new", Some("1")), ("p.old", None), ("q", Some("2"))],
                 &[],
             ),
+            0,
         );
         let mut keys: std::collections::BTreeSet<String> =
             ["p.old".to_string(), "p.kept".to_string()].into();

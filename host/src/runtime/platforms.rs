@@ -12,6 +12,8 @@ use crate::model::{AdapterError, ChatRef, Error, FanbookExtras, Member, Operatio
 pub trait Platforms: Send + Sync {
     /// The operations of the first bot on `platform`; none when no bot uses it.
     fn capabilities(&self, platform: &str) -> Vec<Operation>;
+    /// The platform of the configured bot `bot`.
+    fn platform_of(&self, bot: &str) -> Option<String>;
     /// Checks that the chat's bot is configured and on the chat's platform, and that the
     /// platform supports `operation` (when given). The error says which.
     fn check(&self, chat: &ChatRef, operation: Option<Operation>) -> Result<(), Error>;
@@ -31,6 +33,10 @@ pub struct NoPlatforms;
 impl Platforms for NoPlatforms {
     fn capabilities(&self, _platform: &str) -> Vec<Operation> {
         Vec::new()
+    }
+
+    fn platform_of(&self, _bot: &str) -> Option<String> {
+        None
     }
 
     fn check(&self, chat: &ChatRef, _operation: Option<Operation>) -> Result<(), Error> {

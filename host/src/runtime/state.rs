@@ -8,14 +8,17 @@ use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use super::deadline::CallClock;
 use super::directory::{DirectorySlot, PluginDirectory};
+use super::http::{HttpGates, HttpHooks};
 use super::pending::PendingWrites;
 use super::platforms::Platforms;
 use crate::config::{Grants, PluginLimits};
 use crate::model::Action;
 use crate::model::{ChatRef, Error, Event, MessageRef};
-use crate::store::{MessageKey, Store};
+use crate::store::{MessageKey, Store, Timer, TimerChange};
 
 /// At most this many actions per handled event; more answer `rate-limited`.
 pub const MAX_ACTIONS_PER_EVENT: usize = 100;
@@ -29,6 +32,8 @@ pub struct HostServices {
     handles: Arc<HandleMint>,
     pub(super) rates: Arc<crate::pace::RateLimits>,
     pub(super) directory: DirectorySlot,
+    /// Every plugin's HTTP in-flight count and request rate.
+    pub(super) http: Arc<HttpGates>,
 }
 
 impl std::fmt::Debug for HostServices {
@@ -45,6 +50,7 @@ impl HostServices {
             handles: Arc::new(HandleMint::new()),
             rates: Arc::default(),
             directory: DirectorySlot::default(),
+            http: Arc::default(),
         }
     }
 
@@ -128,6 +134,12 @@ pub struct CallScope {
     pub kv_stored: Option<u64>,
     /// Writes of the lane's earlier events that are not committed yet: reads see them.
     pub pending: Option<Arc<PendingWrites>>,
+    /// Timers set (`Some`) or cancelled (`None`) by this call, by key.
+    pub timers: BTreeMap<String, Option<Timer>>,
+    /// How many timers this call adds to the plugin's pending count, net.
+    pub timers_added: i64,
+    /// The plugin's stored timer count, read once per call when a set needs the quota.
+    pub timers_stored: Option<u64>,
 }
 
 impl CallScope {
@@ -149,6 +161,17 @@ impl CallScope {
             .any(|a| matches!(a, Action::Send { handle, chat: c, .. } if handle == id && c == chat))
     }
 
+    /// The timer changes to commit with the event.
+    pub fn timer_changes(&mut self) -> Vec<TimerChange> {
+        std::mem::take(&mut self.timers)
+            .into_iter()
+            .map(|(key, timer)| match timer {
+                Some(timer) => TimerChange::Set(timer),
+                None => TimerChange::Cancel(key),
+            })
+            .collect()
+    }
+
     pub fn push(&mut self, action: Action) -> Result<(), Error> {
         if self.actions.len() >= MAX_ACTIONS_PER_EVENT {
             return Err(Error::RateLimited(1000));
@@ -162,6 +185,9 @@ impl CallScope {
 pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
+    http_ctx: WasiHttpCtx,
+    /// Grants, limits and the `Idempotency-Key` of outbound HTTP (see `runtime::http`).
+    pub(super) http: HttpHooks,
     pub(super) limits: StoreLimits,
     pub(super) plugin: Arc<str>,
     pub(super) services: HostServices,
@@ -169,12 +195,16 @@ pub struct HostState {
     pub(super) scope: CallScope,
     /// The plugin's per-call time limit, also applied to each live query it makes.
     pub(super) call_timeout: std::time::Duration,
-    /// When the current call started (see `deadline`).
-    pub(super) call_started: std::time::Instant,
+    /// Timers the plugin may have pending at once.
+    pub(super) timer_quota: u64,
+    /// How long the current call has computed (see `deadline`).
+    pub(super) clock: CallClock,
     /// The message refs the current event carries; see [`EventRefs`].
     pub(super) event_refs: EventRefs,
     /// What this plugin's handles start with (minted once, not per message).
     handle_prefix: String,
+    /// The plugin's secret config values, scrubbed from what it logs or fails with.
+    pub(super) redactor: Arc<crate::config::Redactor>,
 }
 
 impl HostState {
@@ -191,6 +221,14 @@ impl HostState {
             .allow_ip_name_lookup(false);
         let wasi = wasi.build();
         let call_timeout = limits.timeout;
+        let http = HttpHooks::new(
+            plugin.clone(),
+            grants.http_patterns(),
+            limits.http,
+            services.http.clone(),
+        );
+        let clock = CallClock::new(http.activity());
+        let timer_quota = limits.pending_timers;
         let limits = StoreLimitsBuilder::new()
             .memory_size(limits.memory_bytes)
             .instances(16)
@@ -202,15 +240,19 @@ impl HostState {
         Self {
             wasi,
             table: ResourceTable::new(),
+            http_ctx: WasiHttpCtx::new(),
+            http,
             limits,
             plugin,
             services,
             grants,
             scope: CallScope::default(),
             call_timeout,
-            call_started: std::time::Instant::now(),
+            clock,
+            timer_quota,
             event_refs: EventRefs::default(),
             handle_prefix,
+            redactor: Arc::default(),
         }
     }
 
@@ -276,6 +318,16 @@ impl WasiView for HostState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http_ctx,
+            table: &mut self.table,
+            hooks: &mut self.http,
         }
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use super::outbound::{guild, id};
 use super::Fanbook;
 use crate::adapter::{AdapterError, FanbookExtras};
-use crate::model::wit::wasmbot::bot::fanbook::{
+use crate::model::wit::wasmbot::bot0_1_0::fanbook::{
     Channel, ChannelEdit, CreditKind, GuildMember, Notice, Page,
 };
 use crate::model::ChatRef;

@@ -428,6 +428,7 @@ impl Decoder {
             bot: self.bot.clone(),
             dedupe_key,
             event,
+            timer: None,
         }
     }
 }

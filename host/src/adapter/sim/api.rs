@@ -393,6 +393,7 @@ impl Sim {
             bot: self.bot.clone(),
             dedupe_key: Some(key.to_string()),
             event,
+            timer: None,
         };
         let appended = self.ingress.accept(inbound).await?;
         Ok(format!("{}:{}", self.bot, appended.seq()))

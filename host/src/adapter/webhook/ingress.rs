@@ -220,6 +220,7 @@ impl<P: WebhookPlatform> Hook<P> {
             bot: self.settings.bot.clone(),
             dedupe_key: parsed.dedupe_key,
             event: parsed.event,
+            timer: None,
         };
         let appended = self.ingress.accept(inbound.clone()).await.map_err(|e| {
             Refusal(

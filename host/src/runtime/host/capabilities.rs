@@ -1,6 +1,6 @@
 //! `wasmbot:bot/capabilities`.
 
-use crate::model::wit::wasmbot::bot::capabilities::Host;
+use crate::model::wit::wasmbot::bot0_1_0::capabilities::Host;
 use crate::model::Operation;
 use crate::runtime::state::HostState;
 

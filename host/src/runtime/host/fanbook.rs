@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::HostResult;
-use crate::model::wit::wasmbot::bot::fanbook::{
+use crate::model::wit::wasmbot::bot0_1_0::fanbook::{
     Channel, ChannelEdit, CreditKind, GuildMember, Host, Notice, Page,
 };
 use crate::model::{AdapterError, ChatRef, Error, FanbookExtras};

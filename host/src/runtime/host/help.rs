@@ -1,6 +1,6 @@
 //! `wasmbot:bot/help`: the loaded plugins' commands, as the current event's chat sees them.
 
-use crate::model::wit::wasmbot::bot::help::{Host, PluginHelp};
+use crate::model::wit::wasmbot::bot0_1_0::help::{Host, PluginHelp};
 use crate::runtime::state::HostState;
 
 impl Host for HostState {

@@ -2,7 +2,7 @@
 //! and committed with the event.
 
 use super::{store_failure, HostResult};
-use crate::model::wit::wasmbot::bot::kv::Host;
+use crate::model::wit::wasmbot::bot0_1_0::kv::Host;
 use crate::model::Error;
 use crate::runtime::state::HostState;
 

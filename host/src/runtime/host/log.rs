@@ -1,6 +1,6 @@
 //! `wasmbot:bot/log`: plugin logs go to the daemon's log with the plugin's name.
 
-use crate::model::wit::wasmbot::bot::log::{Host, Level};
+use crate::model::wit::wasmbot::bot0_1_0::log::{Host, Level};
 use crate::runtime::state::HostState;
 
 /// Longer messages are cut, so a plugin cannot flood the log with one call.
@@ -8,7 +8,7 @@ const MAX_LOG_BYTES: usize = 4096;
 
 impl Host for HostState {
     fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
-        let message = truncate(&message, MAX_LOG_BYTES);
+        let message = self.redactor.scrub(truncate(&message, MAX_LOG_BYTES));
         let plugin = &*self.plugin;
         match level {
             Level::Trace => tracing::trace!(plugin, "{message}"),

@@ -1,7 +1,7 @@
 //! `wasmbot:bot/messaging`.
 
 use super::HostResult;
-use crate::model::wit::wasmbot::bot::messaging::Host;
+use crate::model::wit::wasmbot::bot0_1_0::messaging::Host;
 use crate::model::{Action, CallbackAnswer};
 use crate::model::{ButtonAction, ChatRef, Content, Error, MessageRef, Outgoing};
 use crate::runtime::state::HostState;

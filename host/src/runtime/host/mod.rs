@@ -11,6 +11,7 @@ mod messaging;
 mod moderation;
 #[cfg(test)]
 mod tests;
+mod timers;
 
 use super::state::is_own_handle;
 use super::state::HostState;
@@ -20,6 +21,7 @@ use crate::model::{ChatRef, Error, MessageRef, Operation};
 use crate::store::MessageKey;
 
 impl types::Host for HostState {}
+impl crate::model::wit::wasmbot::bot0_2_0::types::Host for HostState {}
 
 /// Host calls answer `Ok(Err(e))` for the plugin's mistakes; a trap is only for host failures.
 type HostResult<T> = wasmtime::Result<Result<T, Error>>;

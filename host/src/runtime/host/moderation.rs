@@ -1,7 +1,7 @@
 //! `wasmbot:bot/moderation`: changes are buffered; queries go to the platform at once.
 
 use super::HostResult;
-use crate::model::wit::wasmbot::bot::moderation::{Host, Member, Role};
+use crate::model::wit::wasmbot::bot0_1_0::moderation::{Host, Member, Role};
 use crate::model::{Action, AdapterError, ChatRef, Error, Operation};
 use crate::runtime::state::HostState;
 

@@ -8,7 +8,7 @@ use crate::adapter::sim::Sim;
 use crate::adapter::{Adapter, Adapters};
 use crate::config::{Config, Grants};
 use crate::journal::Ingress;
-use crate::model::wit::wasmbot::bot::{help, kv, messaging, moderation};
+use crate::model::wit::wasmbot::bot0_1_0::{help, kv, messaging, moderation};
 use crate::model::{ChatRef, Error, MessageRef, PluginHelp};
 use crate::runtime::state::{HostServices, HostState};
 use crate::runtime::PluginDirectory;
@@ -168,3 +168,6 @@ fn help_asks_the_directory_for_the_current_chat() {
         .collect();
     assert_eq!(seen, [("a", "here"), ("b", "here")]);
 }
+
+/// The `timers` interface.
+mod timers;
