@@ -12,10 +12,13 @@ wit_bindgen::generate!({
     world: "described-plugin",
     // The export macro must be callable from plugin crates (through `export_plugin!`).
     pub_export_macro: true,
+    generate_all,
     export_macro_name: "__export_world",
     default_bindings_module: "wasmbot_sdk::bindings",
     // Hash/Eq so refs can key maps; serde so plugins can keep refs in kv or saved state.
     additional_derives: [PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize],
+    // `wasi:io`'s stream error holds a resource, which has none of them.
+    additional_derives_ignore: ["stream-error"],
 });
 
 // The same, plus Fanbook's own interface (the `fanbook` feature).
@@ -24,7 +27,10 @@ wit_bindgen::generate!({
     path: "../wit",
     world: "fanbook-plugin",
     pub_export_macro: true,
+    generate_all,
     export_macro_name: "__export_world",
     default_bindings_module: "wasmbot_sdk::bindings",
     additional_derives: [PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize],
+    // `wasi:io`'s stream error holds a resource, which has none of them.
+    additional_derives_ignore: ["stream-error"],
 });

@@ -1,6 +1,6 @@
 //! What a platform can do, so a plugin can degrade gracefully instead of failing.
 
-use crate::bindings::wasmbot::bot::capabilities as wit;
+use crate::bindings::wasmbot::bot0_1_0::capabilities as wit;
 use crate::model::Operation;
 
 /// The operations the named platform (`ChatRef::platform`) supports.

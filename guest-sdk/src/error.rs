@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::bindings::wasmbot::bot::types::{Error as WitError, PlatformError};
+use crate::bindings::wasmbot::bot0_1_0::types::{Error as WitError, PlatformError};
 
 /// Why a host call failed, or why the SDK could not do what was asked.
 ///
@@ -35,6 +35,11 @@ pub enum Error {
     },
     /// A value could not be encoded or decoded (kv values, saved state, config).
     Codec(String),
+    /// The event cannot be handled as it is (a bad argument, say): the host logs it as the
+    /// user's mistake, not the plugin's.
+    Input(String),
+    /// A service the plugin relies on failed (an HTTP API, say).
+    Upstream(String),
     /// Any other failure, raised by the plugin itself (see [`Error::msg`]).
     Other(String),
 }
@@ -73,6 +78,8 @@ impl fmt::Display for Error {
             Error::Invalid(what) => write!(f, "invalid: {what}"),
             Error::Platform { code, message } => write!(f, "platform error {code}: {message}"),
             Error::Codec(what) => write!(f, "encoding error: {what}"),
+            Error::Input(what) => write!(f, "bad input: {what}"),
+            Error::Upstream(what) => write!(f, "upstream failed: {what}"),
             Error::Other(what) => f.write_str(what),
         }
     }

@@ -46,12 +46,12 @@ macro_rules! export_plugin {
                 }
                 fn init(
                     config: ::std::string::String,
-                ) -> ::core::result::Result<(), ::std::string::String> {
+                ) -> ::core::result::Result<(), $crate::__private::Failure> {
                     $crate::__private::init(&PLUGIN, &config)
                 }
                 fn handle(
-                    event: $crate::Envelope,
-                ) -> ::core::result::Result<(), ::std::string::String> {
+                    event: $crate::__private::LeanEnvelope,
+                ) -> ::core::result::Result<(), $crate::__private::Failure> {
                     $crate::__private::handle(&PLUGIN, event)
                 }
                 fn save_state() -> ::core::option::Option<::std::vec::Vec<u8>> {
@@ -74,11 +74,12 @@ pub mod __private {
     use std::thread::LocalKey;
 
     use crate::help::CommandHelp;
-    use crate::model::{Envelope, Manifest};
-    use crate::Plugin;
+    use crate::model::Manifest;
+    use crate::{Error, Plugin};
 
-    pub use crate::bindings::exports::wasmbot::bot::command_guide::Guest as CommandGuide;
-    pub use crate::bindings::exports::wasmbot::bot::guest::{Guest, Manifest as WitManifest};
+    pub use crate::bindings::exports::wasmbot::bot0_1_0::command_guide::Guest as CommandGuide;
+    pub use crate::bindings::exports::wasmbot::bot0_2_0::guest::{Guest, Manifest as WitManifest};
+    pub use crate::bindings::wasmbot::bot0_2_0::types::{Envelope as LeanEnvelope, Failure};
 
     /// The plugin crate's `Cargo.toml` identity, captured where the macro expands.
     #[derive(Debug)]
@@ -115,9 +116,15 @@ pub mod __private {
     }
 
     fn manifest<P: Plugin>(key: &'static Key<P>, package: &Package) -> Manifest {
-        with(key, |plugin| plugin.manifest())
+        let manifest = with(key, |plugin| plugin.manifest())
             .unwrap_or_else(|_| P::default().manifest())
-            .or_package(package.name, package.version, package.description)
+            .or_package(package.name, package.version, package.description);
+        // A dialogue's answers are plain messages: a plugin holding dialogues must get them.
+        if P::DIALOGUES {
+            manifest.kind(crate::EventKind::Message)
+        } else {
+            manifest
+        }
     }
 
     pub fn describe<P: Plugin>(key: &'static Key<P>, package: &Package) -> WitManifest {
@@ -128,13 +135,27 @@ pub mod __private {
         manifest(key, package).into_wit().1
     }
 
-    pub fn init<P: Plugin>(key: &'static Key<P>, config: &str) -> Result<(), String> {
-        let config = crate::config::from_text(config)?;
-        with(key, |plugin| plugin.init(config))?
+    pub fn init<P: Plugin>(key: &'static Key<P>, config: &str) -> Result<(), Failure> {
+        let config = crate::config::from_text(config).map_err(Failure::Config)?;
+        with(key, |plugin| plugin.init(config))
+            .map_err(Failure::Internal)?
+            .map_err(Failure::Config)
     }
 
-    pub fn handle<P: Plugin>(key: &'static Key<P>, envelope: Envelope) -> Result<(), String> {
-        with(key, |plugin| plugin.on_event(envelope))?.map_err(|e| e.to_string())
+    pub fn handle<P: Plugin>(key: &'static Key<P>, envelope: LeanEnvelope) -> Result<(), Failure> {
+        let envelope = envelope.into();
+        with(key, |plugin| plugin.on_event(envelope))
+            .map_err(Failure::Internal)?
+            .map_err(failure)
+    }
+
+    /// A handler's error as the host's typed failure.
+    fn failure(error: Error) -> Failure {
+        match error {
+            Error::Input(text) => Failure::Input(text),
+            Error::Upstream(text) => Failure::Upstream(text),
+            other => Failure::Internal(other.to_string()),
+        }
     }
 
     pub fn save_state<P: Plugin>(key: &'static Key<P>) -> Option<Vec<u8>> {

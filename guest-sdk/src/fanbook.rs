@@ -16,7 +16,7 @@
 //! let channels = fanbook::list_channels(&msg.chat)?;
 //! ```
 
-use crate::bindings::wasmbot::bot::fanbook as wit;
+use crate::bindings::wasmbot::bot0_1_0::fanbook as wit;
 use crate::model::ChatRef;
 use crate::Error;
 

@@ -12,8 +12,8 @@
 //! assert_eq!(manifest.commands[0].usage(), "/remind DURATION TEXT");
 //! ```
 
-use crate::bindings::wasmbot::bot::help as wit;
-pub use crate::bindings::wasmbot::bot::help::{ArgumentHelp, CommandHelp, PluginHelp};
+use crate::bindings::wasmbot::bot0_1_0::help as wit;
+pub use crate::bindings::wasmbot::bot0_1_0::help::{ArgumentHelp, CommandHelp, PluginHelp};
 
 /// The loaded plugins that would receive a command in the chat of the event being handled,
 /// with their commands, by plugin name.

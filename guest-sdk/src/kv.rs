@@ -14,7 +14,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::bindings::wasmbot::bot::kv as wit;
+use crate::bindings::wasmbot::bot0_1_0::kv as wit;
 use crate::Error;
 
 /// Reads and decodes the value at `key`; `Ok(None)` when there is none.

@@ -76,8 +76,10 @@
 //!
 //! # How events arrive
 //!
-//! * One long-lived instance per plugin: state in `self` lasts between events. It is created
-//!   with `Default`, then [`Plugin::init`] gets the config.
+//! * One long-lived instance per plugin lane: state in `self` lasts between events. It is
+//!   created with `Default`, then [`Plugin::init`] gets the config. A plugin has one lane unless
+//!   the operator sets `instances` (four by default for a plugin granted HTTP); a chat always
+//!   maps to the same lane, so keep state shared across chats in [`kv`].
 //! * Events of one chat arrive in order; a handler's effects (messages, moderation, kv writes)
 //!   are applied only if it returns `Ok`, all together.
 //! * A `command` event reaches only the plugins subscribed to that command
@@ -94,11 +96,14 @@ pub mod bindings;
 pub mod capabilities;
 mod command;
 pub mod config;
+pub mod dialogue;
 mod error;
+mod event;
 mod export;
 #[cfg(feature = "fanbook")]
 pub mod fanbook;
 pub mod help;
+pub mod http;
 mod keyboard;
 pub mod kv;
 pub mod log;
@@ -110,6 +115,7 @@ mod outgoing;
 mod plugin;
 #[cfg(test)]
 mod test_support;
+pub mod timers;
 
 #[doc(hidden)]
 pub use export::__private;
@@ -127,7 +133,7 @@ pub mod prelude {
         answer_callback, capabilities, delete, edit, kv, log, moderation, pin, react, reply, send,
         unpin, Button, Callback, CallbackAnswer, ChatRef, Command, CommandHelp, Content, Envelope,
         Error, Event, EventKind, Keyboard, Manifest, Member, MemberChange, Message, MessageDeleted,
-        MessageRef, Operation, OtherEvent, Outgoing, Plugin, Reaction, UserRef,
+        MessageRef, Operation, OtherEvent, Outgoing, Plugin, Reaction, Timer, UserRef,
     };
     pub use serde_json::Value;
 }

@@ -6,11 +6,11 @@
 //! log::write(log::Level::Warn, "falling back to kv");
 //! ```
 
-pub use crate::bindings::wasmbot::bot::log::Level;
+pub use crate::bindings::wasmbot::bot0_1_0::log::Level;
 
 /// Writes one log line at `level`.
 pub fn write(level: Level, message: &str) {
-    crate::bindings::wasmbot::bot::log::log(level, message);
+    crate::bindings::wasmbot::bot0_1_0::log::log(level, message);
 }
 
 #[doc(inline)]

@@ -4,7 +4,8 @@
 //! Name, version and description left empty are filled in by [`export_plugin!`](crate::export_plugin)
 //! from the plugin crate's `Cargo.toml`.
 
-use crate::bindings::exports::wasmbot::bot::guest::Manifest as WitManifest;
+use crate::bindings::exports::wasmbot::bot0_2_0::guest::Manifest as WitManifest;
+pub use crate::bindings::exports::wasmbot::bot0_2_0::guest::Schedule;
 use crate::help::CommandHelp;
 use crate::model::{EventKind, Operation, Subscriptions};
 
@@ -24,6 +25,10 @@ pub struct Manifest {
     pub permissions: Vec<Operation>,
     /// What each subscribed command does and takes, for `/help` (see [`Manifest::command`]).
     pub commands: Vec<CommandHelp>,
+    /// Hosts it means to reach over HTTP (see [`Manifest::http_host`]).
+    pub http_hosts: Vec<String>,
+    /// Recurring `timer` events (see [`Manifest::schedule`]).
+    pub schedules: Vec<Schedule>,
 }
 
 impl Manifest {
@@ -40,6 +45,8 @@ impl Manifest {
             },
             permissions: Vec::new(),
             commands: Vec::new(),
+            http_hosts: Vec::new(),
+            schedules: Vec::new(),
         }
     }
 
@@ -51,6 +58,8 @@ impl Manifest {
             description: self.description,
             subscriptions: self.subscriptions,
             permissions: self.permissions,
+            http_hosts: self.http_hosts,
+            schedules: self.schedules,
         };
         (manifest, self.commands)
     }
@@ -129,6 +138,37 @@ impl Manifest {
         operations.into_iter().fold(self, Self::permission)
     }
 
+    /// Declares a host the plugin means to reach over HTTP (`api.example.com`,
+    /// `api.example.com:8443`, `*.example.org`), or `*` when the operator's config names it.
+    /// `wasmbot inspect` lists them; only the operator's `http` grant lets a request through.
+    #[must_use]
+    pub fn http_host(mut self, host: impl Into<String>) -> Self {
+        push_unique(&mut self.http_hosts, host.into());
+        self
+    }
+
+    /// Declares a schedule: a `timer` event keyed `name` at every instant the cron expression
+    /// `sec min hour day-of-month month day-of-week` matches in `timezone` (an IANA name such as
+    /// `Europe/Berlin`; empty for UTC), with `payload`. The operator may override it in config.
+    #[must_use]
+    pub fn schedule(
+        mut self,
+        name: impl Into<String>,
+        cron: impl Into<String>,
+        timezone: impl Into<String>,
+        payload: impl Into<String>,
+    ) -> Self {
+        let name = name.into();
+        self.schedules.retain(|s| s.name != name);
+        self.schedules.push(Schedule {
+            name,
+            cron: cron.into(),
+            timezone: timezone.into(),
+            payload: payload.into(),
+        });
+        self
+    }
+
     /// Fills an empty name, version or description from the package (used by `export_plugin!`).
     pub(crate) fn or_package(mut self, name: &str, version: &str, description: &str) -> Self {
         for (field, fallback) in [
@@ -199,7 +239,7 @@ mod tests {
                 .subscriptions
                 .kinds
                 .len(),
-            11
+            12
         );
     }
 }

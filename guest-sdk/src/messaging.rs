@@ -7,7 +7,7 @@
 //!
 //! [`MemberChange`]: crate::MemberChange
 
-use crate::bindings::wasmbot::bot::messaging as wit;
+use crate::bindings::wasmbot::bot0_1_0::messaging as wit;
 use crate::model::{Callback, CallbackAnswer, ChatRef, Command, Message, MessageRef, Outgoing};
 use crate::Error;
 

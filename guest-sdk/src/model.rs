@@ -3,16 +3,17 @@
 
 use std::fmt;
 
-pub use crate::bindings::exports::wasmbot::bot::guest::Subscriptions;
-pub use crate::bindings::wasmbot::bot::messaging::CallbackAnswer;
-pub use crate::bindings::wasmbot::bot::moderation::{Member, Role};
-pub use crate::bindings::wasmbot::bot::types::{
-    Button, ButtonAction, Callback, Card, ChatKind, ChatRef, Command, Content, Envelope, Event,
-    EventKind, Keyboard, Media, MemberChange, Message, MessageDeleted, MessageRef, Operation,
-    OtherEvent, Outgoing, PlatformError, Reaction, UserRef,
+pub use crate::bindings::exports::wasmbot::bot0_2_0::guest::Subscriptions;
+pub use crate::bindings::wasmbot::bot0_1_0::messaging::CallbackAnswer;
+pub use crate::bindings::wasmbot::bot0_1_0::moderation::{Member, Role};
+pub use crate::bindings::wasmbot::bot0_1_0::types::{
+    Button, ButtonAction, Callback, Card, ChatKind, ChatRef, Command, Content, Keyboard, Media,
+    MemberChange, Message, MessageDeleted, MessageRef, Operation, OtherEvent, Outgoing,
+    PlatformError, Reaction, UserRef,
 };
+pub use crate::event::{Bot, Envelope, Event, EventKind, Timer};
 pub use crate::help::{ArgumentHelp, CommandHelp, PluginHelp};
-pub use crate::manifest::Manifest;
+pub use crate::manifest::{Manifest, Schedule};
 
 impl ChatRef {
     /// A stable text key for this chat (`platform:bot:id`), for kv keys and maps.
@@ -60,44 +61,9 @@ impl Message {
     }
 }
 
-impl Event {
-    /// Which kind of event this is, as used in subscriptions.
-    pub fn kind(&self) -> EventKind {
-        match self {
-            Event::Message(_) => EventKind::Message,
-            Event::Command(_) => EventKind::Command,
-            Event::Callback(_) => EventKind::Callback,
-            Event::MemberJoined(_) => EventKind::MemberJoined,
-            Event::MemberLeft(_) => EventKind::MemberLeft,
-            Event::Reaction(_) => EventKind::Reaction,
-            Event::MessageEdited(_) => EventKind::MessageEdited,
-            Event::MessageDeleted(_) => EventKind::MessageDeleted,
-            Event::BotFollowed(_) => EventKind::BotFollowed,
-            Event::BotUnfollowed(_) => EventKind::BotUnfollowed,
-            Event::Other(_) => EventKind::Other,
-        }
-    }
-
-    /// The chat the event happened in; `None` only for an `other` event without one.
-    pub fn chat(&self) -> Option<&ChatRef> {
-        match self {
-            Event::Message(message) | Event::MessageEdited(message) => Some(message.chat()),
-            Event::Command(command) => Some(command.message.chat()),
-            Event::Callback(callback) => Some(&callback.chat),
-            Event::MemberJoined(change)
-            | Event::MemberLeft(change)
-            | Event::BotFollowed(change)
-            | Event::BotUnfollowed(change) => Some(&change.chat),
-            Event::Reaction(reaction) => Some(&reaction.message.chat),
-            Event::MessageDeleted(deleted) => Some(&deleted.message.chat),
-            Event::Other(other) => other.chat.as_ref(),
-        }
-    }
-}
-
 impl EventKind {
     /// Every kind, in WIT order: subscribe to all of them with `Manifest::new().kinds(EventKind::ALL)`.
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Message,
         EventKind::Command,
         EventKind::Callback,
@@ -109,6 +75,7 @@ impl EventKind {
         EventKind::BotFollowed,
         EventKind::BotUnfollowed,
         EventKind::Other,
+        EventKind::Timer,
     ];
 
     /// The WIT name, e.g. `member-joined`.
@@ -125,6 +92,7 @@ impl EventKind {
             EventKind::BotFollowed => "bot-followed",
             EventKind::BotUnfollowed => "bot-unfollowed",
             EventKind::Other => "other",
+            EventKind::Timer => "timer",
         }
     }
 }
@@ -257,7 +225,7 @@ mod tests {
     fn names_match_the_wit() {
         assert_eq!(EventKind::MemberJoined.to_string(), "member-joined");
         assert_eq!(Operation::AnswerCallback.to_string(), "answer-callback");
-        assert_eq!(EventKind::ALL.len(), 11);
+        assert_eq!(EventKind::ALL.len(), 12);
         assert_eq!(
             Operation::ALL.iter().filter(|op| op.name() == "kv").count(),
             1

@@ -4,7 +4,7 @@
 //! platform without the operation answers [`Error::Unsupported`]: check it with
 //! [`Error::is_unsupported`] to fall back (e.g. keep track in [`kv`](crate::kv)).
 
-use crate::bindings::wasmbot::bot::moderation as wit;
+use crate::bindings::wasmbot::bot0_1_0::moderation as wit;
 use crate::model::{ChatRef, Member, Role};
 use crate::Error;
 

@@ -2,9 +2,10 @@
 
 use serde_json::Value;
 
+use crate::dialogue::{self, Dialogue};
 use crate::model::{
     Callback, Command, Envelope, Event, Manifest, MemberChange, Message, MessageDeleted,
-    OtherEvent, Reaction,
+    OtherEvent, Reaction, Timer,
 };
 use crate::Error;
 
@@ -21,6 +22,10 @@ use crate::Error;
 /// the host logs the error.
 #[allow(unused_variables)]
 pub trait Plugin: Default {
+    /// Whether the plugin holds [`dialogue`](crate::dialogue)s: when true, each message is
+    /// first checked against the sender's dialogue in its chat (one kv read).
+    const DIALOGUES: bool = false;
+
     /// Who the plugin is and which events it wants. Empty name, version or description are
     /// filled from the crate's `Cargo.toml`; an empty subscription list means "every".
     fn manifest(&self) -> Manifest {
@@ -94,6 +99,23 @@ pub trait Plugin: Default {
         Ok(())
     }
 
+    /// The next message of a user in a [`dialogue`](crate::dialogue) with the plugin, in that
+    /// chat (commands too): it comes here instead of `on_message`/`on_command`. Move the
+    /// dialogue on or end it; left alone, it stays at its step.
+    fn on_dialogue(&mut self, dialogue: Dialogue, message: Message) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// A dialogue timed out: the user said nothing for its timeout. It has already ended.
+    fn on_dialogue_timeout(&mut self, dialogue: Dialogue) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// One of the plugin's timers or schedules came due (see [`timers`](crate::timers)).
+    fn on_timer(&mut self, timer: Timer) -> Result<(), Error> {
+        Ok(())
+    }
+
     /// Called on the old version during a hot reload; the bytes go to the new version's
     /// [`restore_state`](Plugin::restore_state). `None` (the default) hands nothing over.
     fn save_state(&self) -> Option<Vec<u8>> {
@@ -108,6 +130,14 @@ pub trait Plugin: Default {
 /// Calls the `on_*` method of `plugin` that matches the event's kind: the default
 /// [`Plugin::on_event`], for overrides that still want the per-kind methods.
 pub fn dispatch<P: Plugin>(plugin: &mut P, event: Event) -> Result<(), Error> {
+    let event = if P::DIALOGUES {
+        match dialogue_turn(plugin, event)? {
+            Some(event) => event,
+            None => return Ok(()),
+        }
+    } else {
+        event
+    };
     match event {
         Event::Message(message) => plugin.on_message(message),
         Event::Command(command) => plugin.on_command(command),
@@ -120,5 +150,32 @@ pub fn dispatch<P: Plugin>(plugin: &mut P, event: Event) -> Result<(), Error> {
         Event::BotFollowed(change) => plugin.on_bot_followed(change),
         Event::BotUnfollowed(change) => plugin.on_bot_unfollowed(change),
         Event::Other(other) => plugin.on_other(other),
+        Event::Timer(timer) => plugin.on_timer(timer),
     }
+}
+
+/// Gives a dialogue its turn: the next message of a user in one, or its timeout. Hands the
+/// event back when it is not a dialogue's.
+fn dialogue_turn<P: Plugin>(plugin: &mut P, event: Event) -> Result<Option<Event>, Error> {
+    let message = match &event {
+        Event::Message(message) => message,
+        Event::Command(command) => &command.message,
+        Event::Timer(timer) if dialogue::is_dialogue_timer(timer) => {
+            if let Some(dialogue) = dialogue::timed_out(timer)? {
+                plugin.on_dialogue_timeout(dialogue)?;
+            }
+            return Ok(None);
+        }
+        _ => return Ok(Some(event)),
+    };
+    let Some(dialogue) = dialogue::find(message)? else {
+        return Ok(Some(event));
+    };
+    let message = match event {
+        Event::Message(message) => message,
+        Event::Command(command) => command.message,
+        other => return Ok(Some(other)),
+    };
+    plugin.on_dialogue(dialogue, message)?;
+    Ok(None)
 }

@@ -1,6 +1,7 @@
 //! The glue behind `export_plugin!`, driven natively (no host calls are made, so no Wasm needed).
 
-use wasmbot_sdk::__private::{self, Package, Slot};
+use wasmbot_sdk::__private::{self, Failure, LeanEnvelope, Package, Slot};
+use wasmbot_sdk::bindings::wasmbot::bot0_2_0::types as lean;
 use wasmbot_sdk::prelude::*;
 use wasmbot_sdk::{ChatKind, MessageDeleted};
 
@@ -35,6 +36,12 @@ impl Plugin for Probe {
         Ok(())
     }
 
+    fn on_timer(&mut self, timer: Timer) -> Result<(), Error> {
+        let chat = timer.chat.map(|chat| chat.key()).unwrap_or_default();
+        self.seen.push(format!("timer:{}@{chat}", timer.key));
+        Ok(())
+    }
+
     fn save_state(&self) -> Option<Vec<u8>> {
         Some(format!("{}|{}", self.limit, self.seen.join(",")).into_bytes())
     }
@@ -57,29 +64,34 @@ const PACKAGE: Package = Package {
     description: "A probe",
 };
 
-fn envelope(event: Event) -> Envelope {
-    Envelope {
-        id: "e1".into(),
+fn envelope(event: lean::Event) -> LeanEnvelope {
+    LeanEnvelope {
+        id: 1,
+        bot: Some(lean::Bot {
+            platform: "sim".into(),
+            name: "main".into(),
+        }),
         event,
     }
 }
 
-fn message_ref() -> MessageRef {
-    let chat = ChatRef {
-        platform: "sim".into(),
-        bot: "main".into(),
+fn chat() -> lean::Chat {
+    lean::Chat {
         kind: ChatKind::Private,
         id: "u1".into(),
         guild: None,
-    };
-    MessageRef {
-        chat,
+    }
+}
+
+fn message_ref() -> lean::MessageRef {
+    lean::MessageRef {
+        chat: chat(),
         id: "m1".into(),
     }
 }
 
-fn message(text: &str) -> Event {
-    Event::Message(Message {
+fn message(text: &str) -> lean::Event {
+    lean::Event::Message(lean::Message {
         id: message_ref(),
         sender: UserRef {
             id: "u1".into(),
@@ -106,25 +118,37 @@ fn describe_fills_package_fields() {
 fn init_parses_config_and_rejects_bad_json() {
     assert_eq!(__private::init(&PLUGIN, ""), Ok(()));
     assert_eq!(__private::init(&PLUGIN, r#"{"limit": 7}"#), Ok(()));
-    let err = __private::init(&PLUGIN, "{").err().unwrap_or_default();
+    let err = __private::init(&PLUGIN, "{").err();
+    let Some(Failure::Config(err)) = err else {
+        panic!("bad JSON is a config failure, got {err:?}");
+    };
     assert!(err.starts_with("config is not valid JSON"), "{err}");
 }
 
 #[test]
-fn handle_dispatches_and_reports_errors_as_text() {
+fn handle_dispatches_and_reports_typed_failures() {
     assert_eq!(__private::init(&PLUGIN, r#"{"limit": 3}"#), Ok(()));
     assert_eq!(__private::handle(&PLUGIN, envelope(message("hi"))), Ok(()));
-    let deleted = Event::MessageDeleted(MessageDeleted {
+    let deleted = lean::Event::MessageDeleted(lean::MessageDeleted {
         message: message_ref(),
         by: None,
     });
     assert_eq!(__private::handle(&PLUGIN, envelope(deleted)), Ok(()));
     assert_eq!(
         __private::handle(&PLUGIN, envelope(message("fail"))),
-        Err("invalid: told to fail".to_owned())
+        Err(Failure::Internal("invalid: told to fail".to_owned()))
     );
+    let timer = lean::Event::Timer(lean::Timer {
+        key: "nudge".into(),
+        payload: String::new(),
+        due_at: 5,
+        fired_at: 6,
+        chat: Some(chat()),
+        scheduled: false,
+    });
+    assert_eq!(__private::handle(&PLUGIN, envelope(timer)), Ok(()));
     // Kinds the plugin does not handle fall through to the defaults.
-    let other = Event::Other(OtherEvent {
+    let other = lean::Event::Other(lean::OtherEvent {
         chat: None,
         kind: "x".into(),
         raw: "{}".into(),
@@ -132,7 +156,11 @@ fn handle_dispatches_and_reports_errors_as_text() {
     assert_eq!(__private::handle(&PLUGIN, envelope(other)), Ok(()));
 
     let state = __private::save_state(&PLUGIN).unwrap_or_default();
-    assert_eq!(String::from_utf8_lossy(&state), "3|hi,deleted:m1");
+    // The timer's lean chat came back whole: platform and bot from the envelope.
+    assert_eq!(
+        String::from_utf8_lossy(&state),
+        "3|hi,deleted:m1,timer:nudge@sim:main:u1"
+    );
     __private::restore_state(&PLUGIN, b"old".to_vec());
     let state = __private::save_state(&PLUGIN).unwrap_or_default();
     assert_eq!(String::from_utf8_lossy(&state), "3|restored:old");
