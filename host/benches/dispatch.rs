@@ -3,10 +3,14 @@
 //!
 //! `cargo bench -p wasmbot --bench dispatch`
 //!
+//! `wasm-plugin` is `echo` (a `wasmbot:bot@0.2.0` plugin: the lean envelope); `wasm-plugin-0.1`
+//! is the same code built against 0.1.0 (fixture `echo01`, the frozen 0.1 SDK), so the two
+//! worlds' costs are compared in one run.
+//!
 //! For instruction counts (repeatable on a noisy machine), `DISPATCH_ITERS=N` skips criterion
-//! and handles the event N times (then runs the native function N times); run it under
-//! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*wasm_n*'` (or
-//! `'*native_n*'`) with two values of N and divide the difference.
+//! and handles the event N times with each plugin (then runs the native function N times); run
+//! it under `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*wasm_n*'` (or
+//! `'*wasm01_n*'`, `'*native_n*'`) with two values of N and divide the difference.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -66,6 +70,8 @@ struct Fixture {
     services: HostServices,
     env: Envelope,
     instance: PluginInstance,
+    /// The same plugin built against `wasmbot:bot@0.1.0`.
+    instance01: PluginInstance,
     _data: tempfile::TempDir,
 }
 
@@ -99,14 +105,20 @@ fn setup() -> Fixture {
         services: services.clone(),
         config: Arc::new(Config::default()),
     };
-    let (_, mut instances) = rt
-        .block_on(loader.load(&common::plugin("echo"), Some(1), Tier::Optimized))
-        .unwrap();
+    let load = |name: &str| {
+        let (_, mut instances) = rt
+            .block_on(loader.load(&common::plugin(name), Some(1), Tier::Optimized))
+            .unwrap();
+        instances.remove(0)
+    };
+    let instance = load("echo");
+    let instance01 = load("echo01");
     Fixture {
         rt,
         services,
         env,
-        instance: instances.remove(0),
+        instance,
+        instance01,
         _data: data,
     }
 }
@@ -119,7 +131,12 @@ async fn handle_n(instance: &mut PluginInstance, env: &Envelope, iters: u64) -> 
             chat: env.event.chat().cloned(),
             ..CallScope::default()
         };
-        let scope = instance.handle(env, scope).await.unwrap();
+        // The call takes the envelope: each plugin's feeder owns its copy of the event (read
+        // from the journal), so the copy here stands for that one, in both worlds.
+        let scope = instance
+            .handle(1, env.clone(), None, None, scope)
+            .await
+            .unwrap();
         assert_eq!(scope.actions.len(), 1);
     }
     start.elapsed()
@@ -131,10 +148,12 @@ fn bench(c: &mut Criterion) {
         services,
         env,
         instance,
+        instance01,
         _data,
     } = setup();
     // Moved out of the cell for each measurement, so no borrow is held across an await.
     let slot = RefCell::new(Some(instance));
+    let slot01 = RefCell::new(Some(instance01));
 
     let mut group = c.benchmark_group("echo-event");
     group.measurement_time(Duration::from_secs(5));
@@ -143,6 +162,14 @@ fn bench(c: &mut Criterion) {
             let mut instance = slot.borrow_mut().take().unwrap();
             let elapsed = rt.block_on(handle_n(&mut instance, &env, iters));
             *slot.borrow_mut() = Some(instance);
+            elapsed
+        })
+    });
+    group.bench_function("wasm-plugin-0.1", |b| {
+        b.iter_custom(|iters| {
+            let mut instance = slot01.borrow_mut().take().unwrap();
+            let elapsed = rt.block_on(handle_n(&mut instance, &env, iters));
+            *slot01.borrow_mut() = Some(instance);
             elapsed
         })
     });
@@ -172,6 +199,17 @@ fn wasm_n(
     rt.block_on(handle_n(instance, env, iters))
 }
 
+/// [`wasm_n`] for the 0.1 build, under its own symbol.
+#[inline(never)]
+fn wasm01_n(
+    rt: &tokio::runtime::Runtime,
+    instance: &mut PluginInstance,
+    env: &Envelope,
+    iters: u64,
+) -> Duration {
+    rt.block_on(handle_n(instance, env, iters))
+}
+
 /// Runs the native function `iters` times; returns the time taken.
 #[inline(never)]
 fn native_n(env: &Envelope, services: &HostServices, iters: u64) -> Duration {
@@ -187,8 +225,9 @@ fn native_n(env: &Envelope, services: &HostServices, iters: u64) -> Duration {
 fn fixed(iters: u64) {
     let mut f = setup();
     let wasm = wasm_n(&f.rt, &mut f.instance, &f.env, iters);
+    let wasm01 = wasm01_n(&f.rt, &mut f.instance01, &f.env, iters);
     let native = native_n(&f.env, &f.services, iters);
-    println!("{iters} events: wasm {wasm:?}, native {native:?}");
+    println!("{iters} events: wasm (0.2) {wasm:?}, wasm (0.1) {wasm01:?}, native {native:?}");
 }
 
 criterion_group!(benches, bench);

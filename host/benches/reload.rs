@@ -49,6 +49,7 @@ fn message(n: u64) -> Inbound {
         bot: "sim".into(),
         dedupe_key: Some(format!("in{n}")),
         event: Event::Message(message),
+        timer: None,
     }
 }
 

@@ -36,6 +36,7 @@ fn inbound() -> Inbound {
             kind: "message".into(),
             raw: "{}".into(),
         }),
+        timer: None,
     }
 }
 
@@ -58,6 +59,7 @@ fn commit(round: u64, sends: usize) -> Commit {
             .collect(),
         kv: vec![],
         sent: handles.into_iter().map(key).collect(),
+        timers: Vec::new(),
     }
 }
 

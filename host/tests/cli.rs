@@ -36,6 +36,26 @@ fn inspect_prints_the_manifest() {
         manifest["commands"][0]["arguments"][0]["name"], "TEXT",
         "the command guide: {stdout}"
     );
+    assert_eq!(manifest["world"], "wasmbot:bot@0.2.0", "{stdout}");
+    assert_eq!(
+        manifest["grants"]["operations"],
+        serde_json::json!(["reply", "react"]),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn inspect_names_a_legacy_plugins_world() {
+    let legacy = common::plugin("legacy");
+    let (ok, stdout, stderr) = wasmbot(&["inspect", legacy.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let manifest: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(manifest["world"], "wasmbot:bot@0.1.0", "{stdout}");
+    assert_eq!(
+        manifest["grants"]["http"],
+        serde_json::json!([]),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -44,6 +64,7 @@ fn check_lists_every_problem() {
     let plugins = dir.path().join("plugins");
     std::fs::create_dir_all(&plugins).unwrap();
     common::install(&common::plugin("echo"), &plugins.join("echo.wasm"));
+    common::install(&common::plugin("weather"), &plugins.join("weather.wasm"));
     std::fs::write(plugins.join("broken.wasm"), b"\0asm not really").unwrap();
     let config = dir.path().join("wasmbot.toml");
     let text = format!(
@@ -61,6 +82,12 @@ fn check_lists_every_problem() {
     );
     assert!(stderr.contains("3 problem(s)"), "{stderr}");
     assert!(stdout.contains("echo.wasm (echo"), "{stdout}");
+    // Not a problem, but said: a plugin that will reach for hosts nobody granted.
+    assert!(
+        stdout.contains("plugin `weather` means to reach * over HTTP but has no"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("plugin `echo` means"), "{stdout}");
 
     std::fs::write(&config, "listen = \"127.0.0.1:1\"\nlisen = 3\n").unwrap();
     let (ok, _, stderr) = wasmbot(&["check", "--config", config.to_str().unwrap()]);

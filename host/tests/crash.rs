@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -137,17 +137,10 @@ impl Setup {
     /// Starts the daemon; its output goes to `daemon-<n>.log`.
     fn spawn(&self) -> Process {
         let run = self.runs.fetch_add(1, Ordering::SeqCst);
-        let log = std::fs::File::create(self.dir.join(format!("daemon-{run}.log"))).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_wasmbot"))
-            .args(["run", "--config"])
-            .arg(&self.config)
-            .env("RUST_LOG", "warn,wasmbot=info")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        Process { child }
+        let log = self.dir.join(format!("daemon-{run}.log"));
+        Process {
+            child: common::spawn_daemon(&self.config, &log),
+        }
     }
 
     /// Waits until the daemon answers `/healthz` (it binds only once plugins are loaded).

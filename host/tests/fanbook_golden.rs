@@ -144,7 +144,8 @@ fn callback_query_update() {
         vec![Inbound {
             bot: BOT.into(),
             dedupe_key: Some("callback:cbq-469232144762105856".into()),
-            event: Event::Callback(expected)
+            event: Event::Callback(expected),
+            timer: None,
         }]
     );
 }

@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 // Shared harness and platform simulators.
+mod api_sim;
 mod biliao_sim;
 mod common;
 mod fanbook_sim;
@@ -29,6 +30,7 @@ mod call_cli;
 mod cli;
 mod crash;
 mod dev_watch;
+mod dialogues;
 mod fanbook_auth;
 mod fanbook_cli;
 mod fanbook_e2e;
@@ -38,8 +40,11 @@ mod fault_injection;
 mod grants;
 mod hostile_ids;
 mod hot_reload;
+mod http;
+mod http_replay;
 mod journal_lag;
 mod minapp_flow;
+mod outage;
 mod outbox_fairness;
 mod pipelined_commits;
 mod register_commands;
@@ -47,7 +52,10 @@ mod restart;
 mod runtime_faults;
 mod startup;
 mod tiers;
+mod timers;
 mod unanswerable_events;
+mod weather;
 mod webhook_golden;
 mod webhook_ingress;
+mod worlds;
 mod yunhu_flow;

@@ -52,7 +52,9 @@ async fn baseline_code_is_held_to_the_deadline_the_memory_cap_and_the_stack() {
     let mut instance = instances.remove(0);
     for (fault, expected) in [("loop", "timeout"), ("oom", "trap"), ("recurse", "trap")] {
         let started = Instant::now();
-        let result = instance.handle(&said(fault), CallScope::default()).await;
+        let result = instance
+            .handle(1, said(fault), None, None, CallScope::default())
+            .await;
         let kind = match result {
             Err(CallError::Timeout(_)) => "timeout",
             Err(CallError::Trap(_)) => "trap",

@@ -23,6 +23,8 @@ const PACKAGES: &[&str] = &[
     "role-menu",
     "antispam",
     "help",
+    "remind",
+    "digest",
     "recorder",
     "trapper",
     "flood",
@@ -31,6 +33,11 @@ const PACKAGES: &[&str] = &[
     "fbextras",
     "driver",
     "bare",
+    "legacy",
+    "echo01",
+    "signup",
+    "fetcher",
+    "weather",
 ];
 
 /// The workspace root (the folder above `host/`).
@@ -175,6 +182,20 @@ pub fn sim_message(chat: &str, id: &str, text: &str) -> wasmbot::model::Message 
         reply_to: None,
         sent_at: 0,
     }
+}
+
+/// Starts the `wasmbot` binary on `config` (`wasmbot run --config`), its output into `log`.
+pub fn spawn_daemon(config: &Path, log: &Path) -> std::process::Child {
+    let log = std::fs::File::create(log).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_wasmbot"))
+        .args(["run", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "warn,wasmbot=info")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
 }
 
 /// Copies a file into place atomically, as an operator's deploy script should.
@@ -372,7 +393,11 @@ pub fn overrides(name: &str, edit: impl FnOnce(&mut PluginConfig)) -> PluginConf
         memory_mib: None,
         instances: None,
         grants: Default::default(),
+        http: Default::default(),
         config: Default::default(),
+        secrets: Default::default(),
+        max_pending_timers: None,
+        schedules: Vec::new(),
     };
     edit(&mut config);
     config
