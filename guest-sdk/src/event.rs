@@ -11,6 +11,7 @@ use crate::model::{
 };
 
 pub use lean::{Bot, EventKind};
+use lean::{Rank, Standing};
 
 /// A timer the plugin set (see [`timers`](crate::timers)), or one of its schedules, come due.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,6 +66,8 @@ pub struct Envelope {
     pub id: u64,
     /// What happened.
     pub event: Event,
+    /// Who sent it, in its chat (see [`standing`](crate::standing)).
+    pub standing: Standing,
     /// The bot of an event without a chat (its chats name it otherwise): see [`Envelope::bot`].
     chatless_bot: Option<Bot>,
 }
@@ -76,6 +79,10 @@ impl Envelope {
         Envelope {
             id,
             event,
+            standing: Standing {
+                rank: Rank::Unknown,
+                bot_admin: false,
+            },
             chatless_bot,
         }
     }
@@ -138,6 +145,7 @@ impl From<lean::Envelope> for Envelope {
         Envelope {
             id: envelope.id,
             event,
+            standing: envelope.standing,
             chatless_bot: whole.bot,
         }
     }

@@ -143,7 +143,8 @@ pub mod __private {
     }
 
     pub fn handle<P: Plugin>(key: &'static Key<P>, envelope: LeanEnvelope) -> Result<(), Failure> {
-        let envelope = envelope.into();
+        let envelope: crate::Envelope = envelope.into();
+        crate::standing::set(envelope.standing);
         with(key, |plugin| plugin.on_event(envelope))
             .map_err(Failure::Internal)?
             .map_err(failure)

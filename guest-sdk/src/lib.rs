@@ -113,6 +113,7 @@ mod model;
 pub mod moderation;
 mod outgoing;
 mod plugin;
+pub mod standing;
 #[cfg(test)]
 mod test_support;
 pub mod timers;
@@ -124,6 +125,7 @@ pub use error::Error;
 pub use messaging::{answer_callback, delete, edit, pin, react, reply, send, unpin};
 pub use model::*;
 pub use plugin::{dispatch, Plugin};
+pub use standing::{standing, Audience, Rank, Standing, StandingExt};
 /// Re-exported so plugins can name the config type (`serde_json::Value`) without the dependency.
 pub use serde_json;
 
@@ -135,5 +137,6 @@ pub mod prelude {
         Error, Event, EventKind, Keyboard, Manifest, Member, MemberChange, Message, MessageDeleted,
         MessageRef, Operation, OtherEvent, Outgoing, Plugin, Reaction, Timer, UserRef,
     };
+    pub use crate::standing::{standing, Audience, Rank, Standing, StandingExt};
     pub use serde_json::Value;
 }

@@ -5,7 +5,9 @@
 //! from the plugin crate's `Cargo.toml`.
 
 use crate::bindings::exports::wasmbot::bot0_2_0::guest::Manifest as WitManifest;
-pub use crate::bindings::exports::wasmbot::bot0_2_0::guest::Schedule;
+pub use crate::bindings::exports::wasmbot::bot0_2_0::guest::{
+    Audience, CommandAudience, Schedule,
+};
 use crate::help::CommandHelp;
 use crate::model::{EventKind, Operation, Subscriptions};
 
@@ -29,6 +31,8 @@ pub struct Manifest {
     pub http_hosts: Vec<String>,
     /// Recurring `timer` events (see [`Manifest::schedule`]).
     pub schedules: Vec<Schedule>,
+    /// Who may use which command (see [`Manifest::audience`]).
+    pub audiences: Vec<CommandAudience>,
 }
 
 impl Manifest {
@@ -47,6 +51,7 @@ impl Manifest {
             commands: Vec::new(),
             http_hosts: Vec::new(),
             schedules: Vec::new(),
+            audiences: Vec::new(),
         }
     }
 
@@ -60,6 +65,7 @@ impl Manifest {
             permissions: self.permissions,
             http_hosts: self.http_hosts,
             schedules: self.schedules,
+            audiences: self.audiences,
         };
         (manifest, self.commands)
     }
@@ -136,6 +142,19 @@ impl Manifest {
     #[must_use]
     pub fn permissions(self, operations: impl IntoIterator<Item = Operation>) -> Self {
         operations.into_iter().fold(self, Self::permission)
+    }
+
+    /// Says who may use the command `/name` (a leading `/` is dropped); commands not named
+    /// here are for anyone. The host enforces it before the plugin is called: a refused
+    /// command never reaches the plugin, and its sender gets a short reply saying who may use
+    /// it (the operator may change the audience in config, or make refusals silent). The bot's
+    /// admins may use every command.
+    #[must_use]
+    pub fn audience(mut self, name: &str, audience: Audience) -> Self {
+        let command = name.trim_start_matches('/').to_owned();
+        self.audiences.retain(|a| a.command != command);
+        self.audiences.push(CommandAudience { command, audience });
+        self
     }
 
     /// Declares a host the plugin means to reach over HTTP (`api.example.com`,
@@ -224,6 +243,16 @@ mod tests {
         assert_eq!(m.subscriptions.commands, ["remind"]);
         assert_eq!(m.commands[0].description, "Posts TEXT later");
         assert_eq!(m.commands[0].usage(), "/remind TEXT");
+    }
+
+    #[test]
+    fn an_audience_named_again_replaces_the_first() {
+        let m = Manifest::new()
+            .audience("/setwelcome", Audience::Admins)
+            .audience("setwelcome", Audience::Owners);
+        assert_eq!(m.audiences.len(), 1);
+        assert_eq!(m.audiences[0].command, "setwelcome");
+        assert_eq!(m.audiences[0].audience, Audience::Owners);
     }
 
     #[test]

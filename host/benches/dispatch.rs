@@ -134,7 +134,7 @@ async fn handle_n(instance: &mut PluginInstance, env: &Envelope, iters: u64) -> 
         // The call takes the envelope: each plugin's feeder owns its copy of the event (read
         // from the journal), so the copy here stands for that one, in both worlds.
         let scope = instance
-            .handle(1, env.clone(), None, None, scope)
+            .handle(1, env.clone(), None, None, Standing::UNKNOWN, scope)
             .await
             .unwrap();
         assert_eq!(scope.actions.len(), 1);

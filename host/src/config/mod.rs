@@ -8,6 +8,7 @@ mod outbox;
 mod rate;
 mod schedules;
 mod secret;
+mod standing;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub use outbox::OutboxConfig;
 pub use rate::{Rate, RateSetting};
 pub use schedules::{ScheduleConfig, DEFAULT_PENDING_TIMERS};
 pub use secret::{Redactor, Secret};
+pub use standing::{refusal_text, AudienceSetting, DEFAULT_REFUSAL_REPLY};
 
 /// Where the daemon listens when nothing else is said: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8700";
@@ -99,6 +101,10 @@ pub struct BotConfig {
     /// without it, the platform's documented limit if it has one.
     #[serde(default)]
     pub rate_limit: Option<RateSetting>,
+    /// The user ids (as the platform gives them) of the people who run this bot: they may use
+    /// every command, whatever its audience.
+    #[serde(default)]
+    pub admins: Vec<String>,
 }
 
 /// The operator's overrides for one plugin, matched by the name its `describe` returns.
@@ -146,6 +152,10 @@ pub struct PluginConfig {
     /// Overrides of the plugin's schedules by name, and schedules added (see `ScheduleConfig`).
     #[serde(default)]
     pub schedules: Vec<ScheduleConfig>,
+    /// Who may use each command, by command name (without the slash), over what the plugin
+    /// declares: `anyone`, `members`, `admins`, `owners` or `bot-admins`.
+    #[serde(default)]
+    pub audience: std::collections::BTreeMap<String, AudienceSetting>,
 }
 
 /// Defaults for every plugin.
@@ -180,6 +190,10 @@ pub struct RuntimeConfig {
     /// Every plugin's outbound HTTP limits (timeout, body cap, in flight, per minute).
     #[serde(default)]
     pub http: HttpLimitsConfig,
+    /// The reply to a command its sender may not use: `{command}` is its name, `{who}` who
+    /// may use it. Empty: refused commands get no reply (the audit line is still written).
+    #[serde(default = "standing::default_refusal_reply")]
+    pub refusal_reply: String,
 }
 
 impl RuntimeConfig {
@@ -237,6 +251,7 @@ impl Default for RuntimeConfig {
             quarantine_after: default_quarantine_after(),
             compile_cache: None,
             http: HttpLimitsConfig::default(),
+            refusal_reply: standing::default_refusal_reply(),
         }
     }
 }
@@ -270,6 +285,7 @@ impl BotConfig {
             options: toml::Table::new(),
             register_commands: false,
             rate_limit: None,
+            admins: Vec::new(),
         }
     }
 }

@@ -99,6 +99,7 @@ impl Daemon {
             outbox.clone(),
             limits,
             timers.clone(),
+            crate::router::Gate::new(&config),
         );
         services.set_directory(router.directory());
 

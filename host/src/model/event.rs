@@ -1,5 +1,6 @@
 //! Events: the types generated from `wit/types.wit`, and what the host needs on top.
 
+use super::standing::Rank;
 pub use super::wit::types::{
     Button, ButtonAction, Callback, Card, ChatKind, ChatRef, Command, Content, Envelope, Error,
     Event, EventKind, Keyboard, Media, MemberChange, Message, MessageDeleted, MessageRef,
@@ -15,10 +16,26 @@ pub struct Inbound {
     /// gives none; such events cannot be deduplicated.
     pub dedupe_key: Option<String>,
     pub event: Event,
+    /// The sender's rank in the chat, as the platform told it (`unknown` where it did not).
+    #[serde(default, skip_serializing_if = "Rank::is_unknown")]
+    pub rank: Rank,
     /// Set only for a timer or schedule that came due (never by an adapter): the event goes to
     /// `plugin` alone, and a 0.2 plugin gets it as a `timer` event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timer: Option<TimerFired>,
+}
+
+impl Inbound {
+    /// An event an adapter received, from a sender of the given rank.
+    pub fn received(bot: String, dedupe_key: Option<String>, event: Event, rank: Rank) -> Self {
+        Inbound {
+            bot,
+            dedupe_key,
+            event,
+            rank,
+            timer: None,
+        }
+    }
 }
 
 /// A timer or schedule that came due, as the journal records it. Its `Inbound::event` is an
@@ -54,6 +71,7 @@ impl Inbound {
                 kind: TIMER_KIND.into(),
                 raw: "{}".into(),
             }),
+            rank: Rank::Unknown,
             timer: Some(fired),
         }
     }
@@ -73,6 +91,23 @@ impl Event {
             Event::BotFollowed(_) => EventKind::BotFollowed,
             Event::BotUnfollowed(_) => EventKind::BotUnfollowed,
             Event::Other(_) => EventKind::Other,
+        }
+    }
+
+    /// The user the event comes from (whose standing it carries): a message's sender, a
+    /// button's clicker, a reacting, joining or leaving user, a deleter when known.
+    pub fn sender(&self) -> Option<&UserRef> {
+        match self {
+            Event::Message(m) | Event::MessageEdited(m) => Some(&m.sender),
+            Event::Command(c) => Some(&c.message.sender),
+            Event::Callback(c) => Some(&c.user),
+            Event::MemberJoined(m)
+            | Event::MemberLeft(m)
+            | Event::BotFollowed(m)
+            | Event::BotUnfollowed(m) => Some(&m.user),
+            Event::Reaction(r) => Some(&r.user),
+            Event::MessageDeleted(d) => d.by.as_ref(),
+            Event::Other(_) => None,
         }
     }
 

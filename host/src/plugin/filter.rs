@@ -1,10 +1,10 @@
 //! Which events a plugin receives: its own subscriptions, narrowed by the operator's config.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::config::PluginConfig;
 use crate::model::Subscriptions;
-use crate::model::{ChatRef, Event, EventKind};
+use crate::model::{Audience, ChatRef, CommandAudience, Event, EventKind};
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -13,10 +13,16 @@ pub struct Filter {
     platforms: HashSet<String>,
     allow_chats: HashSet<String>,
     deny_chats: HashSet<String>,
+    /// Commands not for anyone: the plugin's declarations, overridden by the operator's.
+    audiences: HashMap<String, Audience>,
 }
 
 impl Filter {
-    pub fn new(subscriptions: &Subscriptions, operator: Option<&PluginConfig>) -> Self {
+    pub fn new(
+        subscriptions: &Subscriptions,
+        audiences: &[CommandAudience],
+        operator: Option<&PluginConfig>,
+    ) -> Self {
         let mut platforms: HashSet<String> = subscriptions.platforms.iter().cloned().collect();
         if let Some(op) = operator.filter(|op| !op.platforms.is_empty()) {
             let allowed: HashSet<String> = op.platforms.iter().cloned().collect();
@@ -43,7 +49,16 @@ impl Filter {
             deny_chats: operator
                 .map(|o| o.deny_chats.iter().cloned().collect())
                 .unwrap_or_default(),
+            audiences: audiences_of(audiences, operator),
         }
+    }
+
+    /// Who may use the command `/name`.
+    pub fn audience(&self, name: &str) -> Audience {
+        self.audiences
+            .get(name)
+            .copied()
+            .unwrap_or(Audience::Anyone)
     }
 
     /// The event as this plugin should see it, or `None` if it does not subscribe.
@@ -89,6 +104,22 @@ impl Filter {
     }
 }
 
+/// The declared audiences by command name, the operator's overrides over them.
+fn audiences_of(
+    declared: &[CommandAudience],
+    operator: Option<&PluginConfig>,
+) -> HashMap<String, Audience> {
+    let declared = declared
+        .iter()
+        .map(|a| (super::command_name(&a.command).to_owned(), a.audience));
+    let overridden = operator.into_iter().flat_map(|op| {
+        op.audience
+            .iter()
+            .map(|(name, setting)| (super::command_name(name).to_owned(), setting.0))
+    });
+    declared.chain(overridden).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,10 +162,11 @@ mod tests {
     fn commands_go_to_their_subscribers_and_as_messages_to_others() {
         let echo = Filter::new(
             &subs(&[EventKind::Command, EventKind::Message], &["echo"]),
+            &[],
             None,
         );
-        let counter = Filter::new(&subs(&[EventKind::Message], &[]), None);
-        let joins = Filter::new(&subs(&[EventKind::MemberJoined], &[]), None);
+        let counter = Filter::new(&subs(&[EventKind::Message], &[]), &[], None);
+        let joins = Filter::new(&subs(&[EventKind::MemberJoined], &[]), &[], None);
         assert!(matches!(
             echo.route(&text("g", "/echo hi")),
             Some(Event::Command(_))
@@ -152,12 +184,46 @@ mod tests {
 
     #[test]
     fn operator_narrows_chats_and_platforms() {
-        let mut op = PluginConfig {
+        let mut op = operator();
+        op.deny_chats = vec!["secret".into()];
+        let filter = Filter::new(&subs(&[], &[]), &[], Some(&op));
+        assert!(filter.route(&text("secret", "hi")).is_none());
+        assert!(filter.route(&text("open", "hi")).is_some());
+        op.platforms = vec!["fanbook".into()];
+        let filter = Filter::new(&subs(&[], &[]), &[], Some(&op));
+        assert!(filter.route(&text("open", "hi")).is_none());
+    }
+
+    #[test]
+    fn the_operator_overrides_a_declared_audience() {
+        let declared = [
+            CommandAudience {
+                command: "/setwelcome".into(),
+                audience: Audience::Admins,
+            },
+            CommandAudience {
+                command: "ban".into(),
+                audience: Audience::Admins,
+            },
+        ];
+        let mut op = operator();
+        op.audience.insert(
+            "ban".into(),
+            crate::config::AudienceSetting(Audience::Owners),
+        );
+        let filter = Filter::new(&subs(&[], &[]), &declared, Some(&op));
+        assert_eq!(filter.audience("setwelcome"), Audience::Admins);
+        assert_eq!(filter.audience("ban"), Audience::Owners);
+        assert_eq!(filter.audience("echo"), Audience::Anyone);
+    }
+
+    fn operator() -> PluginConfig {
+        PluginConfig {
             name: "p".into(),
             enabled: true,
             platforms: vec![],
             allow_chats: vec![],
-            deny_chats: vec!["secret".into()],
+            deny_chats: vec![],
             timeout_ms: None,
             memory_mib: None,
             instances: None,
@@ -167,12 +233,7 @@ mod tests {
             secrets: Default::default(),
             max_pending_timers: None,
             schedules: Vec::new(),
-        };
-        let filter = Filter::new(&subs(&[], &[]), Some(&op));
-        assert!(filter.route(&text("secret", "hi")).is_none());
-        assert!(filter.route(&text("open", "hi")).is_some());
-        op.platforms = vec!["fanbook".into()];
-        let filter = Filter::new(&subs(&[], &[]), Some(&op));
-        assert!(filter.route(&text("open", "hi")).is_none());
+            audience: Default::default(),
+        }
     }
 }

@@ -97,6 +97,7 @@ impl Loader {
             manifest,
             http_hosts,
             schedules,
+            audiences,
         } = probe
             .describe()
             .await
@@ -137,6 +138,7 @@ impl Loader {
             manifest,
             http_hosts,
             schedules,
+            audiences,
             schedule_plan,
             guide,
             source: path.to_owned(),

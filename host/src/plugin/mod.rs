@@ -14,7 +14,7 @@ pub use loader::{LoadError, Loader};
 pub use watcher::{watch_folder, Deployment};
 
 use crate::config::{Grants, PluginConfig, PluginLimits};
-use crate::model::{CommandHelp, Manifest, PluginHelp};
+use crate::model::{CommandAudience, CommandHelp, Manifest, PluginHelp};
 use crate::runtime::PluginPre;
 use crate::runtime::{CallError, HostServices, HostState, PluginInstance, Schedule, Tier, World};
 
@@ -30,6 +30,8 @@ pub struct PluginVersion {
     pub http_hosts: Vec<String>,
     /// A 0.2 plugin's schedules, as it declared them.
     pub schedules: Vec<Schedule>,
+    /// Who may use which of its commands, as it declared them (the operator may override).
+    pub audiences: Vec<CommandAudience>,
     /// The schedules the daemon runs: the declared ones with the operator's overrides, their
     /// expressions checked (see `schedules`).
     pub schedule_plan: Vec<crate::timer::Schedule>,
@@ -122,7 +124,11 @@ impl PluginVersion {
 
     /// Which events this version receives.
     pub fn filter(&self) -> Filter {
-        Filter::new(&self.manifest.subscriptions, self.operator.as_ref())
+        Filter::new(
+            &self.manifest.subscriptions,
+            &self.audiences,
+            self.operator.as_ref(),
+        )
     }
 }
 

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::gate::Gate;
 use super::lane::Job;
 use crate::journal::Progress;
 use crate::model::{Envelope, Inbound};
@@ -36,6 +37,8 @@ pub(super) struct Feeder {
     pub max_lag: Option<Seq>,
     /// When shedding was last reported.
     pub warned: Option<Instant>,
+    /// Who may use which command.
+    pub gate: Arc<Gate>,
 }
 
 /// A plugin that sheds is reported at most this often.
@@ -80,13 +83,23 @@ impl Feeder {
                 tracing::warn!(plugin = %self.plugin, seq, error = %e, "cannot check whether an event is finished")
             }
         }
+        let standing = self.gate.standing(&inbound);
         let routed = match (&inbound.timer, self.filter.read()) {
             // A fired timer goes to the plugin that set it, whatever it subscribes to.
-            (Some(timer), _) => (*timer.plugin == *self.plugin).then(|| inbound.event.clone()),
-            (None, Ok(filter)) => filter.route(&inbound.event),
+            (Some(timer), _) => {
+                (*timer.plugin == *self.plugin).then(|| (inbound.event.clone(), None))
+            }
+            (None, Ok(filter)) => filter.route(&inbound.event).map(|event| {
+                let refusal = self
+                    .gate
+                    .check(&event, standing, |name| filter.audience(name));
+                (event, refusal)
+            }),
             (None, Err(_)) => None,
         };
-        let Some(event) = routed else { return true };
+        let Some((event, refusal)) = routed else {
+            return true;
+        };
         let lane = self.lanes[lane_for(&event, self.lanes.len())].clone();
         // Room in the lane wins: an event is shed only when the plugin cannot take it.
         let permit = tokio::select! {
@@ -110,6 +123,8 @@ impl Feeder {
                 event,
             },
             timer: inbound.timer,
+            standing,
+            refusal,
         });
         true
     }

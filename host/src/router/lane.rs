@@ -9,10 +9,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::committer::Commits;
 use super::health::Health;
-use crate::model::{Envelope, Event, TimerFired};
+use super::gate::Refusal;
+use crate::model::{Action, Content, Envelope, Event, Outgoing, Standing, TimerFired};
 use crate::plugin::PluginVersion;
 use crate::runtime::{CallError, CallScope, HostServices, PluginInstance};
-use crate::store::{Commit, Seq};
+use crate::store::{Commit, MessageKey, Seq};
 
 /// An event for one plugin.
 #[derive(Debug)]
@@ -23,6 +24,10 @@ pub struct Job {
     pub envelope: Envelope,
     /// Set when the event is this plugin's fired timer.
     pub timer: Option<TimerFired>,
+    /// The sender's standing in the event's chat.
+    pub standing: Standing,
+    /// Set when the event is a command its sender may not use: the plugin is not called.
+    pub refusal: Option<Refusal>,
 }
 
 /// Replace the lane's instance with one of a new version.
@@ -77,7 +82,10 @@ impl Lane {
         let _ = swap.done.send(());
     }
 
-    async fn handle(&mut self, job: Job) {
+    async fn handle(&mut self, mut job: Job) {
+        if let Some(refusal) = job.refusal.take() {
+            return self.refuse(job, refusal).await;
+        }
         let name = self.version.name.clone();
         if self.health.is_quarantined() {
             tracing::debug!(plugin = %name, event = %job.envelope.id, "plugin quarantined; event skipped");
@@ -109,7 +117,7 @@ impl Lane {
         let bot = platform.as_deref().map(|p| (p, job.bot.as_str()));
         let timer = job.timer.as_ref();
         match instance
-            .handle(job.seq, job.envelope, bot, timer, scope)
+            .handle(job.seq, job.envelope, bot, timer, job.standing, scope)
             .await
         {
             Ok(mut scope) => {
@@ -138,6 +146,42 @@ impl Lane {
                 self.commits.send(job.seq, Commit::default()).await;
             }
         }
+    }
+
+    /// Answers a command its sender may not use, in the plugin's name, instead of calling the
+    /// plugin: an audit line, and the refusal reply committed like any plugin's effect (so it
+    /// is sent exactly once).
+    async fn refuse(&mut self, job: Job, refusal: Refusal) {
+        let Event::Command(command) = &job.envelope.event else {
+            return self.commits.send(job.seq, Commit::default()).await;
+        };
+        let message = &command.message;
+        tracing::info!(
+            plugin = %self.version.name,
+            event = %format_args!("{}:{}", job.bot, job.seq),
+            command = %command.name,
+            user = %message.sender.id,
+            rank = job.standing.rank.name(),
+            audience = refusal.audience.name(),
+            "command refused: the sender may not use it"
+        );
+        let mut commit = Commit::default();
+        if let Some(text) = refusal.reply {
+            let handle = self.services.mint_handle(&self.version.name);
+            let chat = message.id.chat.clone();
+            commit.sent.push(MessageKey::of(&chat, &handle));
+            commit.actions.push(Action::Send {
+                handle,
+                chat,
+                message: Outgoing {
+                    content: Content::Text(text),
+                    keyboard: None,
+                    mentions: Vec::new(),
+                },
+                reply_to: Some(message.id.id.clone()),
+            });
+        }
+        self.commits.send(job.seq, commit).await;
     }
 
     /// A new instance after a failure, started after the backoff delay.

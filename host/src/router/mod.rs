@@ -6,6 +6,7 @@
 mod committer;
 mod directory;
 mod feeder;
+mod gate;
 mod health;
 mod lane;
 
@@ -16,6 +17,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use health::Health;
+pub use gate::{Gate, Refusal};
 pub use lane::Job;
 use lane::{Lane, Swap};
 
@@ -91,6 +93,8 @@ pub struct Router {
     plugins: Arc<RwLock<HashMap<Arc<str>, Running>>>,
     /// Where installed versions' schedules go, and what committers wake when they set timers.
     timers: Timers,
+    /// Who may use which command.
+    gate: Arc<Gate>,
 }
 
 impl std::fmt::Debug for Router {
@@ -110,6 +114,7 @@ impl Router {
         outbox: OutboxWaker,
         limits: RouterLimits,
         timers: Timers,
+        gate: Gate,
     ) -> Self {
         let max_lag = (limits.max_lag > 0).then_some(limits.max_lag as Seq);
         Self {
@@ -124,6 +129,7 @@ impl Router {
             places: Arc::new(Places::new(max_lag)),
             plugins: Arc::default(),
             timers,
+            gate: Arc::new(gate),
         }
     }
 
@@ -208,6 +214,7 @@ impl Router {
             leader: self.leader.subscribe(),
             max_lag: self.max_lag,
             warned: None,
+            gate: self.gate.clone(),
         };
         tokio::spawn(feeder.run(from));
         tracing::info!(plugin = %version.name, version = %version.manifest.version, lanes = swaps.len(), "plugin started");

@@ -13,7 +13,7 @@ use super::state::{CallScope, HostServices, HostState};
 use crate::config::{Grants, PluginLimits};
 use crate::model::wit::exports::wasmbot::bot0_2_0::guest as guest02;
 use crate::model::wit::wasmbot::bot0_2_0::types::Failure;
-use crate::model::{CommandHelp, Envelope, Manifest, TimerFired};
+use crate::model::{CommandAudience, CommandHelp, Envelope, Manifest, Standing, TimerFired};
 use crate::store::Seq;
 
 pub use guest02::Schedule;
@@ -25,6 +25,8 @@ pub struct Described {
     /// The hosts it means to reach over HTTP (the operator grants them).
     pub http_hosts: Vec<String>,
     pub schedules: Vec<Schedule>,
+    /// Who may use which of its commands (others: anyone).
+    pub audiences: Vec<CommandAudience>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +95,7 @@ impl PluginInstance {
                 Ok(Described {
                     manifest,
                     http_hosts: Vec::new(),
+                    audiences: Vec::new(),
                     schedules: Vec::new(),
                 })
             }
@@ -156,6 +159,7 @@ impl PluginInstance {
         envelope: Envelope,
         bot: Option<(&str, &str)>,
         timer: Option<&TimerFired>,
+        standing: Standing,
         scope: CallScope,
     ) -> Result<CallScope, CallError> {
         if timer.is_some() && matches!(self.plugin.guest, Guest::V01(_)) {
@@ -175,7 +179,7 @@ impl PluginInstance {
                 finish(self.timeout, Ok(call.await)).map(|r| r.map_err(CallError::Plugin))
             }
             Guest::V02(guest) => {
-                let lean = lean::envelope(seq, envelope.event, bot, timer);
+                let lean = lean::envelope(seq, envelope.event, bot, timer, standing);
                 let call = guest.call_handle(&mut self.store, &lean);
                 finish(self.timeout, Ok(call.await)).map(|r| r.map_err(failed))
             }

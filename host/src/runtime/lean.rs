@@ -5,7 +5,9 @@
 use super::instance::Described;
 use crate::model::wit::exports::wasmbot::bot0_2_0::guest as guest02;
 use crate::model::wit::wasmbot::bot0_2_0::types as lean;
-use crate::model::{self as full, ChatRef, Event, EventKind, Manifest, Subscriptions, TimerFired};
+use crate::model::{
+    self as full, ChatRef, Event, EventKind, Manifest, Standing, Subscriptions, TimerFired,
+};
 use crate::store::Seq;
 
 /// A 0.2 manifest as the model's (the host filters on 0.1 kinds: a plugin always gets its own
@@ -26,6 +28,7 @@ pub fn described(manifest: guest02::Manifest) -> Described {
         },
         http_hosts: manifest.http_hosts,
         schedules: manifest.schedules,
+        audiences: manifest.audiences,
     }
 }
 
@@ -56,6 +59,7 @@ pub fn envelope(
     event: Event,
     bot: Option<(&str, &str)>,
     timer: Option<&TimerFired>,
+    standing: Standing,
 ) -> lean::Envelope {
     let mut lean = Lean { bot: None };
     let event = match timer {
@@ -71,6 +75,7 @@ pub fn envelope(
     lean::Envelope {
         id: seq,
         bot,
+        standing,
         event,
     }
 }

@@ -1,5 +1,6 @@
 //! `role-menu`: `/roles` posts a menu of buttons, one per self-assignable role; clicking one
-//! toggles that role for the clicker, answers the click, and updates the menu.
+//! toggles that role for the clicker, answers the click, and updates the menu. Only the chat's
+//! admins may post the menu.
 //!
 //! Membership comes from the platform (`get-member`) where it can tell, else from the plugin's
 //! own record in kv (see [`membership`]).
@@ -44,6 +45,8 @@ impl Plugin for RoleMenu {
                 "roles",
                 "Shows a menu of roles you can give yourself with a click",
             ))
+            // Posting a menu is the chat's admins' call; clicking one is for anyone.
+            .audience("roles", Audience::Admins)
             .permissions([
                 Operation::Send,
                 Operation::Edit,

@@ -41,6 +41,7 @@ impl Plugin for Welcome {
                 CommandHelp::new("setwelcome", "Sets the greeting newcomers get in this chat")
                     .arg("TEXT", "the greeting; {name} becomes the newcomer's name"),
             )
+            .audience("setwelcome", Audience::Admins)
             .permissions([Operation::Send, Operation::Reply, Operation::Kv])
     }
 

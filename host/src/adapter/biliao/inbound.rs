@@ -11,7 +11,7 @@ use crate::adapter::webhook::lenient::{int_of_text, Scalar};
 use crate::adapter::webhook::{chat_ref, dedupe_key, HookError, Parsed};
 use crate::model::{
     message_or_command, Callback, ChatKind, ChatRef, Content, Event, Media, MemberChange, Message,
-    MessageRef, OtherEvent, UserRef,
+    MessageRef, OtherEvent, Rank, UserRef,
 };
 
 /// The fields of a body that carry an id or the text, each checked to be a string or a number.
@@ -75,9 +75,11 @@ pub fn parse(bot: &str, body: &str) -> Result<Parsed, HookError> {
             raw: body.to_string(),
         }),
     };
+    // Biliao's payloads and API say nothing of a member's rank (fact sheet: "role: no API").
     Ok(Parsed {
         dedupe_key: f.dedupe_key(),
         event,
+        rank: Rank::Unknown,
     })
 }
 

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::inbound::Decoder;
-use super::intake::{accept, get_me};
+use super::intake::{accept, get_me, ranked};
 use super::markup::percent_encode;
 use super::Task;
 use crate::adapter::redact;
@@ -171,6 +171,7 @@ async fn session(task: &Task, decoder: &Decoder, mut socket: Socket, backoff: &m
 async fn handle(task: &Task, decoder: &Decoder, text: &str, backoff: &mut Backoff) -> bool {
     match decoder.frame(text) {
         Ok(Some(event)) => {
+            let event = ranked(task, event).await;
             while !accept(task, event.clone()).await {
                 if !backoff.sleep(&task.stop).await {
                     return false;

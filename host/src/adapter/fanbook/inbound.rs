@@ -18,7 +18,7 @@ use super::wire::{self, CallbackQuery, Document, Frame, Id, Notice, Push, User};
 use super::PLATFORM;
 use crate::model::{
     message_or_command, Callback, ChatKind, ChatRef, Content, Event, Inbound, Media, MemberChange,
-    Message, MessageRef, OtherEvent, Reaction, UserRef,
+    Message, MessageRef, OtherEvent, Rank, Reaction, UserRef,
 };
 
 /// The channel type of a private (DM) chat.
@@ -423,13 +423,9 @@ impl Decoder {
         }
     }
 
+    /// The sender's rank is looked up afterwards (`standing`): updates do not carry it.
     fn inbound(&self, dedupe_key: Option<String>, event: Event) -> Inbound {
-        Inbound {
-            bot: self.bot.clone(),
-            dedupe_key,
-            event,
-            timer: None,
-        }
+        Inbound::received(self.bot.clone(), dedupe_key, event, Rank::Unknown)
     }
 }
 

@@ -20,6 +20,7 @@ mod markup;
 mod options;
 mod outbound;
 mod poll;
+mod standing;
 mod wire;
 
 use std::sync::Arc;
@@ -53,6 +54,8 @@ struct Shared {
     chats: chats::DmChats,
     /// The developer console, when the operator gave a user token: it sets the command list.
     console: Option<console::Console>,
+    /// Senders' ranks, looked up live.
+    ranks: standing::Ranks,
 }
 
 impl Shared {
@@ -101,6 +104,7 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
         client,
         me: OnceCell::new(),
         chats: chats::DmChats::default(),
+        ranks: standing::Ranks::default(),
         console: match &options.console_user_token {
             Some(user_token) => Some(
                 console::Console::new(&base, user_token.clone(), options.request_timeout())

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::compose::{self, unsupported, Body};
 use super::markup::percent_encode;
-use super::wire::{self, ChatMember, RoleList, RoleOrId};
+use super::wire::{self, ChatMember, RoleOrId};
 use super::{Fanbook, PLATFORM};
 use crate::adapter::{Adapter, AdapterError, Receipt};
 use crate::model::Action;
@@ -31,8 +31,6 @@ const CAPABILITIES: &[Operation] = &[
     Operation::GetMember,
     Operation::ListRoles,
 ];
-/// Pages of `getGuildRoles` read at most.
-const MAX_ROLE_PAGES: usize = 20;
 
 #[async_trait]
 impl Adapter for Fanbook {
@@ -134,26 +132,7 @@ impl Adapter for Fanbook {
     }
 
     async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
-        let guild_id = guild(chat)?;
-        let mut roles: Vec<wire::GuildRole> = Vec::new();
-        let mut last_id = None;
-        for _ in 0..MAX_ROLE_PAGES {
-            let mut body = json!({ "guild_id": guild_id });
-            if let Some(last) = last_id {
-                body["last_id"] = json!(last);
-            }
-            let page: RoleList = self.call("getGuildRoles", &body).await?;
-            let new: Vec<_> = page
-                .into_vec()
-                .into_iter()
-                .filter(|r| !roles.iter().any(|o| o.id == r.id))
-                .collect();
-            let Some(last) = new.last().map(|r| r.id.0) else {
-                break;
-            };
-            last_id = Some(last);
-            roles.extend(new);
-        }
+        let roles = super::standing::guild_roles(&self.shared.client, guild(chat)?).await?;
         Ok(roles
             .into_iter()
             .map(|r| Role {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::client::ApiError;
 use super::inbound::Decoder;
-use super::intake::accept;
+use super::intake::{accept, ranked};
 use super::Task;
 use crate::adapter::redact;
 use crate::pace::Backoff;
@@ -112,7 +112,7 @@ async fn accept_all(task: &Task, decoder: &Decoder, updates: &[Value]) -> (Optio
         match decoder.update(raw) {
             Ok(events) => {
                 for event in events {
-                    if !accept(task, event).await {
+                    if !accept(task, ranked(task, event).await).await {
                         return (next, false);
                     }
                 }

@@ -291,6 +291,9 @@ pub(super) struct ChatMember {
     pub user: User,
     #[serde(default)]
     pub roles: Vec<RoleOrId>,
+    /// Telegram-style `creator`, `administrator`, `member`… where the reply has it.
+    #[serde(default)]
+    pub status: Option<String>,
     #[serde(default)]
     pub nick: Option<String>,
 }
@@ -309,6 +312,9 @@ pub(super) struct GuildRole {
     pub id: Id,
     #[serde(default)]
     pub name: Option<String>,
+    /// The role's permission bits (Discord's layout; see `standing`).
+    #[serde(default, deserialize_with = "opt_u64")]
+    pub permissions: Option<u64>,
 }
 
 /// `getGuildRoles`' reply: a list, or (leniently) an object holding one.

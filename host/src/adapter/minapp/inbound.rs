@@ -8,7 +8,9 @@ use super::wire::{TextBody, WireEvent};
 use super::PLATFORM;
 use crate::adapter::webhook::{chat_ref, now_ms, secret_matches, HookError, Parsed};
 use crate::config::Secret;
-use crate::model::{message_or_command, Card, ChatKind, Content, Message, MessageRef, UserRef};
+use crate::model::{
+    message_or_command, Card, ChatKind, Content, Message, MessageRef, Rank, UserRef,
+};
 
 /// Parses one webhook body of `bot` (its JSON text), refusing it unless it carries `secret`.
 pub fn parse(bot: &str, secret: &Secret, body: &str) -> Result<Parsed, HookError> {
@@ -56,9 +58,11 @@ pub fn parse(bot: &str, secret: &Secret, body: &str) -> Result<Parsed, HookError
         reply_to: None,
         sent_at: now_ms(),
     };
+    // The payload says nothing of the sender's place in the conversation.
     Ok(Parsed {
         dedupe_key: None,
         event: message_or_command(message),
+        rank: Rank::Unknown,
     })
 }
 

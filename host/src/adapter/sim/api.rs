@@ -33,6 +33,7 @@ pub fn routes(sim: Sim) -> Router {
         .route("/sim/timeline", get(get_timeline))
         .route("/sim/actions", get(get_actions))
         .route("/sim/chats", get(get_chats))
+        .route("/sim/ranks", post(super::ranks::post_rank))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(sim)
 }
@@ -76,7 +77,7 @@ impl From<StoreError> for ApiError {
     }
 }
 
-type ApiResult = Result<(StatusCode, Json<serde_json::Value>), ApiError>;
+pub(super) type ApiResult = Result<(StatusCode, Json<serde_json::Value>), ApiError>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -388,13 +389,10 @@ impl Sim {
         }
     }
 
+    /// Offers an event to the journal, with its sender's rank in the chat as the world has it.
     async fn accept(&self, key: &str, event: Event) -> Result<String, ApiError> {
-        let inbound = Inbound {
-            bot: self.bot.clone(),
-            dedupe_key: Some(key.to_string()),
-            event,
-            timer: None,
-        };
+        let rank = self.rank_of(&event);
+        let inbound = Inbound::received(self.bot.clone(), Some(key.to_string()), event, rank);
         let appended = self.ingress.accept(inbound).await?;
         Ok(format!("{}:{}", self.bot, appended.seq()))
     }
@@ -441,7 +439,7 @@ fn user(name: &str) -> UserRef {
 }
 
 /// Chat and user names: 1 to 64 of letters, digits, `-`, `_`, `.` and `:`.
-fn check_name(field: &str, value: &str) -> Result<(), ApiError> {
+pub(super) fn check_name(field: &str, value: &str) -> Result<(), ApiError> {
     let ok = !value.is_empty()
         && value.chars().count() <= 64
         && value
@@ -456,7 +454,7 @@ fn check_name(field: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
-fn bad(message: String) -> ApiError {
+pub(super) fn bad(message: String) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, message)
 }
 

@@ -6,6 +6,7 @@
 mod api;
 mod outbound;
 mod persist;
+mod ranks;
 mod world;
 
 use std::path::Path;

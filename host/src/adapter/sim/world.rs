@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::persist::SimLog;
+use crate::model::Rank;
 
 /// The bot's user name in the sim.
 pub const BOT_USER: &str = "bot";
@@ -75,9 +76,17 @@ impl SimMessage {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SimMember {
     pub user: String,
+    /// The member's rank in the chat, set by a person on the sim page (`POST /sim/ranks`).
+    #[serde(default = "member_rank", with = "crate::model::rank_by_name")]
+    pub rank: Rank,
     pub roles: BTreeSet<String>,
     pub muted_until_ms: Option<u64>,
     pub kicked: bool,
+}
+
+/// A member joins as a plain member.
+fn member_rank() -> Rank {
+    Rank::Member
 }
 
 /// One thing a plugin did, as `GET /sim/actions` shows it.
@@ -371,6 +380,7 @@ impl World {
             .cloned()
             .unwrap_or_else(|| SimMember {
                 user: user.to_string(),
+                rank: Rank::Member,
                 ..SimMember::default()
             }))
     }

@@ -25,7 +25,7 @@ use super::secret_matches;
 use crate::adapter::{redact, StartError};
 use crate::config::{BotConfig, Secret};
 use crate::journal::Ingress;
-use crate::model::{Event, Inbound};
+use crate::model::{Event, Inbound, Rank};
 use crate::store::Appended;
 
 /// The default body limit: 1 MiB.
@@ -53,6 +53,8 @@ pub trait WebhookPlatform: Send + Sync + 'static {
 pub struct Parsed {
     pub dedupe_key: Option<String>,
     pub event: Event,
+    /// The sender's rank, where the payload tells it.
+    pub rank: Rank,
 }
 
 /// Why a platform refused a body.
@@ -216,12 +218,12 @@ impl<P: WebhookPlatform> Hook<P> {
             };
             Refusal(status, e.to_string(), Some(body.clone()))
         })?;
-        let inbound = Inbound {
-            bot: self.settings.bot.clone(),
-            dedupe_key: parsed.dedupe_key,
-            event: parsed.event,
-            timer: None,
-        };
+        let inbound = Inbound::received(
+            self.settings.bot.clone(),
+            parsed.dedupe_key,
+            parsed.event,
+            parsed.rank,
+        );
         let appended = self.ingress.accept(inbound.clone()).await.map_err(|e| {
             Refusal(
                 StatusCode::SERVICE_UNAVAILABLE,

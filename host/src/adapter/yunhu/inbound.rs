@@ -16,7 +16,7 @@ use crate::adapter::webhook::lenient::Scalar;
 use crate::adapter::webhook::{chat_ref, HookError, Parsed};
 use crate::model::{
     message_or_command, parse_command, Callback, Card, ChatKind, ChatRef, Command, Content, Event,
-    Media, MemberChange, Message, MessageRef, OtherEvent, UserRef,
+    Media, MemberChange, Message, MessageRef, OtherEvent, Rank, UserRef,
 };
 
 /// Where media keys become URLs ([NB]/[ER] use these hosts).
@@ -35,9 +35,13 @@ pub fn parse(bot: &str, body: &str) -> Result<Parsed, HookError> {
     }
     let dedupe_key = Some(envelope.header.event_id.clone()).filter(|id| !id.is_empty());
     let event = envelope.event.as_deref();
+    let mut rank = Rank::Unknown;
     let event = match kind.as_str() {
-        "message.receive.normal" => message(bot, decode(event), false, body)?,
-        "message.receive.instruction" => message(bot, decode(event), true, body)?,
+        "message.receive.normal" | "message.receive.instruction" => {
+            let event: MessageEvent = decode(event);
+            rank = rank_of(&event.sender.sender_user_level);
+            message(bot, event, kind == "message.receive.instruction", body)?
+        }
         "bot.followed" | "bot.unfollowed" => {
             let change = follower(bot, decode(event))?;
             if kind == "bot.followed" {
@@ -57,7 +61,22 @@ pub fn parse(bot: &str, body: &str) -> Result<Parsed, HookError> {
         "button.report.inline" => button(bot, decode(event), &envelope.header.event_id)?,
         _ => other(bot, &kind, decode(event), body.to_string()),
     };
-    Ok(Parsed { dedupe_key, event })
+    Ok(Parsed {
+        dedupe_key,
+        event,
+        rank,
+    })
+}
+
+/// The sender's rank from `senderUserLevel`; anything else (a tip's `unknown`, a missing or
+/// malformed field) is unknown.
+fn rank_of(level: &str) -> Rank {
+    match level {
+        "owner" => Rank::Owner,
+        "administrator" => Rank::Admin,
+        "member" => Rank::Member,
+        _ => Rank::Unknown,
+    }
 }
 
 /// A lenient read of an event body: a body of the wrong shape gives the type's defaults.

@@ -50,6 +50,9 @@ pub struct Sender {
     pub sender_type: String,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub sender_nickname: Option<String>,
+    /// `owner`, `administrator`, `member` or `unknown` (the sender's rank in a group).
+    #[serde(deserialize_with = "lenient::string")]
+    pub sender_user_level: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
