@@ -52,6 +52,7 @@ async fn a_refused_action_becomes_a_dead_letter_that_can_be_retried() {
         options: toml::from_str(options).unwrap(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     };
     let d = TestDaemon::start_config(&["driver"], move |c| c.bots.push(bot)).await;
     sim.fault(

@@ -61,6 +61,12 @@ async fn welcome_greets_and_remembers_a_custom_greeting() {
         "{actions:?}"
     );
 
+    // `/setwelcome` is for the chat's admins.
+    d.post(
+        "/sim/ranks",
+        json!({ "chat": "general", "user": "alice", "rank": "admin" }),
+    )
+    .await;
     d.say("general", "alice", "/setwelcome Hi {name}, read the rules")
         .await;
     d.wait_for("general", WAIT, |a| a.len() >= 2).await;
@@ -86,8 +92,12 @@ async fn role_menu_toggles_roles_and_answers_the_click() {
         c.grants.operations = vec!["add-role".into(), "remove-role".into()]
     });
     let d = TestDaemon::start_with(&["role-menu"], vec![grants]).await;
-    d.post("/sim/joins", json!({ "chat": "general", "user": "alice" }))
-        .await;
+    // Posting the menu is for the chat's admins; clicking it for anyone.
+    d.post(
+        "/sim/ranks",
+        json!({ "chat": "general", "user": "alice", "rank": "owner" }),
+    )
+    .await;
     d.say("general", "alice", "/roles").await;
     let actions = d
         .wait_for("general", WAIT, |a| {

@@ -35,6 +35,7 @@ fn bot(name: &str, token: &str, sim: &FanbookSim) -> BotConfig {
         options: toml::from_str(options).unwrap(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 

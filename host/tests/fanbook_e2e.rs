@@ -28,6 +28,7 @@ fn bot(sim: &FanbookSim, inbound: &str) -> BotConfig {
         options: toml::from_str(&options).unwrap(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 
@@ -192,7 +193,7 @@ async fn long_poll_drives_every_method() {
         sim.calls("getGuildRoles")[0].body,
         json!({ "guild_id": GUILD })
     );
-    assert_eq!(count_text(&sim, "roles:成员,VIP"), 1);
+    assert_eq!(count_text(&sim, "roles:成员,VIP,管理员"), 1);
 
     let keyboard = one(&sim, "sendMessage", "text", json!("pick"));
     let rows = json!([

@@ -27,6 +27,7 @@ fn bot(sim: &FanbookSim) -> BotConfig {
         options: toml::from_str(options).unwrap(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 

@@ -109,6 +109,7 @@ fn webhook_bot(name: &str, platform: &str, secret: Option<&str>) -> BotConfig {
         options: toml::Table::new(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 
@@ -258,6 +259,7 @@ async fn fanbook_daemon(sim: &FanbookSim, inbound: &str) -> TestDaemon {
         options: toml::from_str(&options).unwrap(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     };
     let d = TestDaemon::start_config(&["driver"], move |c| c.bots.push(bot)).await;
     d.wait_for_plugin("driver", None, WAIT).await;

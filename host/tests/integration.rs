@@ -50,6 +50,7 @@ mod pipelined_commits;
 mod register_commands;
 mod restart;
 mod runtime_faults;
+mod standing;
 mod startup;
 mod tiers;
 mod timers;

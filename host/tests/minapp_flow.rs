@@ -32,6 +32,7 @@ fn bot(sim: &Sim, card_format: Option<&str>) -> BotConfig {
         options,
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 

@@ -63,6 +63,7 @@ async fn fanbook_registers_through_the_console() {
         options,
         register_commands: true,
         rate_limit: None,
+        admins: Vec::new(),
     };
     let _d = TestDaemon::start_config(&["echo"], move |c| c.bots.push(bot)).await;
     let start = std::time::Instant::now();

@@ -23,6 +23,7 @@ fn bot(name: &str, platform: &str, secret: Option<&str>) -> BotConfig {
         options: toml::Table::new(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 

@@ -449,6 +449,7 @@ fn config(platform: &str) -> BotConfig {
         options: toml::Table::new(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 

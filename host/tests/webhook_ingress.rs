@@ -32,6 +32,7 @@ fn bot(name: &str, platform: &str, secret: Option<&str>, options: &[(&str, i64)]
             .collect(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 

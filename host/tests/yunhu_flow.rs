@@ -32,6 +32,7 @@ fn bot(sim: &Sim) -> BotConfig {
         options: toml::Table::new(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 

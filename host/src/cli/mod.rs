@@ -182,6 +182,8 @@ async fn inspect(file: &Path) -> anyhow::Result<std::process::ExitCode> {
         "schedules": version.schedules.iter().map(|s| serde_json::json!({
             "name": s.name, "cron": s.cron, "timezone": s.timezone,
         })).collect::<Vec<_>>(),
+        "audiences": version.audiences.iter().map(|a| (a.command.clone(), a.audience.name()))
+            .collect::<std::collections::BTreeMap<_, _>>(),
         "commands": version.help().commands,
         "sha256": version.hash,
     });

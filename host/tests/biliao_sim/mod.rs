@@ -26,6 +26,7 @@ pub fn bot(sim: &Sim, options: &[(&str, toml::Value)]) -> wasmbot::config::BotCo
             .collect(),
         register_commands: false,
         rate_limit: None,
+        admins: Vec::new(),
     }
 }
 

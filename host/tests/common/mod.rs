@@ -398,6 +398,7 @@ pub fn overrides(name: &str, edit: impl FnOnce(&mut PluginConfig)) -> PluginConf
         secrets: Default::default(),
         max_pending_timers: None,
         schedules: Vec::new(),
+        audience: Default::default(),
     };
     edit(&mut config);
     config

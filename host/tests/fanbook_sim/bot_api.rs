@@ -118,15 +118,14 @@ async fn answer(state: &State, method: &str, body: &Value) -> Answer {
         "editMessageText" | "editMessageReplyMarkup" => edited(body),
         "deleteMessage" | "pinChatMessage" | "unpinChatMessage" | "sendReaction"
         | "v2/setMemberRoles" | "forbidUserSpeaking" | "kickChatMember" => Ok(json!(true)),
-        "getChatMember" => Ok(json!({
-            "user": { "id": body["user_id"], "is_bot": false, "first_name": "阿梨" },
-            "status": "member",
-            "roles": [{ "id": "412870153900507136", "name": "成员" }, { "id": 412870153900507137u64, "name": "VIP" }]
-        })),
+        "getChatMember" => Ok(chat_member(&body["user_id"])),
         "getGuildRoles" if body.get("last_id").is_some() => Ok(json!([])),
-        "getGuildRoles" => Ok(
-            json!([{ "id": 412870153900507136u64, "name": "成员" }, { "id": "412870153900507137", "name": "VIP" }]),
-        ),
+        // Permissions as a string and as a number: both occur. Only 管理员 makes an admin.
+        "getGuildRoles" => Ok(json!([
+            { "id": 412870153900507136u64, "name": "成员", "permissions": "1024" },
+            { "id": "412870153900507137", "name": "VIP", "permissions": 2098177 },
+            { "id": "412870153900507138", "name": "管理员", "permissions": 8 }
+        ])),
         "getPrivateChat" => {
             Ok(json!({ "id": DM_CHAT, "guild_id": 0, "type": "private", "channel_type": 3 }))
         }
@@ -238,4 +237,26 @@ fn edited(body: &Value) -> Answer {
     Ok(
         json!({ "message_id": id, "date": 1761905160000u64, "chat": { "id": body["chat_id"], "type": "channel" }, "text": body["text"] }),
     )
+}
+
+/// `getChatMember`'s reply: [`ADMIN`] has the 管理员 role, [`OWNER`] is the guild's creator,
+/// anyone else a member with 成员 and VIP.
+fn chat_member(user_id: &Value) -> Value {
+    let id = user_id.as_u64().unwrap_or_default();
+    let (status, roles) = match id {
+        super::payloads::ADMIN => (
+            "member",
+            json!([{ "id": "412870153900507136", "name": "成员" }, "412870153900507138"]),
+        ),
+        super::payloads::OWNER => ("creator", json!([])),
+        _ => (
+            "member",
+            json!([{ "id": "412870153900507136", "name": "成员" }, { "id": 412870153900507137u64, "name": "VIP" }]),
+        ),
+    };
+    json!({
+        "user": { "id": user_id, "is_bot": false, "first_name": "阿梨" },
+        "status": status,
+        "roles": roles
+    })
 }

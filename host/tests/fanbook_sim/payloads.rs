@@ -5,6 +5,10 @@ use serde_json::{json, Value};
 pub const GUILD: u64 = 412870153862758400;
 pub const CHANNEL: u64 = 412870154013753345;
 pub const USER: u64 = 388117934290821120;
+/// A member whose role has the administrator permission (see `bot_api`).
+pub const ADMIN: u64 = 388117934290821121;
+/// The guild's creator (see `bot_api`).
+pub const OWNER: u64 = 388117934290821122;
 /// A DM chat between `USER` and the bot.
 pub const DM: u64 = 469188025514110976;
 
@@ -24,8 +28,13 @@ fn channel_chat() -> Value {
 
 /// A `channel_post` text update (no `update_id`: the simulator assigns it).
 pub fn channel_text(message_id: u64, text: &str) -> Value {
+    channel_text_from(message_id, USER, text)
+}
+
+/// A `channel_post` text update from `sender`.
+pub fn channel_text_from(message_id: u64, sender: u64, text: &str) -> Value {
     json!({ "channel_post": {
-        "message_id": message_id, "date": 1761905100000u64, "chat": channel_chat(), "from": user(USER),
+        "message_id": message_id, "date": 1761905100000u64, "chat": channel_chat(), "from": user(sender),
         "text": text_doc(text), "entities": [], "reply_to_message": null
     } })
 }

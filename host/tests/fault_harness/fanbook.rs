@@ -68,6 +68,7 @@ impl Platform for Fanbook {
             options: toml::from_str(&options).unwrap(),
             register_commands: false,
             rate_limit: None,
+            admins: Vec::new(),
         }
     }
 

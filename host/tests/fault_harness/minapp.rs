@@ -59,6 +59,7 @@ impl Platform for Minapp {
             options,
             register_commands: false,
             rate_limit: Some(RateSetting::Off),
+            admins: Vec::new(),
         }
     }
 

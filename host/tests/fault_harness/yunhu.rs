@@ -52,6 +52,7 @@ impl Platform for Yunhu {
             options,
             register_commands: false,
             rate_limit: None,
+            admins: Vec::new(),
         }
     }
 
