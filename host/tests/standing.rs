@@ -142,7 +142,8 @@ async fn a_refused_command_gets_a_reply_and_never_reaches_the_plugin() {
         .await;
     let actions = d
         .wait_for("general", WAIT, |a| {
-            a.iter().any(|x| x["op"] == "send" && x["text"] == "Hi dave")
+            a.iter()
+                .any(|x| x["op"] == "send" && x["text"] == "Hi dave")
         })
         .await;
     assert!(
@@ -155,12 +156,14 @@ async fn a_refused_command_gets_a_reply_and_never_reaches_the_plugin() {
 /// answered, in order, so the refused one was handled and dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_can_be_silent() {
-    let d = TestDaemon::start_config(&["welcome"], |c| c.runtime.refusal_reply = String::new())
-        .await;
+    let d =
+        TestDaemon::start_config(&["welcome"], |c| c.runtime.refusal_reply = String::new()).await;
     set_rank(&d, "general", "olga", "owner").await;
     d.say("general", "bob", "/setwelcome Nope").await;
     d.say("general", "olga", "/setwelcome Yes").await;
-    let actions = d.wait_for("general", WAIT, |a| !replies(a).is_empty()).await;
+    let actions = d
+        .wait_for("general", WAIT, |a| !replies(a).is_empty())
+        .await;
     assert_eq!(replies(&actions), ["Welcome message saved: Yes"]);
 }
 
@@ -243,7 +246,10 @@ async fn the_sim_refuses_an_unknown_rank() {
         )
         .await;
     assert_eq!(status, 400);
-    assert!(body["error"].as_str().unwrap().contains("`owner`, `admin` or `member`"));
+    assert!(body["error"]
+        .as_str()
+        .unwrap()
+        .contains("`owner`, `admin` or `member`"));
     let (_, chats) = d.get("/sim/chats").await;
     assert!(!chats.to_string().contains("king"));
 }
@@ -270,8 +276,16 @@ async fn fanbook_ranks_come_from_roles_and_status() {
     let d = TestDaemon::start_config(&["welcome"], move |c| c.bots.push(bot)).await;
     d.wait_for_plugin("welcome", None, WAIT).await;
     sim.push_update(channel_text_from(469250000000000001, USER, "/setwelcome m"));
-    sim.push_update(channel_text_from(469250000000000002, ADMIN, "/setwelcome a"));
-    sim.push_update(channel_text_from(469250000000000003, OWNER, "/setwelcome o"));
+    sim.push_update(channel_text_from(
+        469250000000000002,
+        ADMIN,
+        "/setwelcome a",
+    ));
+    sim.push_update(channel_text_from(
+        469250000000000003,
+        OWNER,
+        "/setwelcome o",
+    ));
     sim.wait_for_text("Welcome message saved: o", Duration::from_secs(30))
         .await;
     let texts = sim.sent_texts();

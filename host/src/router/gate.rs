@@ -70,3 +70,93 @@ impl Gate {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DEFAULT_REFUSAL_REPLY;
+    use crate::model::{message_or_command, ChatKind, ChatRef, Content, Message, MessageRef};
+    use crate::model::{Rank, UserRef};
+
+    fn said(user: &str, text: &str, rank: Rank) -> Inbound {
+        let chat = ChatRef {
+            platform: "sim".into(),
+            bot: "sim".into(),
+            kind: ChatKind::Group,
+            id: "g".into(),
+            guild: None,
+        };
+        let message = Message {
+            id: MessageRef {
+                chat,
+                id: "m1".into(),
+            },
+            sender: UserRef {
+                id: user.into(),
+                name: None,
+                is_bot: false,
+            },
+            content: Content::Text(text.into()),
+            mentions: Vec::new(),
+            reply_to: None,
+            sent_at: 0,
+        };
+        Inbound::received("sim".into(), None, message_or_command(message), rank)
+    }
+
+    fn gate(admins: &[&str], reply: &str) -> Gate {
+        Gate {
+            admins: [(
+                "sim".to_owned(),
+                admins.iter().map(|a| a.to_string()).collect(),
+            )]
+            .into(),
+            refusal_reply: reply.into(),
+        }
+    }
+
+    #[test]
+    fn bot_admins_are_named_per_bot_and_pass_every_audience() {
+        let gate = gate(&["root"], DEFAULT_REFUSAL_REPLY);
+        let root = said("root", "/ban x", Rank::Unknown);
+        let standing = gate.standing(&root);
+        assert!(standing.bot_admin);
+        assert_eq!(
+            gate.check(&root.event, standing, |_| Audience::BotAdmins),
+            None
+        );
+        let mut elsewhere = said("root", "/ban x", Rank::Unknown);
+        elsewhere.bot = "other".into();
+        assert!(!gate.standing(&elsewhere).bot_admin);
+    }
+
+    #[test]
+    fn a_refusal_names_who_may_and_plain_messages_are_never_refused() {
+        let gate = gate(&[], DEFAULT_REFUSAL_REPLY);
+        let member = said("bob", "/ban x", Rank::Member);
+        let refusal = gate.check(&member.event, gate.standing(&member), |name| {
+            assert_eq!(name, "ban");
+            Audience::Owners
+        });
+        assert_eq!(
+            refusal,
+            Some(Refusal {
+                audience: Audience::Owners,
+                reply: Some("Only this chat's owner may use /ban.".into()),
+            })
+        );
+        let chat = said("bob", "hello", Rank::Unknown);
+        assert_eq!(
+            gate.check(&chat.event, gate.standing(&chat), |_| Audience::Owners),
+            None
+        );
+        let silent = Gate {
+            refusal_reply: String::new(),
+            ..gate
+        };
+        let refusal = silent.check(&member.event, silent.standing(&member), |_| {
+            Audience::Admins
+        });
+        assert_eq!(refusal.and_then(|r| r.reply), None);
+    }
+}

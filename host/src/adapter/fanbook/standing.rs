@@ -196,7 +196,10 @@ mod tests {
             ttl.put(key, Rank::Member);
         }
         assert!(ttl.0.lock().map(|m| m.len()).unwrap_or(usize::MAX) <= CAPACITY);
-        assert_eq!(ttl.get(&(CAPACITY as u64 + 9), MEMBER_TTL), Some(Rank::Member));
+        assert_eq!(
+            ttl.get(&(CAPACITY as u64 + 9), MEMBER_TTL),
+            Some(Rank::Member)
+        );
         assert_eq!(ttl.get(&(CAPACITY as u64 + 9), Duration::ZERO), None);
     }
 }
