@@ -11,7 +11,7 @@ use crate::model::{
 };
 
 pub use lean::{Bot, EventKind};
-use lean::{Rank, Standing};
+use lean::Standing;
 
 /// A timer the plugin set (see [`timers`](crate::timers)), or one of its schedules, come due.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -79,10 +79,7 @@ impl Envelope {
         Envelope {
             id,
             event,
-            standing: Standing {
-                rank: Rank::Unknown,
-                bot_admin: false,
-            },
+            standing: Standing::default(),
             chatless_bot,
         }
     }
@@ -262,6 +259,7 @@ impl Whole {
 mod tests {
     use super::*;
     use crate::model::{ChatKind, UserRef};
+    use crate::Rank;
 
     fn bot() -> Option<Bot> {
         Some(Bot {
@@ -297,6 +295,10 @@ mod tests {
         let envelope = Envelope::from(lean::Envelope {
             id: 3,
             bot: bot(),
+            standing: Standing {
+                rank: Rank::Admin,
+                bot_admin: false,
+            },
             event: callback,
         });
         let Event::Callback(callback) = &envelope.event else {
@@ -306,6 +308,7 @@ mod tests {
         let message = callback.message.as_ref().map(|m| m.chat.key());
         assert_eq!(message.as_deref(), Some("sim:main:c1"));
         assert_eq!(envelope.bot(), Some(("sim", "main")));
+        assert_eq!(envelope.standing.rank, Rank::Admin, "the standing is kept");
     }
 
     #[test]
@@ -321,12 +324,14 @@ mod tests {
         let with = Envelope::from(lean::Envelope {
             id: 4,
             bot: bot(),
+            standing: Standing::default(),
             event: schedule.clone(),
         });
         assert_eq!(with.bot(), Some(("sim", "main")));
         let without = Envelope::from(lean::Envelope {
             id: 5,
             bot: None,
+            standing: Standing::default(),
             event: schedule,
         });
         assert_eq!(without.bot(), None);

@@ -10,8 +10,20 @@ use std::cell::Cell;
 pub use crate::bindings::exports::wasmbot::bot0_2_0::guest::Audience;
 pub use crate::bindings::wasmbot::bot0_2_0::types::{Rank, Standing};
 
+/// The standing of an event without a sender: unknown, not a bot admin.
+const UNKNOWN: Standing = Standing {
+    rank: Rank::Unknown,
+    bot_admin: false,
+};
+
 thread_local! {
-    static CURRENT: Cell<Standing> = const { Cell::new(Standing { rank: Rank::Unknown, bot_admin: false }) };
+    static CURRENT: Cell<Standing> = const { Cell::new(UNKNOWN) };
+}
+
+impl Default for Standing {
+    fn default() -> Self {
+        UNKNOWN
+    }
 }
 
 /// The standing of the sender of the event being handled (`unknown`, not a bot admin, outside

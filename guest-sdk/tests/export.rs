@@ -26,8 +26,10 @@ impl Plugin for Probe {
         if message.text() == Some("fail") {
             return Err(Error::Invalid("told to fail".into()));
         }
+        // The chat's admins are marked: `standing()` is the current event's sender.
+        let mark = if standing().is_admin() { "*" } else { "" };
         self.seen
-            .push(message.text().unwrap_or_default().to_owned());
+            .push(format!("{mark}{}", message.text().unwrap_or_default()));
         Ok(())
     }
 
@@ -65,12 +67,20 @@ const PACKAGE: Package = Package {
 };
 
 fn envelope(event: lean::Event) -> LeanEnvelope {
+    envelope_from(event, Rank::Member)
+}
+
+fn envelope_from(event: lean::Event, rank: Rank) -> LeanEnvelope {
     LeanEnvelope {
         id: 1,
         bot: Some(lean::Bot {
             platform: "sim".into(),
             name: "main".into(),
         }),
+        standing: Standing {
+            rank,
+            bot_admin: false,
+        },
         event,
     }
 }
@@ -129,6 +139,8 @@ fn init_parses_config_and_rejects_bad_json() {
 fn handle_dispatches_and_reports_typed_failures() {
     assert_eq!(__private::init(&PLUGIN, r#"{"limit": 3}"#), Ok(()));
     assert_eq!(__private::handle(&PLUGIN, envelope(message("hi"))), Ok(()));
+    let from_owner = envelope_from(message("boss"), Rank::Owner);
+    assert_eq!(__private::handle(&PLUGIN, from_owner), Ok(()));
     let deleted = lean::Event::MessageDeleted(lean::MessageDeleted {
         message: message_ref(),
         by: None,
@@ -159,7 +171,7 @@ fn handle_dispatches_and_reports_typed_failures() {
     // The timer's lean chat came back whole: platform and bot from the envelope.
     assert_eq!(
         String::from_utf8_lossy(&state),
-        "3|hi,deleted:m1,timer:nudge@sim:main:u1"
+        "3|hi,*boss,deleted:m1,timer:nudge@sim:main:u1"
     );
     __private::restore_state(&PLUGIN, b"old".to_vec());
     let state = __private::save_state(&PLUGIN).unwrap_or_default();

@@ -47,6 +47,7 @@ fn message(n: u64) -> Inbound {
     };
     Inbound {
         bot: "sim".into(),
+        rank: Default::default(),
         dedupe_key: Some(format!("in{n}")),
         event: Event::Message(message),
         timer: None,

@@ -30,6 +30,7 @@ fn chat() -> ChatRef {
 fn inbound() -> Inbound {
     Inbound {
         bot: "sim".into(),
+        rank: Default::default(),
         dedupe_key: None,
         event: Event::Other(OtherEvent {
             chat: Some(chat()),

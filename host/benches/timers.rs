@@ -241,6 +241,7 @@ async fn flood(store: Arc<dyn Store>, ingress: Ingress, worker: u64, loaded: Arc
     while loaded.load(Ordering::Relaxed) {
         let inbound = Inbound {
             bot: "sim".into(),
+            rank: Default::default(),
             dedupe_key: None,
             event: Event::Other(OtherEvent {
                 chat: None,

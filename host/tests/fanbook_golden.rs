@@ -143,6 +143,7 @@ fn callback_query_update() {
         events,
         vec![Inbound {
             bot: BOT.into(),
+            rank: Default::default(),
             dedupe_key: Some("callback:cbq-469232144762105856".into()),
             event: Event::Callback(expected),
             timer: None,

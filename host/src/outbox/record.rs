@@ -194,6 +194,7 @@ mod tests {
         let store = MemoryStore::default();
         let inbound = Inbound {
             bot: "sim".into(),
+            rank: Default::default(),
             dedupe_key: None,
             event: crate::model::Event::Other(crate::model::OtherEvent {
                 chat: None,

@@ -212,7 +212,7 @@ mod tests {
             reply_to: None,
             sent_at: 7,
         });
-        let lean = envelope(42, event, None, None);
+        let lean = envelope(42, event, None, None, Standing::UNKNOWN);
         assert_eq!(lean.id, 42);
         let bot = lean.bot.expect("a chat names its bot");
         assert_eq!((bot.platform.as_str(), bot.name.as_str()), ("sim", "main"));
@@ -231,10 +231,10 @@ mod tests {
             kind: "ping".into(),
             raw: "{}".into(),
         });
-        let lean = envelope(1, event.clone(), Some(("yunhu", "yh")), None);
+        let lean = envelope(1, event.clone(), Some(("yunhu", "yh")), None, Standing::UNKNOWN);
         let bot = lean.bot.expect("given");
         assert_eq!(bot.name, "yh");
-        assert!(envelope(1, event, None, None).bot.is_none());
+        assert!(envelope(1, event, None, None, Standing::UNKNOWN).bot.is_none());
     }
 
     #[test]
@@ -248,7 +248,7 @@ mod tests {
             scheduled: false,
         };
         let inbound = full::Inbound::timer(fired.clone(), Some(sim_chat()), None);
-        let lean = envelope(3, inbound.event.clone(), None, inbound.timer.as_ref());
+        let lean = envelope(3, inbound.event.clone(), None, inbound.timer.as_ref(), Standing::UNKNOWN);
         assert_eq!(lean.bot.expect("the chat's bot").name, "main");
         let lean::Event::Timer(timer) = lean.event else {
             panic!("a fired timer is a timer event");
@@ -263,7 +263,7 @@ mod tests {
         );
         assert_eq!(timer.chat.expect("its chat").id, "lobby");
         // The same `other` event without the journal's timer record stays an `other` event.
-        let spoofed = envelope(4, inbound.event, None, None);
+        let spoofed = envelope(4, inbound.event, None, None, Standing::UNKNOWN);
         assert!(matches!(spoofed.event, lean::Event::Other(_)));
     }
 }

@@ -26,6 +26,7 @@ impl<S: Store + ?Sized> RecordOne for S {
 fn inbound(key: Option<&str>) -> Inbound {
     Inbound {
         bot: "sim".into(),
+        rank: Default::default(),
         dedupe_key: key.map(str::to_string),
         event: Event::Other(OtherEvent {
             chat: Some(chat()),
