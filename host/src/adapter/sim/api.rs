@@ -14,7 +14,7 @@ use super::world::{Change, SimMessage, World, WorldError};
 use super::{now_ms, Sim, PLATFORM};
 use crate::model::{
     message_or_command, Callback, ChatKind, ChatRef, Content, Event, Inbound, MemberChange,
-    Message, MessageRef, Reaction, UserRef,
+    Message, MessageRef, Rank, Reaction, UserRef,
 };
 use crate::store::StoreError;
 
@@ -33,7 +33,7 @@ pub fn routes(sim: Sim) -> Router {
         .route("/sim/timeline", get(get_timeline))
         .route("/sim/actions", get(get_actions))
         .route("/sim/chats", get(get_chats))
-        .route("/sim/ranks", post(super::ranks::post_rank))
+        .route("/sim/ranks", post(post_rank))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(sim)
 }
@@ -77,7 +77,7 @@ impl From<StoreError> for ApiError {
     }
 }
 
-pub(super) type ApiResult = Result<(StatusCode, Json<serde_json::Value>), ApiError>;
+type ApiResult = Result<(StatusCode, Json<serde_json::Value>), ApiError>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -372,6 +372,43 @@ async fn get_chats(State(sim): State<Sim>) -> ApiResult {
     Ok((StatusCode::OK, Json(json!({ "chats": chats }))))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostRank {
+    chat: String,
+    user: String,
+    /// `owner`, `admin` or `member`.
+    rank: String,
+}
+
+/// `POST /sim/ranks {chat, user, rank}`: sets the user's rank, making them a member first if
+/// they are not one.
+async fn post_rank(
+    State(sim): State<Sim>,
+    body: Result<Json<PostRank>, JsonRejection>,
+) -> ApiResult {
+    let Json(req) = body?;
+    check_name("chat", &req.chat)?;
+    check_name("user", &req.user)?;
+    let rank = match Rank::from_name(&req.rank) {
+        Rank::Unknown => {
+            return Err(bad(format!(
+                "`rank` must be `owner`, `admin` or `member`, not `{}`",
+                req.rank
+            )))
+        }
+        rank => rank,
+    };
+    let mut world = sim.world();
+    let mut member = world.member(&req.chat, &req.user)?;
+    member.rank = rank;
+    world.commit(vec![Change::Member {
+        chat: req.chat.clone(),
+        member: member.clone(),
+    }])?;
+    Ok((StatusCode::OK, Json(json!({ "member": member }))))
+}
+
 impl Sim {
     /// A sim chat: `dm:<user>` is a private chat with the bot, any other name a group.
     fn chat_ref(&self, chat: &str) -> ChatRef {
@@ -387,6 +424,18 @@ impl Sim {
             id: chat.to_string(),
             guild: None,
         }
+    }
+
+    /// The rank of the event's sender in its chat, as a person set it on the page (`POST
+    /// /sim/ranks`); `unknown` for someone not in it.
+    fn rank_of(&self, event: &Event) -> Rank {
+        let (Some(chat), Some(sender)) = (event.chat(), event.sender()) else {
+            return Rank::Unknown;
+        };
+        self.world()
+            .existing_member(&chat.id, &sender.id)
+            .filter(|m| !m.kicked)
+            .map_or(Rank::Unknown, |m| m.rank)
     }
 
     /// Offers an event to the journal, with its sender's rank in the chat as the world has it.
@@ -439,7 +488,7 @@ fn user(name: &str) -> UserRef {
 }
 
 /// Chat and user names: 1 to 64 of letters, digits, `-`, `_`, `.` and `:`.
-pub(super) fn check_name(field: &str, value: &str) -> Result<(), ApiError> {
+fn check_name(field: &str, value: &str) -> Result<(), ApiError> {
     let ok = !value.is_empty()
         && value.chars().count() <= 64
         && value
@@ -454,7 +503,7 @@ pub(super) fn check_name(field: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
-pub(super) fn bad(message: String) -> ApiError {
+fn bad(message: String) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, message)
 }
 

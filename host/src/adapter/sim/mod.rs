@@ -6,7 +6,6 @@
 mod api;
 mod outbound;
 mod persist;
-mod ranks;
 mod world;
 
 use std::path::Path;
