@@ -10,8 +10,8 @@ use crate::model::{
     Reaction,
 };
 
-pub use lean::{Bot, EventKind};
 use lean::Standing;
+pub use lean::{Bot, EventKind};
 
 /// A timer the plugin set (see [`timers`](crate::timers)), or one of its schedules, come due.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

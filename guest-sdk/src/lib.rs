@@ -125,18 +125,18 @@ pub use error::Error;
 pub use messaging::{answer_callback, delete, edit, pin, react, reply, send, unpin};
 pub use model::*;
 pub use plugin::{dispatch, Plugin};
-pub use standing::{standing, Audience, Rank, Standing, StandingExt};
 /// Re-exported so plugins can name the config type (`serde_json::Value`) without the dependency.
 pub use serde_json;
+pub use standing::{standing, Audience, Rank, Standing, StandingExt};
 
 /// Everything a plugin usually needs: `use wasmbot_sdk::prelude::*;`.
 pub mod prelude {
+    pub use crate::standing::{standing, Audience, Rank, Standing, StandingExt};
     pub use crate::{
         answer_callback, capabilities, delete, edit, kv, log, moderation, pin, react, reply, send,
         unpin, Button, Callback, CallbackAnswer, ChatRef, Command, CommandHelp, Content, Envelope,
         Error, Event, EventKind, Keyboard, Manifest, Member, MemberChange, Message, MessageDeleted,
         MessageRef, Operation, OtherEvent, Outgoing, Plugin, Reaction, Timer, UserRef,
     };
-    pub use crate::standing::{standing, Audience, Rank, Standing, StandingExt};
     pub use serde_json::Value;
 }

@@ -5,9 +5,7 @@
 //! from the plugin crate's `Cargo.toml`.
 
 use crate::bindings::exports::wasmbot::bot0_2_0::guest::Manifest as WitManifest;
-pub use crate::bindings::exports::wasmbot::bot0_2_0::guest::{
-    Audience, CommandAudience, Schedule,
-};
+pub use crate::bindings::exports::wasmbot::bot0_2_0::guest::{Audience, CommandAudience, Schedule};
 use crate::help::CommandHelp;
 use crate::model::{EventKind, Operation, Subscriptions};
 

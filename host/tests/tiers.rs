@@ -53,7 +53,14 @@ async fn baseline_code_is_held_to_the_deadline_the_memory_cap_and_the_stack() {
     for (fault, expected) in [("loop", "timeout"), ("oom", "trap"), ("recurse", "trap")] {
         let started = Instant::now();
         let result = instance
-            .handle(1, said(fault), None, None, Standing::UNKNOWN, CallScope::default())
+            .handle(
+                1,
+                said(fault),
+                None,
+                None,
+                Standing::UNKNOWN,
+                CallScope::default(),
+            )
             .await;
         let kind = match result {
             Err(CallError::Timeout(_)) => "timeout",

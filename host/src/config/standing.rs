@@ -12,13 +12,15 @@ pub struct AudienceSetting(pub Audience);
 impl<'de> Deserialize<'de> for AudienceSetting {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
-        Audience::from_name(&name).map(AudienceSetting).ok_or_else(|| {
-            let names: Vec<&str> = Audience::ALL.iter().map(|a| a.name()).collect();
-            serde::de::Error::custom(format!(
-                "unknown audience `{name}`; expected one of {}",
-                names.join(", ")
-            ))
-        })
+        Audience::from_name(&name)
+            .map(AudienceSetting)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Audience::ALL.iter().map(|a| a.name()).collect();
+                serde::de::Error::custom(format!(
+                    "unknown audience `{name}`; expected one of {}",
+                    names.join(", ")
+                ))
+            })
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::committer::Commits;
-use super::health::Health;
 use super::gate::Refusal;
+use super::health::Health;
 use crate::model::{Action, Content, Envelope, Event, Outgoing, Standing, TimerFired};
 use crate::plugin::PluginVersion;
 use crate::runtime::{CallError, CallScope, HostServices, PluginInstance};

@@ -16,8 +16,8 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-use health::Health;
 pub use gate::{Gate, Refusal};
+use health::Health;
 pub use lane::Job;
 use lane::{Lane, Swap};
 

@@ -231,10 +231,18 @@ mod tests {
             kind: "ping".into(),
             raw: "{}".into(),
         });
-        let lean = envelope(1, event.clone(), Some(("yunhu", "yh")), None, Standing::UNKNOWN);
+        let lean = envelope(
+            1,
+            event.clone(),
+            Some(("yunhu", "yh")),
+            None,
+            Standing::UNKNOWN,
+        );
         let bot = lean.bot.expect("given");
         assert_eq!(bot.name, "yh");
-        assert!(envelope(1, event, None, None, Standing::UNKNOWN).bot.is_none());
+        assert!(envelope(1, event, None, None, Standing::UNKNOWN)
+            .bot
+            .is_none());
     }
 
     #[test]
@@ -248,7 +256,13 @@ mod tests {
             scheduled: false,
         };
         let inbound = full::Inbound::timer(fired.clone(), Some(sim_chat()), None);
-        let lean = envelope(3, inbound.event.clone(), None, inbound.timer.as_ref(), Standing::UNKNOWN);
+        let lean = envelope(
+            3,
+            inbound.event.clone(),
+            None,
+            inbound.timer.as_ref(),
+            Standing::UNKNOWN,
+        );
         assert_eq!(lean.bot.expect("the chat's bot").name, "main");
         let lean::Event::Timer(timer) = lean.event else {
             panic!("a fired timer is a timer event");

@@ -40,7 +40,11 @@ pub(super) async fn get_me(task: &Task) -> Option<wire::Me> {
 /// The event with its sender's rank in the chat, looked up (see `standing`).
 pub(super) async fn ranked(task: &Task, mut event: Inbound) -> Inbound {
     if let (Some(chat), Some(sender)) = (event.event.chat(), event.event.sender()) {
-        event.rank = task.shared.ranks.rank(&task.shared.client, chat, &sender.id).await;
+        event.rank = task
+            .shared
+            .ranks
+            .rank(&task.shared.client, chat, &sender.id)
+            .await;
     }
     event
 }
