@@ -95,6 +95,19 @@ try {
   await page.locator('#members .member.me[data-user="alice"]').waitFor();
   await page.locator('#membership', { hasText: 'alice is a member' }).waitFor();
 
+  step('as a plain member, /roles is refused with a reply saying who may use it');
+  await composer.click();
+  await page.keyboard.type('/roles');
+  await page.keyboard.press('Enter');
+  await timeline
+    .locator('.msg[data-bot="true"] .text')
+    .filter({ hasText: /^Only this chat's admins may use \/roles\.$/ })
+    .waitFor();
+
+  step('make alice an admin of general with the rank menu');
+  await page.locator('#members .member[data-user="alice"] select.rank').selectOption('admin');
+  await page.locator('#toasts .toast', { hasText: 'alice is now admin of general' }).waitFor();
+
   step('send /roles and click the first button of the menu');
   await composer.click();
   await page.keyboard.type('/roles');
