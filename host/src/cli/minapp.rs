@@ -11,10 +11,11 @@ use crate::config::Config;
 
 #[derive(Debug, Args)]
 pub struct MinappArgs {
-    #[arg(long, env = "WASMBOT_CONFIG")]
-    config: PathBuf,
+    /// The config file that names the minapp bot (flags may come after the subcommand).
+    #[arg(long, global = true, env = "WASMBOT_CONFIG")]
+    config: Option<PathBuf>,
     /// The bot's name; optional when one minapp bot is configured.
-    #[arg(long)]
+    #[arg(long, global = true)]
     bot: Option<String>,
     #[command(subcommand)]
     command: MinappCommand,
@@ -27,7 +28,10 @@ enum MinappCommand {
 }
 
 pub async fn run(args: MinappArgs) -> anyhow::Result<ExitCode> {
-    let config = Config::load(&args.config)?;
+    let path = args
+        .config
+        .context("minapp needs the config that names its bot: --config FILE")?;
+    let config = Config::load(&path)?;
     let mut bots = config.bots.iter().filter(|b| b.platform == PLATFORM);
     let bot = match &args.bot {
         Some(name) => bots

@@ -86,8 +86,8 @@ struct RunArgs {
     /// The folder of `.wasm` plugins to load and watch.
     #[arg(long)]
     plugins: Option<PathBuf>,
-    /// The address to listen on (default 127.0.0.1:8700).
-    #[arg(long)]
+    /// The address to listen on: IP:PORT or NAME:PORT (default 127.0.0.1:8700).
+    #[arg(long, value_parser = crate::config::listen::resolve)]
     listen: Option<SocketAddr>,
     /// Where the daemon keeps its data (compile cache, journal).
     #[arg(long)]
@@ -124,7 +124,7 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
             }
             dev::run(args.load()?).await
         }
-        Command::Check(args) => check::run(args.load()).await,
+        Command::Check(args) => check::run(args.config.as_deref(), args.load()).await,
         Command::Inspect { file } => inspect(&file).await,
         Command::Call {
             bot,
@@ -141,9 +141,29 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
     }
 }
 
+/// An error and its causes on one line, `: `-joined, each said once: a cause whose text an
+/// outer message already includes (as `thiserror` messages often do) is left out.
+pub fn describe_error(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let said = cause.to_string();
+        if text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
+}
+
 async fn run(config: Config) -> anyhow::Result<std::process::ExitCode> {
     let daemon = Daemon::start(config).await?;
-    println!("wasmbot is serving on http://{}/", daemon.addr);
+    println!(
+        "wasmbot is serving on http://{0}/ (console: http://{0}/console, metrics: http://{0}/metrics)",
+        daemon.addr
+    );
     wait_for_signal(daemon).await
 }
 

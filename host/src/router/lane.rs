@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::committer::Commits;
 use super::health::Health;
+use crate::metrics::PluginMetrics;
 use crate::model::{Envelope, Event, TimerFired};
 use crate::plugin::PluginVersion;
 use crate::runtime::{CallError, CallScope, HostServices, PluginInstance};
@@ -38,6 +39,8 @@ pub struct Lane {
     pub services: HostServices,
     pub health: Arc<Health>,
     pub commits: Commits,
+    /// The plugin's counters: handled, failed, handle time.
+    pub metrics: Arc<PluginMetrics>,
 }
 
 impl Lane {
@@ -108,11 +111,14 @@ impl Lane {
         };
         let bot = platform.as_deref().map(|p| (p, job.bot.as_str()));
         let timer = job.timer.as_ref();
-        match instance
+        let started = std::time::Instant::now();
+        let handled = instance
             .handle(job.seq, job.envelope, bot, timer, scope)
-            .await
-        {
+            .await;
+        self.metrics.handle_seconds.observe(started.elapsed());
+        match handled {
             Ok(mut scope) => {
+                self.metrics.handled.inc();
                 self.health.succeeded();
                 self.instance = Some(instance);
                 let sent = scope.sent_handles();
@@ -128,6 +134,7 @@ impl Lane {
                     .await;
             }
             Err(e) => {
+                self.metrics.failed.inc();
                 if e.poisons() {
                     tracing::error!(plugin = %name, event = %format_args!("{}:{}", job.bot, job.seq), kind = e.kind(), error = %e, "plugin failed; its instance is dropped and the next event gets a fresh one");
                     self.count_failure();
