@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::config::{located, Config, ConfigError, Problem};
+use crate::config::{located, Config, Problem};
 use crate::plugin::{Loader, PluginVersion};
 use crate::runtime::{Engine, HostServices, NoPlatforms};
 use crate::store::MemoryStore;
@@ -28,26 +28,20 @@ struct Findings {
     warnings: Vec<String>,
 }
 
-pub(super) async fn run(
-    path: Option<&Path>,
-    config: anyhow::Result<Config>,
-) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(args: &super::RunArgs) -> anyhow::Result<ExitCode> {
+    let path = args.config.as_deref();
     let shown = path.unwrap_or(Path::new("(no config file)"));
-    let config = match config {
-        Ok(config) => config,
-        Err(e) => {
-            match e.downcast_ref::<ConfigError>() {
-                Some(ConfigError::Invalid { path, problems }) => {
-                    report_problems(problems.iter().map(|p| located(path, p)).collect())
-                }
-                _ => report_problems(vec![super::describe_error(&e)]),
+    let (mut config, text) = match path {
+        Some(path) => match read_config(path) {
+            Ok(read) => read,
+            Err(problems) => {
+                report_problems(problems);
+                return Ok(ExitCode::FAILURE);
             }
-            return Ok(ExitCode::FAILURE);
-        }
+        },
+        None => (Config::default(), String::new()),
     };
-    let text = path
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_default();
+    args.apply(&mut config);
     let mut findings = Findings::default();
     for problem in crate::daemon::problems(&config) {
         findings
@@ -64,6 +58,16 @@ pub(super) async fn run(
     }
     report_problems(findings.problems);
     Ok(ExitCode::FAILURE)
+}
+
+/// The config file's text and structure (syntax, keys, types), or what is wrong with them.
+fn read_config(path: &Path) -> Result<(Config, String), Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![format!("cannot read config file {}: {e}", path.display())])?;
+    match Config::parse_structure(&text) {
+        Ok(config) => Ok((config, text)),
+        Err(problems) => Err(problems.iter().map(|p| located(path, p)).collect()),
+    }
 }
 
 fn report_problems(problems: Vec<String>) {

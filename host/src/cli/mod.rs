@@ -100,6 +100,12 @@ impl RunArgs {
             Some(path) => Config::load(path)?,
             None => Config::default(),
         };
+        self.apply(&mut config);
+        Ok(config)
+    }
+
+    /// Puts the flags over the config file's settings.
+    fn apply(&self, config: &mut Config) {
         if let Some(dir) = &self.plugins {
             config.plugins_dir = dir.clone();
         }
@@ -109,7 +115,6 @@ impl RunArgs {
         if let Some(data) = &self.data {
             config.data_dir = data.clone();
         }
-        Ok(config)
     }
 }
 
@@ -124,7 +129,7 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
             }
             dev::run(args.load()?).await
         }
-        Command::Check(args) => check::run(args.config.as_deref(), args.load()).await,
+        Command::Check(args) => check::run(&args).await,
         Command::Inspect { file } => inspect(&file).await,
         Command::Call {
             bot,

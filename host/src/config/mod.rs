@@ -329,6 +329,22 @@ impl Config {
     /// syntax error; else the first structural one (an unknown key, a wrong type: serde stops
     /// there); else every problem [`problems`](Self::problems) finds.
     pub fn parse_all(text: &str) -> Result<Self, Vec<Problem>> {
+        let config = Self::parse_structure(text)?;
+        let problems: Vec<Problem> = config
+            .problems()
+            .into_iter()
+            .map(|p| p.locate(text))
+            .collect();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Parses config text and expands `${VAR}`, without the checks of
+    /// [`problems`](Self::problems): for `check`, which runs those with the rest of `run`'s.
+    pub fn parse_structure(text: &str) -> Result<Self, Vec<Problem>> {
         let (_, syntax) = toml::de::DeTable::parse_recoverable(text);
         if !syntax.is_empty() {
             return Err(syntax.iter().map(|e| de_problem(text, e)).collect());
@@ -343,16 +359,7 @@ impl Config {
         if config.bots.is_empty() {
             config.bots.push(BotConfig::sim());
         }
-        let problems: Vec<Problem> = config
-            .problems()
-            .into_iter()
-            .map(|p| p.locate(text))
-            .collect();
-        if problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(problems)
-        }
+        Ok(config)
     }
 
     /// Cross-field checks that serde cannot express, each at the key it is about.
