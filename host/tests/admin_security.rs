@@ -143,6 +143,15 @@ async fn changes_are_posts_with_a_json_body() {
     )
     .await;
     assert_refused(status, &body, 404, "no dead letter 1");
+    let (status, body) = send(
+        &d,
+        Method::POST,
+        "/admin/deadletters/abc/retry",
+        &[bearer(&d), json_type()],
+        Some("{}"),
+    )
+    .await;
+    assert_refused(status, &body, 400, "not a dead letter id");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

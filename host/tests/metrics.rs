@@ -144,3 +144,30 @@ async fn failures_are_counted_per_plugin() {
     assert_eq!(trapper("plugin_events_failed_total"), Some(1.0), "{text}");
     assert_eq!(trapper("plugin_events_handled_total"), Some(1.0), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_requests_and_timers_are_counted() {
+    let d = TestDaemon::start(&["fetcher", "remind"]).await;
+    // The fetcher has no HTTP grant: its request is denied, and counted so.
+    d.say("h", "alice", "fetch http://127.0.0.1:9/nothing")
+        .await;
+    d.wait_for("h", WAIT, |a| a.iter().any(|x| x["text"] == "err:denied"))
+        .await;
+    d.say("h", "alice", "/remind 1s stretch").await;
+    d.wait_for("h", WAIT, |a| a.iter().any(|x| x["text"] == "⏰ stretch"))
+        .await;
+    let text = scrape(&d).await;
+    let http = |outcome: &str| {
+        sample(
+            &text,
+            &format!("wasmbot_http_requests_total{{outcome=\"{outcome}\"}}"),
+        )
+    };
+    assert_eq!(http("denied"), Some(1.0), "{text}");
+    assert_eq!(http("answered"), Some(0.0), "{text}");
+    assert_eq!(
+        sample(&text, "wasmbot_timers_fired_total"),
+        Some(1.0),
+        "{text}"
+    );
+}

@@ -11,14 +11,19 @@ use serde_json::json;
 use super::{error, Admin};
 use crate::metrics::{render, Snapshot};
 
+/// A change's input refused: answered 400 with `{"error"}`.
+struct BadInput(String);
+
+impl IntoResponse for BadInput {
+    fn into_response(self) -> Response {
+        error(StatusCode::BAD_REQUEST, self.0)
+    }
+}
+
 /// Refuses a change whose body is not a JSON value.
-fn json_body(body: &Bytes) -> Result<serde_json::Value, Response> {
-    serde_json::from_slice(body).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            format!("the body must be JSON (`{{}}` will do): {e}"),
-        )
-    })
+fn json_body(body: &Bytes) -> Result<serde_json::Value, BadInput> {
+    serde_json::from_slice(body)
+        .map_err(|e| BadInput(format!("the body must be JSON (`{{}}` will do): {e}")))
 }
 
 pub(super) async fn status(State(admin): State<Admin>) -> Response {
@@ -119,14 +124,21 @@ pub(super) async fn dead_letters(State(admin): State<Admin>) -> Response {
     }
 }
 
+/// A dead letter's id from the path, or a JSON 400 (axum's own rejection is plain text).
+fn letter_id(id: &str) -> Result<u64, BadInput> {
+    id.parse()
+        .map_err(|_| BadInput(format!("`{id}` is not a dead letter id (a number)")))
+}
+
 pub(super) async fn retry(
     State(admin): State<Admin>,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = json_body(&body) {
-        return refused;
-    }
+    let id = match json_body(&body).and_then(|_| letter_id(&id)) {
+        Ok(id) => id,
+        Err(refused) => return refused.into_response(),
+    };
     let bot = admin
         .store
         .dead_letters(10_000)
@@ -147,12 +159,13 @@ pub(super) async fn retry(
 
 pub(super) async fn drop_letter(
     State(admin): State<Admin>,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = json_body(&body) {
-        return refused;
-    }
+    let id = match json_body(&body).and_then(|_| letter_id(&id)) {
+        Ok(id) => id,
+        Err(refused) => return refused.into_response(),
+    };
     match admin.store.dead_drop(id) {
         Ok(true) => Json(json!({ "dropped": id })).into_response(),
         Ok(false) => error(StatusCode::NOT_FOUND, format!("no dead letter {id}")),
@@ -166,7 +179,7 @@ pub(super) async fn release(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = json_body(&body) {
-        return refused;
+        return refused.into_response();
     }
     let status = admin.plugins.status();
     if !status.iter().any(|p| p.name == name) {
@@ -194,7 +207,7 @@ pub(super) async fn reload(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = json_body(&body) {
-        return refused;
+        return refused.into_response();
     }
     let status = admin.plugins.status();
     let Some(plugin) = status.iter().find(|p| p.name == name) else {
@@ -236,6 +249,8 @@ pub(super) async fn metrics(State(admin): State<Admin>) -> Response {
             .store
             .dead_letters(100_000)
             .map_or(0, |d| d.len() as u64),
+        http: admin.http.clone(),
+        timers: admin.timers.clone(),
     };
     match render(snapshot) {
         Ok(text) => (

@@ -18,7 +18,7 @@ use serde_json::json;
 pub use guard::{Guard, Refusal};
 
 use crate::config::Config;
-use crate::metrics::IngressMetrics;
+use crate::metrics::{HttpMetrics, IngressMetrics, TimerMetrics};
 use crate::outbox::OutboxWaker;
 use crate::router::Router as PluginRouter;
 use crate::store::DeadLetterStore;
@@ -33,6 +33,10 @@ pub struct Admin {
     pub bots: Arc<Vec<(String, String)>>,
     /// The journal's ingress counters.
     pub ingress: Arc<IngressMetrics>,
+    /// Plugins' outbound HTTP requests, by how they ended.
+    pub http: Arc<HttpMetrics>,
+    /// The timer firer's counts.
+    pub timers: Arc<TimerMetrics>,
     /// The running config (shown with its secrets masked).
     pub config: Arc<Config>,
 }

@@ -129,6 +129,8 @@ impl Daemon {
                     .collect(),
             ),
             ingress: ingress.metrics(),
+            http: services.http_metrics(),
+            timers: timers.metrics(),
             config: config.clone(),
         };
         let guard = admin_guard(&config)?;

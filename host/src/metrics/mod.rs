@@ -64,6 +64,52 @@ impl Default for PluginMetrics {
     }
 }
 
+/// Plugins' outbound HTTP requests by how they ended, as their audit lines say.
+#[derive(Debug, Default)]
+pub struct HttpMetrics {
+    by_outcome: [Count; HTTP_OUTCOMES.len()],
+}
+
+/// How an outbound request can end: `answered`, or the audit line's `outcome`.
+pub const HTTP_OUTCOMES: [&str; 7] = [
+    "answered",
+    "denied",
+    "limited",
+    "timeout",
+    "too-large",
+    "failed",
+    "abandoned",
+];
+
+impl HttpMetrics {
+    /// Counts one request that ended as `outcome` (one of [`HTTP_OUTCOMES`]; others count as
+    /// `failed`).
+    pub fn ended(&self, outcome: &str) {
+        let i = HTTP_OUTCOMES
+            .iter()
+            .position(|o| *o == outcome)
+            .unwrap_or(5);
+        if let Some(count) = self.by_outcome.get(i) {
+            count.inc();
+        }
+    }
+
+    /// Each outcome with its count.
+    pub fn counts(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        HTTP_OUTCOMES
+            .iter()
+            .zip(&self.by_outcome)
+            .map(|(o, c)| (*o, c.get()))
+    }
+}
+
+/// What the timer firer counts.
+#[derive(Debug, Default)]
+pub struct TimerMetrics {
+    /// Timers and schedule instants fired into the journal.
+    pub fired: Count,
+}
+
 /// What one bot's outbox counts.
 #[derive(Debug, Default)]
 pub struct BotMetrics {

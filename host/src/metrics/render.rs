@@ -7,7 +7,7 @@ use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
-use super::{BotMetrics, Histogram, IngressMetrics, PluginMetrics};
+use super::{BotMetrics, Histogram, HttpMetrics, IngressMetrics, PluginMetrics, TimerMetrics};
 
 /// One plugin's counters, with its backlog (events accepted it has not finished).
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ pub struct Snapshot {
     pub bots: Vec<BotSample>,
     /// Dead letters kept now.
     pub dead_letters: u64,
+    pub http: Arc<HttpMetrics>,
+    pub timers: Arc<TimerMetrics>,
 }
 
 /// The snapshot in the OpenMetrics text format, metric names prefixed `wasmbot_`.
@@ -199,6 +201,22 @@ impl prometheus_client::collector::Collector for Snapshot {
             "Waits for the bot's rate limit",
             bs.iter()
                 .map(|b| (bot(b), b.metrics.rate_limit_waits.get())),
+        )?;
+        let outcomes = self
+            .http
+            .counts()
+            .map(|(o, n)| ([("outcome", o.to_string())], n));
+        counters(
+            e,
+            "http_requests",
+            "Plugins' outbound HTTP requests by how they ended",
+            outcomes,
+        )?;
+        counter(
+            e,
+            "timers_fired",
+            "Timers and schedule instants fired",
+            self.timers.fired.get(),
         )?;
         let dead = gauge_value(self.dead_letters);
         e.encode_descriptor("dead_letters", "Dead letters kept", None, MetricType::Gauge)?
