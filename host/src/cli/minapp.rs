@@ -34,9 +34,13 @@ pub async fn run(args: MinappArgs) -> anyhow::Result<ExitCode> {
     let config = Config::load(&path)?;
     let mut bots = config.bots.iter().filter(|b| b.platform == PLATFORM);
     let bot = match &args.bot {
-        Some(name) => bots
-            .find(|b| &b.name == name)
-            .with_context(|| format!("no minapp bot named `{name}` in the config"))?,
+        Some(name) => bots.clone().find(|b| &b.name == name).with_context(|| {
+            let names: Vec<&str> = bots.map(|b| b.name.as_str()).collect();
+            format!(
+                "no minapp bot named {name}; minapp bots: {}",
+                names.join(", ")
+            )
+        })?,
         None => {
             let first = bots.next().context("no minapp bot in the config")?;
             anyhow::ensure!(
