@@ -230,3 +230,45 @@ async fn the_cli_reads_the_token_from_the_data_dir() {
     ]);
     assert!(!ok && out.contains("not quarantined"), "{out}");
 }
+
+/// Runs the binary on `config` until it serves, then stops it; returns its log.
+fn run_once(config: &std::path::Path, log: &std::path::Path) -> String {
+    let mut child = crate::common::spawn_daemon(config, log);
+    let start = std::time::Instant::now();
+    let text = loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.contains("wasmbot is serving") || start.elapsed().as_secs() > 30 {
+            break text;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    text
+}
+
+#[test]
+fn a_new_token_is_printed_once_and_never_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("wasmbot.toml");
+    let text = format!(
+        "listen = \"127.0.0.1:0\"\nstore = \"memory\"\ndata_dir = {:?}\nplugins_dir = {:?}\n",
+        data.display().to_string(),
+        plugins.display().to_string()
+    );
+    std::fs::write(&config, text).unwrap();
+    let first = run_once(&config, &dir.path().join("first.log"));
+    let token = std::fs::read_to_string(data.join("admin-token")).unwrap();
+    assert_eq!(first.matches(token.trim()).count(), 1, "{first}");
+    assert!(first.contains("admin token created"), "{first}");
+    let second = run_once(&config, &dir.path().join("second.log"));
+    assert!(second.contains("wasmbot is serving"), "{second}");
+    assert!(!second.contains(token.trim()), "printed again: {second}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("admin-token")).unwrap(),
+        token
+    );
+}

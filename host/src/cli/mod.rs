@@ -213,3 +213,21 @@ async fn inspect(file: &Path) -> anyhow::Result<std::process::ExitCode> {
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(std::process::ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_an_outer_message_repeats_is_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file (os error 2)");
+        let outer = anyhow::anyhow!("cannot read x: No such file (os error 2)");
+        let e = anyhow::Error::new(io).context(outer.to_string());
+        assert_eq!(
+            describe_error(&e),
+            "cannot read x: No such file (os error 2)"
+        );
+        let e = anyhow::anyhow!("root cause").context("while loading");
+        assert_eq!(describe_error(&e), "while loading: root cause");
+    }
+}
