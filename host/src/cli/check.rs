@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::config::{located, Config, Problem};
+use crate::config::{best_match, located, Config, Grants, HostMatch, Problem};
 use crate::plugin::{Loader, PluginVersion};
 use crate::runtime::{Engine, HostServices, NoPlatforms};
 use crate::store::MemoryStore;
@@ -164,8 +164,37 @@ fn ungranted(file: &Path, version: &PluginVersion) -> Vec<String> {
             version.name,
             version.http_hosts.join(", ")
         ));
+    } else {
+        let ungranted = ungranted_hosts(&version.http_hosts, &version.grants);
+        if !ungranted.is_empty() {
+            warnings.push(format!(
+                "{}: plugin `{}` means to reach {} over HTTP, which `[plugins.grants] http` \
+                 does not allow: those requests will be denied",
+                file.display(),
+                version.name,
+                ungranted.join(", ")
+            ));
+        }
     }
     warnings
+}
+
+/// The hosts a plugin declares that no grant pattern allows (on their port, else 443).
+/// Wildcards it declares are left out: no single grant settles them.
+fn ungranted_hosts<'h>(hosts: &'h [String], grants: &Grants) -> Vec<&'h str> {
+    let patterns = grants.http_patterns();
+    hosts
+        .iter()
+        .map(String::as_str)
+        .filter(|host| !host.contains('*'))
+        .filter(|host| {
+            let (name, port) = match host.rsplit_once(':') {
+                Some((name, port)) => (name, port.parse().unwrap_or(443)),
+                None => (*host, 443),
+            };
+            best_match(&patterns, name, port) == HostMatch::None
+        })
+        .collect()
 }
 
 /// The `.wasm` files in `dir`, sorted.
@@ -177,4 +206,27 @@ fn wasm_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_no_grant_allows_are_named() {
+        let grants = Grants {
+            http: vec!["api.example.com".into(), "*.example.org:8443".into()],
+            ..Grants::default()
+        };
+        let hosts: Vec<String> = [
+            "api.example.com",
+            "other.example.net",
+            "a.example.org:8443",
+            "*.x.com",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+        assert_eq!(ungranted_hosts(&hosts, &grants), ["other.example.net"]);
+    }
 }
