@@ -82,6 +82,17 @@ fn check_reports_every_problem_at_once() {
     assert!(stderr.contains("bots[3] (name = \"mini\")"), "{stderr}");
     assert!(stderr.contains("runtime.timeout_ms"), "{stderr}");
     assert!(stderr.contains("3 problem(s)"), "{stderr}");
+    // One bot with two problems: both.
+    let two = "[[bots]]\nname = \"mini\"\nplatform = \"minapp\"\n[bots.options]\nfrobnicate = 1\n";
+    let config = config_file(dir.path(), two);
+    let (ok, _, stderr) = wasmbot(&["check", "--config", &config]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("bots[1] (name = \"mini\").options.frobnicate")
+            && stderr.contains("bots[1] (name = \"mini\").secret"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 problem(s)"), "{stderr}");
     // A syntax error has its line and column.
     std::fs::write(&config, "listen = \"127.0.0.1:1\"\n[runtime\n").unwrap();
     let (ok, _, stderr) = wasmbot(&["check", "--config", &config]);

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::adapter::{self, StartContext, StartError};
-use crate::config::{Config, Problem};
+use crate::config::{BotConfig, Config, Problem, Secret, Seg};
 use crate::journal::Ingress;
 use crate::store::MemoryStore;
 
@@ -33,16 +33,54 @@ fn bot_problems(config: &Config) -> Vec<Problem> {
         if bot.platform == adapter::sim::PLATFORM {
             continue;
         }
-        if let Err(e) = adapter::start(bot, &ctx) {
-            problems.push(bot_problem(i, bot, &e));
-        }
+        problems.extend(problems_of_bot(i, bot, &ctx));
     }
     ctx.stop.cancel();
     problems
 }
 
+/// Every problem an adapter finds with one bot: it stops at the first, so the key that one
+/// names is set aside (an option removed, a missing credential filled in) and it is asked
+/// again, a few times at most.
+fn problems_of_bot(index: usize, bot: &BotConfig, ctx: &StartContext) -> Vec<Problem> {
+    let mut bot = bot.clone();
+    let mut problems = Vec::new();
+    for _ in 0..8 {
+        let Err(e) = adapter::start(&bot, ctx) else {
+            break;
+        };
+        let problem = bot_problem(index, &bot, &e);
+        let keys: Vec<String> = problem
+            .path
+            .iter()
+            .skip(2)
+            .filter_map(|seg| match seg {
+                Seg::Key(k) => Some(k.clone()),
+                Seg::Index(_) => None,
+            })
+            .collect();
+        problems.push(problem);
+        let placeholder = || Some(Secret::new("placeholder-for-check"));
+        match keys
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            ["options", key] => {
+                bot.options.remove(*key);
+            }
+            ["secret"] => bot.secret = placeholder(),
+            ["token"] => bot.token = placeholder(),
+            ["base_url"] => bot.base_url = None,
+            _ => break,
+        }
+    }
+    problems
+}
+
 /// An adapter's refusal at the key it names (`options.x`, `secret`, `platform`), if it names one.
-fn bot_problem(index: usize, bot: &crate::config::BotConfig, e: &StartError) -> Problem {
+fn bot_problem(index: usize, bot: &BotConfig, e: &StartError) -> Problem {
     let (keys, message): (Vec<&str>, String) = match e {
         StartError::UnknownPlatform {
             platform, known, ..
@@ -57,7 +95,7 @@ fn bot_problem(index: usize, bot: &crate::config::BotConfig, e: &StartError) -> 
 
 /// The key of `bot` a reason is about: `options.KEY` for the first option it names, else a
 /// top-level key it names (`secret`, `token`, `base_url`), else none.
-fn key_named_in<'b>(reason: &str, bot: &'b crate::config::BotConfig) -> Vec<&'b str> {
+fn key_named_in<'b>(reason: &str, bot: &'b BotConfig) -> Vec<&'b str> {
     // What follows "(known: …" lists the keys that are fine.
     let reason = reason.split("(known").next().unwrap_or(reason);
     if let Some(key) = bot.options.keys().find(|k| reason.contains(k.as_str())) {
