@@ -208,9 +208,16 @@ fn is_loopback_name(name: &str) -> bool {
 pub async fn enforce(
     State(guard): State<Arc<Guard>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    // HTTP/2 names the host in the URI's authority rather than a `Host` header.
+    if !request.headers().contains_key(header::HOST) {
+        let authority = request.uri().authority().map(|a| a.as_str().to_owned());
+        if let Some(value) = authority.and_then(|a| axum::http::HeaderValue::from_str(&a).ok()) {
+            request.headers_mut().insert(header::HOST, value);
+        }
+    }
     match guard.check(request.method(), request.headers(), peer.ip()) {
         Ok(()) => next.run(request).await,
         Err(refusal) => {
