@@ -10,6 +10,8 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod journal;
+pub mod logs;
+pub mod metrics;
 pub mod model;
 pub mod outbox;
 pub mod pace;

@@ -14,6 +14,8 @@ fn wasmbot(daemon: &TestDaemon, args: &[&str]) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_wasmbot"))
         .args(args)
         .args(["--daemon", &daemon.base])
+        .arg("--data")
+        .arg(&daemon.daemon.data_dir)
         .output()
         .unwrap();
     (
@@ -118,8 +120,15 @@ async fn a_failing_plugin_is_quarantined_until_released() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (ok, status) = wasmbot(&d, &["status"]);
+    let (ok, status) = wasmbot(&d, &["status", "--json"]);
     assert!(ok && status.contains("\"quarantined\": true"), "{status}");
+    let (ok, table) = wasmbot(&d, &["status"]);
+    let row = table
+        .lines()
+        .find(|l| l.contains("trapper"))
+        .unwrap_or_default();
+    assert!(ok && row.contains("quarantined"), "{table}");
+    assert!(!table.contains('"'), "a table, not JSON: {table}");
     d.say("q", "alice", "while quarantined").await;
     d.say("q", "alice", "/echo others still serve").await;
     d.wait_for("q", WAIT, |a| {

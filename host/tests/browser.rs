@@ -13,22 +13,22 @@ use std::time::{Duration, Instant};
 use crate::common::{overrides, TestDaemon};
 
 /// The script's own watchdog is 90 s; this only catches a wedged `node`.
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(150);
+pub(crate) const SCRIPT_TIMEOUT: Duration = Duration::from_secs(150);
 
-fn browser_dir() -> PathBuf {
+pub(crate) fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("browser")
 }
 
-fn chromium() -> PathBuf {
+pub(crate) fn chromium() -> PathBuf {
     std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| "/usr/bin/chromium".into())
 }
 
 /// Runs `program --version`; panics naming the missing tool and how to get it.
-fn require(program: &str, what: &str) {
+pub(crate) fn require(program: &str, what: &str) {
     let found = std::process::Command::new(program)
         .arg("--version")
         .stdout(Stdio::null())
@@ -49,7 +49,7 @@ fn install_hint() -> &'static str {
 }
 
 /// Installs playwright-core from the lock file when `node_modules` is missing.
-fn ensure_node_modules() {
+pub(crate) fn ensure_node_modules() {
     let dir = browser_dir();
     if dir
         .join("node_modules")
@@ -75,7 +75,7 @@ fn ensure_node_modules() {
     );
 }
 
-fn screenshot_path() -> PathBuf {
+pub(crate) fn screenshot_path(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -86,7 +86,7 @@ fn screenshot_path() -> PathBuf {
         });
     let dir = target.join("browser-test");
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join("sim.png")
+    dir.join(name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,7 +114,7 @@ async fn the_sim_page_works_in_a_real_browser() {
     d.wait_for_plugin("role-menu", None, Duration::from_secs(10))
         .await;
 
-    let shot = screenshot_path();
+    let shot = screenshot_path("sim.png");
     let _ = std::fs::remove_file(&shot);
     let started = Instant::now();
     // Async, so the daemon on this runtime keeps serving while the browser talks to it.

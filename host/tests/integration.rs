@@ -22,12 +22,15 @@ mod yunhu_sim;
 
 // The tests, one module per file.
 mod admin_api;
+mod admin_security;
 mod bad_input;
 mod biliao_flow;
 mod browser;
 mod bundled_plugins;
 mod call_cli;
 mod cli;
+mod cli_truth;
+mod console_browser;
 mod crash;
 mod dev_watch;
 mod dialogues;
@@ -43,6 +46,7 @@ mod hot_reload;
 mod http;
 mod http_replay;
 mod journal_lag;
+mod metrics;
 mod minapp_flow;
 mod outage;
 mod outbox_fairness;

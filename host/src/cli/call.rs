@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::adapter::{self, StartContext};
-use crate::config::{parse_operation, Config};
+use crate::config::{parse_operation, Config, ALL_OPERATIONS};
 use crate::journal::Ingress;
 use crate::model::{Action, CallbackAnswer};
 use crate::model::{ChatKind, ChatRef, Content, MessageRef, Operation, Outgoing};
@@ -48,8 +48,14 @@ pub(super) async fn run(
         .bots
         .iter()
         .find(|b| b.name == bot)
-        .with_context(|| format!("no bot named `{bot}` in the config"))?;
-    let operation = parse_operation(op).with_context(|| format!("unknown operation `{op}`"))?;
+        .with_context(|| {
+            let names: Vec<&str> = config.bots.iter().map(|b| b.name.as_str()).collect();
+            format!("no bot named {bot}; bots: {}", names.join(", "))
+        })?;
+    let operation = parse_operation(op).with_context(|| {
+        let names: Vec<&str> = ALL_OPERATIONS.iter().map(|o| o.name()).collect();
+        format!("no operation named {op}; operations: {}", names.join(", "))
+    })?;
     let args: Args = serde_json::from_str(json)
         .context("the arguments are not valid JSON of the operation's parameters")?;
     let scratch = tempfile_dir()?;

@@ -14,13 +14,13 @@ use crate::config::Secret;
 #[derive(Debug, Args)]
 pub struct FanbookArgs {
     /// The developer's user token (the console's `usertoken` header).
-    #[arg(long, env = "FANBOOK_USER_TOKEN", hide_env_values = true, value_parser = secret)]
+    #[arg(long, global = true, env = "FANBOOK_USER_TOKEN", hide_env_values = true, value_parser = secret)]
     user_token: Option<Secret>,
     /// The console's base URL; `/api/bot/console` is added.
-    #[arg(long, env = "FANBOOK_CONSOLE_URL", default_value = DEFAULT_BASE_URL)]
+    #[arg(long, global = true, env = "FANBOOK_CONSOLE_URL", default_value = DEFAULT_BASE_URL)]
     console_url: String,
     /// Seconds to wait for the console.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, global = true, default_value_t = 15)]
     timeout: u64,
     #[command(subcommand)]
     command: Group,

@@ -11,10 +11,11 @@ use crate::config::Config;
 
 #[derive(Debug, Args)]
 pub struct MinappArgs {
-    #[arg(long, env = "WASMBOT_CONFIG")]
-    config: PathBuf,
+    /// The config file that names the minapp bot (flags may come after the subcommand).
+    #[arg(long, global = true, env = "WASMBOT_CONFIG")]
+    config: Option<PathBuf>,
     /// The bot's name; optional when one minapp bot is configured.
-    #[arg(long)]
+    #[arg(long, global = true)]
     bot: Option<String>,
     #[command(subcommand)]
     command: MinappCommand,
@@ -27,12 +28,19 @@ enum MinappCommand {
 }
 
 pub async fn run(args: MinappArgs) -> anyhow::Result<ExitCode> {
-    let config = Config::load(&args.config)?;
+    let path = args
+        .config
+        .context("minapp needs the config that names its bot: --config FILE")?;
+    let config = Config::load(&path)?;
     let mut bots = config.bots.iter().filter(|b| b.platform == PLATFORM);
     let bot = match &args.bot {
-        Some(name) => bots
-            .find(|b| &b.name == name)
-            .with_context(|| format!("no minapp bot named `{name}` in the config"))?,
+        Some(name) => bots.clone().find(|b| &b.name == name).with_context(|| {
+            let names: Vec<&str> = bots.map(|b| b.name.as_str()).collect();
+            format!(
+                "no minapp bot named {name}; minapp bots: {}",
+                names.join(", ")
+            )
+        })?,
         None => {
             let first = bots.next().context("no minapp bot in the config")?;
             anyhow::ensure!(

@@ -86,8 +86,8 @@ struct RunArgs {
     /// The folder of `.wasm` plugins to load and watch.
     #[arg(long)]
     plugins: Option<PathBuf>,
-    /// The address to listen on (default 127.0.0.1:8700).
-    #[arg(long)]
+    /// The address to listen on: IP:PORT or NAME:PORT (default 127.0.0.1:8700).
+    #[arg(long, value_parser = crate::config::listen::resolve)]
     listen: Option<SocketAddr>,
     /// Where the daemon keeps its data (compile cache, journal).
     #[arg(long)]
@@ -100,6 +100,12 @@ impl RunArgs {
             Some(path) => Config::load(path)?,
             None => Config::default(),
         };
+        self.apply(&mut config);
+        Ok(config)
+    }
+
+    /// Puts the flags over the config file's settings.
+    fn apply(&self, config: &mut Config) {
         if let Some(dir) = &self.plugins {
             config.plugins_dir = dir.clone();
         }
@@ -109,7 +115,6 @@ impl RunArgs {
         if let Some(data) = &self.data {
             config.data_dir = data.clone();
         }
-        Ok(config)
     }
 }
 
@@ -124,7 +129,7 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
             }
             dev::run(args.load()?).await
         }
-        Command::Check(args) => check::run(args.load()).await,
+        Command::Check(args) => check::run(&args).await,
         Command::Inspect { file } => inspect(&file).await,
         Command::Call {
             bot,
@@ -141,9 +146,29 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
     }
 }
 
+/// An error and its causes on one line, `: `-joined, each said once: a cause whose text an
+/// outer message already includes (as `thiserror` messages often do) is left out.
+pub fn describe_error(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let said = cause.to_string();
+        if text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
+}
+
 async fn run(config: Config) -> anyhow::Result<std::process::ExitCode> {
     let daemon = Daemon::start(config).await?;
-    println!("wasmbot is serving on http://{}/", daemon.addr);
+    println!(
+        "wasmbot is serving on http://{0}/ (console: http://{0}/console, metrics: http://{0}/metrics)",
+        daemon.addr
+    );
     wait_for_signal(daemon).await
 }
 
@@ -189,4 +214,22 @@ async fn inspect(file: &Path) -> anyhow::Result<std::process::ExitCode> {
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_an_outer_message_repeats_is_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file (os error 2)");
+        let outer = anyhow::anyhow!("cannot read x: No such file (os error 2)");
+        let e = anyhow::Error::new(io).context(outer.to_string());
+        assert_eq!(
+            describe_error(&e),
+            "cannot read x: No such file (os error 2)"
+        );
+        let e = anyhow::anyhow!("root cause").context("while loading");
+        assert_eq!(describe_error(&e), "while loading: root cause");
+    }
 }

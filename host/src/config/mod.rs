@@ -1,10 +1,13 @@
 //! The operator's configuration: one TOML file, `${ENV_VAR}` allowed in values, unknown keys
 //! rejected by name.
 
+mod admin;
 mod env;
 mod grants;
 mod http;
+pub mod listen;
 mod outbox;
+mod problem;
 mod rate;
 mod schedules;
 mod secret;
@@ -16,11 +19,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use admin::AdminConfig;
 pub use grants::{parse_operation, Grants, ALL_OPERATIONS, DEFAULT_OPERATIONS};
 pub use http::{
     best_match, normalize_host, HostMatch, HostPattern, HttpLimits, HttpLimitsConfig, DEFAULT_PORTS,
 };
 pub use outbox::OutboxConfig;
+pub use problem::{line_col, Problem, Seg};
 pub use rate::{Rate, RateSetting};
 pub use schedules::{ScheduleConfig, DEFAULT_PENDING_TIMERS};
 pub use secret::{Redactor, Secret};
@@ -31,22 +36,46 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8700";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {}: {source}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("config file {path}: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("config file {path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    /// Every problem found, each with its line and column.
+    #[error("{}", render_problems(path, problems))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+}
+
+/// `FILE:LINE:COL: problem`, one per line after a count when there are several.
+fn render_problems(path: &Path, problems: &[Problem]) -> String {
+    let lines: Vec<String> = problems.iter().map(|p| located(path, p)).collect();
+    match lines.as_slice() {
+        [one] => format!("config file {one}"),
+        _ => format!(
+            "config file {} has {} problems:\n  {}",
+            path.display(),
+            lines.len(),
+            lines.join("\n  ")
+        ),
+    }
+}
+
+/// One problem as `FILE:LINE:COL: problem` (or `FILE: problem` without a position).
+pub fn located(path: &Path, problem: &Problem) -> String {
+    match problem.at {
+        Some((line, column)) => format!("{}:{line}:{column}: {problem}", path.display()),
+        None => format!("{}: {problem}", path.display()),
+    }
 }
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[serde(default = "default_listen")]
+    #[serde(default = "default_listen", deserialize_with = "listen::deserialize")]
     pub listen: SocketAddr,
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -65,6 +94,9 @@ pub struct Config {
     pub retention: RetentionConfig,
     #[serde(default)]
     pub outbox: OutboxConfig,
+    /// The admin API, the console and `/metrics`: token and allowed host names.
+    #[serde(default)]
+    pub admin: AdminConfig,
 }
 
 /// The kind of store.
@@ -269,6 +301,7 @@ impl Default for Config {
             runtime: RuntimeConfig::default(),
             retention: RetentionConfig::default(),
             outbox: OutboxConfig::default(),
+            admin: AdminConfig::default(),
         }
     }
 }
@@ -302,33 +335,62 @@ impl Config {
 
     /// Parses config text; `path` only names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let parse_error = |message: String| ConfigError::Parse {
+        Self::parse_all(text).map_err(|problems| ConfigError::Invalid {
             path: path.to_owned(),
-            message,
-        };
+            problems,
+        })
+    }
+
+    /// Parses config text, or says every problem found, each with its line and column: every
+    /// syntax error; else the first structural one (an unknown key, a wrong type: serde stops
+    /// there); else every problem [`problems`](Self::problems) finds.
+    pub fn parse_all(text: &str) -> Result<Self, Vec<Problem>> {
+        let config = Self::parse_structure(text)?;
+        let problems: Vec<Problem> = config
+            .problems()
+            .into_iter()
+            .map(|p| p.locate(text))
+            .collect();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Parses config text and expands `${VAR}`, without the checks of
+    /// [`problems`](Self::problems): for `check`, which runs those with the rest of `run`'s.
+    pub fn parse_structure(text: &str) -> Result<Self, Vec<Problem>> {
+        let (_, syntax) = toml::de::DeTable::parse_recoverable(text);
+        if !syntax.is_empty() {
+            return Err(syntax.iter().map(|e| de_problem(text, e)).collect());
+        }
         let mut value: toml::Value =
-            toml::from_str(text).map_err(|e| parse_error(e.to_string()))?;
-        env::expand(&mut value, &|name| std::env::var(name).ok()).map_err(parse_error)?;
+            toml::from_str(text).map_err(|e| vec![de_problem(text, &e)])?;
+        env::expand(&mut value, &|name| std::env::var(name).ok())
+            .map_err(|m| vec![Problem::plain(m, None)])?;
         let mut config: Config = value
             .try_into()
-            .map_err(|e: toml::de::Error| parse_error(e.to_string()))?;
+            .map_err(|e: toml::de::Error| vec![structural(text, &e)])?;
         if config.bots.is_empty() {
             config.bots.push(BotConfig::sim());
         }
-        config.validate().map_err(|message| ConfigError::Invalid {
-            path: path.to_owned(),
-            message,
-        })?;
         Ok(config)
     }
 
-    /// Cross-field checks that serde cannot express.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Cross-field checks that serde cannot express, each at the key it is about.
+    pub fn problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
         let mut names = std::collections::BTreeSet::new();
-        for bot in &self.bots {
+        for (i, bot) in self.bots.iter().enumerate() {
+            let at = |keys: &[&str], message: String| {
+                Problem::in_element("bots", i, &bot.name, keys, message)
+            };
             if !names.insert(bot.name.as_str()) {
-                problems.push(format!("bots: the name `{}` is used twice", bot.name));
+                problems.push(at(
+                    &["name"],
+                    format!("the name `{}` is used twice", bot.name),
+                ));
             }
             if bot.name.is_empty()
                 || !bot
@@ -336,50 +398,26 @@ impl Config {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
-                problems.push(format!(
-                    "bots: name `{}` must be letters, digits, `-` or `_`",
-                    bot.name
-                ));
+                problems.push(at(&["name"], "must be letters, digits, `-` or `_`".into()));
             }
         }
         let mut plugin_names = std::collections::BTreeSet::new();
-        for plugin in &self.plugins {
-            if !plugin_names.insert(plugin.name.as_str()) {
-                problems.push(format!("plugins: `{}` is configured twice", plugin.name));
-            }
-            if plugin.instances == Some(0) {
-                problems.push(format!(
-                    "plugins.{}.instances: must be at least 1",
-                    plugin.name
-                ));
-            }
-            problems.extend(schedules::problems(plugin));
-            for unknown in plugin.grants.unknown_operations() {
-                problems.push(format!(
-                    "plugins.{}.grants.operations: unknown operation `{unknown}`",
-                    plugin.name
-                ));
-            }
-            for key in plugin.secrets.keys() {
-                if plugin.config.contains_key(key) {
-                    problems.push(format!(
-                        "plugins.{}.secrets.{key}: also in plugins.{}.config; give it once",
-                        plugin.name, plugin.name
-                    ));
-                }
-            }
-            for (pattern, why) in plugin.grants.bad_http_patterns() {
-                problems.push(format!(
-                    "plugins.{}.grants.http: `{pattern}`: {why}",
-                    plugin.name
-                ));
-            }
-            problems.extend(HttpLimits::problems(
-                &plugin.http,
-                &format!("plugins.{}.http", plugin.name),
+        for (i, plugin) in self.plugins.iter().enumerate() {
+            problems.extend(plugin_problems(plugin, &mut plugin_names).into_iter().map(
+                |(keys, message)| Problem::in_element("plugins", i, &plugin.name, &keys, message),
             ));
         }
-        problems.extend(HttpLimits::problems(&self.runtime.http, "runtime.http"));
+        let text_problems = HttpLimits::problems(&self.runtime.http, "runtime.http")
+            .into_iter()
+            .chain(self.admin.problems())
+            .chain(self.runtime_problems());
+        problems.extend(text_problems.map(|m| Problem::plain(m, None)));
+        problems
+    }
+
+    /// `[runtime]` and `[retention]` values that cannot work together.
+    fn runtime_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
         if self.runtime.timeout_ms == 0 {
             problems.push("runtime.timeout_ms: must be more than 0".into());
         }
@@ -400,11 +438,7 @@ impl Config {
                 problems.push(format!("retention.{key}: must be at least 1"));
             }
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("; "))
-        }
+        problems
     }
 
     /// The operator's settings for a plugin, if any.
@@ -465,6 +499,82 @@ impl Config {
                 .into_iter()
                 .flat_map(|p| p.secrets.values().cloned()),
         )
+    }
+}
+
+/// What is wrong with one `[[plugins]]` entry: the key path under it and the message.
+fn plugin_problems<'a>(
+    plugin: &'a PluginConfig,
+    seen: &mut std::collections::BTreeSet<&'a str>,
+) -> Vec<(Vec<&'static str>, String)> {
+    let mut problems = Vec::new();
+    if !seen.insert(plugin.name.as_str()) {
+        problems.push((vec!["name"], "configured twice".to_string()));
+    }
+    if plugin.instances == Some(0) {
+        problems.push((vec!["instances"], "must be at least 1".to_string()));
+    }
+    let prefix = format!("plugins.{}.", plugin.name);
+    for message in schedules::problems(plugin) {
+        let message = message
+            .strip_prefix(&prefix)
+            .unwrap_or(&message)
+            .to_string();
+        problems.push((vec![], message));
+    }
+    for unknown in plugin.grants.unknown_operations() {
+        let message = format!(
+            "unknown operation `{unknown}` (known: {})",
+            ALL_OPERATIONS
+                .iter()
+                .map(|o| o.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        problems.push((vec!["grants", "operations"], message));
+    }
+    for key in plugin.secrets.keys() {
+        if plugin.config.contains_key(key) {
+            let message = format!("`{key}` is also in `config`; give it once");
+            problems.push((vec!["secrets"], message));
+        }
+    }
+    for (pattern, why) in plugin.grants.bad_http_patterns() {
+        problems.push((vec!["grants", "http"], format!("`{pattern}`: {why}")));
+    }
+    for message in HttpLimits::problems(&plugin.http, "http") {
+        problems.push((vec![], message));
+    }
+    problems
+}
+
+/// A `toml` error as a problem at its position, naming the key of that line when it has one
+/// (a value's error points at the value).
+fn de_problem(text: &str, e: &toml::de::Error) -> Problem {
+    let Some(span) = e.span() else {
+        return Problem::plain(e.message().trim().to_string(), None);
+    };
+    let (line, column) = problem::line_col(text, span.start);
+    let key = text
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.split_once('='))
+        .map(|(key, _)| key.trim())
+        .filter(|key| !key.is_empty() && !key.starts_with('['));
+    let message = e.message().trim();
+    let message = match key {
+        Some(key) if !message.contains(key) => format!("`{key}`: {message}"),
+        _ => message.to_string(),
+    };
+    Problem::plain(message, Some((line, column)))
+}
+
+/// A structural error of the expanded config, which has no position: the same error read
+/// from the file's own text (before `${VAR}` expansion) has one, if that text fails too.
+fn structural(text: &str, e: &toml::de::Error) -> Problem {
+    match toml::from_str::<Config>(text) {
+        Err(raw) if raw.span().is_some() && raw.message() == e.message() => de_problem(text, &raw),
+        _ => Problem::plain(e.message().trim().to_string(), None),
     }
 }
 

@@ -112,12 +112,18 @@ fn a_max_lag_the_journal_cannot_hold_is_refused() {
 fn a_bad_http_grant_names_the_plugin_and_the_pattern() {
     let text = "[[plugins]]\nname = \"weather\"\n[plugins.grants]\nhttp = [\"api.example.com\", \"https://x.org/path\"]";
     let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(err.contains("plugins.weather.grants.http"), "{err}");
+    assert!(
+        err.contains("test.toml:4:1: plugins[1] (name = \"weather\").grants.http"),
+        "{err}"
+    );
     assert!(err.contains("https://x.org/path"), "{err}");
     assert!(!err.contains("`api.example.com`"), "{err}");
     let text = "[[plugins]]\nname = \"weather\"\n[plugins.http]\nmax_in_flight = 0";
     let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(err.contains("plugins.weather.http.max_in_flight"), "{err}");
+    assert!(
+        err.contains("plugins[1] (name = \"weather\"): http.max_in_flight"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -167,7 +173,31 @@ fn plugin_secrets_reach_init_but_never_print() {
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(
-        err.contains("plugins.w.secrets.k") && !err.contains("\"b\""),
+        err.contains("plugins[1] (name = \"w\").secrets: `k`") && !err.contains("\"b\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_problem_is_listed_with_its_line() {
+    let text = "[[bots]]\nname = \"a\"\nplatform = \"sim\"\n[[bots]]\nname = \"a b\"\nplatform = \"sim\"\n[runtime]\ntimeout_ms = 0\n";
+    let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("has 2 problems"), "{err}");
+    assert!(
+        err.contains("test.toml:5:1: bots[2] (name = \"a b\").name: must be letters"),
+        "{err}"
+    );
+    assert!(err.contains("runtime.timeout_ms"), "{err}");
+}
+
+#[test]
+fn an_unknown_key_has_its_position() {
+    let err = parse("listen = \"127.0.0.1:1\"\n[runtime]\ntimeout = 3\n")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("test.toml:3:1:") && err.contains("timeout"),
         "{err}"
     );
 }

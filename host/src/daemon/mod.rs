@@ -2,6 +2,11 @@
 //! server, and runs them until shutdown.
 
 mod platforms;
+mod validate;
+
+pub use validate::problems;
+
+pub use crate::admin::token::{read as read_token, TOKEN_FILE};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -27,6 +32,8 @@ use crate::timer::{Clock, SystemClock, Timers};
 /// A running daemon. Dropping it does not stop it; call `shutdown`.
 pub struct Daemon {
     pub addr: SocketAddr,
+    /// The data dir (where the admin token file is, unless the config sets the token).
+    pub data_dir: std::path::PathBuf,
     pub router: Router,
     pub ingress: Ingress,
     store: Arc<dyn Store>,
@@ -54,6 +61,14 @@ impl Daemon {
     /// [`start`](Self::start) with the clock timers and schedules read (tests move one by
     /// hand).
     pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let problems = validate::problems(&config);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            anyhow::bail!(
+                "the config has problems (`wasmbot check` shows where):\n  {}",
+                list.join("\n  ")
+            );
+        }
         let config = Arc::new(config);
         let store = open_store(&config)?;
         let ingress = Ingress::new(store.clone())?;
@@ -107,10 +122,24 @@ impl Daemon {
             store: store.clone(),
             plugins: router.clone(),
             outbox,
+            bots: Arc::new(
+                config
+                    .bots
+                    .iter()
+                    .map(|b| (b.name.clone(), b.platform.clone()))
+                    .collect(),
+            ),
+            ingress: ingress.metrics(),
+            http: services.http_metrics(),
+            timers: timers.metrics(),
+            config: config.clone(),
         };
+        let guard = admin_guard(&config)?;
         let http = http
             .route("/healthz", get(|| async { "ok" }))
-            .merge(crate::admin::routes(admin));
+            .merge(crate::admin::routes(admin, guard))
+            .fallback(crate::admin::not_found)
+            .method_not_allowed_fallback(crate::admin::method_not_allowed);
         let engine = Engine::new(Some(config.runtime.compile_cache_in(&config.data_dir)))
             .context("cannot start the Wasm engine")?;
         let loader = Loader {
@@ -143,6 +172,7 @@ impl Daemon {
         tracing::info!(%addr, plugins = router.status().len(), "wasmbot is serving");
         Ok(Self {
             addr,
+            data_dir: config.data_dir.clone(),
             router,
             ingress,
             store,
@@ -171,6 +201,17 @@ impl Daemon {
     pub fn shutdown(&self) {
         self.stop.cancel();
     }
+}
+
+/// The admin surface's guard, with the configured token or the data dir's (made now if new).
+fn admin_guard(config: &Config) -> anyhow::Result<Arc<crate::admin::Guard>> {
+    let token = crate::admin::token::load_or_create(&config.admin, &config.data_dir)?;
+    Ok(Arc::new(crate::admin::Guard::new(
+        token,
+        &config.admin.hosts,
+        config.listen,
+        config.admin.require_token,
+    )))
 }
 
 /// Binds the listener and serves `http` until `stop`.

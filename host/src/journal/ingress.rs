@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use super::wake::{ReleaseWake, FULL_PATIENCE, ROUNDS};
 
+use crate::metrics::IngressMetrics;
 use crate::model::{Event, Inbound, Message};
 use crate::store::{Appended, JournalStore, MessageKey, Seq, StoreError};
 
@@ -18,6 +19,8 @@ pub struct Ingress {
     store: Arc<dyn JournalStore>,
     head: Arc<watch::Sender<Seq>>,
     wake: Arc<ReleaseWake>,
+    /// Accepted and deduplicated counts, for `/metrics`.
+    metrics: Arc<IngressMetrics>,
 }
 
 impl std::fmt::Debug for Ingress {
@@ -35,12 +38,18 @@ impl Ingress {
             store,
             head: Arc::new(watch::channel(head).0),
             wake: Arc::default(),
+            metrics: Arc::default(),
         })
     }
 
     /// Where the releaser learns that an accept is waiting for room.
     pub fn release_wake(&self) -> Arc<ReleaseWake> {
         self.wake.clone()
+    }
+
+    /// What this ingress counted (accepted, deduplicated).
+    pub fn metrics(&self) -> Arc<IngressMetrics> {
+        self.metrics.clone()
     }
 
     /// The journal head, for feeders to wait on.
@@ -64,8 +73,12 @@ impl Ingress {
                 other => break other,
             }
         }?;
-        if let Appended::New(seq) = appended {
-            self.advanced(seq + 1);
+        match appended {
+            Appended::New(seq) => {
+                self.metrics.accepted.inc();
+                self.advanced(seq + 1);
+            }
+            Appended::Duplicate(_) => self.metrics.deduplicated.inc(),
         }
         Ok(appended)
     }

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::record::SentIndex;
 use crate::adapter::{AdapterError, Adapters};
+use crate::metrics::BotMetrics;
 use crate::model::Action;
 use crate::pace::{backoff, Breaker, SharedLimit};
 use crate::store::{ActionId, Delivered, DeliveryOutcome, Indexed, MessageKey, Pending, Store};
@@ -18,6 +19,8 @@ use crate::store::{ActionId, Delivered, DeliveryOutcome, Indexed, MessageKey, Pe
 #[derive(Clone)]
 pub(super) struct Delivery {
     pub bot: Arc<str>,
+    /// The bot's delivery counters.
+    pub metrics: Arc<BotMetrics>,
     /// Whether the bot's platform is taken to be down; deliveries wait on it.
     pub breaker: Arc<Breaker>,
     /// How long an action is retried before it is given up.
@@ -33,6 +36,9 @@ pub(super) struct Delivery {
     /// gives up, and its action stays pending for the next start.
     pub stop: CancellationToken,
 }
+
+/// A rate-limit slot that took this long or more counts as a wait.
+const RATE_WAIT: Duration = Duration::from_millis(1);
 
 /// A delivery stopped by shutdown before it was carried out; its action stays pending.
 #[derive(Debug)]
@@ -58,6 +64,10 @@ impl Delivery {
             Ok(action) => self.try_deliver(&entry.plugin, &action).await?,
             Err(e) => Err(e),
         };
+        match &result {
+            Ok(_) => self.metrics.delivered.inc(),
+            Err(_) => self.metrics.dead.inc(),
+        }
         Ok(match result {
             Ok(delivered) => Ok({
                 audit(&entry.plugin, &entry.action);
@@ -91,8 +101,15 @@ impl Delivery {
         loop {
             tries += 1;
             let admission = self.unless_stopped(self.breaker.admit()).await?;
+            if tries > 1 {
+                self.metrics.retries.inc();
+            }
             if let Some(limiter) = &self.limiter {
+                let asked = Instant::now();
                 self.unless_stopped(limiter.acquire(plugin)).await?;
+                if asked.elapsed() >= RATE_WAIT {
+                    self.metrics.rate_limit_waits.inc();
+                }
             }
             let result = adapter.deliver(action).await;
             match &result {

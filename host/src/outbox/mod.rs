@@ -41,6 +41,7 @@ use self::deliver::{Delivery, Ended, Stopped};
 use self::record::Recorder;
 use crate::adapter::Adapters;
 use crate::config::{BotConfig, OutboxConfig, Rate, RateSetting};
+use crate::metrics::{BotMetrics, BotSample};
 use crate::pace::{Breaker, Circuit, SharedLimit};
 use crate::store::{self, ActionId, Pending, Store};
 
@@ -66,9 +67,29 @@ pub struct OutboxWaker {
     by_bot: Arc<HashMap<String, Arc<Notify>>>,
     room: Arc<Notify>,
     breakers: Arc<BTreeMap<String, Arc<Breaker>>>,
+    /// Each bot's delivery counters (a fixed map: no lock to count).
+    metrics: Arc<BTreeMap<String, Arc<BotMetrics>>>,
 }
 
 impl OutboxWaker {
+    /// Counts `n` actions for `bot` committed into the outbox.
+    pub fn enqueued(&self, bot: &str, n: u64) {
+        if let Some(metrics) = self.metrics.get(bot) {
+            metrics.enqueued.add(n);
+        }
+    }
+
+    /// Each bot's counters, for `/metrics`.
+    pub fn metric_samples(&self) -> Vec<BotSample> {
+        self.metrics
+            .iter()
+            .map(|(name, metrics)| BotSample {
+                name: name.clone(),
+                metrics: metrics.clone(),
+            })
+            .collect()
+    }
+
     pub fn wake(&self, bot: &str) {
         if let Some(notify) = self.by_bot.get(bot) {
             notify.notify_one();
@@ -88,6 +109,14 @@ impl OutboxWaker {
             .map(|(bot, breaker)| (bot.clone(), breaker.circuit()))
             .collect()
     }
+}
+
+/// Actions of `bot` waiting in the outbox from before this start, so its depth counts them.
+fn pending_at_start(store: &dyn Store, bot: &str) -> u64 {
+    let none = HashSet::new();
+    store
+        .outbox_pending(bot, usize::MAX, &none, &none)
+        .map_or(0, |pending| pending.len() as u64)
 }
 
 /// The schedulers, for the daemon to wait on when it stops.
@@ -122,6 +151,7 @@ pub fn spawn(
 ) -> (OutboxWaker, OutboxWorkers) {
     let mut by_bot = HashMap::new();
     let mut breakers = BTreeMap::new();
+    let mut metrics = BTreeMap::new();
     let mut workers = Vec::new();
     let room = Arc::new(Notify::new());
     for bot in bots {
@@ -139,7 +169,13 @@ pub fn spawn(
             patience.max_backoff(),
         ));
         breakers.insert(bot.name.clone(), breaker.clone());
+        let counters = Arc::new(BotMetrics::default());
+        counters
+            .enqueued
+            .add(pending_at_start(store.as_ref(), &bot.name));
+        metrics.insert(bot.name.clone(), counters.clone());
         let delivery = Delivery {
+            metrics: counters,
             bot: bot_name,
             breaker,
             retry_for: patience.retry_for(),
@@ -158,6 +194,7 @@ pub fn spawn(
         by_bot: Arc::new(by_bot),
         room,
         breakers: Arc::new(breakers),
+        metrics: Arc::new(metrics),
     };
     (waker, OutboxWorkers(workers))
 }

@@ -44,6 +44,8 @@ pub enum LoadError {
         name: String,
         source: CallError,
     },
+    #[error("{path}: {reason}")]
+    NotAComponent { path: String, reason: &'static str },
     #[error("the loading task failed: {0}")]
     Join(String),
 }
@@ -195,12 +197,39 @@ async fn read_plugin(path: &Path) -> Result<Vec<u8>, LoadError> {
             size: meta.len(),
         });
     }
-    tokio::fs::read(path)
+    let bytes = tokio::fs::read(path)
         .await
         .map_err(|source| LoadError::Read {
             path: shown(),
             source,
-        })
+        })?;
+    match not_a_component(&bytes) {
+        Some(reason) => Err(LoadError::NotAComponent {
+            path: shown(),
+            reason,
+        }),
+        None => Ok(bytes),
+    }
+}
+
+/// Why `bytes` cannot be a Wasm component, for the files that are plainly something else: one
+/// sentence instead of the parser's dump of the header bytes.
+fn not_a_component(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[u8] = b"\0asm";
+    if bytes.is_empty() {
+        return Some("the file is empty");
+    }
+    if !bytes.starts_with(MAGIC) {
+        return Some("not a WebAssembly file (no `\\0asm` header)");
+    }
+    // Bytes 4..8: a core module is version 1 layer 0, a component layer 1.
+    if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
+        return Some(
+            "a core Wasm module, not a component: build the plugin for wasm32-wasip2 \
+             (or wrap it with `wasm-tools component new`)",
+        );
+    }
+    None
 }
 
 fn check_manifest(manifest: &Manifest) -> Result<(), String> {

@@ -29,6 +29,12 @@ pub trait Deployment: Send + Sync {
     async fn install(&self, version: Arc<PluginVersion>, instances: Vec<PluginInstance>, from: Seq);
     /// Stops the plugin `name`; `false` if it was not running.
     fn remove(&self, name: &str) -> bool;
+    /// The plugin `name` was loaded or reloaded (compiled, started, swapped in) in `took`.
+    fn loaded(&self, _name: &str, _took: Duration) {}
+    /// The file `path` could not be loaded, for `reason` (shown until it loads or goes).
+    fn failed(&self, _path: &Path, _reason: &str) {}
+    /// The file `path` loaded, or is gone: forget why it had not.
+    fn cleared(&self, _path: &Path) {}
 }
 
 /// A plugin compiled and started, or why not.
@@ -40,6 +46,9 @@ struct Loaded {
     name: String,
     modified: Option<SystemTime>,
     len: u64,
+    /// The plugin name this file declares but another file already serves: it loads once that
+    /// other file goes.
+    conflict: Option<String>,
 }
 
 /// Loads every plugin in `dir`, then keeps watching it until the task is dropped.
@@ -119,9 +128,13 @@ impl Scanner {
             .cloned()
             .collect();
         for path in gone {
+            self.router.cleared(&path);
             if let Some(old) = self.loaded.remove(&path) {
-                if !self.loaded.values().any(|l| l.name == old.name) {
+                if !old.name.is_empty() && !self.loaded.values().any(|l| l.name == old.name) {
                     self.router.remove(&old.name);
+                    // A file that declared the same name and was refused loads now.
+                    self.loaded
+                        .retain(|_, l| l.conflict.as_deref() != Some(old.name.as_str()));
                 }
             }
         }
@@ -176,8 +189,24 @@ impl Scanner {
         first: bool,
     ) {
         let previous = self.loaded.get(path).map(|l| l.name.clone());
+        let mut conflict = None;
         let name = match compiled {
+            Ok((version, _)) if self.served_elsewhere(path, &version.name).is_some() => {
+                let other = self
+                    .served_elsewhere(path, &version.name)
+                    .unwrap_or_default();
+                let reason = format!(
+                    "plugin `{}` is also declared by {}, which serves it; remove one of the two files",
+                    version.name,
+                    other.display()
+                );
+                tracing::error!(file = %path.display(), other = %other.display(), plugin = %version.name, "two files declare one plugin; this one is not loaded");
+                self.router.failed(path, &reason);
+                conflict = Some(version.name.to_string());
+                previous.unwrap_or_default()
+            }
             Ok((version, instances)) => {
+                self.router.cleared(path);
                 if let Some(old) = previous.filter(|old| **old != *version.name) {
                     self.router.remove(&old);
                 }
@@ -190,6 +219,7 @@ impl Scanner {
                 let replaced = self.router.lanes_of(&name).is_some();
                 let tier = version.tier;
                 self.router.install(version, instances, from).await;
+                self.router.loaded(&name, started.elapsed());
                 tracing::info!(plugin = %name, file = %path.display(), replaced, ?tier, elapsed_ms = started.elapsed().as_millis() as u64, "plugin loaded");
                 if tier == Tier::Baseline {
                     self.optimize(path, modified, len, &name);
@@ -198,7 +228,11 @@ impl Scanner {
             }
             Err(e) => {
                 // Remember the file as seen, so a broken file is not retried until it changes again.
-                tracing::error!(file = %path.display(), error = %e, "plugin not loaded; any running version keeps serving");
+                let full = e.to_string();
+                let prefix = format!("{}: ", path.display());
+                let reason = full.strip_prefix(&prefix).unwrap_or(&full);
+                tracing::error!(file = %path.display(), error = %reason, "plugin not loaded; any running version keeps serving");
+                self.router.failed(path, reason);
                 previous.unwrap_or_default()
             }
         };
@@ -206,8 +240,17 @@ impl Scanner {
             name,
             modified,
             len,
+            conflict,
         };
         self.loaded.insert(path.to_owned(), loaded);
+    }
+
+    /// Another file that serves the plugin `name` now, if one does.
+    fn served_elsewhere(&self, path: &Path, name: &str) -> Option<PathBuf> {
+        self.loaded
+            .iter()
+            .find(|(p, l)| p.as_path() != path && l.name == name)
+            .map(|(p, _)| p.clone())
     }
 
     /// Compiles the optimised build of a plugin now running at the baseline tier, in the

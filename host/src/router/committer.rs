@@ -7,13 +7,14 @@
 //! [`PendingWrites`]. The queue is bounded: a lane more than [`DEPTH`] outcomes ahead of the
 //! store waits.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
 use crate::journal::Progress;
+use crate::metrics::PluginMetrics;
 use crate::outbox::OutboxWaker;
 use crate::runtime::PendingWrites;
 use crate::store::{Commit, CompletionStore, Outcome, Seq, StoreError, Uncommitted};
@@ -37,6 +38,7 @@ impl Commits {
         progress: Arc<Progress>,
         outbox: OutboxWaker,
         timers: Option<Timers>,
+        metrics: Arc<PluginMetrics>,
     ) -> Self {
         let (queue, outcomes) = mpsc::channel(DEPTH);
         let pending = Arc::new(PendingWrites::default());
@@ -48,6 +50,7 @@ impl Commits {
             timers,
             pending: pending.clone(),
             warned: None,
+            metrics,
         };
         tokio::spawn(committer.run(outcomes));
         Self { queue, pending }
@@ -84,6 +87,8 @@ struct Committer {
     pending: Arc<PendingWrites>,
     /// When this lane last said that it waits for room in the outbox.
     warned: Option<Instant>,
+    /// Where the time of each store commit goes.
+    metrics: Arc<PluginMetrics>,
 }
 
 /// A lane waiting for outbox room says so at most this often.
@@ -106,6 +111,16 @@ impl Committer {
         let bots: BTreeSet<String> = outcomes
             .iter()
             .flat_map(|(_, commit)| commit.actions.iter().map(|a| a.chat().bot.clone()))
+            .collect();
+        let mut enqueued: BTreeMap<&str, u64> = BTreeMap::new();
+        for (_, commit) in &outcomes {
+            for action in &commit.actions {
+                *enqueued.entry(action.chat().bot.as_str()).or_default() += 1;
+            }
+        }
+        let enqueued: Vec<(String, u64)> = enqueued
+            .into_iter()
+            .map(|(bot, n)| (bot.to_string(), n))
             .collect();
         let mut failed = false;
         loop {
@@ -137,6 +152,11 @@ impl Committer {
                 }
             }
         }
+        if !failed {
+            for (bot, n) in &enqueued {
+                self.outbox.enqueued(bot, *n);
+            }
+        }
         for seq in seqs {
             self.pending.settle(seq);
             if !failed {
@@ -150,7 +170,10 @@ impl Committer {
     }
 
     async fn commit_all(&self, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
-        self.store.commit_all_async(&self.plugin, outcomes).await
+        let started = Instant::now();
+        let committed = self.store.commit_all_async(&self.plugin, outcomes).await;
+        self.metrics.commit_seconds.observe(started.elapsed());
+        committed
     }
 
     /// One line a minute at most while the lane's commits wait for room (its events are being
@@ -190,6 +213,7 @@ mod tests {
             progress.clone(),
             OutboxWaker::default(),
             None,
+            Arc::default(),
         );
         let start = Instant::now();
         let until = |done: &dyn Fn() -> bool| {

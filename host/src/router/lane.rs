@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::committer::Commits;
 use super::gate::Refusal;
 use super::health::Health;
+use crate::metrics::PluginMetrics;
 use crate::model::{Action, Content, Envelope, Event, Outgoing, Standing, TimerFired};
 use crate::plugin::PluginVersion;
 use crate::runtime::{CallError, CallScope, HostServices, PluginInstance};
@@ -43,6 +44,8 @@ pub struct Lane {
     pub services: HostServices,
     pub health: Arc<Health>,
     pub commits: Commits,
+    /// The plugin's counters: handled, failed, handle time.
+    pub metrics: Arc<PluginMetrics>,
 }
 
 impl Lane {
@@ -116,11 +119,14 @@ impl Lane {
         };
         let bot = platform.as_deref().map(|p| (p, job.bot.as_str()));
         let timer = job.timer.as_ref();
-        match instance
+        let started = std::time::Instant::now();
+        let handled = instance
             .handle(job.seq, job.envelope, bot, timer, job.standing, scope)
-            .await
-        {
+            .await;
+        self.metrics.handle_seconds.observe(started.elapsed());
+        match handled {
             Ok(mut scope) => {
+                self.metrics.handled.inc();
                 self.health.succeeded();
                 self.instance = Some(instance);
                 let sent = scope.sent_handles();
@@ -136,6 +142,7 @@ impl Lane {
                     .await;
             }
             Err(e) => {
+                self.metrics.failed.inc();
                 if e.poisons() {
                     tracing::error!(plugin = %name, event = %format_args!("{}:{}", job.bot, job.seq), kind = e.kind(), error = %e, "plugin failed; its instance is dropped and the next event gets a fresh one");
                     self.count_failure();

@@ -9,6 +9,7 @@ mod feeder;
 mod gate;
 mod health;
 mod lane;
+mod load_failures;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -20,8 +21,11 @@ pub use gate::{Gate, Refusal};
 use health::Health;
 pub use lane::Job;
 use lane::{Lane, Swap};
+pub use load_failures::LoadFailure;
+use load_failures::LoadFailures;
 
 use crate::journal::{Places, Progress};
+use crate::metrics::{PluginMetrics, PluginSample};
 use crate::outbox::OutboxWaker;
 use crate::plugin::{Deployment, Filter, PluginVersion};
 use crate::runtime::{HostServices, PluginDirectory, PluginInstance, PluginThreads, Tier, World};
@@ -95,6 +99,10 @@ pub struct Router {
     timers: Timers,
     /// Who may use which command.
     gate: Arc<Gate>,
+    /// Plugin files that did not load, and why.
+    load_failures: Arc<LoadFailures>,
+    /// Each plugin's counters by name, kept across reloads (touched at installs and scrapes).
+    metrics: Arc<std::sync::Mutex<HashMap<Arc<str>, Arc<PluginMetrics>>>>,
 }
 
 impl std::fmt::Debug for Router {
@@ -130,7 +138,34 @@ impl Router {
             plugins: Arc::default(),
             timers,
             gate: Arc::new(gate),
+            load_failures: Arc::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The counters of plugin `name`, made at its first start.
+    fn metrics_of(&self, name: &Arc<str>) -> Arc<PluginMetrics> {
+        match self.metrics.lock() {
+            Ok(mut map) => map.entry(name.clone()).or_default().clone(),
+            Err(_) => Arc::default(),
+        }
+    }
+
+    /// Each running plugin's counters with its backlog, for `/metrics`.
+    pub fn metric_samples(&self) -> Vec<PluginSample> {
+        self.status()
+            .into_iter()
+            .map(|p| PluginSample {
+                metrics: self.metrics_of(&Arc::from(p.name.as_str())),
+                name: p.name,
+                backlog: p.backlog,
+            })
+            .collect()
+    }
+
+    /// Plugin files that could not be loaded (until they load or are removed), with why.
+    pub fn load_failures(&self) -> Vec<LoadFailure> {
+        self.load_failures.list()
     }
 
     /// Plugins not running whose place in the journal is kept (removed, or not loaded since
@@ -178,6 +213,7 @@ impl Router {
             .unwrap_or_else(|| Arc::new(Progress::new(from)));
         let from = progress.cursor();
         let health = Arc::new(Health::new(self.quarantine_after));
+        let metrics = self.metrics_of(&version.name);
         let cancel = CancellationToken::new();
         let mut jobs = Vec::new();
         let mut swaps = Vec::new();
@@ -190,6 +226,7 @@ impl Router {
                 progress.clone(),
                 self.outbox.clone(),
                 Some(self.timers.clone()),
+                metrics.clone(),
             );
             let lane = Lane {
                 version: version.clone(),
@@ -197,6 +234,7 @@ impl Router {
                 services: self.services.clone(),
                 health: health.clone(),
                 commits,
+                metrics: metrics.clone(),
             };
             self.threads.spawn(lane.run(job_rx, swap_rx));
             jobs.push(job_tx);
@@ -340,6 +378,20 @@ impl Deployment for Router {
     /// How many instances a new version of `name` must bring (its running lane count), if running.
     fn lanes_of(&self, name: &str) -> Option<usize> {
         self.plugins.read().ok()?.get(name).map(|r| r.swaps.len())
+    }
+
+    fn loaded(&self, name: &str, took: std::time::Duration) {
+        self.metrics_of(&Arc::from(name))
+            .reload_seconds
+            .observe(took);
+    }
+
+    fn failed(&self, file: &std::path::Path, reason: &str) {
+        self.load_failures.set(file, reason);
+    }
+
+    fn cleared(&self, file: &std::path::Path) {
+        self.load_failures.clear(file);
     }
 
     /// Starts a plugin, or swaps a running one to a new version. `instances` are initialised

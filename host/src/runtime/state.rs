@@ -43,6 +43,11 @@ impl std::fmt::Debug for HostServices {
 }
 
 impl HostServices {
+    /// Plugins' outbound HTTP requests by how they ended.
+    pub fn http_metrics(&self) -> Arc<crate::metrics::HttpMetrics> {
+        self.http.metrics.clone()
+    }
+
     pub fn new(store: Arc<dyn Store>, platforms: Arc<dyn Platforms>) -> Self {
         Self {
             store,

@@ -106,6 +106,7 @@ impl Firer {
         if let Some(last) = appended.last() {
             self.ingress.advanced(last + 1);
         }
+        self.timers.metrics.fired.add(appended.len() as u64);
         tracing::debug!(fired, appended = appended.len(), "timers fired");
         Ok(if journal_full {
             Round::JournalFull

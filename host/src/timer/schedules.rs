@@ -7,6 +7,7 @@ use tokio::sync::Notify;
 
 use super::clock::Clock;
 use super::cron::Cron;
+use crate::metrics::TimerMetrics;
 use crate::store::{Recurrence, StoreError, Timer, TimerStore};
 
 /// A schedule as the daemon runs it: the plugin's declaration with the operator's overrides
@@ -24,6 +25,8 @@ pub struct Timers {
     pub(super) store: Arc<dyn TimerStore>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) wake: Arc<Notify>,
+    /// What the firer counted.
+    pub(super) metrics: Arc<TimerMetrics>,
 }
 
 impl std::fmt::Debug for Timers {
@@ -40,7 +43,13 @@ impl Timers {
             store,
             clock,
             wake: Arc::new(Notify::new()),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Timers fired so far (for `/metrics`).
+    pub fn metrics(&self) -> Arc<TimerMetrics> {
+        self.metrics.clone()
     }
 
     /// Timers were committed: the firer looks at the next due time again. (A wake while the

@@ -296,6 +296,28 @@ impl TestDaemon {
             .await
     }
 
+    /// The admin token the daemon made in its data dir.
+    pub fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.daemon.data_dir.join("admin-token"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    /// POSTs `{}` to an admin path with the token, as the CLI and console do.
+    pub async fn admin_post(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(self.admin_token())
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// GETs `path`: the status and the JSON answer.
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let response = self

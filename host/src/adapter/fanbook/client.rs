@@ -255,13 +255,13 @@ impl Client {
         } else {
             "connection failed"
         };
+        let host = e.url().and_then(|u| u.host_str()).map(str::to_string);
         let e = e.without_url();
-        let mut text = format!("{kind}: {e}");
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            text.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
+        let causes = crate::adapter::webhook::client::causes(&e);
+        let text = match host {
+            Some(host) => format!("{host}: {kind}: {causes}"),
+            None => format!("{kind}: {causes}"),
+        };
         self.scrub(&text)
     }
 

@@ -136,7 +136,7 @@ impl JsonClient {
         let status = response.status();
         let retry_after = retry_after::from_headers(response.headers(), SystemTime::now());
         let body = response.bytes().await.map_err(transport)?;
-        check_status(status, retry_after, &body)?;
+        check_status(status, retry_after, &body).map_err(|e| at_host(&self.base, e))?;
         Ok(ApiReply {
             body: body.to_vec(),
             retry_after,
@@ -144,9 +144,53 @@ impl JsonClient {
     }
 }
 
-/// A transport failure (connect, timeout, broken body) without the URL, which may hold a secret.
+/// A transport failure (connect, timeout, broken body): the host it was for, then each cause
+/// once (reqwest's own message says only "error sending request"); never the URL's path or
+/// query, which may hold a secret.
 pub fn transport(e: reqwest::Error) -> AdapterError {
-    AdapterError::Transient(e.without_url().to_string())
+    let host = e.url().map(host_of);
+    let e = e.without_url();
+    let cause = causes(&e);
+    AdapterError::Transient(match host {
+        Some(host) => format!("{host}: {cause}"),
+        None => cause,
+    })
+}
+
+/// `host[:port]` of a URL: what an error may name of it.
+fn host_of(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+/// An error and its sources, `: `-joined, leaving out a cause whose text is already said
+/// (hyper and the OS often repeat one another).
+pub fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// `e` with the host of `base` in front of its message, for errors built from a status.
+fn at_host(base: &str, e: AdapterError) -> AdapterError {
+    let Some(host) = reqwest::Url::parse(base).ok().map(|u| host_of(&u)) else {
+        return e;
+    };
+    match e {
+        AdapterError::Transient(m) => AdapterError::Transient(format!("{host}: {m}")),
+        AdapterError::Unauthorized(m) => AdapterError::Unauthorized(format!("{host}: {m}")),
+        other => other,
+    }
 }
 
 /// Maps a non-success HTTP status onto the adapter's errors.
@@ -321,6 +365,42 @@ async fn read_limited(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refused connection names the host and port and each cause once, never the query.
+    #[tokio::test]
+    async fn a_transport_failure_names_its_host_and_cause_once() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let url = format!("http://127.0.0.1:{port}/api/send?secret=hunter2");
+        let e = reqwest::get(&url).await.unwrap_err();
+        let AdapterError::Transient(text) = transport(e) else {
+            panic!("not transient");
+        };
+        assert!(text.starts_with(&format!("127.0.0.1:{port}: ")), "{text}");
+        assert!(text.to_lowercase().contains("refused"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("/api/send"),
+            "{text}"
+        );
+        let parts: Vec<&str> = text.split(": ").collect();
+        for (i, part) in parts.iter().enumerate() {
+            assert!(
+                !parts[i + 1..].contains(part),
+                "`{part}` said twice: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_status_failure_names_its_host() {
+        let e = check_status(StatusCode::BAD_GATEWAY, None, b"upstream down").unwrap_err();
+        let e = at_host("https://api.example.com/v1", e);
+        assert_eq!(
+            e.to_string(),
+            "transient failure: api.example.com: HTTP 502 Bad Gateway: upstream down"
+        );
+    }
 
     #[test]
     fn statuses_map() {

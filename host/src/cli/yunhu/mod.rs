@@ -39,10 +39,10 @@ enum YunhuCommand {
 #[derive(Debug, Args)]
 struct BotsArgs {
     /// Your Yunhu login token (sent in the `token` header).
-    #[arg(long, env = "YUNHU_USER_TOKEN", hide_env_values = true)]
-    user_token: String,
+    #[arg(long, global = true, env = "YUNHU_USER_TOKEN", hide_env_values = true)]
+    user_token: Option<String>,
     /// The user-client API root.
-    #[arg(long, default_value = DEFAULT_MANAGE_URL)]
+    #[arg(long, global = true, default_value = DEFAULT_MANAGE_URL)]
     api_base: String,
     #[command(subcommand)]
     command: BotsCommand,
@@ -200,12 +200,11 @@ fn print(value: &impl serde::Serialize) -> anyhow::Result<ExitCode> {
 }
 
 async fn bots(args: BotsArgs) -> anyhow::Result<ExitCode> {
-    let client = ManageClient::new(
-        &args.api_base,
-        Secret::new(args.user_token),
-        Duration::from_secs(20),
-    )
-    .map_err(anyhow::Error::msg)?;
+    let token = args.user_token.context(
+        "Yunhu's bot management needs your login token: --user-token or YUNHU_USER_TOKEN",
+    )?;
+    let client = ManageClient::new(&args.api_base, Secret::new(token), Duration::from_secs(20))
+        .map_err(anyhow::Error::msg)?;
     match args.command {
         BotsCommand::List { show_tokens } => {
             let bots = client.bots().await?;

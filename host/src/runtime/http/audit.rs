@@ -4,10 +4,14 @@
 
 use std::time::Instant;
 
+use crate::metrics::HttpMetrics;
+
 /// What the audit line of one request says, gathered as it goes.
 #[derive(Debug)]
 pub struct Audit {
     plugin: std::sync::Arc<str>,
+    /// Where the request's ending is counted.
+    metrics: std::sync::Arc<HttpMetrics>,
     method: String,
     host: String,
     /// The path alone: the query is dropped when this is made.
@@ -30,9 +34,16 @@ pub enum Ending<'a> {
 }
 
 impl Audit {
-    pub fn new(plugin: std::sync::Arc<str>, method: &str, host: &str, path: &str) -> Self {
+    pub fn new(
+        plugin: std::sync::Arc<str>,
+        metrics: std::sync::Arc<HttpMetrics>,
+        method: &str,
+        host: &str,
+        path: &str,
+    ) -> Self {
         Self {
             plugin,
+            metrics,
             method: method.to_string(),
             host: host.to_string(),
             path: path.to_string(),
@@ -50,6 +61,10 @@ impl Audit {
         self.written = true;
         let ms = self.started.elapsed().as_millis();
         let (plugin, method, host, path) = (&*self.plugin, &self.method, &self.host, &self.path);
+        self.metrics.ended(match ending {
+            Ending::Answered { .. } => "answered",
+            Ending::Stopped { kind, .. } => kind,
+        });
         match ending {
             Ending::Answered { status, bytes } => tracing::info!(
                 target: "wasmbot::audit",

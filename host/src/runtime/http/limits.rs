@@ -14,6 +14,8 @@ use crate::pace::RateLimits;
 pub struct HttpGates {
     in_flight: Mutex<HashMap<Arc<str>, Arc<AtomicUsize>>>,
     rates: RateLimits,
+    /// Every request's ending, counted (for `/metrics`).
+    pub metrics: Arc<crate::metrics::HttpMetrics>,
 }
 
 /// Why a request was refused before it started.

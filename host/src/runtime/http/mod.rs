@@ -158,6 +158,7 @@ impl WasiHttpHooks for HttpHooks {
         let host = target.as_ref().map_or("", |t| t.host.as_str());
         let audit = Audit::new(
             self.plugin.clone(),
+            self.gates.metrics.clone(),
             request.method().as_str(),
             host,
             request.uri().path(),

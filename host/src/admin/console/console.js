@@ -1,0 +1,193 @@
+// The wasmbot console: reads the admin API every two seconds, sends changes as POST with a
+// JSON body and the admin token, and follows the live log (server-sent events read through
+// fetch, so the token can go in a header).
+"use strict";
+
+const TOKEN_KEY = "wasmbot-admin-token";
+const LOG_LINES = 300;
+const $ = (id) => document.getElementById(id);
+
+function token() { return localStorage.getItem(TOKEN_KEY) || ""; }
+
+function headers(extra) {
+  const h = Object.assign({}, extra || {});
+  if (token()) h["Authorization"] = "Bearer " + token();
+  return h;
+}
+
+function notice(text) { $("notice").textContent = text || ""; }
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: headers() });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+async function change(path, what) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: headers({ "Content-Type": "application/json" }),
+    body: "{}",
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    notice(what + ": " + (body.error || response.statusText));
+  } else {
+    notice(what + ": done");
+  }
+  refresh();
+}
+
+function cell(text, cls) {
+  const td = document.createElement("td");
+  td.textContent = text === null || text === undefined ? "–" : String(text);
+  if (cls) td.className = cls;
+  return td;
+}
+
+function button(label, onClick) {
+  const b = document.createElement("button");
+  b.textContent = label;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function fill(id, rows) {
+  const body = $(id).querySelector("tbody");
+  body.replaceChildren(...rows);
+  if (rows.length === 0) {
+    const tr = document.createElement("tr");
+    const td = cell("none");
+    td.colSpan = $(id).querySelectorAll("th").length;
+    tr.append(td);
+    body.append(tr);
+  }
+}
+
+function pluginRows(status) {
+  const rows = status.plugins.map((p) => {
+    const tr = document.createElement("tr");
+    tr.dataset.plugin = p.name;
+    const state = p.quarantined ? "quarantined" : "serving";
+    const ms = (v) => (v === null || v === undefined ? null : v.toFixed(v < 1 ? 2 : 0));
+    tr.append(cell(p.name), cell(p.version), cell(p.world), cell(p.source),
+      cell(state, "state-" + state), cell(p.backlog, "num"), cell(p.handled, "num"),
+      cell(p.failed, "num"), cell(ms(p.p50_ms), "num"), cell(ms(p.p99_ms), "num"));
+    const actions = document.createElement("td");
+    actions.append(button("reload", () => change("/admin/plugins/" + encodeURIComponent(p.name) + "/reload", "reload " + p.name)));
+    if (p.quarantined) {
+      actions.append(" ", button("release", () => change("/admin/plugins/" + encodeURIComponent(p.name) + "/release", "release " + p.name)));
+    }
+    tr.append(actions);
+    return tr;
+  });
+  for (const f of status.failed_plugins || []) {
+    const tr = document.createElement("tr");
+    const reason = cell("failed to load: " + f.reason, "state-failed");
+    reason.colSpan = 7;
+    tr.append(cell("–"), cell("–"), cell("–"), cell(f.file), reason);
+    rows.push(tr);
+  }
+  return rows;
+}
+
+function botRows(status) {
+  return status.bots.map((b) => {
+    const tr = document.createElement("tr");
+    tr.append(cell(b.name), cell(b.platform), cell(b.connection, "conn-" + b.connection),
+      cell(b.outbox_depth, "num"), cell(b.delivered, "num"), cell(b.retries, "num"),
+      cell(b.dead_lettered, "num"));
+    return tr;
+  });
+}
+
+function deadRows(letters) {
+  return letters.map((l) => {
+    const tr = document.createElement("tr");
+    tr.append(cell(l.id), cell(l.plugin), cell(l.bot), cell(l.chat), cell(l.op), cell(l.reason));
+    const actions = document.createElement("td");
+    actions.append(button("retry", () => change("/admin/deadletters/" + l.id + "/retry", "retry " + l.id)),
+      " ", button("drop", () => change("/admin/deadletters/" + l.id + "/drop", "drop " + l.id)));
+    tr.append(actions);
+    return tr;
+  });
+}
+
+async function refresh() {
+  try {
+    const status = await getJson("/admin/status");
+    fill("plugins", pluginRows(status));
+    fill("bots", botRows(status));
+    const dead = await getJson("/admin/deadletters");
+    fill("dead", deadRows(dead.dead_letters));
+  } catch (e) {
+    notice(String(e.message || e));
+  }
+}
+
+async function loadConfig() {
+  try {
+    $("config").textContent = JSON.stringify(await getJson("/admin/config"), null, 2);
+  } catch (e) {
+    $("config").textContent = String(e.message || e);
+  }
+}
+
+let logAbort = null;
+
+function addLogLine(line) {
+  const li = document.createElement("li");
+  li.className = line.level;
+  const at = new Date(line.at_ms).toISOString().slice(11, 23);
+  li.textContent = at + " " + line.level + " " + line.message + (line.fields ? "  " + line.fields : "");
+  const log = $("log");
+  log.append(li);
+  while (log.children.length > LOG_LINES) log.firstElementChild.remove();
+  log.scrollTop = log.scrollHeight;
+}
+
+async function followLog() {
+  if (logAbort) logAbort.abort();
+  logAbort = new AbortController();
+  $("log").replaceChildren();
+  const query = new URLSearchParams({ plugin: $("log-plugin").value, bot: $("log-bot").value });
+  try {
+    const response = await fetch("/console/logs?" + query, { headers: headers(), signal: logAbort.signal });
+    if (!response.ok || !response.body) return;
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5)).join("\n");
+        if (frame.includes("event: skipped")) addLogLine({ at_ms: Date.now(), level: "WARN", message: data + " lines skipped" });
+        else if (data) addLogLine(JSON.parse(data));
+      }
+    }
+  } catch (e) {
+    if (e.name !== "AbortError") notice("log: " + e.message);
+  }
+}
+
+$("token-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  localStorage.setItem(TOKEN_KEY, $("token").value.trim());
+  $("token").value = "";
+  $("token-state").textContent = token() ? "saved" : "";
+  refresh();
+  loadConfig();
+  followLog();
+});
+$("log-filter").addEventListener("submit", (e) => { e.preventDefault(); followLog(); });
+$("token-state").textContent = token() ? "saved" : "not set: changes will be refused";
+
+refresh();
+loadConfig();
+followLog();
+setInterval(refresh, 2000);

@@ -1,0 +1,122 @@
+//! The web console in a real browser (Debian's Chromium through `host/tests/browser/console.mjs`)
+//! against the `wasmbot` binary itself (so the live log is the real one): plugins with their
+//! state (a quarantined one, a file that failed to load), a refused change without the token,
+//! release and reload with it, the log filtered by plugin, the config with its secret masked.
+
+use std::time::{Duration, Instant};
+
+use crate::browser::{
+    browser_dir, chromium, ensure_node_modules, require, screenshot_path, SCRIPT_TIMEOUT,
+};
+use crate::common;
+
+const TOKEN: &str = "console-test-token-0123456789";
+const SECRET: &str = "s3cret-plugin-value";
+
+/// A free loopback port (bound, then let go).
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) {
+    let start = Instant::now();
+    loop {
+        let status = http.get(format!("{base}/admin/status")).send().await;
+        if let Ok(response) = status {
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            // Both running on their optimised code: the swap from the baseline build would
+            // lift a quarantine, as a reload does.
+            let plugins = body["plugins"].as_array().cloned().unwrap_or_default();
+            if plugins.len() == 2 && plugins.iter().all(|p| p["tier"] == "optimized") {
+                return;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the daemon did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_works_in_a_real_browser() {
+    require("node", "Node.js (`node`)");
+    let chromium = chromium();
+    assert!(
+        chromium.is_file(),
+        "the console test needs Chromium at {}",
+        chromium.display()
+    );
+    ensure_node_modules();
+
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    common::install(&common::plugin("echo"), &plugins.join("echo.wasm"));
+    common::install(&common::plugin("trapper"), &plugins.join("trapper.wasm"));
+    std::fs::write(plugins.join("empty.wasm"), b"").unwrap();
+    let port = free_port();
+    let config = dir.path().join("wasmbot.toml");
+    let text = format!(
+        "listen = \"127.0.0.1:{port}\"\ndata_dir = {:?}\nplugins_dir = {:?}\n\
+         [runtime]\nquarantine_after = 1\nreload_debounce_ms = 20\ncompile_cache = {:?}\n\
+         [admin]\ntoken = \"{TOKEN}\"\n\
+         [[plugins]]\nname = \"echo\"\n[plugins.secrets]\napi = \"{SECRET}\"\n\
+         [[plugins]]\nname = \"trapper\"\ntimeout_ms = 300\n",
+        dir.path().join("data").display().to_string(),
+        plugins.display().to_string(),
+        common::target_dir()
+            .join("test-compile-cache")
+            .display()
+            .to_string(),
+    );
+    std::fs::write(&config, text).unwrap();
+    let log = dir.path().join("daemon.log");
+    let mut daemon = common::spawn_daemon(&config, &log);
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    wait_ready(&http, &base).await;
+    // Quarantine trapper (one failure is enough here).
+    let trap = serde_json::json!({"chat": "general", "user": "alice", "text": "trap"});
+    let answer = http
+        .post(format!("{base}/sim/messages"))
+        .json(&trap)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 202);
+
+    let shot = screenshot_path("console.png");
+    let _ = std::fs::remove_file(&shot);
+    let run = tokio::process::Command::new("node")
+        .arg(browser_dir().join("console.mjs"))
+        .args([&base, TOKEN, SECRET])
+        .arg(&shot)
+        .env("CHROMIUM", &chromium)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(SCRIPT_TIMEOUT, run).await;
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    let output = output
+        .expect("node console.mjs timed out")
+        .expect("cannot run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the console test failed; screenshot at {}\n--- stdout\n{stdout}\n--- stderr\n{stderr}\n--- daemon log\n{}",
+        shot.display(),
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let daemon_log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        !daemon_log.contains(TOKEN),
+        "the configured token never shows in the log"
+    );
+    assert!(!daemon_log.contains(SECRET));
+}
