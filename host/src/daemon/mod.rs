@@ -171,6 +171,12 @@ impl Daemon {
     pub fn shutdown(&self) {
         self.stop.cancel();
     }
+
+    /// The daemon's store, for tools that read what plugins left in it (`wasmbot test` reads
+    /// a plugin's kv and pending timers).
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
 }
 
 /// Binds the listener and serves `http` until `stop`.

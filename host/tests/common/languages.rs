@@ -1,0 +1,80 @@
+//! Python and JS/TS plugins for the tests: each example is built once per test run with the
+//! real toolchains through `wasmbot build` (componentize-py; esbuild + componentize-js from
+//! `guest-sdk/js/node_modules`), and a test fails with the install command when one is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use super::workspace;
+
+/// The install steps `.ci/run` takes, for the failure messages.
+pub const PYTHON_INSTALL: &str = "pip install componentize-py==0.25.1";
+pub const JS_INSTALL: &str = "npm ci --prefix guest-sdk/js";
+
+/// Builds one project at a time: two toolchains at once would only fight over the two cores.
+static BUILDING: Mutex<()> = Mutex::new(());
+
+/// Runs `wasmbot ARGS`; returns (success, stdout, stderr).
+pub fn wasmbot(args: &[&str], cwd: &Path) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_wasmbot"))
+        .args(args)
+        .current_dir(cwd)
+        .env("WASMBOT_JS_TOOLCHAIN", workspace().join("guest-sdk/js"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("cannot run the wasmbot binary");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `wasmbot build DIR`: the path its last line names, or a panic with its output.
+pub fn build(dir: &Path) -> PathBuf {
+    let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+    let start = Instant::now();
+    let (ok, stdout, stderr) = wasmbot(&["build", &dir.to_string_lossy()], &workspace());
+    assert!(ok, "wasmbot build {} failed:\n{stderr}\n{stdout}", dir.display());
+    let last = stdout.lines().last().unwrap_or_default();
+    let wasm = PathBuf::from(last.trim());
+    assert!(wasm.exists(), "the last line of `wasmbot build` is not a file: {stdout:?}");
+    eprintln!("built {} in {:.1} s", wasm.display(), start.elapsed().as_secs_f64());
+    wasm
+}
+
+/// Panics naming the install command when `program` does not run.
+pub fn require_tool(program: &Path, install: &str) {
+    let runs = Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+    assert!(runs, "{} is not installed: {install} (as .ci/run does)", program.display());
+}
+
+/// `examples/python-echo`, built once.
+pub fn python_echo() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        require_tool(Path::new("componentize-py"), PYTHON_INSTALL);
+        build(&workspace().join("examples/python-echo"))
+    })
+}
+
+/// `examples/ts-echo`, built once.
+pub fn ts_echo() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        require_js();
+        build(&workspace().join("examples/ts-echo"))
+    })
+}
+
+/// Panics naming `npm ci` when guest-sdk/js has no toolchain installed.
+pub fn require_js() {
+    let bin = workspace().join("guest-sdk/js/node_modules/.bin");
+    require_tool(&bin.join("esbuild"), JS_INSTALL);
+    assert!(
+        bin.join("componentize-js").exists(),
+        "componentize-js is not installed: {JS_INSTALL} (as .ci/run does)"
+    );
+}
