@@ -51,6 +51,7 @@ mod python_plugins;
 mod register_commands;
 mod restart;
 mod runtime_faults;
+mod scaffolds;
 mod standing;
 mod startup;
 mod tiers;

@@ -23,6 +23,9 @@ pub fn wasmbot(args: &[&str], cwd: &Path) -> (bool, String, String) {
         .current_dir(cwd)
         .env("WASMBOT_JS_TOOLCHAIN", workspace().join("guest-sdk/js"))
         .env("RUST_LOG", "warn")
+        // A Rust scaffold is a workspace of its own: a target folder kept across runs, so the
+        // SDK's crates build once.
+        .env("CARGO_TARGET_DIR", super::target_dir().join("scaffold-rust"))
         .output()
         .expect("cannot run the wasmbot binary");
     (
@@ -57,6 +60,15 @@ pub fn python_echo() -> &'static Path {
     BUILT.get_or_init(|| {
         require_tool(Path::new("componentize-py"), PYTHON_INSTALL);
         build(&workspace().join("examples/python-echo"))
+    })
+}
+
+/// `examples/python-notes` (kv and timers), built once.
+pub fn python_notes() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        require_tool(Path::new("componentize-py"), PYTHON_INSTALL);
+        build(&workspace().join("examples/python-notes"))
     })
 }
 
