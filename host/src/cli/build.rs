@@ -17,7 +17,6 @@ mod tool;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub use embedded::{materialize_sdk, materialize_wit, Sdk};
 pub use project::{Lang, Project};
 pub use python::COMPONENTIZE_PY;
 

@@ -10,8 +10,8 @@ mod runner;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub use format::{Expect, Scenario, Step};
-pub use runner::{run_scenario, StepReport};
+use format::Scenario;
+use runner::run_scenario;
 
 /// Runs `scenario` against `plugin`; prints each step's result.
 pub async fn run(plugin: &Path, scenario: &Path) -> anyhow::Result<ExitCode> {

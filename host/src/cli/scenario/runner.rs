@@ -76,13 +76,16 @@ fn config(dir: &Path, scenario: &Scenario) -> anyhow::Result<Config> {
     };
     config.runtime.compile_cache = Some(std::env::temp_dir().join("wasmbot-test-cache"));
     if let Some(name) = &scenario.plugin {
-        let table = toml::Value::Table(toml::toml! {
-            name = name
-            config = (scenario.config.clone())
-            [grants]
-            operations = (scenario.grants.clone())
-        });
-        config.plugins.push(PluginConfig::deserialize(table).context("the scenario's grants or config")?);
+        let mut grants = toml::Table::new();
+        let operations = scenario.grants.iter().map(|g| toml::Value::String(g.clone()));
+        grants.insert("operations".into(), toml::Value::Array(operations.collect()));
+        let mut table = toml::Table::new();
+        table.insert("name".into(), toml::Value::String(name.clone()));
+        table.insert("config".into(), toml::Value::Table(scenario.config.clone()));
+        table.insert("grants".into(), toml::Value::Table(grants));
+        let plugin = PluginConfig::deserialize(toml::Value::Table(table))
+            .context("the scenario's grants or config")?;
+        config.plugins.push(plugin);
     }
     Ok(config)
 }
