@@ -1,10 +1,11 @@
 //! TypeScript plugins (guest-sdk/js on esbuild + componentize-js): `examples/ts-echo`, built once per
 //! run by `wasmbot build`, loaded by the real daemon from its plugins folder and answering on
 //! the sim; its scenario passes under `wasmbot test`, and a wrong expectation fails with a diff.
+//! `examples/ts-notes` (kv, a thrown input failure, a timer) passes its scenario.
 
 use std::time::Duration;
 
-use crate::common::languages::{ts_echo, wasmbot};
+use crate::common::languages::{ts_echo, ts_notes, wasmbot};
 use crate::common::{install, workspace, TestDaemon};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -49,4 +50,13 @@ fn ts_echo_passes_its_scenario_and_a_wrong_one_fails() {
     assert!(!ok, "a failing scenario exits non-zero: {stdout}");
     assert!(stdout.contains("FAIL  step 1"), "{stdout}");
     assert!(stdout.contains("- \"bye\"") && stdout.contains("+ \"hi\""), "a readable diff: {stdout}");
+}
+
+#[test]
+fn ts_notes_keeps_kv_and_fires_its_timer() {
+    let wasm = ts_notes().to_string_lossy().into_owned();
+    let scenario = workspace().join("examples/ts-notes/tests/notes.toml");
+    let (ok, stdout, stderr) = wasmbot(&["test", &wasm, &scenario.to_string_lossy()], &workspace());
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("all 6 steps passed"), "{stdout}");
 }

@@ -81,6 +81,15 @@ pub fn ts_echo() -> &'static Path {
     })
 }
 
+/// `examples/ts-notes` (kv, a thrown input failure, a timer), built once.
+pub fn ts_notes() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        require_js();
+        build(&workspace().join("examples/ts-notes"))
+    })
+}
+
 /// Panics naming `npm ci` when guest-sdk/js has no toolchain installed.
 pub fn require_js() {
     let bin = workspace().join("guest-sdk/js/node_modules/.bin");

@@ -64,7 +64,9 @@ pub fn build(project: &Project) -> anyhow::Result<PathBuf> {
 /// The `node_modules/.bin` folder holding esbuild and componentize-js.
 fn toolchain(project: &Project) -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("WASMBOT_JS_TOOLCHAIN") {
-        let bin = Path::new(&dir).join("node_modules").join(".bin");
+        // Absolute: the tools run in the project's folder.
+        let dir = std::path::absolute(&dir)?;
+        let bin = dir.join("node_modules").join(".bin");
         return check(&bin, "WASMBOT_JS_TOOLCHAIN");
     }
     let bin = project.dir.join("node_modules").join(".bin");
