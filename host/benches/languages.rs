@@ -5,7 +5,11 @@
 //!
 //! `cargo bench -p wasmbot --bench languages` (needs componentize-py and `npm ci` in
 //! guest-sdk/js, like the tests; `LANG_BENCH_EVENTS=N` events per plugin, default 5000).
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_debug_implementations)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_debug_implementations
+)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -36,10 +40,16 @@ fn services(data: &Path, env: &Envelope) -> HostServices {
     let sim: Arc<dyn Adapter> = Arc::new(Sim::new("sim", ingress, data).unwrap());
     if let Event::Command(c) = &env.event {
         let key = MessageKey::of(&c.message.id.chat, "m1");
-        let indexed = Indexed { platform_id: Some("m1".into()), owner: None };
+        let indexed = Indexed {
+            platform_id: Some("m1".into()),
+            owner: None,
+        };
         store.index_message(key, indexed).unwrap();
     }
-    HostServices::new(store, Arc::new(Adapters::new([("sim".to_string(), sim)].into())))
+    HostServices::new(
+        store,
+        Arc::new(Adapters::new([("sim".to_string(), sim)].into())),
+    )
 }
 
 /// Loads `wasm` optimised with `cache`; returns the instance and how long the load took.
@@ -53,21 +63,33 @@ async fn load(loader: &Loader, wasm: &Path) -> (PluginInstance, Duration) {
 async fn per_event(instance: &mut PluginInstance, env: &Envelope, n: u32) -> Duration {
     let start = Instant::now();
     for _ in 0..n {
-        let scope = CallScope { chat: env.event.chat().cloned(), ..CallScope::default() };
-        let scope = instance.handle(1, env.clone(), None, None, Standing::UNKNOWN, scope).await.unwrap();
+        let scope = CallScope {
+            chat: env.event.chat().cloned(),
+            ..CallScope::default()
+        };
+        let scope = instance
+            .handle(1, env.clone(), None, None, Standing::UNKNOWN, scope)
+            .await
+            .unwrap();
         assert_eq!(scope.actions.len(), 1);
     }
     start.elapsed() / n
 }
 
 fn main() {
-    let n: u32 = std::env::var("LANG_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5000);
+    let n: u32 = std::env::var("LANG_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
     let plugins = [
         ("rust", common::plugin("echo")),
         ("python", common::languages::python_echo().to_path_buf()),
         ("typescript", common::languages::ts_echo().to_path_buf()),
     ];
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let data = tempfile::tempdir().unwrap();
     let env = envelope();
     for (lang, wasm) in plugins {

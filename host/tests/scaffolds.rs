@@ -11,7 +11,14 @@ use crate::common::workspace;
 fn new_build_test(dir: &Path, name: &str, lang: &str) -> String {
     let project = dir.join(name);
     let (ok, stdout, stderr) = wasmbot(
-        &["new", name, "--lang", lang, "--dir", &project.to_string_lossy()],
+        &[
+            "new",
+            name,
+            "--lang",
+            lang,
+            "--dir",
+            &project.to_string_lossy(),
+        ],
         &workspace(),
     );
     assert!(ok, "wasmbot new failed: {stdout}{stderr}");
@@ -21,7 +28,10 @@ fn new_build_test(dir: &Path, name: &str, lang: &str) -> String {
         &["test", &wasm.to_string_lossy(), &scenario.to_string_lossy()],
         &workspace(),
     );
-    assert!(ok, "the {lang} scaffold's own test failed:\n{stdout}\n{stderr}");
+    assert!(
+        ok,
+        "the {lang} scaffold's own test failed:\n{stdout}\n{stderr}"
+    );
     stdout
 }
 
@@ -60,9 +70,15 @@ fn a_new_rust_plugin_builds_and_passes_its_test() {
 fn new_refuses_a_bad_name_and_build_names_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, _, stderr) = wasmbot(&["new", "Bad Name", "--lang", "python"], dir.path());
-    assert!(!ok && stderr.contains("cannot be a plugin's name"), "{stderr}");
+    assert!(
+        !ok && stderr.contains("cannot be a plugin's name"),
+        "{stderr}"
+    );
     let (ok, _, stderr) = wasmbot(&["new", "x", "--lang", "cobol"], dir.path());
     assert!(!ok && stderr.contains("unknown language"), "{stderr}");
     let (ok, _, stderr) = wasmbot(&["build", &dir.path().to_string_lossy()], dir.path());
-    assert!(!ok && stderr.contains("is not a plugin project"), "{stderr}");
+    assert!(
+        !ok && stderr.contains("is not a plugin project"),
+        "{stderr}"
+    );
 }

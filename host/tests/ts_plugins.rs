@@ -45,11 +45,18 @@ fn ts_echo_passes_its_scenario_and_a_wrong_one_fails() {
 
     let dir = tempfile::tempdir().unwrap();
     let wrong = dir.path().join("wrong.toml");
-    std::fs::write(&wrong, "[[step]]\nsay = '/echo hi'\nexpect.replies = ['bye']\n").unwrap();
+    std::fs::write(
+        &wrong,
+        "[[step]]\nsay = '/echo hi'\nexpect.replies = ['bye']\n",
+    )
+    .unwrap();
     let (ok, stdout, _) = wasmbot(&["test", &wasm, &wrong.to_string_lossy()], &workspace());
     assert!(!ok, "a failing scenario exits non-zero: {stdout}");
     assert!(stdout.contains("FAIL  step 1"), "{stdout}");
-    assert!(stdout.contains("- \"bye\"") && stdout.contains("+ \"hi\""), "a readable diff: {stdout}");
+    assert!(
+        stdout.contains("- \"bye\"") && stdout.contains("+ \"hi\""),
+        "a readable diff: {stdout}"
+    );
 }
 
 #[test]

@@ -28,7 +28,10 @@ type File = (&'static str, &'static str);
 
 const PYTHON: &[File] = &[
     ("app.py", include_str!("templates/python/app.py")),
-    ("wasmbot.toml", include_str!("templates/python/wasmbot.toml")),
+    (
+        "wasmbot.toml",
+        include_str!("templates/python/wasmbot.toml"),
+    ),
 ];
 const TS: &[File] = &[
     ("src/plugin.ts", include_str!("templates/ts/plugin.ts")),
@@ -53,18 +56,33 @@ const COMMON: &[File] = &[
 /// Makes the project and says what to do next.
 pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
     let lang = Lang::parse(&args.lang)?;
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&args.name));
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&args.name));
     create(&args.name, lang, &dir)?;
     println!("made {} ({}) in {}", args.name, lang.name(), dir.display());
-    println!("next: wasmbot build {0} && wasmbot test {0}/{1} {0}/tests/{2}.toml", dir.display(), wasm_path(&args.name, lang), args.name);
+    println!(
+        "next: wasmbot build {0} && wasmbot test {0}/{1} {0}/tests/{2}.toml",
+        dir.display(),
+        wasm_path(&args.name, lang),
+        args.name
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 /// Writes the project for `name` in `lang` into `dir` (which must not exist or be empty).
 pub fn create(name: &str, lang: Lang, dir: &Path) -> anyhow::Result<()> {
     check_name(name)?;
-    if dir.read_dir().map(|mut d| d.next().is_some()).unwrap_or(false) {
-        bail!("{} already exists and is not empty: choose another name or --dir", dir.display());
+    if dir
+        .read_dir()
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false)
+    {
+        bail!(
+            "{} already exists and is not empty: choose another name or --dir",
+            dir.display()
+        );
     }
     let values = placeholders(name, lang, dir)?;
     let files = match lang {
@@ -91,7 +109,9 @@ pub fn create(name: &str, lang: Lang, dir: &Path) -> anyhow::Result<()> {
 fn check_name(name: &str) -> anyhow::Result<()> {
     let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name.len() <= 32
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if !ok {
         bail!("{name:?} cannot be a plugin's name: use 1 to 32 lower-case letters, digits, `-` or `_`, starting with a letter");
     }
@@ -101,7 +121,10 @@ fn check_name(name: &str) -> anyhow::Result<()> {
 /// Where `wasmbot build` puts the component, relative to the project.
 fn wasm_path(name: &str, lang: Lang) -> String {
     match lang {
-        Lang::Rust => format!("target/wasm32-wasip2/release/{}.wasm", name.replace('-', "_")),
+        Lang::Rust => format!(
+            "target/wasm32-wasip2/release/{}.wasm",
+            name.replace('-', "_")
+        ),
         _ => format!("build/{name}.wasm"),
     }
 }
@@ -132,20 +155,35 @@ fn placeholders(name: &str, lang: Lang, dir: &Path) -> anyhow::Result<Vec<(&'sta
 fn rust_placeholders(dir: &Path) -> anyhow::Result<Vec<(&'static str, String)>> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let sdk = std::fs::canonicalize(repo.join("guest-sdk")).with_context(|| {
-        format!("the Rust SDK (guest-sdk) is not at {}: make Rust plugins from a wasmbot checkout", repo.display())
+        format!(
+            "the Rust SDK (guest-sdk) is not at {}: make Rust plugins from a wasmbot checkout",
+            repo.display()
+        )
     })?;
-    let parent = std::fs::canonicalize(dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
-        .with_context(|| format!("the parent folder of {} does not exist", dir.display()))?;
-    let in_workspace = std::fs::canonicalize(repo.join("plugins")).is_ok_and(|plugins| plugins == parent);
-    let workspace = if in_workspace { "" } else { "\n# A workspace of its own (not part of an enclosing one).\n[workspace]\n" };
-    Ok(vec![("sdk", sdk.display().to_string()), ("workspace", workspace.to_string())])
+    let parent = std::fs::canonicalize(
+        dir.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    )
+    .with_context(|| format!("the parent folder of {} does not exist", dir.display()))?;
+    let in_workspace =
+        std::fs::canonicalize(repo.join("plugins")).is_ok_and(|plugins| plugins == parent);
+    let workspace = if in_workspace {
+        ""
+    } else {
+        "\n# A workspace of its own (not part of an enclosing one).\n[workspace]\n"
+    };
+    Ok(vec![
+        ("sdk", sdk.display().to_string()),
+        ("workspace", workspace.to_string()),
+    ])
 }
 
 /// `text` with every `{{key}}` replaced.
 fn fill(text: &str, values: &[(&str, String)]) -> String {
-    values
-        .iter()
-        .fold(text.to_string(), |t, (key, value)| t.replace(&format!("{{{{{key}}}}}"), value))
+    values.iter().fold(text.to_string(), |t, (key, value)| {
+        t.replace(&format!("{{{{{key}}}}}"), value)
+    })
 }
 
 #[cfg(test)]
@@ -163,7 +201,12 @@ mod tests {
     #[test]
     fn fills_every_placeholder() -> anyhow::Result<()> {
         let dir = std::env::temp_dir().join("hello");
-        for (lang, files) in [(Lang::Python, PYTHON), (Lang::Ts, TS), (Lang::Js, JS), (Lang::Rust, RUST)] {
+        for (lang, files) in [
+            (Lang::Python, PYTHON),
+            (Lang::Ts, TS),
+            (Lang::Js, JS),
+            (Lang::Rust, RUST),
+        ] {
             let values = placeholders("hello", lang, &dir)?;
             for (path, text) in files.iter().chain(COMMON) {
                 if *path != "Cargo.lock" {

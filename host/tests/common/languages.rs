@@ -25,7 +25,10 @@ pub fn wasmbot(args: &[&str], cwd: &Path) -> (bool, String, String) {
         .env("RUST_LOG", "warn")
         // A Rust scaffold is a workspace of its own: a target folder kept across runs, so the
         // SDK's crates build once.
-        .env("CARGO_TARGET_DIR", super::target_dir().join("scaffold-rust"))
+        .env(
+            "CARGO_TARGET_DIR",
+            super::target_dir().join("scaffold-rust"),
+        )
         .output()
         .expect("cannot run the wasmbot binary");
     (
@@ -40,18 +43,36 @@ pub fn build(dir: &Path) -> PathBuf {
     let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     let start = Instant::now();
     let (ok, stdout, stderr) = wasmbot(&["build", &dir.to_string_lossy()], &workspace());
-    assert!(ok, "wasmbot build {} failed:\n{stderr}\n{stdout}", dir.display());
+    assert!(
+        ok,
+        "wasmbot build {} failed:\n{stderr}\n{stdout}",
+        dir.display()
+    );
     let last = stdout.lines().last().unwrap_or_default();
     let wasm = PathBuf::from(last.trim());
-    assert!(wasm.exists(), "the last line of `wasmbot build` is not a file: {stdout:?}");
-    eprintln!("built {} in {:.1} s", wasm.display(), start.elapsed().as_secs_f64());
+    assert!(
+        wasm.exists(),
+        "the last line of `wasmbot build` is not a file: {stdout:?}"
+    );
+    eprintln!(
+        "built {} in {:.1} s",
+        wasm.display(),
+        start.elapsed().as_secs_f64()
+    );
     wasm
 }
 
 /// Panics naming the install command when `program` does not run.
 pub fn require_tool(program: &Path, install: &str) {
-    let runs = Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
-    assert!(runs, "{} is not installed: {install} (as .ci/run does)", program.display());
+    let runs = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        runs,
+        "{} is not installed: {install} (as .ci/run does)",
+        program.display()
+    );
 }
 
 /// `examples/python-echo`, built once.

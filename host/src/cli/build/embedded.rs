@@ -90,8 +90,13 @@ mod tests {
                 let path = entry.path();
                 if path.is_dir() {
                     stack.push(path);
-                } else if extensions.iter().any(|e| path.to_string_lossy().ends_with(e)) {
-                    let rel = path.strip_prefix(&base).map(|p| p.to_string_lossy().into_owned());
+                } else if extensions
+                    .iter()
+                    .any(|e| path.to_string_lossy().ends_with(e))
+                {
+                    let rel = path
+                        .strip_prefix(&base)
+                        .map(|p| p.to_string_lossy().into_owned());
                     found.extend(rel);
                 }
             }
@@ -109,7 +114,10 @@ mod tests {
     #[test]
     fn every_file_is_embedded() {
         assert_eq!(listed(WIT), on_disk("wit", &[".wit"]));
-        assert_eq!(listed(PYTHON), on_disk("guest-sdk/python/wasmbot", &[".py"]));
+        assert_eq!(
+            listed(PYTHON),
+            on_disk("guest-sdk/python/wasmbot", &[".py"])
+        );
         assert_eq!(listed(JS), on_disk("guest-sdk/js/src", &[".ts"]));
     }
 }

@@ -37,13 +37,24 @@ pub fn build(project: &Project) -> anyhow::Result<PathBuf> {
     materialize_wit(&wit)?;
     materialize_sdk(Sdk::Js, &sdk)?;
     let bundle = build.join("bundle.js");
-    let entry = project.entry.clone().unwrap_or_else(|| "src/plugin.js".into());
+    let entry = project
+        .entry
+        .clone()
+        .unwrap_or_else(|| "src/plugin.js".into());
     let mut esbuild = Command::new(bin.join("esbuild"));
     esbuild
         .current_dir(&project.dir)
         .arg(&entry)
-        .args(["--bundle", "--format=esm", "--platform=neutral", "--log-level=warning"])
-        .arg(format!("--alias:wasmbot={}", sdk.join("index.ts").display()))
+        .args([
+            "--bundle",
+            "--format=esm",
+            "--platform=neutral",
+            "--log-level=warning",
+        ])
+        .arg(format!(
+            "--alias:wasmbot={}",
+            sdk.join("index.ts").display()
+        ))
         .args(["--external:wasmbot:*", "--external:wasi:*"])
         .arg(format!("--outfile={}", bundle.display()));
     tool::run(esbuild, &install_hint())?;
@@ -57,7 +68,10 @@ pub fn build(project: &Project) -> anyhow::Result<PathBuf> {
         .args(["--world-name", "described-plugin", "--out"])
         .arg(&output);
     tool::run(componentize, &install_hint())?;
-    tool::require(&output, "componentize-js reported success but wrote no component")?;
+    tool::require(
+        &output,
+        "componentize-js reported success but wrote no component",
+    )?;
     Ok(output)
 }
 
@@ -73,8 +87,12 @@ fn toolchain(project: &Project) -> anyhow::Result<PathBuf> {
     if !bin.join("componentize-js").exists() && project.dir.join("package.json").exists() {
         eprintln!("installing the project's JS toolchain (npm install)");
         let mut npm = Command::new("npm");
-        npm.current_dir(&project.dir).args(["install", "--no-audit", "--no-fund"]);
-        tool::run(npm, "install Node.js 20 or later (with npm): https://nodejs.org")?;
+        npm.current_dir(&project.dir)
+            .args(["install", "--no-audit", "--no-fund"]);
+        tool::run(
+            npm,
+            "install Node.js 20 or later (with npm): https://nodejs.org",
+        )?;
     }
     check(&bin, "the project")
 }
@@ -82,7 +100,11 @@ fn toolchain(project: &Project) -> anyhow::Result<PathBuf> {
 fn check(bin: &Path, whose: &str) -> anyhow::Result<PathBuf> {
     for tool in ["esbuild", "componentize-js"] {
         if !bin.join(tool).exists() {
-            bail!("{tool} is not installed in {} ({whose}): {}", bin.display(), install_hint());
+            bail!(
+                "{tool} is not installed in {} ({whose}): {}",
+                bin.display(),
+                install_hint()
+            );
         }
     }
     Ok(bin.to_path_buf())

@@ -73,7 +73,12 @@ impl Project {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "plugin".into());
-            return Ok(Self { dir, name, lang: Lang::Rust, entry: None });
+            return Ok(Self {
+                dir,
+                name,
+                lang: Lang::Rust,
+                entry: None,
+            });
         }
         bail!(
             "{} is not a plugin project: it has neither wasmbot.toml (Python, JS, TS) nor \
@@ -96,9 +101,18 @@ impl Project {
             })
         });
         if !dir.join(&entry).exists() {
-            bail!("{}: the entry file {} does not exist", file.display(), entry.display());
+            bail!(
+                "{}: the entry file {} does not exist",
+                file.display(),
+                entry.display()
+            );
         }
-        Ok(Self { dir: dir.to_path_buf(), name: parsed.name, lang, entry: Some(entry) })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            name: parsed.name,
+            lang,
+            entry: Some(entry),
+        })
     }
 
     /// `DIR/build`, where the SDK copies and the component go.

@@ -27,7 +27,9 @@ pub fn build(project: &Project) -> anyhow::Result<std::path::PathBuf> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "app".into());
-    let module_dir = project.dir.join(entry.parent().unwrap_or(std::path::Path::new("")));
+    let module_dir = project
+        .dir
+        .join(entry.parent().unwrap_or(std::path::Path::new("")));
     let output = project.output();
     let mut command = Command::new("componentize-py");
     command
@@ -43,6 +45,9 @@ pub fn build(project: &Project) -> anyhow::Result<std::path::PathBuf> {
         .arg("-o")
         .arg(&output);
     tool::run(command, &install_hint())?;
-    tool::require(&output, "componentize-py reported success but wrote no component")?;
+    tool::require(
+        &output,
+        "componentize-py reported success but wrote no component",
+    )?;
     Ok(output)
 }

@@ -10,7 +10,10 @@ use anyhow::{bail, Context};
 pub fn run(mut command: Command, install: &str) -> anyhow::Result<()> {
     let program = command.get_program().to_string_lossy().into_owned();
     eprintln!("$ {}", describe(&command));
-    let status = match command.stdout(std::process::Stdio::from(std::io::stderr())).status() {
+    let status = match command
+        .stdout(std::process::Stdio::from(std::io::stderr()))
+        .status()
+    {
         Ok(status) => status,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             bail!("{program} is not installed (or not on PATH): {install}")

@@ -92,7 +92,8 @@ impl Scenario {
             .with_context(|| format!("cannot read the scenario {}", path.display()))?;
         let scenario: Self = toml::from_str(&text)
             .with_context(|| format!("the scenario {} is not valid", path.display()))?;
-        if scenario.plugin.is_none() && (!scenario.grants.is_empty() || !scenario.config.is_empty()) {
+        if scenario.plugin.is_none() && (!scenario.grants.is_empty() || !scenario.config.is_empty())
+        {
             anyhow::bail!(
                 "{}: give `plugin = \"NAME\"` (its declared name) with grants or config",
                 path.display()
@@ -125,7 +126,10 @@ mod tests {
             "name = 'x'\n[[step]]\nsay = '/echo hi'\nexpect.replies = ['hi']\nexpect.kv = { n = 1 }\n",
         )?;
         assert_eq!(s.steps[0].user, "alice");
-        assert_eq!(s.steps[0].expect.replies.as_deref(), Some(&["hi".to_string()][..]));
+        assert_eq!(
+            s.steps[0].expect.replies.as_deref(),
+            Some(&["hi".to_string()][..])
+        );
         assert!(s.steps[0].expect.sends.is_none());
         assert!(toml::from_str::<Scenario>("[[step]]\nsai = 'typo'\n").is_err());
         Ok(())

@@ -36,20 +36,32 @@ pub async fn run_scenario(wasm: &Path, scenario: &Scenario) -> anyhow::Result<Ve
 
 async fn run_in(dir: &Path, wasm: &Path, scenario: &Scenario) -> anyhow::Result<Vec<StepReport>> {
     let plugins = dir.join("plugins");
-    std::fs::create_dir_all(&plugins).with_context(|| format!("cannot create {}", plugins.display()))?;
+    std::fs::create_dir_all(&plugins)
+        .with_context(|| format!("cannot create {}", plugins.display()))?;
     std::fs::copy(wasm, plugins.join("plugin.wasm"))
         .with_context(|| format!("cannot read the plugin {}", wasm.display()))?;
     let daemon = Daemon::start(config(dir, scenario)?).await?;
     let status = daemon.router.status();
     let Some(name) = status.first().map(|p| p.name.clone()) else {
         daemon.shutdown();
-        bail!("{} did not load: the log above says why (`wasmbot check` too)", wasm.display());
+        bail!(
+            "{} did not load: the log above says why (`wasmbot check` too)",
+            wasm.display()
+        );
     };
-    let session = Session { daemon, name, http: reqwest::Client::new() };
+    let session = Session {
+        daemon,
+        name,
+        http: reqwest::Client::new(),
+    };
     let mut reports = Vec::new();
     for (i, step) in scenario.steps.iter().enumerate() {
         let diff = session.step(step).await?;
-        reports.push(StepReport { index: i + 1, title: step.title(), diff });
+        reports.push(StepReport {
+            index: i + 1,
+            title: step.title(),
+            diff,
+        });
     }
     session.daemon.shutdown();
     Ok(reports)
@@ -77,8 +89,14 @@ fn config(dir: &Path, scenario: &Scenario) -> anyhow::Result<Config> {
     config.runtime.compile_cache = Some(std::env::temp_dir().join("wasmbot-test-cache"));
     if let Some(name) = &scenario.plugin {
         let mut grants = toml::Table::new();
-        let operations = scenario.grants.iter().map(|g| toml::Value::String(g.clone()));
-        grants.insert("operations".into(), toml::Value::Array(operations.collect()));
+        let operations = scenario
+            .grants
+            .iter()
+            .map(|g| toml::Value::String(g.clone()));
+        grants.insert(
+            "operations".into(),
+            toml::Value::Array(operations.collect()),
+        );
         let mut table = toml::Table::new();
         table.insert("name".into(), toml::Value::String(name.clone()));
         table.insert("config".into(), toml::Value::Table(scenario.config.clone()));
@@ -120,7 +138,10 @@ impl Session {
         let body = json!({ "chat": step.chat, "user": step.user, "text": text });
         let response = self.http.post(url).json(&body).send().await?;
         if response.status().as_u16() != 202 {
-            bail!("the sim refused the message: {}", response.text().await.unwrap_or_default());
+            bail!(
+                "the sim refused the message: {}",
+                response.text().await.unwrap_or_default()
+            );
         }
         Ok(())
     }
@@ -129,7 +150,12 @@ impl Session {
     async fn quiet(&self) {
         let start = Instant::now();
         while start.elapsed() < STEP_TIMEOUT {
-            let busy = self.daemon.router.status().iter().any(|p| p.backlog > 0 || p.in_flight > 0);
+            let busy = self
+                .daemon
+                .router
+                .status()
+                .iter()
+                .any(|p| p.backlog > 0 || p.in_flight > 0);
             if !busy {
                 break;
             }
@@ -158,7 +184,12 @@ impl Session {
         Ok((actions, body["next"].as_u64().unwrap_or(since)))
     }
 
-    async fn compare(&self, chat: &str, since: u64, expect: &Expect) -> anyhow::Result<Vec<String>> {
+    async fn compare(
+        &self,
+        chat: &str,
+        since: u64,
+        expect: &Expect,
+    ) -> anyhow::Result<Vec<String>> {
         let (actions, _) = self.actions(chat, since).await?;
         let of = |op: &str, field: &str| -> Vec<String> {
             actions
@@ -168,13 +199,31 @@ impl Session {
                 .collect()
         };
         let mut diff = Vec::new();
-        diff_list("replies", expect.replies.as_deref(), &of("reply", "text"), &mut diff);
-        diff_list("sends", expect.sends.as_deref(), &of("send", "text"), &mut diff);
-        diff_list("reactions", expect.reactions.as_deref(), &of("react", "emoji"), &mut diff);
+        diff_list(
+            "replies",
+            expect.replies.as_deref(),
+            &of("reply", "text"),
+            &mut diff,
+        );
+        diff_list(
+            "sends",
+            expect.sends.as_deref(),
+            &of("send", "text"),
+            &mut diff,
+        );
+        diff_list(
+            "reactions",
+            expect.reactions.as_deref(),
+            &of("react", "emoji"),
+            &mut diff,
+        );
         if let Some(keys) = &expect.timers {
             let store = self.daemon.store();
-            let mut pending: Vec<String> =
-                store.timers_of(&self.name, 1000)?.into_iter().map(|t| t.key).collect();
+            let mut pending: Vec<String> = store
+                .timers_of(&self.name, 1000)?
+                .into_iter()
+                .map(|t| t.key)
+                .collect();
             pending.sort();
             let mut wanted = keys.clone();
             wanted.sort();
@@ -186,16 +235,27 @@ impl Session {
         Ok(diff)
     }
 
-    fn diff_kv(&self, key: &str, wanted: &toml::Value, diff: &mut Vec<String>) -> anyhow::Result<()> {
+    fn diff_kv(
+        &self,
+        key: &str,
+        wanted: &toml::Value,
+        diff: &mut Vec<String>,
+    ) -> anyhow::Result<()> {
         let wanted = serde_json::to_value(wanted)?;
         let stored = self.daemon.store().kv_get(&self.name, key)?;
         let actual = stored.as_deref().map(|b| {
-            serde_json::from_slice::<Value>(b).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into()))
+            serde_json::from_slice::<Value>(b)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into()))
         });
         if actual.as_ref() != Some(&wanted) {
             diff.push(format!("kv {key:?}:"));
             diff.push(format!("  - {wanted}"));
-            diff.push(format!("  + {}", actual.map(|v| v.to_string()).unwrap_or_else(|| "(none)".into())));
+            diff.push(format!(
+                "  + {}",
+                actual
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "(none)".into())
+            ));
         }
         Ok(())
     }
@@ -207,7 +267,11 @@ fn diff_list(what: &str, expected: Option<&[String]>, actual: &[String], diff: &
     if expected == actual {
         return;
     }
-    diff.push(format!("{what}: expected {}, got {}", expected.len(), actual.len()));
+    diff.push(format!(
+        "{what}: expected {}, got {}",
+        expected.len(),
+        actual.len()
+    ));
     for line in expected {
         diff.push(format!("  - {line:?}"));
     }
@@ -224,7 +288,10 @@ mod tests {
     fn a_diff_lists_both_sides() {
         let mut diff = Vec::new();
         diff_list("replies", Some(&["hi".into()]), &["ho".into()], &mut diff);
-        assert_eq!(diff, ["replies: expected 1, got 1", "  - \"hi\"", "  + \"ho\""]);
+        assert_eq!(
+            diff,
+            ["replies: expected 1, got 1", "  - \"hi\"", "  + \"ho\""]
+        );
         let mut none = Vec::new();
         diff_list("replies", Some(&["hi".into()]), &["hi".into()], &mut none);
         diff_list("sends", None, &["x".into()], &mut none);
