@@ -37,6 +37,7 @@ mod fanbook_e2e;
 mod fanbook_extras;
 mod fanbook_golden;
 mod fault_injection;
+mod foreign_http;
 mod grants;
 mod hostile_ids;
 mod hot_reload;

@@ -111,6 +111,28 @@ pub fn ts_notes() -> &'static Path {
     })
 }
 
+/// A test fixture under `tests/foreign/` (`py-fetch`, `ts-fetch`), built once per run.
+pub fn foreign(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let known = BUILT
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, p)| p.clone());
+    if let Some(path) = known {
+        return path;
+    }
+    if name.starts_with("py-") {
+        require_tool(Path::new("componentize-py"), PYTHON_INSTALL);
+    } else {
+        require_js();
+    }
+    let path = build(&workspace().join("host/tests/foreign").join(name));
+    BUILT.lock().unwrap().push((name.to_string(), path.clone()));
+    path
+}
+
 /// Panics naming `npm ci` when guest-sdk/js has no toolchain installed.
 pub fn require_js() {
     let bin = workspace().join("guest-sdk/js/node_modules/.bin");
