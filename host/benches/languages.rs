@@ -76,13 +76,26 @@ async fn per_event(instance: &mut PluginInstance, env: &Envelope, n: u32) -> Dur
     start.elapsed() / n
 }
 
+/// The bundled `echo` alone, built as the test harness builds plugins (`--profile plugin`).
+fn rust_echo() -> std::path::PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(common::workspace())
+        .env("CARGO_TARGET_DIR", common::target_dir())
+        .args(["build", "--profile", common::PROFILE, "--target", common::TARGET, "-p", "echo"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "building echo failed");
+    common::target_dir().join(common::TARGET).join(common::PROFILE).join("echo.wasm")
+}
+
 fn main() {
     let n: u32 = std::env::var("LANG_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5000);
     let plugins = [
-        ("rust", common::plugin("echo")),
+        ("rust", rust_echo()),
         ("python", common::languages::python_echo().to_path_buf()),
         ("typescript", common::languages::ts_echo().to_path_buf()),
     ];
