@@ -82,11 +82,22 @@ fn rust_echo() -> std::path::PathBuf {
     let status = std::process::Command::new(cargo)
         .current_dir(common::workspace())
         .env("CARGO_TARGET_DIR", common::target_dir())
-        .args(["build", "--profile", common::PROFILE, "--target", common::TARGET, "-p", "echo"])
+        .args([
+            "build",
+            "--profile",
+            common::PROFILE,
+            "--target",
+            common::TARGET,
+            "-p",
+            "echo",
+        ])
         .status()
         .unwrap();
     assert!(status.success(), "building echo failed");
-    common::target_dir().join(common::TARGET).join(common::PROFILE).join("echo.wasm")
+    common::target_dir()
+        .join(common::TARGET)
+        .join(common::PROFILE)
+        .join("echo.wasm")
 }
 
 fn main() {
