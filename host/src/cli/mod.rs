@@ -1,11 +1,14 @@
 //! The `wasmbot` command line.
 
 mod admin;
+mod build;
 mod call;
 mod check;
 mod dev;
 mod fanbook;
 mod minapp;
+mod new;
+mod scenario;
 pub mod yunhu;
 
 use std::net::SocketAddr;
@@ -68,6 +71,21 @@ enum Command {
     Inspect {
         /// The plugin's `.wasm` file.
         file: PathBuf,
+    },
+    /// Make a plugin project (Rust, Python, JavaScript or TypeScript) that answers `/NAME TEXT`.
+    New(new::NewArgs),
+    /// Build a plugin project to a component; prints the `.wasm` path as the last line.
+    Build {
+        /// The project's folder (default: the current one).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Run a plugin against a scenario's scripted events and check what it does.
+    Test {
+        /// The plugin's `.wasm` file.
+        plugin: PathBuf,
+        /// The scenario (TOML).
+        scenario: PathBuf,
     },
     /// Manage Fanbook bots through the developer console.
     Fanbook(fanbook::FanbookArgs),
@@ -140,6 +158,9 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Status(daemon) => admin::status(&daemon).await,
         Command::Deadletters { command, daemon } => admin::dead_letters(&daemon, &command).await,
         Command::Release { plugin, daemon } => admin::release(&daemon, &plugin).await,
+        Command::New(args) => new::run(&args),
+        Command::Build { dir } => build::run(&dir),
+        Command::Test { plugin, scenario } => scenario::run(&plugin, &scenario).await,
         Command::Fanbook(args) => fanbook::run(args).await,
         Command::Yunhu(args) => yunhu::run(args).await,
         Command::Minapp(args) => minapp::run(args).await,

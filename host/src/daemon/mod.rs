@@ -201,6 +201,12 @@ impl Daemon {
     pub fn shutdown(&self) {
         self.stop.cancel();
     }
+
+    /// The daemon's store, for tools that read what plugins left in it (`wasmbot test` reads
+    /// a plugin's kv and pending timers).
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
 }
 
 /// The admin surface's guard, with the configured token or the data dir's (made now if new).

@@ -2,6 +2,8 @@
 //! on loopback with its own folders, and talks to it through the sim's HTTP API.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod languages;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};

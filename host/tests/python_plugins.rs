@@ -1,0 +1,69 @@
+//! Python plugins (guest-sdk/python on componentize-py): `examples/python-echo`, built once per
+//! run by `wasmbot build`, loaded by the real daemon from its plugins folder and answering on
+//! the sim; its scenario passes under `wasmbot test`, and a wrong expectation fails with a diff.
+//! `examples/python-notes` (kv, a typed input failure, a timer) passes its scenario.
+
+use std::time::Duration;
+
+use crate::common::languages::{python_echo, python_notes, wasmbot};
+use crate::common::{install, workspace, TestDaemon};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_echo_answers_on_the_sim() {
+    let wasm = python_echo();
+    let d = TestDaemon::start(&[]).await;
+    install(wasm, &d.plugins_dir.join("python_echo.wasm"));
+    d.wait_for_plugin("python-echo", Some("0.1.0"), WAIT).await;
+    d.say("py", "alice", "/echo hello from python").await;
+    d.say("py", "bob", "no command here").await;
+    d.say("py", "bob", "/echo").await;
+    d.wait_for("py", WAIT, |a| a.len() >= 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        d.texts("py", "reply").await,
+        ["hello from python", "Usage: /echo TEXT"],
+        "the Python plugin answered both commands, in order, and not the plain message"
+    );
+    let (_, status) = d.get("/admin/status").await;
+    let plugin = status["plugins"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "python-echo").cloned())
+        .unwrap_or_default();
+    assert_eq!(plugin["world"], "wasmbot:bot@0.2.0", "{status}");
+    assert_eq!(plugin["failures"], 0, "{status}");
+}
+
+#[test]
+fn python_echo_passes_its_scenario_and_a_wrong_one_fails() {
+    let wasm = python_echo().to_string_lossy().into_owned();
+    let scenario = workspace().join("examples/python-echo/tests/echo.toml");
+    let (ok, stdout, stderr) = wasmbot(&["test", &wasm, &scenario.to_string_lossy()], &workspace());
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("all 3 steps passed"), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        "[[step]]\nsay = '/echo hi'\nexpect.replies = ['bye']\n",
+    )
+    .unwrap();
+    let (ok, stdout, _) = wasmbot(&["test", &wasm, &wrong.to_string_lossy()], &workspace());
+    assert!(!ok, "a failing scenario exits non-zero: {stdout}");
+    assert!(stdout.contains("FAIL  step 1"), "{stdout}");
+    assert!(
+        stdout.contains("- \"bye\"") && stdout.contains("+ \"hi\""),
+        "a readable diff: {stdout}"
+    );
+}
+
+#[test]
+fn python_notes_keeps_kv_and_fires_its_timer() {
+    let wasm = python_notes().to_string_lossy().into_owned();
+    let scenario = workspace().join("examples/python-notes/tests/notes.toml");
+    let (ok, stdout, stderr) = wasmbot(&["test", &wasm, &scenario.to_string_lossy()], &workspace());
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("all 6 steps passed"), "{stdout}");
+}
