@@ -8,7 +8,9 @@ use crate::api_sim::Api;
 use crate::common::languages::foreign;
 use crate::common::{install, overrides, TestDaemon};
 
-const WAIT: Duration = Duration::from_secs(90);
+/// Generous: a 15-20 MB Python or JS component compiles for tens of seconds on a debug host,
+/// longer while every other test runs beside it.
+const WAIT: Duration = Duration::from_secs(300);
 
 /// Starts a daemon with `name`'s fixture granted `api`; returns it once the plugin runs.
 async fn daemon(name: &str, file: &str, api: &Api) -> TestDaemon {

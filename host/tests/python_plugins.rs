@@ -8,7 +8,9 @@ use std::time::Duration;
 use crate::common::languages::{python_echo, python_notes, wasmbot};
 use crate::common::{install, workspace, TestDaemon};
 
-const WAIT: Duration = Duration::from_secs(60);
+/// Generous: a 15-20 MB Python or JS component compiles for tens of seconds on a debug host,
+/// longer while every other test runs beside it.
+const WAIT: Duration = Duration::from_secs(300);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_echo_answers_on_the_sim() {
