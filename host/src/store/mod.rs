@@ -6,11 +6,14 @@
 //! tests and `store = "memory"`.
 
 mod facets;
+mod fjall;
 mod group;
 pub mod memory;
 mod redb;
 mod timer;
+mod writes;
 
+pub use self::fjall::{migrate_from_redb, FjallStore};
 pub use self::redb::RedbStore;
 pub use facets::{
     CompletionStore, DeadLetterStore, JournalStore, KvStore, MessageIndex, OutboxStore, Store,
@@ -165,6 +168,22 @@ pub struct Delivered {
 }
 
 impl Indexed {
+    /// An inbound message: its platform id known, no plugin owning it.
+    pub fn seen(key: &MessageKey) -> Self {
+        Indexed {
+            platform_id: Some(key.id.clone()),
+            owner: None,
+        }
+    }
+
+    /// A message `plugin` sent, before the platform gave it an id.
+    pub fn owned_by(plugin: &str) -> Self {
+        Indexed {
+            platform_id: None,
+            owner: Some(plugin.to_string()),
+        }
+    }
+
     /// Knows everything: merging anything into it changes nothing.
     pub fn is_complete(&self) -> bool {
         self.platform_id.is_some() && self.owner.is_some()

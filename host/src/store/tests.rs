@@ -321,6 +321,9 @@ macro_rules! for_every_store {
         mod redb_store {
             $( #[test] fn $check() { super::$check(&|limits| Box::new(super::open_redb(limits))) } )*
         }
+        mod fjall_store {
+            $( #[test] fn $check() { super::$check(&|limits| Box::new(super::open_fjall(limits))) } )*
+        }
     };
 }
 
@@ -328,6 +331,12 @@ macro_rules! for_every_store {
 fn open_redb(limits: Bounds) -> RedbStore {
     let dir = tempfile::tempdir().unwrap().keep();
     RedbStore::open(&dir.join("store.redb"), limits).unwrap()
+}
+
+/// A fjall store in a fresh folder that outlives the test.
+fn open_fjall(limits: Bounds) -> FjallStore {
+    let dir = tempfile::tempdir().unwrap().keep();
+    FjallStore::open(&dir.join("store.fjall"), limits).unwrap()
 }
 
 for_every_store!(
@@ -673,46 +682,62 @@ fn dead_letters_can_be_retried_or_dropped(make: &dyn Fn(Bounds) -> Box<dyn Store
     assert_eq!(pending[0].action, send("a"));
 }
 
-#[test]
-fn the_redb_store_keeps_everything_across_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.redb");
-    {
-        let store = RedbStore::open(&path, Bounds::default()).unwrap();
-        store.append(&inbound(Some("e1")), &[]).unwrap();
-        store
-            .commit(
-                "p",
-                0,
-                Commit {
-                    actions: vec![send("a")],
-                    kv: vec![("k".into(), Some(b"v".to_vec()))],
-                    sent: vec![],
-                    timers: Vec::new(),
-                },
-            )
-            .unwrap();
-        let key = MessageKey {
-            bot: "sim".into(),
-            chat: "g".into(),
-            id: "h".into(),
-        };
-        store
-            .index_message(
-                key,
-                Indexed {
-                    platform_id: Some("p9".into()),
-                    owner: None,
-                },
-            )
-            .unwrap();
-        store.save_places(&[("p".into(), 1)]).unwrap();
+/// What the reopening tests write before closing the store.
+fn fill(store: &dyn Store) {
+    store.append(&inbound(Some("e1")), &[]).unwrap();
+    let commit = Commit {
+        actions: vec![send("a")],
+        kv: vec![("k".into(), Some(b"v".to_vec()))],
+        ..Commit::default()
+    };
+    store.commit("p", 0, commit).unwrap();
+    let indexed = Indexed {
+        platform_id: Some("p9".into()),
+        owner: None,
+    };
+    store.index_message(reopened_key(), indexed).unwrap();
+    store.save_places(&[("p".into(), 1)]).unwrap();
+    store.commit("p", 0, Commit::default()).unwrap();
+    store
+        .commit("q", 0, changes_of(vec![TimerChange::Set(pending_timer())]))
+        .unwrap();
+}
+
+fn reopened_key() -> MessageKey {
+    MessageKey {
+        bot: "sim".into(),
+        chat: "g".into(),
+        id: "h".into(),
     }
-    let one_each = Bounds {
+}
+
+fn pending_timer() -> Timer {
+    Timer {
+        key: "t".into(),
+        due_at: 7,
+        payload: "x".into(),
+        chat: None,
+        schedule: None,
+    }
+}
+
+fn changes_of(timers: Vec<TimerChange>) -> Commit {
+    Commit {
+        timers,
+        ..Commit::default()
+    }
+}
+
+/// The bounds a reopened store is checked with: one waiting action per plugin.
+fn one_each() -> Bounds {
+    Bounds {
         outbox_per_plugin: 1,
         ..Bounds::default()
-    };
-    let store = RedbStore::open(&path, one_each).unwrap();
+    }
+}
+
+/// What [`fill`] wrote, read back from a store opened afresh with [`one_each`].
+fn check_kept(store: &dyn Store) {
     assert!(
         matches!(
             store.commit("p", 1, sends(&["b"])),
@@ -727,26 +752,81 @@ fn the_redb_store_keeps_everything_across_reopening() {
     assert_eq!(store.head().unwrap(), 1);
     assert!(store.is_finished("p", 0).unwrap());
     assert_eq!(store.kv_get("p", "k").unwrap(), Some(b"v".to_vec()));
-    assert_eq!(
-        store
-            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
-            .unwrap()
-            .len(),
-        1
-    );
-    let key = MessageKey {
-        bot: "sim".into(),
-        chat: "g".into(),
-        id: "h".into(),
-    };
-    assert_eq!(
-        store
-            .lookup_message(&key)
-            .unwrap()
-            .and_then(|i| i.platform_id),
-        Some("p9".into())
-    );
+    let pending = store
+        .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].action, send("a"));
+    let indexed = store.lookup_message(&reopened_key()).unwrap();
+    assert_eq!(indexed.and_then(|i| i.platform_id), Some("p9".into()));
     assert_eq!(store.places().unwrap(), [("p".to_string(), 1)]);
+    assert_eq!(store.timer_count("q").unwrap(), 1);
+    assert_eq!(store.next_due().unwrap(), Some(7));
+    assert_eq!(
+        store.timers_due(10, 10).unwrap(),
+        [("q".into(), pending_timer())]
+    );
+    store.append(&inbound(None), &[]).unwrap();
+    assert_eq!(store.read(0, 10).unwrap().len(), 2, "the journal goes on");
+}
+
+#[test]
+fn the_redb_store_keeps_everything_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    fill(&RedbStore::open(&path, Bounds::default()).unwrap());
+    check_kept(&RedbStore::open(&path, one_each()).unwrap());
+}
+
+#[test]
+fn the_fjall_store_keeps_everything_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.fjall");
+    fill(&FjallStore::open(&path, Bounds::default()).unwrap());
+    check_kept(&FjallStore::open(&path, one_each()).unwrap());
+}
+
+/// A data dir of the redb store moves into fjall on start, once, with everything in it; the
+/// redb file is kept beside as `*.migrated`.
+#[test]
+fn a_redb_store_moves_into_fjall_once_with_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let (redb, fjall) = (
+        dir.path().join("wasmbot.redb"),
+        dir.path().join("wasmbot.fjall"),
+    );
+    fill(&RedbStore::open(&redb, Bounds::default()).unwrap());
+    let moved = migrate_from_redb(&redb, &fjall).unwrap();
+    assert!(moved.is_some_and(|rows| rows > 8), "{moved:?}");
+    assert!(!redb.exists() && dir.path().join("wasmbot.redb.migrated").exists());
+    check_kept(&FjallStore::open(&fjall, one_each()).unwrap());
+    assert_eq!(
+        migrate_from_redb(&redb, &fjall).unwrap(),
+        None,
+        "moved twice"
+    );
+}
+
+/// A copy cut short (the redb file still there) is thrown away and made again.
+#[test]
+fn a_partial_copy_is_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (redb, fjall) = (
+        dir.path().join("wasmbot.redb"),
+        dir.path().join("wasmbot.fjall"),
+    );
+    fill(&RedbStore::open(&redb, Bounds::default()).unwrap());
+    {
+        let partial = FjallStore::open(&fjall, Bounds::default()).unwrap();
+        partial.append(&inbound(Some("stray")), &[]).unwrap();
+    }
+    migrate_from_redb(&redb, &fjall).unwrap();
+    let store = FjallStore::open(&fjall, one_each()).unwrap();
+    assert_eq!(
+        store.append(&inbound(Some("stray")), &[]).unwrap(),
+        Appended::New(1),
+        "the partial copy's event survived"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! them or none.
 
 mod batch;
+pub(super) mod export;
 mod tables;
 mod timers;
 
@@ -18,9 +19,8 @@ use ::redb::{
     WriteTransaction,
 };
 
-use self::batch::{Write, Written};
 use self::tables::Tables;
-use super::group::GroupCommit;
+use super::writes::{Write, Writer};
 use super::Bounds;
 use super::{
     ActionId, Appended, DeadLetter, DeliveryOutcome, Indexed, MessageKey, Outcome, Pending, Seq,
@@ -68,13 +68,14 @@ const TIMER_DUE: TableDefinition<(u64, &str, &str), ()> = TableDefinition::new("
 const TIMER_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("timer_counts");
 
 /// An action in the outbox, as stored: JSON `{"plugin", "bot", "action"}`.
+/// The fjall store keeps the same rows.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Stored {
-    plugin: String,
+pub(super) struct Stored {
+    pub plugin: String,
     /// The action's bot again, for [`Owner`]; rows written before it was stored have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    bot: Option<String>,
-    action: Action,
+    pub bot: Option<String>,
+    pub action: Action,
 }
 
 /// What taking an action out of the outbox needs of its row, read without decoding the
@@ -90,7 +91,7 @@ struct Owner<'a> {
 pub struct RedbStore {
     /// Runs the hot writes, batched (see `batch`); dropped first, so its thread has let go of
     /// the file when the store is gone.
-    group: GroupCommit<Write, Written>,
+    writer: Writer,
     file: Arc<StoreFile>,
 }
 
@@ -159,11 +160,8 @@ impl RedbStore {
         let actions = file.read_tx(|tx| peek(tx, "next_action"))?;
         file.durable_actions.store(actions, Ordering::Release);
         let writer = file.clone();
-        let group = GroupCommit::start("wasmbot-store", Write::is_urgent, move |batch| {
-            writer.run_batch(batch)
-        })
-        .map_err(|e| backend(format!("cannot start the store's writer thread: {e}")))?;
-        Ok(Self { group, file })
+        let writer = Writer::start("wasmbot-store", move |batch| writer.run_batch(batch))?;
+        Ok(Self { writer, file })
     }
 
     /// Rewrites the file at `path` without its free pages, before a store opens it.
@@ -263,18 +261,7 @@ impl JournalStore for RedbStore {
         inbound: &Inbound,
         messages: &[MessageKey],
     ) -> Result<Appended, StoreError> {
-        let write = Write::Append {
-            inbound: to_json(inbound)?,
-            bot: inbound.bot.clone(),
-            dedupe_key: inbound.dedupe_key.clone(),
-            messages: messages.to_vec(),
-        };
-        match self.grouped(write).await? {
-            Written::Appended(appended) => Ok(appended),
-            Written::Done | Written::Refused(_) | Written::Fired(_) => {
-                Err(backend("a batched append came back without its position"))
-            }
-        }
+        self.writer.append(inbound, messages).await
     }
 
     fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError> {
@@ -351,7 +338,7 @@ impl CompletionStore for RedbStore {
     }
 
     fn commit_all(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
-        futures::executor::block_on(self.commit_in_parts(plugin, outcomes))
+        futures::executor::block_on(self.writer.commit_in_parts(plugin, outcomes))
     }
 
     async fn commit_all_async(
@@ -359,7 +346,7 @@ impl CompletionStore for RedbStore {
         plugin: &str,
         outcomes: Vec<Outcome>,
     ) -> Result<(), Uncommitted> {
-        self.commit_in_parts(plugin, outcomes).await
+        self.writer.commit_in_parts(plugin, outcomes).await
     }
 
     fn sync(&self) -> Result<(), StoreError> {
@@ -369,7 +356,7 @@ impl CompletionStore for RedbStore {
     async fn sync_async(&self) -> Result<(), StoreError> {
         let next = self.file.read_tx(|tx| peek(tx, "next_action"))?;
         if next > self.file.durable_actions.load(Ordering::Acquire) {
-            self.grouped(Write::Sync).await?;
+            self.writer.submit(Write::Sync).await?;
         }
         Ok(())
     }
@@ -487,14 +474,14 @@ impl OutboxStore for RedbStore {
     }
 
     fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError> {
-        futures::executor::block_on(self.record_in_parts(outcomes))
+        futures::executor::block_on(self.writer.record_in_parts(outcomes))
     }
 
     async fn outbox_record_async(
         &self,
         outcomes: Vec<(ActionId, DeliveryOutcome)>,
     ) -> Result<(), StoreError> {
-        self.record_in_parts(outcomes).await
+        self.writer.record_in_parts(outcomes).await
     }
 }
 
@@ -568,7 +555,7 @@ impl Store for RedbStore {
 
     async fn flush_async(&self) -> Result<(), StoreError> {
         if self.unflushed() {
-            self.grouped(Write::Sync).await?;
+            self.writer.submit(Write::Sync).await?;
         }
         Ok(())
     }

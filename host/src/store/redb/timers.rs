@@ -4,11 +4,12 @@
 
 use ::redb::{ReadableTable, WriteTransaction};
 
-use super::batch::{Write, Written};
+use super::batch::InBatch;
 use super::tables::Tables;
-use super::{backend, from_json, to_json, RedbStore, StoreFile, TIMERS, TIMER_COUNTS, TIMER_DUE};
+use super::{backend, from_json, to_json, RedbStore, TIMERS, TIMER_COUNTS, TIMER_DUE};
 use crate::model::Inbound;
-use crate::store::timer::{fire, is_schedule_slot, keep_instants, slot, FireSteps};
+use crate::store::timer::{is_schedule_slot, keep_instants, slot, FireSteps};
+use crate::store::writes::Batch;
 use crate::store::{Appended, FireOutcome, Firing, StoreError, Timer, TimerChange, TimerStore};
 
 impl Tables<'_> {
@@ -69,24 +70,8 @@ impl Tables<'_> {
     }
 }
 
-impl StoreFile {
-    /// Fires what is still stored unchanged, in order, until the journal is full.
-    pub(super) fn fire_in(
-        &self,
-        tables: &mut Tables,
-        firings: Vec<Firing>,
-    ) -> Result<FireOutcome, StoreError> {
-        fire(&mut Steps { file: self, tables }, firings)
-    }
-}
-
-/// [`FireSteps`] on a batch's open tables.
-struct Steps<'a, 'tx> {
-    file: &'a StoreFile,
-    tables: &'a mut Tables<'tx>,
-}
-
-impl FireSteps for Steps<'_, '_> {
+/// Firing on a batch's open tables.
+impl FireSteps for InBatch<'_, '_> {
     fn stored(&mut self, plugin: &str, slot: &str) -> Result<Option<Timer>, StoreError> {
         match self.tables.timers.get((plugin, slot)).map_err(backend)? {
             Some(row) => Ok(Some(from_json(row.value())?)),
@@ -97,8 +82,7 @@ impl FireSteps for Steps<'_, '_> {
     fn append(&mut self, inbound: &Inbound) -> Result<Appended, StoreError> {
         let bytes = to_json(inbound)?;
         let key = inbound.dedupe_key.as_deref();
-        self.file
-            .append_in(self.tables, &bytes, &inbound.bot, key, &[])
+        Batch::append(self, &bytes, &inbound.bot, key, &[])
     }
 
     fn take(&mut self, plugin: &str, slot: &str) -> Result<(), StoreError> {
@@ -219,9 +203,6 @@ impl TimerStore for RedbStore {
     }
 
     async fn fire_async(&self, firings: Vec<Firing>) -> Result<FireOutcome, StoreError> {
-        match self.grouped(Write::Fire(firings)).await? {
-            Written::Fired(outcome) => Ok(outcome),
-            _ => Err(backend("a batched firing came back without its outcome")),
-        }
+        self.writer.fire(firings).await
     }
 }

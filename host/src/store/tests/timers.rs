@@ -1,6 +1,6 @@
 //! Timers and schedules, against every store.
 
-use super::{chat, inbound, open_redb};
+use super::{chat, inbound, open_fjall, open_redb};
 use crate::model::{Inbound, TimerFired};
 use crate::store::*;
 
