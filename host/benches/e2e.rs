@@ -1,7 +1,8 @@
 //! End to end through the real daemon: the `wasmbot` binary as a separate process with one Yunhu
 //! bot, whose API is a loopback stand-in run here, and the `echo` plugin. Yunhu webhooks
 //! `/echo <n>` go in; the replies are counted at the stand-in. Each load runs against a fresh
-//! daemon, once with the durable store (redb) and once with `store = "memory"`: first from one
+//! daemon, once with each durable store (fjall, the default, and redb) and once with
+//! `store = "memory"`: first from one
 //! sender (next event once the previous POST was answered), then from 100 senders at once, each
 //! in a group chat of its own. A separate run times spawn → first reply with the bundled
 //! plugins on a fresh data dir (and Wasm cache). The daemon's costs are read from `/proc`.
@@ -129,7 +130,10 @@ async fn run() -> Result<()> {
     Ok(())
 }
 
-/// The four loads: one sender, then many; each with redb, then memory. Each daemon's log is
+/// The stores each load runs on: the durable ones, then memory (the baseline, last).
+const STORES: [Store; 3] = [Store::Fjall, Store::Redb, Store::Memory];
+
+/// The six loads: one sender, then many; each with fjall, redb, then memory. Each daemon's log is
 /// added to `logs`.
 async fn measure_loads(
     settings: &Settings,
@@ -143,7 +147,7 @@ async fn measure_loads(
         (settings.senders, settings.events_many),
     ];
     for (senders, events) in sizes {
-        for store in [Store::Redb, Store::Memory] {
+        for store in STORES {
             let title = match senders {
                 1 => format!("1 sender, {}", store.name()),
                 n => format!("{n} senders, {}", store.name()),
@@ -174,19 +178,30 @@ fn print_report(
     logs: &[(String, String)],
 ) {
     println!("{}", report::table(columns));
-    let pairs: Vec<_> = columns
-        .chunks(2)
-        .map(|pair| {
-            let senders = pair[0].title.split(',').next().unwrap_or("").to_string();
-            (senders, &pair[0].measured, &pair[1].measured)
-        })
-        .collect();
-    println!("{}", report::ratios(&pairs));
+    // Each load's columns are STORES in order; the last is memory.
+    let loads: Vec<_> = columns.chunks(STORES.len()).collect();
+    let senders = |load: &[Column]| load[0].title.split(',').next().unwrap_or("").to_string();
+    for (i, store) in STORES[..STORES.len() - 1].iter().enumerate() {
+        let pairs: Vec<_> = loads
+            .iter()
+            .map(|load| {
+                (
+                    senders(load),
+                    &load[i].measured,
+                    &load[STORES.len() - 1].measured,
+                )
+            })
+            .collect();
+        println!(
+            "{}",
+            report::ratios(&format!("{} ÷ memory", store.name()), &pairs)
+        );
+    }
     if let Some(startup) = startup {
         println!("{}", report::startup(startup));
     }
     println!(
-        "redb is the durable default store. Each load ran on a fresh daemon after {} warm-up \
+        "fjall is the durable default store. Each load ran on a fresh daemon after {} warm-up \
          events: one sender {} events, {} senders {} events.\n",
         settings.warmup, settings.events_one, settings.senders, settings.events_many
     );

@@ -1,7 +1,7 @@
 //! What the store's hot writes cost: a flood's commit (one event, 100 sends), the 100 delivery
 //! outcomes that follow it, and a reply's whole round (accept, commit one send, make it
-//! durable, record its outcome). The in-memory store runs the same work in the same process as
-//! the baseline.
+//! durable, record its outcome), on redb and on fjall. The in-memory store runs the same work
+//! in the same process as the baseline.
 //!
 //! `cargo bench -p wasmbot --bench store` (`-- --save-baseline before` and `-- --baseline
 //! before` compare two versions of the code on one machine).
@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use wasmbot::model::Action;
 use wasmbot::model::{ChatKind, ChatRef, Content, Event, Inbound, OtherEvent, Outgoing};
-use wasmbot::store::{Bounds, Commit, Delivered, MemoryStore, MessageKey, RedbStore, Store};
+use wasmbot::store::{
+    Bounds, Commit, Delivered, FjallStore, MemoryStore, MessageKey, RedbStore, Store,
+};
 
 const FLOOD: usize = 100;
 
@@ -120,6 +122,8 @@ fn round(store: &dyn Store, n: u64, sends: usize) -> Round {
 fn stores() -> Vec<(&'static str, Box<dyn Store>, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let redb = RedbStore::open(&dir.path().join("store.redb"), Bounds::default()).unwrap();
+    let fjall_dir = tempfile::tempdir().unwrap();
+    let fjall = FjallStore::open(&fjall_dir.path().join("store"), Bounds::default()).unwrap();
     vec![
         (
             "memory",
@@ -127,6 +131,7 @@ fn stores() -> Vec<(&'static str, Box<dyn Store>, Option<tempfile::TempDir>)> {
             None,
         ),
         ("redb", Box::new(redb), Some(dir)),
+        ("fjall", Box::new(fjall), Some(fjall_dir)),
     ]
 }
 

@@ -59,6 +59,7 @@ mod runtime_faults;
 mod scaffolds;
 mod standing;
 mod startup;
+mod store_migration;
 mod tiers;
 mod timers;
 mod ts_plugins;

@@ -21,6 +21,7 @@ const API_RATE_PER_SECOND: u32 = 50_000;
 /// The store the daemon is configured with (`store = "…"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Store {
+    Fjall,
     Redb,
     Memory,
 }
@@ -28,6 +29,7 @@ pub enum Store {
 impl Store {
     pub fn name(self) -> &'static str {
         match self {
+            Store::Fjall => "fjall",
             Store::Redb => "redb",
             Store::Memory => "memory",
         }

@@ -153,7 +153,7 @@ pub async fn measure_startup(
     plugins: &[PathBuf],
 ) -> Result<(Startup, String)> {
     standin.take();
-    let mut daemon = spawn(settings, standin, plugins, Store::Redb)?;
+    let mut daemon = spawn(settings, standin, plugins, Store::Fjall)?;
     let load = Load {
         events: 1,
         senders: 1,

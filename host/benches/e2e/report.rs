@@ -99,9 +99,9 @@ pub fn table(columns: &[Column]) -> String {
 }
 
 /// durable ÷ memory for events/s and CPU per event, one column per sender count.
-pub fn ratios(pairs: &[(String, &Measured, &Measured)]) -> String {
+pub fn ratios(label: &str, pairs: &[(String, &Measured, &Measured)]) -> String {
     let titles: Vec<&str> = pairs.iter().map(|(t, _, _)| t.as_str()).collect();
-    let mut out = format!("| redb ÷ memory | {} |\n", titles.join(" | "));
+    let mut out = format!("| {label} | {} |\n", titles.join(" | "));
     out.push_str(&format!("|---|{}\n", "---|".repeat(pairs.len())));
     let row = |name: &str, f: &dyn Fn(&Measured) -> f64| {
         let cells: Vec<String> = pairs
@@ -112,13 +112,14 @@ pub fn ratios(pairs: &[(String, &Measured, &Measured)]) -> String {
     };
     out.push_str(&row("events/s", &|m| m.events_per_second));
     out.push_str(&row("CPU per event", &|m| m.cpu_per_event.as_secs_f64()));
+    out.push_str(&row("bytes written per event", &|m| m.written_per_event));
     out
 }
 
 /// The start-up figures as a two-column table.
 pub fn startup(s: &Startup) -> String {
     format!(
-        "| start-up ({} bundled plugins, redb, fresh data dir and Wasm cache) | |\n\
+        "| start-up ({} bundled plugins, fjall, fresh data dir and Wasm cache) | |\n\
          |---|---|\n\
          | spawn → first webhook accepted | {} |\n\
          | **spawn → first reply** | **{}** |\n\

@@ -103,8 +103,11 @@ pub struct Config {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreKind {
-    /// Durable: one redb file, `wasmbot.redb`, in the data dir.
+    /// Durable: an LSM tree (fjall) in the folder `wasmbot.fjall` of the data dir. A data dir
+    /// of the redb store moves into it on start.
     #[default]
+    Fjall,
+    /// Durable: one redb file, `wasmbot.redb`, in the data dir.
     Redb,
     /// Lost on exit: for tests and throwaway runs.
     Memory,

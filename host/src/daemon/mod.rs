@@ -26,7 +26,7 @@ use crate::plugin::{watch_folder, Loader};
 use crate::router::{Router, RouterLimits};
 use crate::runtime::{Engine, HostServices, PluginThreads};
 use crate::store::Bounds;
-use crate::store::{MemoryStore, RedbStore, Store};
+use crate::store::{migrate_from_redb, FjallStore, MemoryStore, RedbStore, Store};
 use crate::timer::{Clock, SystemClock, Timers};
 
 /// A running daemon. Dropping it does not stop it; call `shutdown`.
@@ -251,6 +251,7 @@ fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     };
     Ok(match config.store {
         StoreKind::Memory => Arc::new(MemoryStore::new(bounds)),
+        StoreKind::Fjall => Arc::new(open_fjall(&config.data_dir, bounds)?),
         StoreKind::Redb => {
             let path = config.data_dir.join("wasmbot.redb");
             if retention.compact_on_start {
@@ -261,6 +262,29 @@ fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             Arc::new(store)
         }
     })
+}
+
+/// Opens the fjall store of `data_dir`, moving the redb store of an earlier version into it
+/// first if there is one.
+fn open_fjall(data_dir: &std::path::Path, bounds: Bounds) -> anyhow::Result<FjallStore> {
+    let (redb, path) = (
+        data_dir.join("wasmbot.redb"),
+        data_dir.join("wasmbot.fjall"),
+    );
+    let started = std::time::Instant::now();
+    let moved = migrate_from_redb(&redb, &path).with_context(|| {
+        format!(
+            "cannot move the store {} into {}",
+            redb.display(),
+            path.display()
+        )
+    })?;
+    if let Some(rows) = moved {
+        let ms = started.elapsed().as_millis();
+        tracing::info!(from = %redb.display(), to = %path.display(), rows, ms, "store moved from redb to fjall; the redb file is kept as wasmbot.redb.migrated");
+    }
+    FjallStore::open(&path, bounds)
+        .with_context(|| format!("cannot open the store {}", path.display()))
 }
 
 /// Gives the space freed since the last start back to the file system, and says how much.

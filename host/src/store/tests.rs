@@ -786,6 +786,20 @@ fn the_fjall_store_keeps_everything_across_reopening() {
     check_kept(&FjallStore::open(&path, one_each()).unwrap());
 }
 
+#[test]
+fn a_fjall_store_is_opened_by_one_owner_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.fjall");
+    let first = FjallStore::open(&path, Bounds::default()).unwrap();
+    let second = FjallStore::open(&path, Bounds::default()).unwrap_err();
+    assert!(
+        second.to_string().contains("open in another daemon"),
+        "{second}"
+    );
+    drop(first);
+    FjallStore::open(&path, Bounds::default()).unwrap();
+}
+
 /// A data dir of the redb store moves into fjall on start, once, with everything in it; the
 /// redb file is kept beside as `*.migrated`.
 #[test]

@@ -78,6 +78,9 @@ pub(super) struct Space {
     durable_actions: AtomicU64,
     /// The last transaction was written without an fsync.
     unflushed: AtomicBool,
+    /// Held while the store is open (dropped last): fjall itself does not keep a second
+    /// process, or a second store in this one, out of its folder.
+    _lock: std::fs::File,
 }
 
 impl std::fmt::Debug for FjallStore {
@@ -113,6 +116,7 @@ const JOURNALING: u64 = 64 << 20;
 impl FjallStore {
     /// Opens (or creates) the store in the folder `path`.
     pub fn open(path: &Path, limits: Bounds) -> Result<Self, StoreError> {
+        let lock = lock(path)?;
         let keyspace = fjall::Config::new(path)
             .cache_size(CACHE)
             .max_write_buffer_size(WRITE_BUFFER)
@@ -128,6 +132,7 @@ impl FjallStore {
             limits,
             durable_actions: AtomicU64::new(0),
             unflushed: AtomicBool::new(false),
+            _lock: lock,
         });
         // Everything in the folder at start is durable.
         let actions = space.counter("next_action")?;
@@ -135,6 +140,26 @@ impl FjallStore {
         let writer = space.clone();
         let writer = Writer::start("wasmbot-store", move |batch| writer.run_batch(batch))?;
         Ok(Self { writer, space })
+    }
+}
+
+/// Takes the lock file of the store folder `path` (creating both).
+fn lock(path: &Path) -> Result<std::fs::File, StoreError> {
+    let failed = |e: std::io::Error| StoreError::Backend(format!("{}: {e}", path.display()));
+    std::fs::create_dir_all(path).map_err(failed)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path.join("wasmbot.lock"))
+        .map_err(failed)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Backend(format!(
+            "{}: the store is open in another daemon (or one still stopping)",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(failed(e)),
     }
 }
 
