@@ -90,10 +90,14 @@ async fn the_console_works_in_a_real_browser() {
 
     let shot = screenshot_path("console.png");
     let _ = std::fs::remove_file(&shot);
+    // One picture per console section, for a person to look at.
+    let sections = common::target_dir().join("console-screenshots");
+    std::fs::create_dir_all(&sections).unwrap();
     let run = tokio::process::Command::new("node")
         .arg(browser_dir().join("console.mjs"))
         .args([&base, TOKEN, SECRET])
         .arg(&shot)
+        .arg(&sections)
         .env("CHROMIUM", &chromium)
         .kill_on_drop(true)
         .output();
@@ -113,6 +117,10 @@ async fn the_console_works_in_a_real_browser() {
     );
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    for name in ["charts", "plugins", "bots", "dead", "log", "config"] {
+        let section = std::fs::read(sections.join(format!("console-{name}.png"))).unwrap();
+        assert!(section.starts_with(b"\x89PNG\r\n\x1a\n"), "{name}");
+    }
     let daemon_log = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         !daemon_log.contains(TOKEN),

@@ -33,6 +33,7 @@ pub fn routes(sim: Sim) -> Router {
         .route("/sim/timeline", get(get_timeline))
         .route("/sim/actions", get(get_actions))
         .route("/sim/chats", get(get_chats))
+        .route("/sim/events", get(super::live::events))
         .route("/sim/ranks", post(post_rank))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(sim)
@@ -40,7 +41,7 @@ pub fn routes(sim: Sim) -> Router {
 
 /// An API error: a status and a message for the person or test that sent the request.
 #[derive(Debug)]
-pub struct ApiError(StatusCode, String);
+pub(super) struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -356,8 +357,13 @@ async fn get_actions(
 }
 
 async fn get_chats(State(sim): State<Sim>) -> ApiResult {
-    let world = sim.world();
-    let chats: Vec<_> = world
+    let chats = chats_json(&sim.world());
+    Ok((StatusCode::OK, Json(json!({ "chats": chats }))))
+}
+
+/// Every chat with its kind and members, as `/sim/chats` and the live stream give them.
+pub(super) fn chats_json(world: &World) -> Vec<serde_json::Value> {
+    world
         .chats
         .iter()
         .map(|(id, chat)| {
@@ -368,8 +374,7 @@ async fn get_chats(State(sim): State<Sim>) -> ApiResult {
             };
             json!({ "id": id, "kind": kind, "members": chat.members.values().collect::<Vec<_>>() })
         })
-        .collect();
-    Ok((StatusCode::OK, Json(json!({ "chats": chats }))))
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -503,7 +508,7 @@ fn check_name(field: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
-fn bad(message: String) -> ApiError {
+pub(super) fn bad(message: String) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, message)
 }
 
