@@ -58,12 +58,14 @@ impl Lane {
     /// Runs until the job queue closes and is drained (or closes while the plugin is
     /// disabled: its unfinished events stay in the journal for its next start).
     pub async fn run(mut self, mut jobs: mpsc::Receiver<Job>, mut swaps: mpsc::Receiver<Swap>) {
+        // The switch's sender lives as long as the router; should it go, the lane runs on.
+        let mut switch_gone = false;
         loop {
-            let enabled = *self.enabled.borrow_and_update();
+            let enabled = switch_gone || *self.enabled.borrow_and_update();
             tokio::select! {
                 biased;
                 Some(swap) = swaps.recv() => self.swap(swap).await,
-                changed = self.enabled.changed(), if !enabled => if changed.is_err() { break },
+                changed = self.enabled.changed(), if !switch_gone => switch_gone = changed.is_err(),
                 () = self.removed.cancelled(), if !enabled => break,
                 job = jobs.recv(), if enabled => match job {
                     Some(job) => self.handle(job).await,
