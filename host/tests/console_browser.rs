@@ -9,9 +9,11 @@ use crate::browser::{
     browser_dir, chromium, ensure_node_modules, require, screenshot_path, SCRIPT_TIMEOUT,
 };
 use crate::common;
+use crate::fanbook_sim::{payloads, FanbookSim, Fault};
 
 const TOKEN: &str = "console-test-token-0123456789";
 const SECRET: &str = "s3cret-plugin-value";
+const FANBOOK_TOKEN: &str = "console-fanbook-token";
 
 /// A free loopback port (bound, then let go).
 fn free_port() -> u16 {
@@ -40,6 +42,12 @@ async fn wait_ready(http: &reqwest::Client, base: &str) {
     }
 }
 
+async fn get_json(http: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
+    let response = http.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_works_in_a_real_browser() {
     require("node", "Node.js (`node`)");
@@ -57,6 +65,12 @@ async fn the_console_works_in_a_real_browser() {
     common::install(&common::plugin("echo"), &plugins.join("echo.wasm"));
     common::install(&common::plugin("trapper"), &plugins.join("trapper.wasm"));
     std::fs::write(plugins.join("empty.wasm"), b"").unwrap();
+    // A Fanbook bot whose platform refuses two replies: two dead letters for the console.
+    let fanbook = FanbookSim::start(FANBOOK_TOKEN).await;
+    for _ in 0..2 {
+        let refusal = Fault::Refuse(1003, "chat is archived".into());
+        fanbook.fault("sendMessage", refusal);
+    }
     let port = free_port();
     let config = dir.path().join("wasmbot.toml");
     let text = format!(
@@ -64,13 +78,17 @@ async fn the_console_works_in_a_real_browser() {
          [runtime]\nquarantine_after = 1\nreload_debounce_ms = 20\ncompile_cache = {:?}\n\
          [admin]\ntoken = \"{TOKEN}\"\n\
          [[plugins]]\nname = \"echo\"\n[plugins.secrets]\napi = \"{SECRET}\"\n\
-         [[plugins]]\nname = \"trapper\"\ntimeout_ms = 300\n",
+         [[plugins]]\nname = \"trapper\"\ntimeout_ms = 300\n\
+         [[bots]]\nname = \"sim\"\nplatform = \"sim\"\n\
+         [[bots]]\nname = \"fb\"\nplatform = \"fanbook\"\ntoken = \"{FANBOOK_TOKEN}\"\nbase_url = \"{}\"\n\
+         [bots.options]\npoll_timeout_secs = 1\nrequest_timeout_ms = 1500\nbackoff_min_ms = 20\nbackoff_max_ms = 200\n",
         dir.path().join("data").display().to_string(),
         plugins.display().to_string(),
         common::target_dir()
             .join("test-compile-cache")
             .display()
             .to_string(),
+        fanbook.base,
     );
     std::fs::write(&config, text).unwrap();
     let log = dir.path().join("daemon.log");
@@ -87,6 +105,23 @@ async fn the_console_works_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 202);
+    fanbook.push_update(payloads::channel_text(469270000000000001, "/echo parcel-1"));
+    fanbook.push_update(payloads::channel_text(469270000000000002, "/echo parcel-2"));
+    let start = Instant::now();
+    loop {
+        let (_, body) = get_json(&http, &format!("{base}/admin/deadletters")).await;
+        if body["dead_letters"]
+            .as_array()
+            .is_some_and(|l| l.len() == 2)
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no dead letters: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let shot = screenshot_path("console.png");
     let _ = std::fs::remove_file(&shot);
@@ -127,4 +162,17 @@ async fn the_console_works_in_a_real_browser() {
         "the configured token never shows in the log"
     );
     assert!(!daemon_log.contains(SECRET));
+    // The dead letter retried in the browser reached the platform; the dropped one did not.
+    let sent: Vec<String> = fanbook
+        .requests()
+        .iter()
+        .filter(|r| r.method == "sendMessage")
+        .map(|r| r.body.to_string())
+        .collect();
+    let delivered = |text: &str| sent.iter().filter(|b| b.contains(text)).count();
+    assert_eq!(
+        delivered("parcel-"),
+        3,
+        "two refused, one retried: {sent:?}"
+    );
 }

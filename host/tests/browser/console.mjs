@@ -88,6 +88,26 @@ try {
   await page.locator('#notice', { hasText: 'release trapper: done' }).waitFor();
   await trapper.locator('td.state-serving').waitFor();
 
+  step('dead letters: two refused replies; retry one (delivered now), drop the other');
+  const dead = page.locator('#dead tbody tr[data-id]');
+  await page.waitForFunction(() => document.querySelectorAll('#dead tbody tr[data-id]').length === 2);
+  await page.locator('#dead td', { hasText: 'chat is archived' }).first().waitFor();
+  if (sectionDir) await page.locator('#dead-section').screenshot({ path: join(sectionDir, 'console-dead.png') });
+  const [first, second] = await dead.evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  await page.locator(`#dead tr[data-id="${first}"] button`, { hasText: 'retry' }).click();
+  await page.locator('#notice', { hasText: `retry ${first}: done` }).waitFor();
+  await page.locator(`#dead tr[data-id="${first}"]`).waitFor({ state: 'detached' });
+  await page.locator(`#dead tr[data-id="${second}"] button`, { hasText: 'drop' }).click();
+  await page.locator('#notice', { hasText: `drop ${second}: done` }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('#dead tbody tr[data-id]').length === 0);
+  const fb = page.locator('#bots tr[data-bot="fb"]');
+  await fb.locator('td', { hasText: 'fanbook' }).waitFor();
+  // The retried reply is delivered: the bot's delivered count (column 6) says 1.
+  await page.waitForFunction(() => {
+    const row = document.querySelector('#bots tr[data-bot="fb"]');
+    return row && row.children[5].textContent === '1';
+  });
+
   step('the log, filtered by plugin, shows echo\'s lines only');
   await page.locator('#log-plugin').fill('echo');
   await page.locator('#log-filter button').click();
@@ -162,7 +182,7 @@ try {
 
   await page.waitForTimeout(300);
   if (sectionDir) {
-    for (const name of ['charts', 'plugins', 'bots', 'dead', 'log', 'config']) {
+    for (const name of ['charts', 'plugins', 'bots', 'log', 'config']) {
       const path = join(sectionDir, `console-${name}.png`);
       await page.locator(`#${name}-section`).screenshot({ path });
       console.log(`screenshot: ${path}`);

@@ -98,7 +98,8 @@ function historyCell(p) {
     const li = document.createElement("li");
     li.className = r.ok ? "reload-ok" : "reload-failed";
     const what = r.ok ? "loaded " + r.version : "failed: " + r.error;
-    li.textContent = when(r.at_ms) + " · " + r.file + " · " + r.took_ms + " ms · " + what;
+    li.textContent = when(r.at_ms) + " · " + r.file.split("/").pop() + " · " + r.took_ms + " ms · " + what;
+    li.title = r.file;
     list.append(li);
   }
   details.append(list);
@@ -116,6 +117,7 @@ function pluginRows(status) {
       cell(p.failed, "num"), cell(ms(p.p50_ms), "num"), cell(ms(p.p90_ms), "num"),
       cell(ms(p.p99_ms), "num"), historyCell(p));
     const actions = document.createElement("td");
+    actions.className = "actions";
     actions.append(button("reload", () => change(pluginPath(p.name, "reload"), "reload " + p.name)));
     if (p.quarantined) {
       actions.append(" ", button("release", () => change(pluginPath(p.name, "release"), "release " + p.name)));
@@ -173,7 +175,9 @@ function drawChart(id, points, lines, unit) {
   const y = (v) => H - PAD - ((v || 0) / max) * (H - 2 * PAD);
   const children = [svgEl("line", { x1: 0, y1: H - PAD, x2: W, y2: H - PAD, stroke: "#dde1e7" })];
   for (const [key, cls] of lines) {
-    const coords = points.map((p, i) => x(i).toFixed(1) + "," + y(p[key]).toFixed(1)).join(" ");
+    // A second without a value (no call to time) is left out, not drawn as zero.
+    const coords = points.map((p, i) => (p[key] === null || p[key] === undefined ? null
+      : x(i).toFixed(1) + "," + y(p[key]).toFixed(1))).filter(Boolean).join(" ");
     children.push(svgEl("polyline", { class: "line " + cls, "data-series": key, points: coords }));
   }
   const label = svgEl("text", { x: 4, y: 11 });
@@ -194,6 +198,7 @@ async function refreshCharts() {
 function deadRows(letters) {
   return letters.map((l) => {
     const tr = document.createElement("tr");
+    tr.dataset.id = l.id;
     tr.append(cell(l.id), cell(l.plugin), cell(l.bot), cell(l.chat), cell(l.op), cell(l.reason));
     const actions = document.createElement("td");
     actions.append(button("retry", () => change("/admin/deadletters/" + l.id + "/retry", "retry " + l.id)),
