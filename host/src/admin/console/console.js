@@ -75,6 +75,13 @@ function when(atMs) {
   return new Date(atMs).toISOString().slice(0, 19).replace("T", " ") + "Z";
 }
 
+// A file by its name, its full path on hover.
+function fileCell(path) {
+  const td = cell(String(path || "").split("/").pop());
+  td.title = path;
+  return td;
+}
+
 function pluginPath(name, action) {
   return "/admin/plugins/" + encodeURIComponent(name) + "/" + action;
 }
@@ -112,7 +119,7 @@ function pluginRows(status) {
     const tr = document.createElement("tr");
     tr.dataset.plugin = p.name;
     const state = p.state || (p.quarantined ? "quarantined" : "serving");
-    tr.append(cell(p.name), cell(p.version), cell(p.world), cell(p.source),
+    tr.append(cell(p.name), cell(p.version), cell(p.world), fileCell(p.source),
       cell(state, "state-" + state), cell(p.backlog, "num"), cell(p.handled, "num"),
       cell(p.failed, "num"), cell(ms(p.p50_ms), "num"), cell(ms(p.p90_ms), "num"),
       cell(ms(p.p99_ms), "num"), historyCell(p));
@@ -134,7 +141,7 @@ function pluginRows(status) {
     const tr = document.createElement("tr");
     const reason = cell("failed to load: " + f.reason, "state-failed");
     reason.colSpan = 9;
-    tr.append(cell("–"), cell("–"), cell("–"), cell(f.file), reason);
+    tr.append(cell("–"), cell("–"), cell("–"), fileCell(f.file), reason);
     rows.push(tr);
   }
   return rows;
