@@ -41,7 +41,7 @@ pub fn routes(sim: Sim) -> Router {
 
 /// An API error: a status and a message for the person or test that sent the request.
 #[derive(Debug)]
-pub(super) struct ApiError(StatusCode, String);
+struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -357,24 +357,8 @@ async fn get_actions(
 }
 
 async fn get_chats(State(sim): State<Sim>) -> ApiResult {
-    let chats = chats_json(&sim.world());
+    let chats = sim.world().chats_json();
     Ok((StatusCode::OK, Json(json!({ "chats": chats }))))
-}
-
-/// Every chat with its kind and members, as `/sim/chats` and the live stream give them.
-pub(super) fn chats_json(world: &World) -> Vec<serde_json::Value> {
-    world
-        .chats
-        .iter()
-        .map(|(id, chat)| {
-            let kind = if id.starts_with("dm:") {
-                "private"
-            } else {
-                "group"
-            };
-            json!({ "id": id, "kind": kind, "members": chat.members.values().collect::<Vec<_>>() })
-        })
-        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -508,7 +492,7 @@ fn check_name(field: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
-pub(super) fn bad(message: String) -> ApiError {
+fn bad(message: String) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, message)
 }
 

@@ -9,14 +9,24 @@ use std::convert::Infallible;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use futures::stream::{self, Stream};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api::{bad, chats_json, ApiError};
 use super::Sim;
+
+/// A refused stream request: 400 with `{"error"}`, like the rest of the sim's API.
+pub(super) struct BadStream(String);
+
+impl IntoResponse for BadStream {
+    fn into_response(self) -> Response {
+        (StatusCode::BAD_REQUEST, Json(json!({ "error": self.0 }))).into_response()
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub(super) struct Cursors {
@@ -45,10 +55,12 @@ pub(super) async fn events(
     State(sim): State<Sim>,
     headers: HeaderMap,
     query: Result<Query<Cursors>, QueryRejection>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let Query(mut cursors) = query?;
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, BadStream> {
+    let Query(mut cursors) = query.map_err(|e| BadStream(e.body_text()))?;
     if cursors.chat.is_empty() {
-        return Err(bad("the `chat` query parameter must name a chat".into()));
+        return Err(BadStream(
+            "the `chat` query parameter must name a chat".into(),
+        ));
     }
     cursors.resume_from(&headers);
     let changes = sim.world().subscribe();
@@ -82,7 +94,7 @@ fn update(sim: &Sim, cursors: &mut Cursors) -> Event {
         "next": cursors.since,
         "actions": actions,
         "actions_next": cursors.actions_since,
-        "chats": chats_json(&world),
+        "chats": world.chats_json(),
     });
     drop(world);
     Event::default()

@@ -415,6 +415,22 @@ impl World {
             .collect()
     }
 
+    /// Every chat with its kind and members, as `/sim/chats` and the live stream give them.
+    pub fn chats_json(&self) -> Vec<serde_json::Value> {
+        self.chats
+            .iter()
+            .map(|(id, chat)| {
+                let kind = if id.starts_with("dm:") {
+                    "private"
+                } else {
+                    "group"
+                };
+                let members: Vec<_> = chat.members.values().collect();
+                serde_json::json!({ "id": id, "kind": kind, "members": members })
+            })
+            .collect()
+    }
+
     /// Tells the receiver of every commit from now on.
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.changes.subscribe()
