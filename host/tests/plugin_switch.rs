@@ -150,3 +150,42 @@ async fn reloads_show_in_the_history_with_file_version_and_outcome() {
     d.wait_for("h", WAIT, |a| a.iter().any(|x| x["text"] == "still"))
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_disabled_before_a_restart_starts_disabled_and_a_reload_keeps_it_so() {
+    // What the last run left in the data dir.
+    let d = TestDaemon::start_config(&["echo"], |c| {
+        std::fs::create_dir_all(&c.data_dir).unwrap();
+        std::fs::write(c.data_dir.join("disabled-plugins"), "echo\n").unwrap();
+    })
+    .await;
+    d.wait_for_plugin("echo", None, WAIT).await;
+    assert_eq!(echo_status(&d).await["state"], "disabled");
+    d.say("rs", "alice", "/echo kept").await;
+
+    // A reload swaps the version in; the switch belongs to the name and stays off.
+    let loads = echo_status(&d).await["reloads"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let (status, body) = d.admin_post("/admin/plugins/echo/reload").await;
+    assert_eq!(status, 200, "{body}");
+    let start = std::time::Instant::now();
+    while echo_status(&d).await["reloads"]
+        .as_array()
+        .map_or(0, Vec::len)
+        == loads
+    {
+        assert!(start.elapsed() < WAIT, "the reload did not happen");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(echo_status(&d).await["state"], "disabled");
+    assert!(d.texts("rs", "reply").await.is_empty());
+
+    let (status, body) = d.admin_post("/admin/plugins/echo/enable").await;
+    assert_eq!(status, 200, "{body}");
+    d.wait_for("rs", WAIT, |a| a.iter().any(|x| x["text"] == "kept"))
+        .await;
+    let saved = std::fs::read_to_string(d.daemon.data_dir.join("disabled-plugins")).unwrap();
+    assert_eq!(saved.trim(), "", "enabled: no longer kept as disabled");
+}
