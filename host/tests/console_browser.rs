@@ -1,7 +1,11 @@
 //! The web console in a real browser (Debian's Chromium through `host/tests/browser/console.mjs`)
 //! against the `wasmbot` binary itself (so the live log is the real one): plugins with their
 //! state (a quarantined one, a file that failed to load), a refused change without the token,
-//! release and reload with it, the log filtered by plugin, the config with its secret masked.
+//! release and reload with it, dead letters (from a Fanbook sim that refuses two replies)
+//! retried and dropped, disable and enable (the message that waited is answered once), the
+//! reload history, the bots' last event, the charts, the log filtered by plugin, the config
+//! with its secret masked. Screenshots: one of the page, one per section in
+//! `target/console-screenshots/`.
 
 use std::time::{Duration, Instant};
 

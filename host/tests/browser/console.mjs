@@ -4,9 +4,10 @@
 //
 // Opens /console in Debian's Chromium (headless, fresh profile) and checks what an operator
 // sees and can do: plugins with their state, a file that failed to load, a change refused
-// without the token, release and reload with it, the live log filtered by plugin, the config
-// with its secret masked, the link to the sim chat. Exits 0 when every step passed; otherwise
-// prints the failed step, saves the screenshot anyway, and exits 1.
+// without the token, release and reload with it, dead letters retried and dropped, disable and
+// enable, the reload history, the bots' last event, the charts, the live log filtered by
+// plugin, the config with its secret masked, the link to the sim chat. Exits 0 when every
+// step passed; otherwise prints the failed step, saves the screenshot anyway, and exits 1.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
