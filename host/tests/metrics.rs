@@ -40,6 +40,11 @@ async fn counters_move_by_exactly_the_traffic() {
     let d = TestDaemon::start(&["echo"]).await;
     let before = scrape(&d).await;
     assert_eq!(
+        sample(&before, "wasmbot_bot_events_accepted_total{bot=\"sim\"}"),
+        Some(0.0),
+        "{before}"
+    );
+    assert_eq!(
         sample(&before, "wasmbot_events_accepted_total"),
         Some(0.0),
         "{before}"
@@ -106,6 +111,17 @@ async fn counters_move_by_exactly_the_traffic() {
         Some(1.0),
         "{after}"
     );
+    // Acceptance comes before routing, so it is counted per bot: all of it came to `sim`.
+    let sim = |name: &str| sample(&after, &format!("wasmbot_{name}{{bot=\"sim\"}}"));
+    assert_eq!(sim("bot_events_accepted_total"), Some(5.0), "{after}");
+    assert_eq!(sim("bot_events_deduplicated_total"), Some(1.0), "{after}");
+    // One request per reply: the sim answered each at the first try.
+    assert_eq!(sim("outbox_requests_total"), Some(3.0), "{after}");
+    assert_eq!(sim("outbox_retries_total"), Some(0.0), "{after}");
+    assert_eq!(sim("outbox_rate_limit_waits_total"), Some(0.0), "{after}");
+    assert_eq!(echo("plugin_in_flight"), Some(0.0), "{after}");
+    assert_eq!(echo("plugin_enabled"), Some(1.0), "{after}");
+    assert_eq!(echo("plugin_reload_failed_total"), Some(0.0), "{after}");
     // Three commands, the plain message and the redelivered one, once.
     assert_eq!(echo("plugin_events_handled_total"), Some(5.0), "{after}");
     assert_eq!(echo("plugin_events_failed_total"), Some(0.0), "{after}");

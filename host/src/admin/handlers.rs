@@ -12,7 +12,7 @@ use super::{error, Admin};
 use crate::metrics::{render, Snapshot};
 
 /// A change's input refused: answered 400 with `{"error"}`.
-struct BadInput(String);
+pub(super) struct BadInput(String);
 
 impl IntoResponse for BadInput {
     fn into_response(self) -> Response {
@@ -21,7 +21,7 @@ impl IntoResponse for BadInput {
 }
 
 /// Refuses a change whose body is not a JSON value.
-fn json_body(body: &Bytes) -> Result<serde_json::Value, BadInput> {
+pub(super) fn json_body(body: &Bytes) -> Result<serde_json::Value, BadInput> {
     serde_json::from_slice(body)
         .map_err(|e| BadInput(format!("the body must be JSON (`{{}}` will do): {e}")))
 }
@@ -31,10 +31,12 @@ pub(super) async fn status(State(admin): State<Admin>) -> Response {
     match dead {
         Ok(dead_letters) => {
             let waiting = admin.plugins.waiting_places();
+            let disabled = admin.plugins.disabled();
             Json(json!({
                 "plugins": plugins(&admin),
                 "failed_plugins": admin.plugins.load_failures(),
                 "waiting_plugins": waiting,
+                "disabled_plugins": disabled,
                 "bots": bots(&admin),
                 "dead_letters": dead_letters,
                 "circuits": admin.outbox.circuits(),
@@ -64,7 +66,20 @@ fn plugins(admin: &Admin) -> Vec<serde_json::Value> {
                 map.insert("handled".into(), json!(m.handled.get()));
                 map.insert("failed".into(), json!(m.failed.get()));
                 map.insert("p50_ms".into(), json!(ms(m.handle_seconds.quantile(0.5))));
+                map.insert("p90_ms".into(), json!(ms(m.handle_seconds.quantile(0.9))));
                 map.insert("p99_ms".into(), json!(ms(m.handle_seconds.quantile(0.99))));
+            }
+            if let Some(map) = value.as_object_mut() {
+                let state = if status.quarantined {
+                    "quarantined"
+                } else if !status.enabled {
+                    "disabled"
+                } else {
+                    "serving"
+                };
+                map.insert("state".into(), json!(state));
+                let history = admin.plugins.reload_history(&status.name);
+                map.insert("reloads".into(), json!(history));
             }
             value
         })
@@ -95,6 +110,12 @@ fn bots(admin: &Admin) -> Vec<serde_json::Value> {
                 "delivered": count.map_or(0, |c| c.delivered.get()),
                 "retries": count.map_or(0, |c| c.retries.get()),
                 "dead_lettered": count.map_or(0, |c| c.dead.get()),
+                "requests": count.map_or(0, |c| c.requests.get()),
+                "rate_limit": count.and_then(|c| c.rate_limit.get()).map(|(n, ms)| {
+                    json!({ "requests": n, "window_ms": ms })
+                }),
+                "rate_limit_waits": count.map_or(0, |c| c.rate_limit_waits.get()),
+                "last_event_ms": admin.ingress.last_event_ms(name),
             })
         })
         .collect()
@@ -251,6 +272,12 @@ pub(super) async fn metrics(State(admin): State<Admin>) -> Response {
             .map_or(0, |d| d.len() as u64),
         http: admin.http.clone(),
         timers: admin.timers.clone(),
+        waiting: admin
+            .plugins
+            .waiting_places()
+            .into_iter()
+            .map(|w| (w.name, w.behind))
+            .collect(),
     };
     match render(snapshot) {
         Ok(text) => (

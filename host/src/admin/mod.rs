@@ -5,6 +5,8 @@
 mod console;
 mod guard;
 mod handlers;
+mod sampler;
+mod switches;
 pub mod token;
 
 use std::sync::Arc;
@@ -16,9 +18,11 @@ use axum::{middleware, Json, Router};
 use serde_json::json;
 
 pub use guard::{Guard, Refusal};
+pub use sampler::spawn_sampler;
+pub use switches::restore as restore_disabled;
 
 use crate::config::Config;
-use crate::metrics::{HttpMetrics, IngressMetrics, TimerMetrics};
+use crate::metrics::{HttpMetrics, IngressMetrics, Series, TimerMetrics};
 use crate::outbox::OutboxWaker;
 use crate::router::Router as PluginRouter;
 use crate::store::DeadLetterStore;
@@ -39,6 +43,8 @@ pub struct Admin {
     pub timers: Arc<TimerMetrics>,
     /// The running config (shown with its secrets masked).
     pub config: Arc<Config>,
+    /// Throughput and latency a second at a time, for the console's charts.
+    pub series: Arc<Series>,
 }
 
 impl std::fmt::Debug for Admin {
@@ -56,6 +62,9 @@ pub fn routes(admin: Admin, guard: Arc<Guard>) -> Router {
         .route("/admin/deadletters/{id}/drop", post(handlers::drop_letter))
         .route("/admin/plugins/{name}/release", post(handlers::release))
         .route("/admin/plugins/{name}/reload", post(handlers::reload))
+        .route("/admin/plugins/{name}/enable", post(switches::enable))
+        .route("/admin/plugins/{name}/disable", post(switches::disable))
+        .route("/admin/series", get(sampler::series))
         .route("/metrics", get(handlers::metrics))
         .merge(console::routes())
         .with_state(admin)

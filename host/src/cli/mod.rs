@@ -55,6 +55,18 @@ enum Command {
         #[command(flatten)]
         daemon: admin::DaemonArgs,
     },
+    /// Switch a plugin off: it gets no events (they wait for it) until `enable`.
+    Disable {
+        plugin: String,
+        #[command(flatten)]
+        daemon: admin::DaemonArgs,
+    },
+    /// Switch a disabled plugin back on: it handles the events that waited, once each.
+    Enable {
+        plugin: String,
+        #[command(flatten)]
+        daemon: admin::DaemonArgs,
+    },
     /// Perform one WIT operation through a configured bot and print the result as JSON, e.g.
     /// `wasmbot call mybot send '{"chat": "123", "message": "hello"}'`.
     Call {
@@ -158,6 +170,12 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Status(daemon) => admin::status(&daemon).await,
         Command::Deadletters { command, daemon } => admin::dead_letters(&daemon, &command).await,
         Command::Release { plugin, daemon } => admin::release(&daemon, &plugin).await,
+        Command::Disable { plugin, daemon } => {
+            admin::change_plugin(&daemon, &plugin, "disable").await
+        }
+        Command::Enable { plugin, daemon } => {
+            admin::change_plugin(&daemon, &plugin, "enable").await
+        }
         Command::New(args) => new::run(&args),
         Command::Build { dir } => build::run(&dir),
         Command::Test { plugin, scenario } => scenario::run(&plugin, &scenario).await,

@@ -72,6 +72,8 @@ impl Daemon {
         let config = Arc::new(config);
         let store = open_store(&config)?;
         let ingress = Ingress::new(store.clone())?;
+        let bot_names = config.bots.iter().map(|b| b.name.as_str());
+        ingress.metrics().track_bots(bot_names);
 
         let stop = CancellationToken::new();
         let adapter_ctx = adapter::StartContext {
@@ -133,7 +135,9 @@ impl Daemon {
             http: services.http_metrics(),
             timers: timers.metrics(),
             config: config.clone(),
+            series: Arc::default(),
         };
+        crate::admin::spawn_sampler(admin.clone(), admin.series.clone(), stop.clone());
         let guard = admin_guard(&config)?;
         let http = http
             .route("/healthz", get(|| async { "ok" }))
@@ -150,6 +154,7 @@ impl Daemon {
         let debounce = Duration::from_millis(config.runtime.reload_debounce_ms);
         let places = store.places().context("cannot read the plugins' places")?;
         router.park_known(places);
+        crate::admin::restore_disabled(&router, &config.data_dir);
 
         // Listen before the plugins load: a platform's webhooks are accepted into the journal
         // meanwhile, and each plugin reads them once it is ready.

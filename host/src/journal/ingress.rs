@@ -75,10 +75,10 @@ impl Ingress {
         }?;
         match appended {
             Appended::New(seq) => {
-                self.metrics.accepted.inc();
+                self.metrics.counted(&inbound.bot, true);
                 self.advanced(seq + 1);
             }
-            Appended::Duplicate(_) => self.metrics.deduplicated.inc(),
+            Appended::Duplicate(_) => self.metrics.counted(&inbound.bot, false),
         }
         Ok(appended)
     }

@@ -67,6 +67,11 @@ impl Histogram {
         self.inner.count.load(Ordering::Relaxed)
     }
 
+    /// The sum of the observations, in nanoseconds.
+    pub fn sum_nanos(&self) -> u64 {
+        self.inner.sum_nanos.load(Ordering::Relaxed)
+    }
+
     /// The upper bound of the bucket holding quantile `q` (0..1) of the observations, in
     /// seconds; `None` before any.
     pub fn quantile(&self, q: f64) -> Option<f64> {

@@ -15,6 +15,10 @@ pub struct PluginSample {
     pub name: String,
     pub metrics: Arc<PluginMetrics>,
     pub backlog: u64,
+    /// Events queued in its lanes or being handled.
+    pub in_flight: u64,
+    /// `false` while the operator has it disabled.
+    pub enabled: bool,
 }
 
 /// One bot's outbox counters.
@@ -34,6 +38,8 @@ pub struct Snapshot {
     pub dead_letters: u64,
     pub http: Arc<HttpMetrics>,
     pub timers: Arc<TimerMetrics>,
+    /// Plugins away whose place is kept, with how many events they are behind.
+    pub waiting: Vec<(String, u64)>,
 }
 
 /// The snapshot in the OpenMetrics text format, metric names prefixed `wasmbot_`.
@@ -131,6 +137,19 @@ impl prometheus_client::collector::Collector for Snapshot {
             "Events a platform delivered again, dropped",
             deduplicated,
         )?;
+        let by_bot = || self.ingress.bots();
+        counters(
+            e,
+            "bot_events_accepted",
+            "Events accepted into the journal, by the bot that received them",
+            by_bot().map(|(b, m)| ([("bot", b.clone())], m.accepted.get())),
+        )?;
+        counters(
+            e,
+            "bot_events_deduplicated",
+            "Events a platform delivered again, dropped, by bot",
+            by_bot().map(|(b, m)| ([("bot", b.clone())], m.deduplicated.get())),
+        )?;
         let plugin = |p: &PluginSample| [("plugin", p.name.clone())];
         let ps = &self.plugins;
         counters(
@@ -150,6 +169,33 @@ impl prometheus_client::collector::Collector for Snapshot {
             "plugin_backlog",
             "Accepted events a plugin has not finished (its journal depth)",
             ps.iter().map(|p| (plugin(p), gauge_value(p.backlog))),
+        )?;
+        gauges(
+            e,
+            "plugin_in_flight",
+            "Events queued in a plugin's lanes or being handled",
+            ps.iter().map(|p| (plugin(p), gauge_value(p.in_flight))),
+        )?;
+        gauges(
+            e,
+            "plugin_enabled",
+            "1 while a plugin is enabled, 0 while the operator has it disabled",
+            ps.iter().map(|p| (plugin(p), i64::from(p.enabled))),
+        )?;
+        gauges(
+            e,
+            "plugin_waiting_behind",
+            "Events accepted since the kept place of a plugin that is away",
+            self.waiting
+                .iter()
+                .map(|(n, behind)| ([("plugin", n.clone())], gauge_value(*behind))),
+        )?;
+        counters(
+            e,
+            "plugin_reload_failed",
+            "Reloads of a running plugin's file that failed (the old version kept serving)",
+            ps.iter()
+                .map(|p| (plugin(p), p.metrics.reload_failed.get())),
         )?;
         histograms(
             e,
@@ -194,6 +240,12 @@ impl prometheus_client::collector::Collector for Snapshot {
             "outbox_retries",
             "Tries after a failed one",
             bs.iter().map(|b| (bot(b), b.metrics.retries.get())),
+        )?;
+        counters(
+            e,
+            "outbox_requests",
+            "Requests made to the platform (each try)",
+            bs.iter().map(|b| (bot(b), b.metrics.requests.get())),
         )?;
         counters(
             e,

@@ -111,6 +111,7 @@ impl Delivery {
                     self.metrics.rate_limit_waits.inc();
                 }
             }
+            self.metrics.requests.inc();
             let result = adapter.deliver(action).await;
             match &result {
                 Err(AdapterError::Transient(_)) => self.breaker.failed(admission),

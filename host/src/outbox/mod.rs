@@ -173,6 +173,10 @@ pub fn spawn(
         counters
             .enqueued
             .add(pending_at_start(store.as_ref(), &bot.name));
+        if let Some(rate) = rate {
+            let window_ms = u64::try_from(rate.window.as_millis()).unwrap_or(u64::MAX);
+            let _ = counters.rate_limit.set((rate.requests, window_ms));
+        }
         metrics.insert(bot.name.clone(), counters.clone());
         let delivery = Delivery {
             metrics: counters,

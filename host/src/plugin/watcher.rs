@@ -29,10 +29,13 @@ pub trait Deployment: Send + Sync {
     async fn install(&self, version: Arc<PluginVersion>, instances: Vec<PluginInstance>, from: Seq);
     /// Stops the plugin `name`; `false` if it was not running.
     fn remove(&self, name: &str) -> bool;
-    /// The plugin `name` was loaded or reloaded (compiled, started, swapped in) in `took`.
-    fn loaded(&self, _name: &str, _took: Duration) {}
+    /// The plugin `name` was loaded or reloaded (compiled, started, swapped in) at `version`
+    /// from `path` in `took`.
+    fn loaded(&self, _name: &str, _version: &str, _path: &Path, _took: Duration) {}
     /// The file `path` could not be loaded, for `reason` (shown until it loads or goes).
     fn failed(&self, _path: &Path, _reason: &str) {}
+    /// A load of `path` failed after `took`, for `reason` (for the reload history).
+    fn reload_failed(&self, _path: &Path, _reason: &str, _took: Duration) {}
     /// The file `path` loaded, or is gone: forget why it had not.
     fn cleared(&self, _path: &Path) {}
 }
@@ -218,8 +221,9 @@ impl Scanner {
                 let name = version.name.to_string();
                 let replaced = self.router.lanes_of(&name).is_some();
                 let tier = version.tier;
+                let number = version.manifest.version.clone();
                 self.router.install(version, instances, from).await;
-                self.router.loaded(&name, started.elapsed());
+                self.router.loaded(&name, &number, path, started.elapsed());
                 tracing::info!(plugin = %name, file = %path.display(), replaced, ?tier, elapsed_ms = started.elapsed().as_millis() as u64, "plugin loaded");
                 if tier == Tier::Baseline {
                     self.optimize(path, modified, len, &name);
@@ -233,6 +237,7 @@ impl Scanner {
                 let reason = full.strip_prefix(&prefix).unwrap_or(&full);
                 tracing::error!(file = %path.display(), error = %reason, "plugin not loaded; any running version keeps serving");
                 self.router.failed(path, reason);
+                self.router.reload_failed(path, reason, started.elapsed());
                 previous.unwrap_or_default()
             }
         };

@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
 
 use super::committer::Commits;
 use super::gate::Refusal;
@@ -46,16 +47,27 @@ pub struct Lane {
     pub commits: Commits,
     /// The plugin's counters: handled, failed, handle time.
     pub metrics: Arc<PluginMetrics>,
+    /// The operator's switch: while off the lane takes no job (they wait in its queue and
+    /// the journal), but still swaps versions.
+    pub enabled: watch::Receiver<bool>,
+    /// Cancelled when the plugin is removed (ends a lane parked by the switch).
+    pub removed: CancellationToken,
 }
 
 impl Lane {
-    /// Runs until the job queue closes and is drained.
+    /// Runs until the job queue closes and is drained (or closes while the plugin is
+    /// disabled: its unfinished events stay in the journal for its next start).
     pub async fn run(mut self, mut jobs: mpsc::Receiver<Job>, mut swaps: mpsc::Receiver<Swap>) {
+        // The switch's sender lives as long as the router; should it go, the lane runs on.
+        let mut switch_gone = false;
         loop {
+            let enabled = switch_gone || *self.enabled.borrow_and_update();
             tokio::select! {
                 biased;
                 Some(swap) = swaps.recv() => self.swap(swap).await,
-                job = jobs.recv() => match job {
+                changed = self.enabled.changed(), if !switch_gone => switch_gone = changed.is_err(),
+                () = self.removed.cancelled(), if !enabled => break,
+                job = jobs.recv(), if enabled => match job {
                     Some(job) => self.handle(job).await,
                     None => break,
                 },

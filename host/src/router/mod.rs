@@ -10,6 +10,8 @@ mod gate;
 mod health;
 mod lane;
 mod load_failures;
+mod reloads;
+mod switches;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -23,6 +25,9 @@ pub use lane::Job;
 use lane::{Lane, Swap};
 pub use load_failures::LoadFailure;
 use load_failures::LoadFailures;
+pub use reloads::ReloadRecord;
+use reloads::Reloads;
+use switches::Switches;
 
 use crate::journal::{Places, Progress};
 use crate::metrics::{PluginMetrics, PluginSample};
@@ -65,6 +70,8 @@ pub struct PluginStatus {
     /// Consecutive failed calls.
     pub failures: u32,
     pub quarantined: bool,
+    /// `false` while the operator has it disabled: its events wait for it.
+    pub enabled: bool,
     /// Events skipped for it because it fell more than `runtime.max_lag` behind.
     pub shed: u64,
     /// How the running code was compiled (baseline until its optimised build is ready).
@@ -103,6 +110,10 @@ pub struct Router {
     load_failures: Arc<LoadFailures>,
     /// Each plugin's counters by name, kept across reloads (touched at installs and scrapes).
     metrics: Arc<std::sync::Mutex<HashMap<Arc<str>, Arc<PluginMetrics>>>>,
+    /// The operator's enable/disable switch of each plugin name.
+    switches: Arc<Switches>,
+    /// Each plugin's recent loads and reloads.
+    reloads: Arc<Reloads>,
 }
 
 impl std::fmt::Debug for Router {
@@ -140,7 +151,31 @@ impl Router {
             gate: Arc::new(gate),
             load_failures: Arc::default(),
             metrics: Arc::default(),
+            switches: Arc::default(),
+            reloads: Arc::default(),
         }
+    }
+
+    /// Enables or disables the plugin `name` (running or not: the switch belongs to the
+    /// name); `true` if that changed it. A disabled plugin's lanes take no event until it is
+    /// enabled; its events wait, as for a plugin that is away.
+    pub fn set_enabled(&self, name: &str, enabled: bool) -> bool {
+        let changed = self.switches.set(name, enabled);
+        if changed {
+            let state = if enabled { "enabled" } else { "disabled" };
+            tracing::info!(plugin = name, "plugin {state}");
+        }
+        changed
+    }
+
+    /// The plugins switched off, sorted.
+    pub fn disabled(&self) -> Vec<String> {
+        self.switches.disabled()
+    }
+
+    /// The plugin's recent loads and reloads, newest first (at most 20).
+    pub fn reload_history(&self, name: &str) -> Vec<ReloadRecord> {
+        self.reloads.of(name)
     }
 
     /// The counters of plugin `name`, made at its first start.
@@ -159,6 +194,8 @@ impl Router {
                 metrics: self.metrics_of(&Arc::from(p.name.as_str())),
                 name: p.name,
                 backlog: p.backlog,
+                in_flight: p.in_flight as u64,
+                enabled: p.enabled,
             })
             .collect()
     }
@@ -215,6 +252,7 @@ impl Router {
         let health = Arc::new(Health::new(self.quarantine_after));
         let metrics = self.metrics_of(&version.name);
         let cancel = CancellationToken::new();
+        let enabled = self.switches.subscribe(&version.name);
         let mut jobs = Vec::new();
         let mut swaps = Vec::new();
         for instance in instances {
@@ -235,6 +273,8 @@ impl Router {
                 health: health.clone(),
                 commits,
                 metrics: metrics.clone(),
+                enabled: enabled.clone(),
+                removed: cancel.clone(),
             };
             self.threads.spawn(lane.run(job_rx, swap_rx));
             jobs.push(job_tx);
@@ -318,6 +358,7 @@ impl Router {
                 backlog: head.saturating_sub(r.progress.low_watermark()),
                 failures: r.health.failures(),
                 quarantined: r.health.is_quarantined(),
+                enabled: self.switches.is_enabled(&r.version.name),
                 shed: r.progress.shed_total(),
                 tier: r.version.tier,
                 world: r.version.world,
@@ -380,14 +421,38 @@ impl Deployment for Router {
         self.plugins.read().ok()?.get(name).map(|r| r.swaps.len())
     }
 
-    fn loaded(&self, name: &str, took: std::time::Duration) {
+    fn loaded(&self, name: &str, version: &str, file: &std::path::Path, took: std::time::Duration) {
         self.metrics_of(&Arc::from(name))
             .reload_seconds
             .observe(took);
+        let record = ReloadRecord::now(file.display().to_string(), took, Ok(version.to_string()));
+        self.reloads.record(name, record);
     }
 
     fn failed(&self, file: &std::path::Path, reason: &str) {
         self.load_failures.set(file, reason);
+    }
+
+    /// Recorded under the plugin running from `file`, or else the file's stem.
+    fn reload_failed(&self, file: &std::path::Path, reason: &str, took: std::time::Duration) {
+        let running = self.plugins.read().ok().and_then(|plugins| {
+            plugins
+                .values()
+                .find(|r| r.version.source == file)
+                .map(|r| r.version.name.clone())
+        });
+        let name = match running {
+            Some(name) => {
+                self.metrics_of(&name).reload_failed.inc();
+                name.to_string()
+            }
+            None => file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        let record = ReloadRecord::now(file.display().to_string(), took, Err(reason.to_string()));
+        self.reloads.record(&name, record);
     }
 
     fn cleared(&self, file: &std::path::Path) {

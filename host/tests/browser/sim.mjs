@@ -66,6 +66,12 @@ try {
   context.setDefaultTimeout(STEP_MS);
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  // Every request for the sim's read endpoints: the page must not poll them.
+  const reads = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (['/sim/timeline', '/sim/actions', '/sim/chats', '/sim/events'].includes(path)) reads.push({ path, at: Date.now() });
+  });
 
   step('open the page');
   const response = await page.goto(new URL('/', base).href, { waitUntil: 'domcontentloaded' });
@@ -73,6 +79,13 @@ try {
   assert((await page.title()) === 'wasmbot sim', `unexpected title ${JSON.stringify(await page.title())}`);
   await page.locator('#status[data-state="ok"]').waitFor();
   await page.locator('#chats .chat.active[data-chat="general"]').waitFor();
+
+  step('the page follows the chat over server-sent events, without polling');
+  await page.waitForTimeout(2000);
+  const polled = reads.filter((r) => r.path !== '/sim/events');
+  assert(polled.length === 0, `the page polled: ${polled.map((r) => r.path).join(', ')}`);
+  assert(reads.some((r) => r.path === '/sim/events'), 'the page opened no /sim/events stream');
+  const streamsBefore = reads.length;
 
   step('type /echo and press Enter');
   const composer = page.locator('#composer');
@@ -88,6 +101,7 @@ try {
     .filter({ hasText: /^hello from the browser$/ })
     .waitFor();
   assert((await composer.inputValue()) === '', 'the composer was not cleared after sending');
+  assert(reads.length === streamsBefore, `the reply came by a fetch, not the stream: ${reads.slice(streamsBefore).map((r) => r.path).join(', ')}`);
 
   step('join the chat');
   await page.locator('#join').click();

@@ -33,6 +33,7 @@ pub fn routes(sim: Sim) -> Router {
         .route("/sim/timeline", get(get_timeline))
         .route("/sim/actions", get(get_actions))
         .route("/sim/chats", get(get_chats))
+        .route("/sim/events", get(super::live::events))
         .route("/sim/ranks", post(post_rank))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(sim)
@@ -40,7 +41,7 @@ pub fn routes(sim: Sim) -> Router {
 
 /// An API error: a status and a message for the person or test that sent the request.
 #[derive(Debug)]
-pub struct ApiError(StatusCode, String);
+struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -356,19 +357,7 @@ async fn get_actions(
 }
 
 async fn get_chats(State(sim): State<Sim>) -> ApiResult {
-    let world = sim.world();
-    let chats: Vec<_> = world
-        .chats
-        .iter()
-        .map(|(id, chat)| {
-            let kind = if id.starts_with("dm:") {
-                "private"
-            } else {
-                "group"
-            };
-            json!({ "id": id, "kind": kind, "members": chat.members.values().collect::<Vec<_>>() })
-        })
-        .collect();
+    let chats = sim.world().chats_json();
     Ok((StatusCode::OK, Json(json!({ "chats": chats }))))
 }
 

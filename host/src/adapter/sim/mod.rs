@@ -4,6 +4,7 @@
 //! survives a restart as a real platform's would (see `persist`).
 
 mod api;
+mod live;
 mod outbound;
 mod persist;
 mod world;

@@ -152,6 +152,8 @@ pub struct World {
     sent_order: VecDeque<String>,
     /// Where changes are written before they are applied; `None`: the world is not kept.
     log: Option<SimLog>,
+    /// Counts commits, for the page's live stream (a watch: one value, never a queue).
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,6 +195,7 @@ impl World {
         for change in changes {
             self.apply(change);
         }
+        self.changes.send_modify(|n| *n += 1);
         if self.log.as_ref().is_some_and(SimLog::wants_compaction) {
             let snapshot = self.snapshot();
             if let Some(log) = self.log.as_mut() {
@@ -410,6 +413,27 @@ impl World {
             .filter(|r| chat.is_none_or(|c| r.chat == c))
             .cloned()
             .collect()
+    }
+
+    /// Every chat with its kind and members, as `/sim/chats` and the live stream give them.
+    pub fn chats_json(&self) -> Vec<serde_json::Value> {
+        self.chats
+            .iter()
+            .map(|(id, chat)| {
+                let kind = if id.starts_with("dm:") {
+                    "private"
+                } else {
+                    "group"
+                };
+                let members: Vec<_> = chat.members.values().collect();
+                serde_json::json!({ "id": id, "kind": kind, "members": members })
+            })
+            .collect()
+    }
+
+    /// Tells the receiver of every commit from now on.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// The newest record's position (0 when there is none): where a reader that has looked at

@@ -95,7 +95,16 @@ pub(super) async fn dead_letters(
 }
 
 pub(super) async fn release(daemon: &DaemonArgs, plugin: &str) -> anyhow::Result<ExitCode> {
-    let path = format!("/admin/plugins/{plugin}/release");
+    change_plugin(daemon, plugin, "release").await
+}
+
+/// `wasmbot release|enable|disable PLUGIN`: one change to one plugin.
+pub(super) async fn change_plugin(
+    daemon: &DaemonArgs,
+    plugin: &str,
+    change: &str,
+) -> anyhow::Result<ExitCode> {
+    let path = format!("/admin/plugins/{plugin}/{change}");
     let body = call(daemon, Request::Change(&path)).await?;
     print(daemon, &body, |b| format!("{}\n", table::done(b)));
     Ok(ExitCode::SUCCESS)

@@ -52,6 +52,8 @@ pub(super) fn status(body: &Value) -> String {
         .map(|p| {
             let state = if p["quarantined"] == true {
                 "quarantined".to_string()
+            } else if p["enabled"] == false {
+                "disabled".to_string()
             } else {
                 "serving".to_string()
             };
