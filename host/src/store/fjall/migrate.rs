@@ -68,12 +68,19 @@ pub fn migrate_from_redb(redb: &Path, fjall: &Path) -> Result<Option<usize>, Sto
 #[derive(Default)]
 struct Copy {
     rows: usize,
+    /// Row counts, and the first number of each order (dedupe keys, messages).
     lens: HashMap<&'static str, u64>,
     waiting: HashMap<String, u64>,
     timers: HashMap<String, u64>,
+    counters: HashMap<String, u64>,
 }
 
 impl Copy {
+    /// Notes the number of an order's row; the rows come in order, so the first one stays.
+    fn first(&mut self, counter: &'static str, n: u64) {
+        self.lens.entry(counter).or_insert(n);
+    }
+
     fn write(&mut self, store: &FjallStore, rows: Vec<Row>) -> Result<(), StoreError> {
         let mut tx = Tx::new(&store.space, None);
         for row in rows {
@@ -92,17 +99,13 @@ impl Copy {
                 tx.insert(&parts.journal, &keys::num(seq), &event);
             }
             Row::Dedupe(n, bot, key, seq) => {
-                count("dedupe_len");
+                self.first("dedupe_first", n);
                 let row = Key::new().text(&bot).tail(&key).bytes();
                 tx.insert(&parts.dedupe, &row, &keys::num(seq));
                 tx.insert(&parts.dedupe_order, &keys::num(n), &row);
             }
             Row::Finished(plugin, seq) => {
-                tx.insert(
-                    &parts.finished,
-                    &Key::new().text(&plugin).num(seq).bytes(),
-                    &[],
-                );
+                tx.insert(&parts.finished, &super::tx::marker(seq, &plugin), &[]);
             }
             Row::Kv(plugin, key, value) => {
                 tx.insert(
@@ -127,13 +130,16 @@ impl Copy {
                 tx.insert(&parts.dead, &keys::num(id), &row);
             }
             Row::Message(n, bot, chat, id, indexed) => {
-                count("message_len");
+                self.first("message_first", n);
                 let row = Key::new().text(&bot).text(&chat).tail(&id).bytes();
                 tx.insert(&parts.messages, &row, &indexed);
                 tx.insert(&parts.message_order, &keys::num(n), &row);
             }
             Row::Place(plugin, seq) => tx.insert(&parts.places, plugin.as_bytes(), &keys::num(seq)),
-            Row::Counter(name, value) => tx.insert(&parts.meta, name.as_bytes(), &keys::num(value)),
+            Row::Counter(name, value) => {
+                tx.insert(&parts.meta, name.as_bytes(), &keys::num(value));
+                self.counters.insert(name, value);
+            }
             Row::Timer(plugin, slot, row) => {
                 let timer: crate::store::Timer = from_json(&row)?;
                 if !is_schedule_slot(&slot) {
@@ -156,7 +162,15 @@ impl Copy {
     }
 
     /// Writes the counts gathered on the way.
-    fn finish(&self, store: &FjallStore) -> Result<(), StoreError> {
+    fn finish(&mut self, store: &FjallStore) -> Result<(), StoreError> {
+        // An order with no row left starts where its counter is.
+        for (first, next) in [
+            ("dedupe_first", "dedupe_counter"),
+            ("message_first", "message_counter"),
+        ] {
+            let next = self.counters.get(next).copied().unwrap_or(0);
+            self.lens.entry(first).or_insert(next);
+        }
         let mut tx = Tx::new(&store.space, Some(PersistMode::SyncData));
         let parts = tx.parts;
         for (len, n) in &self.lens {

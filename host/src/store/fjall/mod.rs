@@ -78,6 +78,8 @@ pub(super) struct Space {
     durable_actions: AtomicU64,
     /// The last transaction was written without an fsync.
     unflushed: AtomicBool,
+    /// Where scans of rows removed from the front start (see `Floors`).
+    floors: std::sync::Mutex<Floors>,
     /// Held while the store is open (dropped last): fjall itself does not keep a second
     /// process, or a second store in this one, out of its folder.
     _lock: std::fs::File,
@@ -126,12 +128,14 @@ impl FjallStore {
             .open_transactional()
             .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
         let parts = Parts::open(&keyspace)?;
+        let floors = std::sync::Mutex::new(Floors::read(&keyspace, &parts)?);
         let space = Arc::new(Space {
             keyspace,
             parts,
             limits,
             durable_actions: AtomicU64::new(0),
             unflushed: AtomicBool::new(false),
+            floors,
             _lock: lock,
         });
         // Everything in the folder at start is durable.
@@ -140,6 +144,40 @@ impl FjallStore {
         let writer = space.clone();
         let writer = Writer::start("wasmbot-store", move |batch| writer.run_batch(batch))?;
         Ok(Self { writer, space })
+    }
+}
+
+/// Below which nothing is left of the rows that are only ever removed from the front: the
+/// journal (with the finished-markers, keyed by seq), and each bot and plugin's outbox queue
+/// (action ids only grow). An LSM tree keeps a removed row as a tombstone until compaction, so
+/// a scan from the start would step over every row removed before; scans start here instead.
+#[derive(Debug, Default)]
+pub(super) struct Floors {
+    journal: u64,
+    /// bot → plugin (in name order, as the outbox hands them out) → lowest action id queued.
+    outbox: std::collections::HashMap<String, std::collections::BTreeMap<String, u64>>,
+}
+
+impl Floors {
+    /// Reads them once at open (the only scans from the start).
+    fn read(keyspace: &TxKeyspace, parts: &Parts) -> Result<Self, StoreError> {
+        let snapshot = keyspace.read_tx();
+        let journal = match snapshot.first_key_value(&parts.journal).map_err(backend)? {
+            Some((seq, _)) => keys::decode_num(&seq)?,
+            None => 0,
+        };
+        let mut floors = Floors {
+            journal,
+            ..Floors::default()
+        };
+        for entry in snapshot.iter(&parts.outbox_queue) {
+            let (key, _) = entry.map_err(backend)?;
+            let mut reader = keys::Reader::new(&key);
+            let (bot, plugin, id) = (reader.text()?, reader.text()?, reader.num()?);
+            let plugins = floors.outbox.entry(bot).or_default();
+            plugins.entry(plugin).or_insert(id);
+        }
+        Ok(floors)
     }
 }
 
@@ -191,6 +229,11 @@ impl Parts {
 }
 
 impl Space {
+    fn floors(&self) -> std::sync::MutexGuard<'_, Floors> {
+        // A panic while holding it leaves only numbers that are still safe lower bounds.
+        self.floors.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// A counter's value as committed.
     fn counter(&self, name: &str) -> Result<u64, StoreError> {
         match self.parts.meta.get(name).map_err(backend)? {

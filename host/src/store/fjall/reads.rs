@@ -7,7 +7,6 @@ use std::sync::atomic::Ordering;
 use fjall::TxPartitionHandle;
 
 use super::keys::{self, Key, Reader};
-use super::tx::Tx;
 use super::{backend, from_json, FjallStore, Space};
 use crate::model::Inbound;
 use crate::store::redb::Stored;
@@ -21,6 +20,15 @@ use crate::store::{
 type Rows = Vec<(Vec<u8>, Vec<u8>)>;
 
 impl Space {
+    /// Raises the outbox floor of `bot` and `plugin` to `id` (never lowers it).
+    fn raise_outbox_floor(&self, bot: &str, plugin: &str, id: ActionId) {
+        let mut floors = self.floors();
+        let floor = floors.outbox.get_mut(bot).and_then(|p| p.get_mut(plugin));
+        if let Some(floor) = floor {
+            *floor = (*floor).max(id);
+        }
+    }
+
     /// The rows of `part` whose keys start with `prefix`, from one snapshot.
     pub(super) fn prefixed(
         &self,
@@ -67,22 +75,33 @@ impl JournalStore for FjallStore {
     }
 
     fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
+        let floor = self.space.floors().journal;
+        if seq <= floor {
+            return Ok(());
+        }
         self.space.write_tx(|tx| {
             let parts = tx.parts;
+            let (from, to) = (keys::num(floor).to_vec(), keys::num(seq).to_vec());
             let mut released = 0;
-            for (key, _) in tx.range(
-                &parts.journal,
-                keys::num(0).to_vec(),
-                keys::num(seq).to_vec(),
-            )? {
+            for (key, _) in tx.range(&parts.journal, from.clone(), to.clone())? {
                 if !keep.contains(&keys::decode_num(&key)?) {
                     tx.remove(&parts.journal, &key);
                     released += 1;
                 }
             }
             tx.add("journal_len", -released)?;
-            release_markers(tx, seq, keep)
-        })
+            // Markers are keyed by seq first: the same range holds every plugin's.
+            for (key, _) in tx.range(&parts.finished, from, to)? {
+                if !keep.contains(&Reader::new(&key).num()?) {
+                    tx.remove(&parts.finished, &key);
+                }
+            }
+            Ok(())
+        })?;
+        let kept = keep.range(floor..seq).next().copied();
+        let mut floors = self.space.floors();
+        floors.journal = floors.journal.max(kept.unwrap_or(seq));
+        Ok(())
     }
 
     fn places(&self) -> Result<Vec<(String, Seq)>, StoreError> {
@@ -109,30 +128,10 @@ impl JournalStore for FjallStore {
     }
 }
 
-/// Removes each plugin's finished-markers before `seq`, except those in `keep`; a plugin far
-/// ahead has many after it, which are not read.
-fn release_markers(tx: &mut Tx, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
-    let parts = tx.parts;
-    let mut from = Vec::new();
-    while let Some((key, _)) = tx.first_from(&parts.finished, from)? {
-        let (plugin, _) = Tx::text_num(&key)?;
-        let start = Key::new().text(&plugin).num(0).bytes();
-        let end = Key::new().text(&plugin).num(seq).bytes();
-        for (key, _) in tx.range(&parts.finished, start, end)? {
-            if !keep.contains(&Tx::text_num(&key)?.1) {
-                tx.remove(&parts.finished, &key);
-            }
-        }
-        from = Key::new().text(&plugin).num(u64::MAX).bytes();
-        from.push(0);
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl CompletionStore for FjallStore {
     fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
-        let key = Key::new().text(plugin).num(seq).bytes();
+        let key = super::tx::marker(seq, plugin);
         self.space.parts.finished.contains_key(key).map_err(backend)
     }
 
@@ -204,23 +203,33 @@ impl OutboxStore for FjallStore {
         let durable = self.space.durable_actions.load(Ordering::Acquire);
         let parts = &self.space.parts;
         let snapshot = self.space.keyspace.read_tx();
-        let bot_prefix = Key::new().text(bot).bytes();
+        let plugins = self
+            .space
+            .floors()
+            .outbox
+            .get(bot)
+            .cloned()
+            .unwrap_or_default();
         let mut pending = Vec::new();
-        let mut from = bot_prefix.clone();
-        // Plugin by plugin: the first `per_plugin` of each that are not ended.
-        while let Some(first) = snapshot.range(&parts.outbox_queue, from.clone()..).next() {
-            let (key, _) = first.map_err(backend)?;
-            if !key.starts_with(&bot_prefix) {
-                break;
-            }
-            let plugin = Reader::new(&key[bot_prefix.len()..]).text()?;
-            let plugin_prefix = Key::new().text(bot).text(&plugin).bytes();
-            let ids = snapshot
-                .prefix(&parts.outbox_queue, &plugin_prefix)
-                .map(|kv| {
-                    let (key, _) = kv.map_err(backend)?;
-                    keys::decode_num(&key[plugin_prefix.len()..])
+        for (plugin, floor) in plugins {
+            let prefix = Key::new().text(bot).text(&plugin).bytes();
+            let from = Key::new().text(bot).text(&plugin).num(floor).bytes();
+            let mut ids = snapshot
+                .range(&parts.outbox_queue, from..)
+                .map(|kv| kv.map_err(backend))
+                .take_while(|kv| {
+                    kv.as_ref()
+                        .map_or(true, |(key, _)| key.starts_with(&prefix))
                 })
+                .map(|kv| keys::decode_num(&kv?.0[prefix.len()..]))
+                .peekable();
+            // Nothing below the first id queued now (or below `durable`, if none is) can be
+            // queued again: ids only grow.
+            let first = match ids.peek() {
+                Some(Ok(id)) => (*id).min(durable),
+                _ => durable,
+            };
+            let ids = ids
                 .filter(|id| !id.as_ref().is_ok_and(|id| ended.contains(id)))
                 .take(per_plugin);
             for id in ids {
@@ -243,8 +252,7 @@ impl OutboxStore for FjallStore {
                     });
                 }
             }
-            from = Key::new().text(bot).text(&plugin).num(u64::MAX).bytes();
-            from.push(0);
+            self.space.raise_outbox_floor(bot, &plugin, first);
         }
         Ok(pending)
     }

@@ -3,7 +3,7 @@
 
 use fjall::{PersistMode, TxPartitionHandle, WriteTransaction};
 
-use super::keys::{self, Key, Reader};
+use super::keys::{self, Key};
 use super::{backend, from_json, to_json, Parts, Space};
 use crate::model::Action;
 use crate::store::redb::Stored;
@@ -12,6 +12,7 @@ use crate::store::{ActionId, Indexed, MessageKey, Seq, StoreError};
 pub(super) struct Tx<'a> {
     tx: WriteTransaction<'a>,
     pub parts: &'a Parts,
+    space: &'a Space,
 }
 
 impl<'a> Tx<'a> {
@@ -20,6 +21,7 @@ impl<'a> Tx<'a> {
         Self {
             tx: space.keyspace.write_tx().durability(durability),
             parts: &space.parts,
+            space,
         }
     }
 
@@ -79,20 +81,6 @@ impl<'a> Tx<'a> {
             .collect()
     }
 
-    /// The first row of `part` at or after `from`.
-    pub fn first_from(
-        &self,
-        part: &TxPartitionHandle,
-        from: Vec<u8>,
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
-        match self.tx.range(part, from..).next() {
-            Some(kv) => Ok(Some(
-                kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend)?,
-            )),
-            None => Ok(None),
-        }
-    }
-
     /// The first row of `part`.
     pub fn first(
         &self,
@@ -136,6 +124,13 @@ impl<'a> Tx<'a> {
         self.insert(&parts.outbox, &keys::num(id), &stored);
         let queued = Key::new().text(&bot).text(plugin).num(id).bytes();
         self.insert(&parts.outbox_queue, &queued, &[]);
+        // A new bot and plugin pair starts from 0: nothing of it was ever removed.
+        let mut floors = self.space.floors();
+        let plugins = floors.outbox.entry(bot).or_default();
+        if !plugins.contains_key(plugin) {
+            plugins.insert(plugin.to_string(), 0);
+        }
+        drop(floors);
         self.add("outbox_len", 1)?;
         self.count_waiting(plugin, 1)?;
         Ok(id)
@@ -191,8 +186,7 @@ impl<'a> Tx<'a> {
         self.insert(&parts.dedupe, &row, &keys::num(seq));
         let n = self.next("dedupe_counter")?;
         self.insert(&parts.dedupe_order, &keys::num(n), &row);
-        let len = self.add("dedupe_len", 1)?;
-        self.forget_oldest(&parts.dedupe_order, &parts.dedupe, "dedupe_len", len, limit)
+        self.forget_oldest(&parts.dedupe_order, &parts.dedupe, "dedupe", n + 1, limit)
     }
 
     /// Indexes a message, forgetting the oldest beyond `limit`.
@@ -221,48 +215,51 @@ impl<'a> Tx<'a> {
         if !known {
             let n = self.next("message_counter")?;
             self.insert(&parts.message_order, &keys::num(n), &row);
-            let len = self.add("message_len", 1)?;
             let order = &parts.message_order;
-            self.forget_oldest(order, &parts.messages, "message_len", len, limit)?;
+            self.forget_oldest(order, &parts.messages, "message", n + 1, limit)?;
         }
         Ok(())
     }
 
-    /// Removes the oldest rows of an order partition and the rows they name while `len`
-    /// exceeds `limit`.
+    /// Removes the oldest rows of an order partition, and the rows they name, while more
+    /// than `limit` are numbered below `next`. The numbers are contiguous from the counter
+    /// `{kind}_first` on, so the oldest is found by its number: an LSM tree would have to step
+    /// over the tombstones of every row forgotten before to find the first one.
     fn forget_oldest(
         &mut self,
         order: &TxPartitionHandle,
         rows: &TxPartitionHandle,
-        counter: &str,
-        mut len: u64,
+        kind: &str,
+        next: u64,
         limit: usize,
     ) -> Result<(), StoreError> {
-        while len > limit as u64 {
-            let Some((n, row)) = self.first(order)? else {
-                break;
-            };
-            self.remove(order, &n);
-            self.remove(rows, &row);
-            len = self.add(counter, -1)?;
+        let counter = format!("{kind}_first");
+        let mut first = self.peek(&counter)?;
+        while next - first > limit as u64 {
+            if let Some(row) = self.take(order, &keys::num(first))? {
+                self.remove(rows, &row);
+            }
+            first += 1;
         }
+        let meta = &self.parts.meta;
+        self.tx.insert(meta, counter.as_bytes(), keys::num(first));
         Ok(())
     }
 
     /// Marks `seq` finished for `plugin`; `false` if it was already.
     pub fn finish(&mut self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
         let parts = self.parts;
-        let key = Key::new().text(plugin).num(seq).bytes();
+        let key = marker(seq, plugin);
         if self.contains(&parts.finished, &key)? {
             return Ok(false);
         }
         self.insert(&parts.finished, &key, &[]);
         Ok(true)
     }
+}
 
-    /// Decodes a row's key written as (text, number).
-    pub fn text_num(key: &[u8]) -> Result<(String, u64), StoreError> {
-        let mut reader = Reader::new(key);
-        Ok((reader.text()?, reader.num()?))
-    }
+/// The key of `plugin`'s finished-marker of `seq`: by seq first, so a release removes the
+/// markers of every plugin in one range that starts where the last one ended.
+pub(super) fn marker(seq: Seq, plugin: &str) -> Vec<u8> {
+    Key::new().num(seq).tail(plugin).bytes()
 }
