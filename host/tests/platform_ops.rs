@@ -508,3 +508,200 @@ async fn the_platform_interface_needs_its_grant() {
         "nothing reached the platform"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanbook_methods_from_wasmbot_call_with_the_seeds_verbs_and_types() {
+    use crate::fanbook_sim::FanbookSim;
+    const TOKEN: &str = "fbops-token-3d9a";
+    let sim = FanbookSim::start(TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        &dir,
+        &format!("[[bots]]\nname = \"fb\"\nplatform = \"fanbook\"\ntoken = \"{TOKEN}\"\nbase_url = \"{}\"\n", sim.base),
+    );
+    let (ok, list) = call(&cfg, &["fb", "--list"]).await;
+    let list = list["text"].as_str().unwrap_or_default().to_owned();
+    assert!(ok, "{list}");
+    for name in [
+        "getMessage",
+        "message/getList",
+        "guild/role",
+        "v2/guild/role#delete",
+        "getMyCommands",
+        "robot/setGuildNick",
+        "guild/emoji",
+        "interaction/message_card/click",
+        "v2/circle/info",
+        "guild/notification/send",
+        "channel/list",
+        "getGuildCredit",
+        "PUT /api/bot/{token}/guild/role",
+    ] {
+        assert!(list.contains(name), "--list lacks {name}: {list}");
+    }
+
+    let last = |method: &str| {
+        sim.calls(method)
+            .pop()
+            .unwrap_or_else(|| panic!("no {method}"))
+    };
+    // (operation, args, verb, body as the seed types it)
+    let cases = [
+        (
+            "getMessage",
+            json!({ "chat_id": "412870154013753345", "message_id": 495447611042430976u64 }),
+            "POST",
+            json!({ "chat_id": 412870154013753345u64, "message_id": 495447611042430976u64 }),
+        ),
+        (
+            "robot/setGuildNick",
+            json!({ "guild_Id": "390438216731197440", "nickname": "值班机器人" }),
+            "POST",
+            json!({ "guild_Id": "390438216731197440", "bot_id": crate::fanbook_sim::BOT_ID.to_string(), "nickname": "值班机器人" }),
+        ),
+        (
+            "guild/role",
+            json!({ "guild_id": "390438216731197440", "name": "VIP", "hoist": true, "color": 16711680 }),
+            "PUT",
+            json!({ "guild_id": "390438216731197440", "name": "VIP", "hoist": true, "color": 16711680 }),
+        ),
+        (
+            "v2/guild/role#patch",
+            json!({ "guild_id": "390438216731197440", "id": "503100000000000001", "permissions": 0, "name": "SVIP" }),
+            "PATCH",
+            json!({ "guild_id": "390438216731197440", "id": "503100000000000001", "permissions": 0, "name": "SVIP" }),
+        ),
+        (
+            "v2/guild/role#delete",
+            json!({ "guild_id": "390438216731197440", "id": "503100000000000001" }),
+            "DELETE",
+            json!({ "guild_id": "390438216731197440", "id": "503100000000000001" }),
+        ),
+        (
+            "getRoleMembers",
+            json!({ "guild_id": "390438216731197440", "role_id": "462126193571790848", "size": 100 }),
+            "POST",
+            json!({ "guild_id": 390438216731197440u64, "role_id": 462126193571790848u64, "size": 100 }),
+        ),
+        (
+            "v2/checkUserGuilds",
+            json!({ "user_id": "91142882827837440", "guilds": ["390438216731197440", 239729082814693376u64] }),
+            "POST",
+            json!({ "user_id": 91142882827837440u64, "guilds": [390438216731197440u64, 239729082814693376u64] }),
+        ),
+        (
+            "interaction/message_card/click",
+            json!({ "key": "slot-1", "channel_id": "412870154013753345", "message_id": "495447611042430976" }),
+            "POST",
+            json!({ "key": "slot-1", "channel_id": "412870154013753345", "message_id": "495447611042430976" }),
+        ),
+        (
+            "v2/guild/members",
+            json!({ "guild_id": "239729082814693376", "channel_id": "0", "user_id": "91142882827837440", "ranges": [{ "start": 0, "end": 99 }] }),
+            "POST",
+            json!({ "guild_id": "239729082814693376", "channel_id": "0", "user_id": "91142882827837440", "ranges": [{ "start": 0, "end": 99 }] }),
+        ),
+        (
+            "v2/circle/info",
+            json!({ "guild_id": "390438216731197440" }),
+            "POST",
+            json!({ "guild_id": 390438216731197440u64 }),
+        ),
+        (
+            "guild/notification/send",
+            json!({ "users": ["91142882827837440"], "guild_id": "390438216731197440", "text": "维护通知" }),
+            "POST",
+            json!({ "users": ["91142882827837440"], "guild_id": "390438216731197440", "text": "维护通知" }),
+        ),
+    ];
+    for (op, args, verb, body) in &cases {
+        let (ok, out) = call(&cfg, &["fb", op, &args.to_string()]).await;
+        assert!(ok, "{op}: {out}");
+        let method = op.split('#').next().unwrap();
+        let r = last(method);
+        assert_eq!(r.token, TOKEN, "{op}: the token is a path segment");
+        assert_eq!(r.verb, *verb, "{op}");
+        assert_eq!(&r.body, body, "{op}");
+    }
+    // GET methods take their fields in the query.
+    let (ok, out) = call(
+        &cfg,
+        &["fb", "guild/emoji", r#"{"guild_id": "390438216731197440"}"#],
+    )
+    .await;
+    assert!(ok, "{out}");
+    let emoji = last("guild/emoji");
+    assert_eq!(emoji.verb, "GET");
+    assert_eq!(emoji.query.as_deref(), Some("guild_id=390438216731197440"));
+    let (ok, out) = call(&cfg, &["fb", "getMyCommands"]).await;
+    assert!(ok && out[0]["command"] == "start", "{out}");
+    assert_eq!(last("getMyCommands").verb, "GET");
+    // `message/getList` is a form, and answers in its own envelope.
+    let (ok, out) = call(
+        &cfg,
+        &[
+            "fb",
+            "message/getList",
+            r#"{"channel_id": "413613404125659136", "size": "20", "behavior": "before"}"#,
+        ],
+    )
+    .await;
+    assert!(ok, "{out}");
+    assert_eq!(out[0]["message_id"], "495447611042430976");
+    let list = last("message/getList");
+    assert_eq!(list.verb, "POST");
+    assert!(
+        list.headers
+            .get("content-type")
+            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")),
+        "{:?}",
+        list.headers
+    );
+    assert_eq!(
+        list.body,
+        json!({ "channel_id": "413613404125659136", "size": "20", "behavior": "before" })
+    );
+    // A notice gets a nonce; enumerations are checked.
+    let (ok, out) = call(
+        &cfg,
+        &[
+            "fb",
+            "sendNotication",
+            r#"{"channel_type": "1", "to_user_id": "91142882827837440", "content": "任务"}"#,
+        ],
+    )
+    .await;
+    assert!(ok, "{out}");
+    assert!(last("sendNotication").body["nonce"]
+        .as_str()
+        .is_some_and(|n| n.parse::<u64>().is_ok()));
+    for (op, args, why) in [
+        (
+            "sendNotication",
+            json!({ "channel_type": "3", "to_user_id": "1", "content": "x" }),
+            "\"1\" or \"2\"",
+        ),
+        (
+            "message/getList",
+            json!({ "channel_id": "1", "behavior": "around" }),
+            "before or after",
+        ),
+        (
+            "getMessage",
+            json!({ "chat_id": "abc", "message_id": 1 }),
+            "`chat_id` must be an integer",
+        ),
+        (
+            "v2/guild/role#patch",
+            json!({ "guild_id": "1", "id": "2" }),
+            "`permissions`",
+        ),
+    ] {
+        let (ok, out) = call(&cfg, &["fb", op, &args.to_string()]).await;
+        assert!(!ok, "{op}");
+        assert!(
+            out["error"].as_str().unwrap_or_default().contains(why),
+            "{op}: {out}"
+        );
+    }
+}

@@ -68,14 +68,35 @@ pub fn opt_strings(
     }
 }
 
-/// An optional integer field.
+/// An optional integer field; a string of digits counts as the integer it writes (a 64-bit id
+/// is often passed as text, and the platform wants a number).
 pub fn opt_int(what: &str, args: &Value, field: &str) -> Result<Option<i64>, AdapterError> {
+    let bad = || AdapterError::Invalid(format!("`{what}`: `{field}` must be an integer"));
     match object(what, args)?.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
-        Some(_) => Err(AdapterError::Invalid(format!(
-            "`{what}`: `{field}` must be an integer"
-        ))),
+        Some(value) => int_of(value).map(Some).ok_or_else(bad),
+    }
+}
+
+fn int_of(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// An optional list of integers (digit strings count as their integers).
+pub fn opt_ints(what: &str, args: &Value, field: &str) -> Result<Option<Vec<i64>>, AdapterError> {
+    let bad = || AdapterError::Invalid(format!("`{what}`: `{field}` must be a list of integers"));
+    match object(what, args)?.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| int_of(i).ok_or_else(bad))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(bad()),
     }
 }
 
@@ -108,6 +129,9 @@ pub enum Type {
     Int,
     Bool,
     StrList,
+    IntList,
+    /// Any JSON array (of the platform's structures, passed on as they are).
+    List,
     /// Any JSON object (a platform structure passed on as it is).
     Object,
 }
@@ -138,6 +162,16 @@ pub fn checked(what: &str, args: &Value, fields: &[Field]) -> Result<Value, Adap
             Type::Int => opt_int(what, args, name)?.map(Value::from),
             Type::Bool => opt_bool(what, args, name)?.map(Value::Bool),
             Type::StrList => opt_strings(what, args, name)?.map(Value::from),
+            Type::IntList => opt_ints(what, args, name)?.map(Value::from),
+            Type::List => match map.get(name) {
+                None | Some(Value::Null) => None,
+                Some(v @ Value::Array(_)) => Some(v.clone()),
+                Some(_) => {
+                    return Err(AdapterError::Invalid(format!(
+                        "`{what}`: `{name}` must be a JSON array"
+                    )))
+                }
+            },
             Type::Object => match map.get(name) {
                 None | Some(Value::Null) => None,
                 Some(v @ Value::Object(_)) => Some(v.clone()),
@@ -170,6 +204,8 @@ fn type_name(kind: Type) -> &'static str {
         Type::Int => "an integer",
         Type::Bool => "true or false",
         Type::StrList => "a list of strings",
+        Type::IntList => "a list of integers",
+        Type::List => "a JSON array",
         Type::Object => "a JSON object",
     }
 }

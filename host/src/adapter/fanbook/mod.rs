@@ -19,6 +19,7 @@ mod intake;
 mod markup;
 mod options;
 mod outbound;
+mod own;
 mod poll;
 mod standing;
 mod wire;
