@@ -705,3 +705,109 @@ async fn fanbook_methods_from_wasmbot_call_with_the_seeds_verbs_and_types() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanbook_send_options_rich_text_and_cards_as_message_kinds() {
+    use crate::fanbook_sim::FanbookSim;
+    const TOKEN: &str = "fbkinds-token-71c0";
+    let sim = FanbookSim::start(TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        &dir,
+        &format!("[[bots]]\nname = \"fb\"\nplatform = \"fanbook\"\ntoken = \"{TOKEN}\"\nbase_url = \"{}\"\n", sim.base),
+    );
+    let channel = "412870154013753345";
+    let send = |kind: &str, fields: Value, reply_to: Option<&str>| {
+        let mut args = json!({ "chat": channel, "message": { "kind": kind, "fields": fields } });
+        if let Some(r) = reply_to {
+            args["reply_to"] = json!(r);
+        }
+        args.to_string()
+    };
+    let last = || sim.calls("sendMessage").pop().expect("a sendMessage").body;
+
+    let (ok, out) = call(&cfg, &["fb", "send", &send("text", json!({ "text": "${@&462126193571790848} 集合", "desc": "集合", "ephemeral": true, "users": ["all"], "entity": 1, "unreactive": 1, "mention_roles": ["462126193571790848"], "reply_to_message_id_level_2": "495447611042430977" }), Some("495447611042430976"))]).await;
+    assert!(ok, "{out}");
+    assert_eq!(
+        last(),
+        json!({ "chat_id": 412870154013753345u64, "text": "${@&462126193571790848} 集合", "desc": "集合", "ephemeral": true, "users": ["all"], "entity": 1, "unreactive": 1,
+                "mention_roles": ["462126193571790848"], "reply_to_message_id": 495447611042430976u64, "reply_to_message_id_level_2": 495447611042430977u64 })
+    );
+    let (ok, out) = call(&cfg, &["fb", "send", &send("text", json!({ "text": "仅提及者可见", "selective": true, "mentions": ["91142882827837440"] }), None)]).await;
+    assert!(ok, "{out}");
+    assert_eq!(
+        last(),
+        json!({ "chat_id": 412870154013753345u64, "text": "仅提及者可见", "selective": true, "mentions": ["91142882827837440"] })
+    );
+
+    let ops = json!([{ "insert": "第一段\n" }, { "insert": { "source": "https://example.com/a.png", "width": 100, "height": 80, "_type": "image", "_inline": false } }]);
+    let (ok, out) = call(
+        &cfg,
+        &[
+            "fb",
+            "send",
+            &send(
+                "richText",
+                json!({ "title": "周报", "document": ops, "desc": "周报" }),
+                None,
+            ),
+        ],
+    )
+    .await;
+    assert!(ok, "{out}");
+    let body = last();
+    assert_eq!(body["parse_mode"], "Fanbook");
+    assert_eq!(body["desc"], "周报");
+    let doc: Value = serde_json::from_str(body["text"].as_str().unwrap()).unwrap();
+    assert_eq!(doc["type"], "richText");
+    assert_eq!(doc["title"], "周报");
+    let delta: Value = serde_json::from_str(
+        doc["document"]
+            .as_str()
+            .expect("the document is a JSON string"),
+    )
+    .unwrap();
+    assert_eq!(delta, ops);
+
+    let widget = json!({ "tag": "text", "data": "活动通知" });
+    let (ok, out) = call(&cfg, &["fb", "send", &send("messageCard", json!({ "data": widget, "notification": "活动", "come_from_name": "值班机器人", "come_from_icon": "https://example.com/i.png" }), None)]).await;
+    assert!(ok, "{out}");
+    let card: Value = serde_json::from_str(last()["text"].as_str().unwrap()).unwrap();
+    assert_eq!(card["type"], "messageCard");
+    assert_eq!(card["come_from_name"], "值班机器人");
+    assert_eq!(card["come_from_icon"], "https://example.com/i.png");
+    assert_eq!(
+        serde_json::from_str::<Value>(card["data"].as_str().unwrap()).unwrap(),
+        widget,
+        "data is double-encoded"
+    );
+
+    let before = sim.calls("sendMessage").len();
+    for (kind, fields, why) in [
+        (
+            "text",
+            json!({ "text": "x", "ephemeral": true }),
+            "needs `users`",
+        ),
+        (
+            "text",
+            json!({ "text": "x", "users": ["all"] }),
+            "only with `ephemeral: true`",
+        ),
+        ("text", json!({ "text": "x", "unreactive": 2 }), "0 or 1"),
+        (
+            "text",
+            json!({ "text": "x", "selective": "yes" }),
+            "true or false",
+        ),
+        ("poll", json!({}), "valid: text, richText, messageCard"),
+    ] {
+        let (ok, out) = call(&cfg, &["fb", "send", &send(kind, fields.clone(), None)]).await;
+        assert!(!ok, "{fields}");
+        assert!(
+            out["error"].as_str().unwrap_or_default().contains(why),
+            "{fields}: {out}"
+        );
+    }
+    assert_eq!(sim.calls("sendMessage").len(), before);
+}

@@ -16,6 +16,7 @@ mod gateway;
 mod ids;
 mod inbound;
 mod intake;
+mod kinds;
 mod markup;
 mod options;
 mod outbound;

@@ -54,6 +54,10 @@ impl Adapter for Fanbook {
         self.call_named(operation, args).await
     }
 
+    fn message_kinds(&self) -> &'static [crate::adapter::OpSpec] {
+        super::kinds::KINDS
+    }
+
     async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError> {
         match action {
             Action::Send {
