@@ -93,10 +93,8 @@ impl Minapp {
     }
 }
 
-pub(super) fn body(msgtype: &'static str, inner: Value) -> SendBody {
-    let mut map = Map::new();
-    map.insert(msgtype.to_string(), inner);
-    SendBody { msgtype, body: map }
+fn body(msgtype: &'static str, inner: Value) -> SendBody {
+    SendBody::new(msgtype, inner)
 }
 
 /// The keyboard's links as text lines; a callback button cannot work on minapp and is refused.

@@ -94,7 +94,7 @@ pub(super) fn kind_body(kind: &str, fields: &str) -> Result<SendBody, AdapterErr
         "news" => news(fields)?,
         _ => fields,
     };
-    Ok(super::outbound::body(spec.name, inner))
+    Ok(SendBody::new(spec.name, inner))
 }
 
 /// `content`, within `limit` bytes of UTF-8.
