@@ -105,12 +105,12 @@ async fn call(
         }
         let mut names: Vec<&str> = ALL_OPERATIONS
             .iter()
-            .filter(|o| adapter.capabilities().contains(o))
+            .filter(|o| adapter.capabilities().contains(o) && **o != Operation::Kv)
             .map(|o| o.name())
             .collect();
         names.extend(adapter.own_operations().iter().map(|s| s.name));
         bail!(
-            "no operation named {op} on {platform}; operations: {} (`wasmbot call {bot} --list` describes them)",
+            "no operation named {op}; operations: {} ({platform}; `wasmbot call {bot} --list` describes them)",
             names.join(", ")
         );
     };
