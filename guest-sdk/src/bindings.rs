@@ -22,10 +22,24 @@ wit_bindgen::generate!({
 });
 
 // The same, plus Fanbook's own interface (the `fanbook` feature).
-#[cfg(feature = "fanbook")]
+#[cfg(all(feature = "fanbook", not(feature = "platform")))]
 wit_bindgen::generate!({
     path: "../wit",
     world: "fanbook-plugin",
+    pub_export_macro: true,
+    generate_all,
+    export_macro_name: "__export_world",
+    default_bindings_module: "wasmbot_sdk::bindings",
+    additional_derives: [PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize],
+    // `wasi:io`'s stream error holds a resource, which has none of them.
+    additional_derives_ignore: ["stream-error"],
+});
+
+// The same, plus every platform's own operations (the `platform` feature).
+#[cfg(feature = "platform")]
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "platform-plugin",
     pub_export_macro: true,
     generate_all,
     export_macro_name: "__export_world",

@@ -112,6 +112,8 @@ pub mod messaging;
 mod model;
 pub mod moderation;
 mod outgoing;
+#[cfg(feature = "platform")]
+pub mod platform;
 mod plugin;
 pub mod standing;
 #[cfg(test)]

@@ -52,6 +52,7 @@ mod minapp_flow;
 mod outage;
 mod outbox_fairness;
 mod pipelined_commits;
+mod platform_ops;
 mod plugin_switch;
 mod python_plugins;
 mod register_commands;

@@ -200,10 +200,12 @@ async fn cards_mentions_and_miniprograms_use_the_wecom_formats() {
         name: None,
         size: None,
     });
-    assert!(matches!(
-        link.deliver(&send(file, vec![])).await,
-        Err(AdapterError::Invalid(_))
-    ));
+    // A typed `unsupported` that says why: WeCom sends files by media_id, minapp uploads none.
+    let refused = link.deliver(&send(file, vec![])).await;
+    assert!(
+        matches!(&refused, Err(e @ AdapterError::Unsupported { .. }) if e.to_string().contains("media_id")),
+        "{refused:?}"
+    );
     let mut wrong = bot(&sim, None);
     wrong.secret = Some(Secret::new("wrong"));
     let e = Minapp::from_config(&wrong)

@@ -410,7 +410,8 @@ async fn boards_batch_stream_and_history() {
     );
     assert_eq!(
         sim.to("/bot/board-dismiss")[0].json(),
-        json!({ "chatId": GROUP, "chatType": "group" })
+        json!({ "chatId": GROUP, "chatType": "group", "memberId": "" }),
+        "memberId is always sent, \"\" for the whole chat, as the official SDK sends it"
     );
     assert_eq!(
         sim.to("/bot/board-all")[0].json(),

@@ -4,6 +4,7 @@
 pub mod biliao;
 pub mod fanbook;
 pub mod minapp;
+pub mod own_args;
 pub mod redact;
 pub mod retry_after;
 pub mod sim;
@@ -17,7 +18,7 @@ use async_trait::async_trait;
 
 use crate::config::Rate;
 use crate::model::{Action, ChatRef, Error, Member, Operation, Role};
-pub use crate::model::{AdapterError, FanbookExtras};
+pub use crate::model::{AdapterError, FanbookExtras, OpSpec};
 
 /// The result of carrying out an action.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,6 +59,33 @@ pub trait Adapter: Send + Sync + 'static {
             "register-commands",
         ))
     }
+    /// The platform's own operations, beyond the core WIT ones: what `call_own` takes (default:
+    /// none). Reached by plugins through `wasmbot:bot/platform` and by `wasmbot call`.
+    fn own_operations(&self) -> &'static [OpSpec] {
+        &[]
+    }
+    /// Carries out one of `own_operations` at once with its JSON arguments; returns the
+    /// platform's answer as JSON. An unknown name is `invalid`, listing the valid ones.
+    async fn call_own(
+        &self,
+        operation: &str,
+        _args: &serde_json::Value,
+    ) -> Result<serde_json::Value, AdapterError> {
+        OpSpec::find(
+            self.own_operations(),
+            self.platform(),
+            "operation",
+            operation,
+        )
+        .map(drop)?;
+        Err(AdapterError::unsupported(self.platform(), "call-own"))
+    }
+    /// The platform's own message kinds a send takes as `content::other((kind, json))`, the
+    /// JSON being the kind's fields (default: none).
+    fn message_kinds(&self) -> &'static [OpSpec] {
+        &[]
+    }
+
     /// The platform's documented limit on outbound requests per bot, applied by the outbox
     /// across all plugins unless the operator sets `rate_limit`.
     fn default_rate(&self) -> Option<Rate> {

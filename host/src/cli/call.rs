@@ -1,5 +1,6 @@
-//! `wasmbot call BOT OP 'JSON'`: one WIT operation through a configured bot, without running
-//! the daemon; the operator's tool for checking a bot by hand. The bot's inbound side is not
+//! `wasmbot call BOT OP 'JSON'`: one WIT operation (or one of the platform's own operations)
+//! through a configured bot, without running the daemon; the operator's tool for checking a bot
+//! by hand. `wasmbot call BOT --list` prints what the bot's platform supports. The bot's inbound side is not
 //! started, so a running daemon's polling is not disturbed.
 
 use std::process::ExitCode;
@@ -38,12 +39,14 @@ struct Args {
     reply_to: Option<String>,
 }
 
-pub(super) async fn run(
-    config: Config,
-    bot: &str,
-    op: &str,
-    json: &str,
-) -> anyhow::Result<ExitCode> {
+/// What `wasmbot call` was asked: the operation and its JSON, or `--list`.
+#[derive(Debug)]
+pub(super) enum Request {
+    List,
+    Call { op: String, json: Option<String> },
+}
+
+pub(super) async fn run(config: Config, bot: &str, request: Request) -> anyhow::Result<ExitCode> {
     let bot_config = config
         .bots
         .iter()
@@ -52,12 +55,6 @@ pub(super) async fn run(
             let names: Vec<&str> = config.bots.iter().map(|b| b.name.as_str()).collect();
             format!("no bot named {bot}; bots: {}", names.join(", "))
         })?;
-    let operation = parse_operation(op).with_context(|| {
-        let names: Vec<&str> = ALL_OPERATIONS.iter().map(|o| o.name()).collect();
-        format!("no operation named {op}; operations: {}", names.join(", "))
-    })?;
-    let args: Args = serde_json::from_str(json)
-        .context("the arguments are not valid JSON of the operation's parameters")?;
     let scratch = tempfile_dir()?;
     let ctx = StartContext {
         ingress: Ingress::new(Arc::new(MemoryStore::default()))?,
@@ -66,8 +63,60 @@ pub(super) async fn run(
         inbound: false,
     };
     let started = adapter::start(bot_config, &ctx)?;
-    let chat = args.chat_ref(&bot_config.platform, bot)?;
     let adapter = started.adapter;
+    let outcome = match request {
+        Request::List => {
+            print!("{}", super::call_ops::listing(bot, adapter.as_ref()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Request::Call { op, json } => {
+            call(
+                adapter.as_ref(),
+                &bot_config.platform,
+                bot,
+                &op,
+                json.as_deref(),
+            )
+            .await
+        }
+    };
+    ctx.stop.cancel();
+    let _ = std::fs::remove_dir_all(&scratch);
+    outcome
+}
+
+/// Performs `op`: a core WIT operation, or one of the platform's own.
+async fn call(
+    adapter: &dyn adapter::Adapter,
+    platform: &str,
+    bot: &str,
+    op: &str,
+    json: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let json = json.unwrap_or("{}");
+    let Some(operation) = parse_operation(op) else {
+        if adapter.own_operations().iter().any(|s| s.name == op) {
+            let args: Value =
+                serde_json::from_str(json).context("the arguments are not valid JSON")?;
+            if !args.is_object() {
+                bail!("the arguments of `{op}` must be a JSON object");
+            }
+            return print_result(adapter.call_own(op, &args).await);
+        }
+        let mut names: Vec<&str> = ALL_OPERATIONS
+            .iter()
+            .filter(|o| adapter.capabilities().contains(o) && **o != Operation::Kv)
+            .map(|o| o.name())
+            .collect();
+        names.extend(adapter.own_operations().iter().map(|s| s.name));
+        bail!(
+            "no operation named {op}; operations: {} ({platform}; `wasmbot call {bot} --list` describes them)",
+            names.join(", ")
+        );
+    };
+    let args: Args = serde_json::from_str(json)
+        .context("the arguments are not valid JSON of the operation's parameters")?;
+    let chat = args.chat_ref(platform, bot)?;
     let result = match operation {
         Operation::GetMember => {
             let user = args.user_id.as_deref().context("`user_id` is required")?;
@@ -88,8 +137,11 @@ pub(super) async fn run(
                 .map(|d| json!({ "ok": true, "message_id": d.message_id }))
         }
     };
-    ctx.stop.cancel();
-    let _ = std::fs::remove_dir_all(&scratch);
+    print_result(result)
+}
+
+/// Prints the result as JSON: the value, or `{"error": …}` with a failing exit code.
+fn print_result(result: Result<Value, adapter::AdapterError>) -> anyhow::Result<ExitCode> {
     match result {
         Ok(value) => {
             println!("{}", serde_json::to_string_pretty(&value)?);
@@ -139,6 +191,22 @@ impl Args {
                 keyboard: None,
                 mentions: vec![],
             }),
+            // A platform's own message kind: `content::other((kind, fields))`.
+            Some(Value::Object(m)) if m.contains_key("kind") => {
+                let kind = m
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .context("`message.kind` must be a string")?;
+                let fields = m.get("fields").cloned().unwrap_or_else(|| json!({}));
+                if !fields.is_object() {
+                    bail!("`message.fields` must be a JSON object");
+                }
+                Ok(Outgoing {
+                    content: Content::Other((kind.to_owned(), fields.to_string())),
+                    keyboard: None,
+                    mentions: vec![],
+                })
+            }
             Some(other) => Ok(serde_json::from_value(other.clone())
                 .context("`message` is neither text nor an outgoing message")?),
             None => bail!("`message` is required"),

@@ -3,6 +3,7 @@
 mod admin;
 mod build;
 mod call;
+mod call_ops;
 mod check;
 mod dev;
 mod fanbook;
@@ -67,15 +68,22 @@ enum Command {
         #[command(flatten)]
         daemon: admin::DaemonArgs,
     },
-    /// Perform one WIT operation through a configured bot and print the result as JSON, e.g.
-    /// `wasmbot call mybot send '{"chat": "123", "message": "hello"}'`.
+    /// Perform one WIT operation, or one of the platform's own, through a configured bot and
+    /// print the result as JSON, e.g. `wasmbot call mybot send '{"chat": "123", "message": "hello"}'`;
+    /// `wasmbot call mybot --list` prints every operation the bot's platform supports.
     Call {
         bot: String,
-        /// The WIT function's name: send, reply, edit, delete, react, pin, unpin, answer-callback,
-        /// add-role, remove-role, mute, unmute, kick, get-member, list-roles.
-        op: String,
-        /// Its arguments as JSON (`chat`, `message`, `target`, `user_id`, `role_id`, `seconds`, …).
-        json: String,
+        /// The WIT function's name (send, reply, edit, delete, react, pin, unpin, answer-callback,
+        /// add-role, remove-role, mute, unmute, kick, get-member, list-roles) or one of the
+        /// platform's own operations (see `--list`).
+        #[arg(required_unless_present = "list")]
+        op: Option<String>,
+        /// Its arguments as JSON (`chat`, `message`, `target`, `user_id`, `role_id`, `seconds`, …);
+        /// `{}` when left out.
+        json: Option<String>,
+        /// Print every operation the bot's platform supports, with its JSON arguments.
+        #[arg(long, conflicts_with_all = ["op", "json"])]
+        list: bool,
         #[arg(long, env = "WASMBOT_CONFIG")]
         config: std::path::PathBuf,
     },
@@ -165,8 +173,15 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
             bot,
             op,
             json,
+            list,
             config,
-        } => call::run(Config::load(&config)?, &bot, &op, &json).await,
+        } => {
+            let request = match op {
+                Some(op) if !list => call::Request::Call { op, json },
+                _ => call::Request::List,
+            };
+            call::run(Config::load(&config)?, &bot, request).await
+        }
         Command::Status(daemon) => admin::status(&daemon).await,
         Command::Deadletters { command, daemon } => admin::dead_letters(&daemon, &command).await,
         Command::Release { plugin, daemon } => admin::release(&daemon, &plugin).await,

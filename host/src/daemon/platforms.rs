@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::adapter::{Adapter, Adapters};
-use crate::model::{AdapterError, ChatRef, Error, FanbookExtras, Member, Operation, Role};
+use crate::model::{AdapterError, ChatRef, Error, FanbookExtras, Member, OpSpec, Operation, Role};
 use crate::runtime::Platforms;
 
 #[async_trait]
@@ -36,6 +36,24 @@ impl Platforms for Adapters {
     fn fanbook(&self, chat: &ChatRef) -> Result<Option<Arc<dyn FanbookExtras>>, Error> {
         self.for_chat(chat)?;
         Ok(self.fanbook_of(&chat.bot))
+    }
+
+    fn own_operations(&self, bot: &str) -> &'static [OpSpec] {
+        self.get(bot)
+            .map_or(&[], |adapter| adapter.own_operations())
+    }
+
+    fn message_kinds(&self, bot: &str) -> &'static [OpSpec] {
+        self.get(bot).map_or(&[], |adapter| adapter.message_kinds())
+    }
+
+    async fn call_own(
+        &self,
+        chat: &ChatRef,
+        operation: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, AdapterError> {
+        self.adapter_of(chat)?.call_own(operation, args).await
     }
 }
 

@@ -17,7 +17,7 @@ pub mod wit;
 
 pub use action::{Action, CallbackAnswer};
 pub use event::*;
-pub use platform::{AdapterError, FanbookExtras};
+pub use platform::{AdapterError, FanbookExtras, OpSpec};
 pub use standing::{rank_by_name, Audience, CommandAudience, Rank, Standing};
 pub use wit::wasmbot::bot0_1_0::help::{ArgumentHelp, CommandHelp, PluginHelp};
 pub use wit::wasmbot::bot0_1_0::moderation::{Member, Role};

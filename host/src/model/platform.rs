@@ -139,3 +139,39 @@ pub trait FanbookExtras: Send + Sync {
         reason: &str,
     ) -> Result<(), AdapterError>;
 }
+
+/// One of a platform's own operations (reached through `wasmbot:bot/platform.call` and
+/// `wasmbot call`), or one of the message kinds its adapter sends as `content::other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct OpSpec {
+    /// The name a plugin or the operator calls it by.
+    pub name: &'static str,
+    /// One line: what it does.
+    pub description: &'static str,
+    /// The JSON arguments' shape, e.g. `{"group_id": "string"}`.
+    pub args: &'static str,
+    /// The platform's method and path, e.g. `POST /bot/getme`.
+    pub method: &'static str,
+}
+
+impl OpSpec {
+    /// The spec named `name` in `specs`, or an `invalid` error that lists the valid names.
+    pub fn find<'a>(
+        specs: &'a [OpSpec],
+        platform: &str,
+        what: &str,
+        name: &str,
+    ) -> Result<&'a OpSpec, AdapterError> {
+        specs.iter().find(|s| s.name == name).ok_or_else(|| {
+            let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+            AdapterError::Invalid(format!(
+                "{platform} has no {what} `{name}`; valid: {}",
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ))
+        })
+    }
+}

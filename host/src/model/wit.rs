@@ -26,6 +26,7 @@ wasmtime::component::bindgen!({
         "wasmbot:bot/fanbook.list-circle-posts": async | trappable,
         "wasmbot:bot/fanbook.get-circle-post": async | trappable,
         "wasmbot:bot/fanbook.delete-circle-post": async | trappable,
+        "wasmbot:bot/platform.call": async | trappable,
         default: trappable,
     },
     exports: { default: async },

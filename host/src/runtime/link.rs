@@ -33,5 +33,6 @@ pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     v1::fanbook::add_to_linker::<_, Own>(linker, own)?;
     v2::types::add_to_linker::<_, Own>(linker, own)?;
     v2::timers::add_to_linker::<_, Own>(linker, own)?;
+    v2::platform::add_to_linker::<_, Own>(linker, own)?;
     Ok(())
 }

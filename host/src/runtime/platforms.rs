@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::model::{AdapterError, ChatRef, Error, FanbookExtras, Member, Operation, Role};
+use crate::model::{AdapterError, ChatRef, Error, FanbookExtras, Member, OpSpec, Operation, Role};
 
 /// The configured bots, as host functions see them.
 #[async_trait]
@@ -23,6 +23,17 @@ pub trait Platforms: Send + Sync {
     async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError>;
     /// The Fanbook operations of the chat's bot; `None` when the bot is not on Fanbook.
     fn fanbook(&self, chat: &ChatRef) -> Result<Option<Arc<dyn FanbookExtras>>, Error>;
+    /// The platform's own operations of the configured bot `bot`; none when there is no such bot.
+    fn own_operations(&self, bot: &str) -> &'static [OpSpec];
+    /// The message kinds the bot's platform sends as `content::other`.
+    fn message_kinds(&self, bot: &str) -> &'static [OpSpec];
+    /// One of the platform's own operations, through the chat's bot, at once.
+    async fn call_own(
+        &self,
+        chat: &ChatRef,
+        operation: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, AdapterError>;
 }
 
 /// No platform at all: for tools that load plugins without running them (`check`, `inspect`).
@@ -56,5 +67,22 @@ impl Platforms for NoPlatforms {
 
     fn fanbook(&self, chat: &ChatRef) -> Result<Option<Arc<dyn FanbookExtras>>, Error> {
         self.check(chat, None).map(|()| None)
+    }
+
+    fn own_operations(&self, _bot: &str) -> &'static [OpSpec] {
+        &[]
+    }
+
+    fn message_kinds(&self, _bot: &str) -> &'static [OpSpec] {
+        &[]
+    }
+
+    async fn call_own(
+        &self,
+        chat: &ChatRef,
+        _operation: &str,
+        _args: &serde_json::Value,
+    ) -> Result<serde_json::Value, AdapterError> {
+        Err(AdapterError::NotFound(format!("bot `{}`", chat.bot)))
     }
 }

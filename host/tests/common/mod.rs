@@ -33,6 +33,7 @@ const PACKAGES: &[&str] = &[
     "kvtest",
     "tally",
     "fbextras",
+    "platops",
     "driver",
     "bare",
     "legacy",

@@ -24,7 +24,8 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let body: Value =
+        serde_json::from_slice(&body).unwrap_or_else(|_| form_or_query(&body, query.as_deref()));
     let headers = headers
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
@@ -45,6 +46,12 @@ pub async fn handle(
     }
     if let Some(response) = fault(&state, &method, &token).await {
         return response;
+    }
+    if method == "message/getList" {
+        // The OAuth-style envelope the seed shows for this method alone.
+        return axum::Json(json!({ "status": true, "code": 1000, "message": "1000", "desc": "成功", "request_id": "645c84e796b637.09869467",
+            "data": [{ "channel_id": body["channel_id"], "message_id": "495447611042430976", "content": "{\"type\":\"text\",\"text\":\"hi\"}", "user_id": "463238807253155840", "time": 1683346803445u64 }] }))
+            .into_response();
     }
     match answer(&state, &method, &body).await {
         Ok(result) => axum::Json(json!({ "ok": true, "result": result })).into_response(),
@@ -157,6 +164,31 @@ async fn answer(state: &State, method: &str, body: &Value) -> Answer {
             Ok(json!({ "list_id": "p2", "records": [{ "post_id": "1", "title": "hi" }] }))
         }
         "circle/detail" => Ok(json!({ "post": { "post_id": body["post_id"] } })),
+        "getMessage" => Ok(
+            json!({ "message_id": body["message_id"], "chat": { "id": body["chat_id"] }, "text": "{\"type\":\"text\",\"text\":\"hi\"}" }),
+        ),
+        "getMyCommands" => Ok(json!([{ "command": "start", "description": "开始" }])),
+        "guild/emoji" => Ok(json!([{ "name": "赞", "id": "1" }])),
+        "guild/existsMember" => Ok(json!({ "exists": true })),
+        "guild/role" => Ok(json!({ "id": "503100000000000001", "name": body["name"] })),
+        "robot/setGuildNick"
+        | "v2/guild/role"
+        | "sendNotication"
+        | "interaction/message_card/click"
+        | "interaction/message_card/cancel_click"
+        | "interaction/message_card/auto" => Ok(json!(true)),
+        "message_card/list_users" => {
+            Ok(json!({ "list": [{ "key": body["key"], "user_id": "91142882827837440" }] }))
+        }
+        "guild"
+        | "v2/guild/members"
+        | "getRoleMembers"
+        | "searchGuildMemberByName"
+        | "v2/checkUserGuilds"
+        | "v2/quotes"
+        | "v2/circle/info"
+        | "v2/circle/reactionList"
+        | "v2/circle/commentList" => Ok(json!({ "echo": body })),
         other => Err((404, format!("Not Found: method {other}"))),
     }
 }
@@ -259,4 +291,52 @@ fn chat_member(user_id: &Value) -> Value {
         "status": status,
         "roles": roles
     })
+}
+
+/// A body that is not JSON: a form (`message/getList`) or, for a GET, the query, as an object of
+/// strings.
+fn form_or_query(body: &[u8], query: Option<&str>) -> Value {
+    let text = if body.is_empty() {
+        query.unwrap_or_default().as_bytes()
+    } else {
+        body
+    };
+    if text.is_empty() {
+        return Value::Null;
+    }
+    let text = String::from_utf8_lossy(text);
+    let pairs: serde_json::Map<String, Value> = text
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), Value::String(decode(v)))
+        })
+        .collect();
+    Value::Object(pairs)
+}
+
+/// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

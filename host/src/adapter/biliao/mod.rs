@@ -11,6 +11,7 @@ mod callbacks;
 mod client;
 mod inbound;
 mod outbound;
+mod own;
 mod wire;
 
 use std::sync::Arc;
@@ -179,6 +180,22 @@ impl Adapter for Biliao {
 
     fn capabilities(&self) -> &[Operation] {
         CAPABILITIES
+    }
+
+    fn own_operations(&self) -> &'static [crate::adapter::OpSpec] {
+        own::OPERATIONS
+    }
+
+    async fn call_own(
+        &self,
+        operation: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, AdapterError> {
+        self.call_named(operation, args).await
+    }
+
+    fn message_kinds(&self) -> &'static [crate::adapter::OpSpec] {
+        own::KINDS
     }
 
     async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError> {

@@ -9,6 +9,7 @@ use super::wire::{
     WireButton,
 };
 use super::{Biliao, PLATFORM};
+
 use crate::adapter::webhook::lenient;
 use crate::adapter::{AdapterError, Receipt};
 use crate::model::CallbackAnswer;
@@ -44,11 +45,7 @@ impl Biliao {
                 body.message_type = "sticker";
                 body.file_id = Some(id.clone());
             }
-            Content::Other(_) => {
-                return Err(AdapterError::Invalid(format!(
-                    "{PLATFORM} cannot send this kind of content"
-                )))
-            }
+            Content::Other((kind, fields)) => self.fill_kind(&mut body, kind, fields).await?,
         }
         body.extra = message.keyboard.as_ref().map(extra);
         if self.quote_replies {
@@ -59,7 +56,7 @@ impl Biliao {
         self.send_body(&body).await
     }
 
-    async fn send_body(&self, body: &SendMessage<'_>) -> Result<Receipt, AdapterError> {
+    pub(super) async fn send_body(&self, body: &SendMessage<'_>) -> Result<Receipt, AdapterError> {
         let data = self.client.call("sendmessage", body).await?;
         let message_id = ["message_id", "id"]
             .iter()
@@ -67,18 +64,6 @@ impl Biliao {
             .map(lenient::text_of)
             .find(|id| !id.is_empty());
         Ok(Receipt { message_id })
-    }
-
-    /// Shares `user_id`'s contact card in `chat`.
-    pub async fn send_contact(
-        &self,
-        chat: &ChatRef,
-        user_id: &str,
-    ) -> Result<Receipt, AdapterError> {
-        let mut body = target(chat);
-        body.message_type = "contact";
-        body.file_id = Some(user_id.to_string());
-        self.send_body(&body).await
     }
 
     /// Replaces a message's text and keyboard (no keyboard removes the buttons).
@@ -209,7 +194,7 @@ impl Biliao {
 }
 
 /// `group_id` for a group, `target_user_id` for a private chat.
-fn target(chat: &ChatRef) -> SendMessage<'_> {
+pub(super) fn target(chat: &ChatRef) -> SendMessage<'_> {
     match chat.kind {
         ChatKind::Group => SendMessage {
             group_id: Some(&chat.id),

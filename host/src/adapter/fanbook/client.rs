@@ -145,6 +145,34 @@ impl Client {
         self.send(method, request).await
     }
 
+    /// GETs a method with its parameters in the query (`guild/emoji`, `getMyCommands`).
+    pub async fn get_query<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        query: &[(String, String)],
+    ) -> Result<T, ApiError> {
+        let request = self
+            .http
+            .get(self.url(method))
+            .query(query)
+            .timeout(self.timeout);
+        self.send(method, request).await
+    }
+
+    /// POSTs an `application/x-www-form-urlencoded` body (`message/getList`).
+    pub async fn post_form<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        form: &[(String, String)],
+    ) -> Result<T, ApiError> {
+        let request = self
+            .http
+            .post(self.url(method))
+            .form(form)
+            .timeout(self.timeout);
+        self.send(method, request).await
+    }
+
     /// GETs a method without parameters (`getMe`).
     pub async fn get<T: DeserializeOwned>(&self, method: &str) -> Result<T, ApiError> {
         let request = self.http.get(self.url(method)).timeout(self.timeout);
@@ -285,6 +313,20 @@ impl Client {
 /// The `{ok, …}` envelope, when the body is one: a JSON object with a boolean `ok`.
 fn read_envelope(body: &[u8]) -> Option<Envelope> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if let Some(status) = value.get("status").and_then(serde_json::Value::as_bool) {
+        if value.get("ok").is_none() {
+            // `message/getList` answers in the OAuth-style `{status, code, desc, data}`.
+            return Some(Envelope {
+                ok: status,
+                result: value.get("data").cloned(),
+                err_code: value.get("code").cloned(),
+                description: value
+                    .get("desc")
+                    .and_then(|d| d.as_str())
+                    .map(str::to_owned),
+            });
+        }
+    }
     if !value.get("ok").is_some_and(serde_json::Value::is_boolean) {
         return None;
     }

@@ -44,9 +44,13 @@ pub(super) fn body(message: &Outgoing) -> Result<Body, AdapterError> {
             fields.insert("photo".into(), json!({ "Url": media.url }));
             true
         }
+        Content::Other((kind, raw)) => {
+            fields = super::kinds::fields(kind, raw)?;
+            false
+        }
         other => return Err(unsupported(content_op(other))),
     };
-    if !message.mentions.is_empty() && !photo {
+    if !message.mentions.is_empty() && !photo && !fields.contains_key("mentions") {
         fields.insert("mentions".into(), json!(message.mentions));
     }
     if let Some(keyboard) = &message.keyboard {

@@ -42,6 +42,22 @@ impl Adapter for Fanbook {
         CAPABILITIES
     }
 
+    fn own_operations(&self) -> &'static [crate::adapter::OpSpec] {
+        super::own::OPERATIONS.as_slice()
+    }
+
+    async fn call_own(
+        &self,
+        operation: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, AdapterError> {
+        self.call_named(operation, args).await
+    }
+
+    fn message_kinds(&self) -> &'static [crate::adapter::OpSpec] {
+        super::kinds::KINDS
+    }
+
     async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError> {
         match action {
             Action::Send {

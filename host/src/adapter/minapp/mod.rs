@@ -9,6 +9,7 @@
 mod client;
 mod inbound;
 mod outbound;
+mod own;
 mod wire;
 
 use std::sync::Arc;
@@ -178,6 +179,18 @@ impl Adapter for Minapp {
 
     fn capabilities(&self) -> &[Operation] {
         CAPABILITIES
+    }
+
+    fn own_operations(&self) -> &'static [crate::adapter::OpSpec] {
+        own::OPERATIONS
+    }
+
+    async fn call_own(&self, operation: &str, args: &Value) -> Result<Value, AdapterError> {
+        self.call_named(operation, args).await
+    }
+
+    fn message_kinds(&self) -> &'static [crate::adapter::OpSpec] {
+        own::KINDS
     }
 
     /// WeCom's group robots take 20 messages a minute (error 45009 beyond); minapp documents

@@ -45,15 +45,30 @@ impl Minapp {
             }
             Content::Image(media) => body("image", json!({ "url": media.url })),
             Content::Card(card) => self.card(card),
-            Content::File(_)
-            | Content::Video(_)
-            | Content::Audio(_)
-            | Content::Sticker(_)
-            | Content::Other(_) => {
-                return Err(AdapterError::Invalid(format!(
-                    "{PLATFORM} can send text, markdown, images by URL and cards only"
-                )));
+            Content::Other((kind, fields)) => {
+                if message.keyboard.is_some() {
+                    return Err(AdapterError::Invalid(format!(
+                        "{PLATFORM} has no buttons; a `{kind}` message cannot carry a keyboard"
+                    )));
+                }
+                super::own::kind_body(kind, fields)?
             }
+            Content::File(_) => return Err(AdapterError::unsupported(
+                PLATFORM,
+                "file (a WeCom file goes by media_id, and minapp documents no upload endpoint to get one)",
+            )),
+            Content::Audio(_) => return Err(AdapterError::unsupported(
+                PLATFORM,
+                "audio (a WeCom voice goes by media_id, and minapp documents no upload endpoint to get one)",
+            )),
+            Content::Video(_) => return Err(AdapterError::unsupported(
+                PLATFORM,
+                "video (neither minapp nor WeCom's group robots have a video message)",
+            )),
+            Content::Sticker(_) => return Err(AdapterError::unsupported(
+                PLATFORM,
+                "sticker (neither minapp nor WeCom's group robots have a sticker message)",
+            )),
         })
     }
 
@@ -79,9 +94,7 @@ impl Minapp {
 }
 
 fn body(msgtype: &'static str, inner: Value) -> SendBody {
-    let mut map = Map::new();
-    map.insert(msgtype.to_string(), inner);
-    SendBody { msgtype, body: map }
+    SendBody::new(msgtype, inner)
 }
 
 /// The keyboard's links as text lines; a callback button cannot work on minapp and is refused.

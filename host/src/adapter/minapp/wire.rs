@@ -61,3 +61,12 @@ pub struct SendBody {
     #[serde(flatten)]
     pub body: serde_json::Map<String, Value>,
 }
+
+impl SendBody {
+    /// `{msgtype, <msgtype>: inner}`.
+    pub fn new(msgtype: &'static str, inner: Value) -> Self {
+        let mut body = serde_json::Map::new();
+        body.insert(msgtype.to_string(), inner);
+        SendBody { msgtype, body }
+    }
+}

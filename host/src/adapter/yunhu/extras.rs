@@ -70,7 +70,7 @@ impl Yunhu {
         let request = BoardRequest {
             chat_id,
             chat_type: recv_type(kind),
-            member_id: member,
+            member_id: member.unwrap_or_default(),
             content_type: Some(format.name()),
             content: Some(content),
             expire_time: Some(expire_at),
@@ -87,7 +87,7 @@ impl Yunhu {
         let request = BoardRequest {
             chat_id,
             chat_type: recv_type(kind),
-            member_id: member,
+            member_id: member.unwrap_or_default(),
             content_type: None,
             content: None,
             expire_time: None,

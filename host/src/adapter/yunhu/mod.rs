@@ -9,6 +9,7 @@ pub mod client;
 mod extras;
 mod inbound;
 mod outbound;
+mod own;
 mod wire;
 
 use std::sync::Arc;
@@ -130,6 +131,22 @@ impl Adapter for Yunhu {
 
     fn capabilities(&self) -> &[Operation] {
         CAPABILITIES
+    }
+
+    fn own_operations(&self) -> &'static [crate::adapter::OpSpec] {
+        own::OPERATIONS.as_slice()
+    }
+
+    async fn call_own(
+        &self,
+        operation: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, AdapterError> {
+        self.call_named(operation, args).await
+    }
+
+    fn message_kinds(&self) -> &'static [crate::adapter::OpSpec] {
+        own::KINDS
     }
 
     async fn deliver(&self, action: &Action) -> Result<Receipt, AdapterError> {

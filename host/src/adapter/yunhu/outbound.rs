@@ -36,6 +36,11 @@ impl Yunhu {
         message: &Outgoing,
         reply_to: Option<&str>,
     ) -> Result<Receipt, AdapterError> {
+        if let Content::Other((kind, fields)) = &message.content {
+            if kind == "stream" {
+                return self.send_stream_kind(chat, fields, reply_to).await;
+            }
+        }
         let built = self.build(message).await?;
         let request = SendRequest {
             recv_id: &chat.id,
@@ -199,10 +204,12 @@ impl Yunhu {
                 content.text = Some(card_markdown(card));
                 "markdown"
             }
-            Content::Sticker(_) | Content::Other(_) => {
-                return Err(AdapterError::Invalid(format!(
-                    "{PLATFORM} cannot send this kind of content"
-                )));
+            Content::Other((kind, fields)) => return self.build_kind(kind, fields, message),
+            Content::Sticker(_) => {
+                return Err(AdapterError::unsupported(
+                    PLATFORM,
+                    "sticker (Yunhu's bot API sends no expression messages)",
+                ));
             }
         };
         content.buttons = message.keyboard.as_ref().map(buttons);

@@ -300,8 +300,8 @@ pub struct TagRequest<'a> {
 pub struct BoardRequest<'a> {
     pub chat_id: &'a str,
     pub chat_type: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member_id: Option<&'a str>,
+    /// Always sent, `""` for the whole chat: what the official SDK (`yunhu` on PyPI) sends.
+    pub member_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -17,7 +17,7 @@ macro_rules! files {
 
 /// `wit/`: `wasmbot:bot@0.2.0`, its 0.1.0 dependency and WASI.
 pub const WIT: Files = files!("wit":
-    "guest.wit", "timers.wit", "types.wit", "world.wit",
+    "guest.wit", "platform.wit", "timers.wit", "types.wit", "world.wit",
     "deps/cli.wit", "deps/clocks.wit", "deps/filesystem.wit", "deps/http.wit", "deps/io.wit",
     "deps/random.wit", "deps/sockets.wit",
     "deps/bot-0.1.0/capabilities.wit", "deps/bot-0.1.0/fanbook.wit", "deps/bot-0.1.0/help.wit",

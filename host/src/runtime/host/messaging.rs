@@ -25,7 +25,7 @@ impl Host for HostState {
     }
 
     fn edit(&mut self, target: MessageRef, message: Outgoing) -> HostResult<()> {
-        Ok(validate(&message)
+        Ok(validate(&message, &[])
             .and_then(|()| self.check_known(&target))
             .and_then(|()| self.buffer(Action::Edit { target, message })))
     }
@@ -87,7 +87,7 @@ impl HostState {
         message: Outgoing,
         reply_to: Option<String>,
     ) -> Result<String, Error> {
-        validate(&message)?;
+        validate(&message, self.services.platforms.message_kinds(&chat.bot))?;
         let handle = self.mint_handle();
         self.buffer(Action::Send {
             handle: handle.clone(),
@@ -99,8 +99,9 @@ impl HostState {
     }
 }
 
-/// Checks a message is something every platform could take.
-fn validate(message: &Outgoing) -> Result<(), Error> {
+/// Checks a message is something every platform could take, or one of `kinds`, the message kinds
+/// of the chat's platform, with a JSON object of fields.
+fn validate(message: &Outgoing, kinds: &[crate::model::OpSpec]) -> Result<(), Error> {
     match &message.content {
         Content::Text(t) | Content::Markdown(t) | Content::Html(t) | Content::Sticker(t) => {
             if t.trim().is_empty() {
@@ -123,11 +124,7 @@ fn validate(message: &Outgoing) -> Result<(), Error> {
                 return Err(Error::Invalid("the card has neither title nor body".into()));
             }
         }
-        Content::Other((kind, _)) => {
-            return Err(Error::Invalid(format!(
-                "content kind `{kind}` cannot be sent"
-            )));
-        }
+        Content::Other((kind, fields)) => validate_kind(kind, fields, kinds)?,
     }
     if let Some(keyboard) = &message.keyboard {
         if keyboard.rows.len() > MAX_ROWS
@@ -151,4 +148,32 @@ fn validate(message: &Outgoing) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// A platform's own message kind: one it lists, with a JSON object of fields.
+fn validate_kind(kind: &str, fields: &str, kinds: &[crate::model::OpSpec]) -> Result<(), Error> {
+    if !kinds.iter().any(|k| k.name == kind) {
+        let names: Vec<&str> = kinds.iter().map(|k| k.name).collect();
+        return Err(Error::Invalid(format!(
+            "content kind `{kind}` cannot be sent here; this platform's kinds: {}",
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        )));
+    }
+    if fields.len() > 4 * MAX_TEXT_BYTES {
+        return Err(Error::Invalid(format!(
+            "the `{kind}` fields are {} bytes; the limit is {}",
+            fields.len(),
+            4 * MAX_TEXT_BYTES
+        )));
+    }
+    match serde_json::from_str::<serde_json::Value>(fields) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(Error::Invalid(format!(
+            "the `{kind}` fields must be a JSON object"
+        ))),
+    }
 }

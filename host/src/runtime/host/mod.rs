@@ -9,6 +9,7 @@ mod kv;
 mod log;
 mod messaging;
 mod moderation;
+mod platform;
 #[cfg(test)]
 mod tests;
 mod timers;
