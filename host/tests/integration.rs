@@ -57,6 +57,7 @@ mod register_commands;
 mod restart;
 mod runtime_faults;
 mod scaffolds;
+mod scenario_harness;
 mod standing;
 mod startup;
 mod tiers;
