@@ -40,6 +40,7 @@ mod fanbook_e2e;
 mod fanbook_extras;
 mod fanbook_golden;
 mod fault_injection;
+mod foreign_faults;
 mod foreign_http;
 mod grants;
 mod hostile_ids;

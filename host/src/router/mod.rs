@@ -65,6 +65,8 @@ pub struct PluginStatus {
     /// Consecutive failed calls.
     pub failures: u32,
     pub quarantined: bool,
+    /// The last failed call's error and what to do about it (none: no call failed).
+    pub last_error: Option<String>,
     /// Events skipped for it because it fell more than `runtime.max_lag` behind.
     pub shed: u64,
     /// How the running code was compiled (baseline until its optimised build is ready).
@@ -318,6 +320,7 @@ impl Router {
                 backlog: head.saturating_sub(r.progress.low_watermark()),
                 failures: r.health.failures(),
                 quarantined: r.health.is_quarantined(),
+                last_error: r.health.last_error(),
                 shed: r.progress.shed_total(),
                 tier: r.version.tier,
                 world: r.version.world,
