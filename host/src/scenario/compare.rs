@@ -145,10 +145,10 @@ mod tests {
             ..Observed::default()
         };
         let lines = diff(&expect, &observed);
+        assert_eq!(&lines[..3], ["kv \"n\":", "  - 2", "  + 1"]);
         assert!(
-            lines[0].contains("GET https://x.example/: no stub matches"),
+            lines[3].contains("GET https://x.example/: no stub matches"),
             "{lines:?}"
         );
-        assert_eq!(&lines[1..], ["kv \"n\":", "  - 2", "  + 1"]);
     }
 }
