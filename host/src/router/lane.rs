@@ -234,6 +234,11 @@ impl CallError {
                 "the plugin's own error for this event (a raised exception or a thrown error \
                  says where): fix the plugin and drop the rebuilt .wasm in; it reloads in place"
             }
+            CallError::Trap(e) if format!("{e:#}").contains("proc_exit") => {
+                "the plugin exited in the middle of the call: in JS, a handler whose promise \
+                 never settles ends the event loop this way; make every promise resolve or \
+                 reject, then drop the rebuilt .wasm in"
+            }
             CallError::Trap(_) => {
                 "the plugin crashed: fix it and drop the rebuilt .wasm in; it reloads in place"
             }
