@@ -1,7 +1,8 @@
 //! Per-event cost of the echo plugin in Rust, Python and TypeScript, in one run: each handles
 //! `/echo hello` (one host call, `reply`) on a long-lived instance, in-process, as
-//! `benches/dispatch.rs` measures the Rust one. Also each component's first compile (Cranelift)
-//! and its load from the compile cache.
+//! `benches/dispatch.rs` measures the Rust one. Also each component's first compile (Cranelift),
+//! its load from the compile cache, and the memory one more instance takes (the process's
+//! resident set before and after [`EXTRA`] instances that each handled an event, divided).
 //!
 //! `cargo bench -p wasmbot --bench languages` (needs componentize-py and `npm ci` in
 //! guest-sdk/js, like the tests; `LANG_BENCH_EVENTS=N` events per plugin, default 5000).
@@ -52,11 +53,50 @@ fn services(data: &Path, env: &Envelope) -> HostServices {
     )
 }
 
-/// Loads `wasm` optimised with `cache`; returns the instance and how long the load took.
-async fn load(loader: &Loader, wasm: &Path) -> (PluginInstance, Duration) {
+/// Instances made to measure the memory of one.
+const EXTRA: usize = 8;
+
+/// Loads `wasm` optimised with `cache`; returns the version, an instance and how long the load
+/// took.
+async fn load(
+    loader: &Loader,
+    wasm: &Path,
+) -> (
+    Arc<wasmbot::plugin::PluginVersion>,
+    PluginInstance,
+    Duration,
+) {
     let start = Instant::now();
-    let (_, mut instances) = loader.load(wasm, Some(1), Tier::Optimized).await.unwrap();
-    (instances.remove(0), start.elapsed())
+    let (version, mut instances) = loader.load(wasm, Some(1), Tier::Optimized).await.unwrap();
+    (version, instances.remove(0), start.elapsed())
+}
+
+/// The process's resident set, in bytes (Linux: `/proc/self/statm`, in pages of 4 KiB).
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// The resident memory one more instance of `version` takes once it has handled an event.
+async fn memory_per_instance(
+    version: &wasmbot::plugin::PluginVersion,
+    services: &HostServices,
+    env: &Envelope,
+) -> f64 {
+    let before = resident_bytes();
+    let mut kept = Vec::new();
+    for _ in 0..EXTRA {
+        let mut instance = version.instantiate(services.clone()).await.unwrap();
+        per_event(&mut instance, env, 1).await;
+        kept.push(instance);
+    }
+    let after = resident_bytes();
+    after.saturating_sub(before) as f64 / EXTRA as f64
 }
 
 /// Handles the event `n` times; the mean time per event.
@@ -118,18 +158,20 @@ fn main() {
     let env = envelope();
     for (lang, wasm) in plugins {
         let cache = tempfile::tempdir().unwrap();
+        let services = services(data.path(), &env);
         let loader = Loader {
             engine: Engine::new(Some(cache.path().to_path_buf())).unwrap(),
-            services: services(data.path(), &env),
+            services: services.clone(),
             config: Arc::new(Config::default()),
         };
-        let (_, first) = rt.block_on(load(&loader, &wasm));
-        let (mut instance, cached) = rt.block_on(load(&loader, &wasm));
+        let (_, _, first) = rt.block_on(load(&loader, &wasm));
+        let (version, mut instance, cached) = rt.block_on(load(&loader, &wasm));
         rt.block_on(per_event(&mut instance, &env, n / 10 + 1)); // warm up
         let mean = rt.block_on(per_event(&mut instance, &env, n));
+        let memory = rt.block_on(memory_per_instance(&version, &services, &env)) / 1e6;
         let size = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
         println!(
-            "{lang:<10} {:>8.2} µs/event   first compile {:>7.0} ms   load from cache {:>6.0} ms   component {size:.1} MB",
+            "{lang:<10} {:>8.2} µs/event   first compile {:>7.0} ms   load from cache {:>6.0} ms   component {size:.1} MB   {memory:.1} MB/instance",
             mean.as_secs_f64() * 1e6,
             first.as_secs_f64() * 1e3,
             cached.as_secs_f64() * 1e3,

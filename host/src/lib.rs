@@ -18,6 +18,7 @@ pub mod pace;
 pub mod plugin;
 pub mod router;
 pub mod runtime;
+pub mod scenario;
 pub mod store;
 #[cfg(test)]
 mod test_fixtures;

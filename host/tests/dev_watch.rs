@@ -141,12 +141,18 @@ struct Dev {
 impl Dev {
     /// Starts `wasmbot dev` in the workspace copy `dir` on a free loopback port.
     fn start(dir: &Path) -> Self {
+        Self::start_with(dir, &[])
+    }
+
+    /// [`start`](Self::start) with more arguments (`--project DIR`).
+    fn start_with(dir: &Path, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wasmbot"))
             .current_dir(dir)
             .args(["dev", "--listen", "127.0.0.1:0", "--data"])
             .arg(dir.join("data"))
             .arg("--plugins")
             .arg(dir.join("plugins-bin"))
+            .args(extra)
             .env("CARGO_TARGET_DIR", target_dir())
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
@@ -331,4 +337,76 @@ async fn dev_rebuilds_a_plugin_once_per_save_and_never_by_itself() {
     assert_eq!(new_reloads.len(), 1, "{new_reloads:#?}");
     assert!(new_reloads[0].contains("plugin=echo"), "{new_reloads:#?}");
     eprintln!("dev_watch took {:?}", started.elapsed());
+}
+
+/// `wasmbot dev --project DIR` with a Python project beside a workspace without Rust plugins:
+/// built at the start, and one save of its `app.py` rebuilds and reloads it, once.
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_rebuilds_a_python_project_when_its_source_changes() {
+    use crate::common::languages::{require_tool, PYTHON_INSTALL};
+    require_tool(Path::new("componentize-py"), PYTHON_INSTALL);
+    let dir = tempfile::tempdir().unwrap();
+    let from = workspace();
+    std::fs::copy(from.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+    for sub in ["wit", "guest-sdk/python"] {
+        copy_tree(&from.join(sub), &dir.path().join(sub));
+    }
+    std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        manifest(&from.join("Cargo.toml")),
+    )
+    .unwrap();
+    let project = dir.path().join("hello-py");
+    copy_tree(&from.join("examples/python-echo"), &project);
+    let _ = std::fs::remove_dir_all(project.join("build"));
+
+    let mut dev = Dev::start_with(dir.path(), &["--project", &project.to_string_lossy()]);
+    let base = dev.serving().await;
+    let http = reqwest::Client::new();
+    expect_reply(&http, &base, "before", "/echo hi", "hi").await;
+    let (builds, reloads) = (dev.builds(), dev.reloads());
+    assert_eq!(
+        builds,
+        ["building plugins: python-echo"],
+        "{}",
+        dev.report()
+    );
+
+    let source = project.join("app.py");
+    let text = std::fs::read_to_string(&source).unwrap();
+    let edited = text.replace(
+        "command.reply(command.args or",
+        "command.reply(\"edited: \" + command.args if command.args else",
+    );
+    assert_ne!(
+        edited, text,
+        "python-echo no longer has the line this test edits"
+    );
+    save_as_editor(&source, &edited);
+    let saved = Instant::now();
+    while dev.reloads().len() == reloads.len() {
+        assert!(
+            saved.elapsed() < REBUILD,
+            "python-echo was not reloaded within {REBUILD:?}:\n{}",
+            dev.report()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("rebuilt and reloaded {:?} after the save", saved.elapsed());
+    expect_reply(&http, &base, "after", "/echo hi", "edited: hi").await;
+    tokio::time::sleep(SETTLE).await;
+    let new_builds = dev.builds()[builds.len()..].to_vec();
+    assert_eq!(
+        new_builds,
+        ["building plugins: python-echo"],
+        "{}",
+        dev.report()
+    );
+    let new_reloads = dev.reloads()[reloads.len()..].to_vec();
+    assert_eq!(new_reloads.len(), 1, "{new_reloads:#?}");
+    assert!(
+        new_reloads[0].contains("plugin=python-echo"),
+        "{new_reloads:#?}"
+    );
 }

@@ -18,6 +18,8 @@ export { ConfigError, HostError, InputError, UpstreamError } from "./errors.js";
 export * as kv from "./kv.js";
 export * as timers from "./timers.js";
 export * as log from "./log.js";
+export * as dialogue from "./dialogue.js";
+export type { Dialogue } from "./dialogue.js";
 
 /** Who sent the current event: `rank` (`unknown`, `member`, `admin`, `owner`), bot admin or not. */
 export function standing(): { rank: string; botAdmin: boolean; isAdmin: boolean } {

@@ -15,7 +15,8 @@ import type { Envelope, EventKind } from "wasmbot:bot/types@0.2.0";
 import type { Operation } from "wasmbot:bot/types@0.1.0";
 import { enter, leave } from "./context.js";
 import { failure } from "./errors.js";
-import { type Command, type EventMap, typed } from "./events.js";
+import { type Command, type EventMap, type Message, type Timer, typed } from "./events.js";
+import * as dialogue from "./dialogue.js";
 
 /** A handler may return a promise (to `await fetch(...)`, say); the event waits for it. */
 type Handler<E> = (event: E) => void | Promise<void>;
@@ -55,11 +56,22 @@ export interface PluginSpec {
   on?: { [K in keyof EventMap]?: Handler<EventMap[K]> };
   /** Gets the operator's config; throw a `ConfigError` naming a bad key. */
   init?: (config: Record<string, unknown>) => void;
+  /**
+   * Handlers per dialogue step (`dialogue.start(...)`): a user's next message in a running
+   * dialogue goes to its step's handler first. With any, the plugin gets every message.
+   */
+  dialogues?: Record<string, (dialogue: dialogue.Dialogue, message: Message) => void | Promise<void>>;
+  /** A dialogue whose user said nothing for its timeout (it has already ended). */
+  onDialogueTimeout?: (dialogue: dialogue.Dialogue) => void | Promise<void>;
 }
 
 function manifest(spec: PluginSpec): Manifest {
   const commands = Object.keys(spec.commands ?? {});
   const kinds = Object.keys(spec.on ?? {}) as EventKind[];
+  if (spec.dialogues && Object.keys(spec.dialogues).length > 0) {
+    // A dialogue's answers are plain messages and its timeouts timers: it must get both.
+    for (const k of ["message", "timer"] as EventKind[]) if (!kinds.includes(k)) kinds.push(k);
+  }
   if (commands.length > 0) kinds.push("command");
   const audiences: CommandAudience[] = Object.entries(spec.commands ?? {})
     .filter(([, c]) => c.audience && c.audience !== "anyone")
@@ -89,8 +101,29 @@ function commandHelp(spec: PluginSpec): CommandHelp[] {
   }));
 }
 
+/**
+ * Gives a dialogue its turn: the next message of a user in one (a command's message too), or
+ * its timeout. False when the event is not a dialogue's.
+ */
+async function dialogueTurn(spec: PluginSpec, kind: string, value: unknown): Promise<boolean> {
+  if (kind === "timer" && dialogue.isDialogueTimer(value as Timer)) {
+    const ended = dialogue.timedOut(value as Timer);
+    if (ended) await spec.onDialogueTimeout?.(ended);
+    return true;
+  }
+  const message = kind === "command" ? (value as Command).message : kind === "message" ? (value as Message) : undefined;
+  if (!message) return false;
+  const running = dialogue.find(message.chat, message.sender.id);
+  if (!running) return false;
+  const handler = spec.dialogues?.[running.step];
+  if (!handler) throw new Error(`dialogue step "${running.step}" has no handler in \`dialogues\``);
+  await handler(running, message);
+  return true;
+}
+
 async function dispatch(spec: PluginSpec, envelope: Envelope): Promise<void> {
   const { kind, value } = typed(envelope.event);
+  if (spec.dialogues && (await dialogueTurn(spec, kind, value))) return;
   if (kind === "command") {
     const command = value as Command;
     await spec.commands?.[command.name]?.run(command);

@@ -16,20 +16,22 @@ Handlers run one event at a time per instance; what they do (replies, kv writes,
 effect only if they return without raising, all together.
 """
 
-from . import http, kv, log, timers
+from . import dialogue, http, kv, log, timers
 from ._export import CommandGuide, Guest
 from .errors import ConfigError, HostError, InputError, UpstreamError, WasmbotError
 from .events import (
     Callback, Chat, Command, MemberChange, Message, MessageDeleted, Other, Reaction, Timer, User,
 )
 from .outgoing import Button, Outgoing
+from .dialogue import Dialogue
 from .plugin import Arg, Plugin
 from .standing import Standing
 from .standing import current as standing
 
 __all__ = [
-    "Arg", "Button", "Callback", "Chat", "Command", "CommandGuide", "ConfigError", "Guest",
+    "Arg", "Button", "Callback", "Chat", "Command", "CommandGuide", "ConfigError", "Dialogue",
+    "Guest",
     "HostError", "InputError", "MemberChange", "Message", "MessageDeleted", "Other", "Outgoing",
     "Plugin", "Reaction", "Standing", "Timer", "UpstreamError", "User", "WasmbotError", "kv",
-    "http", "log", "standing", "timers",
+    "dialogue", "http", "log", "standing", "timers",
 ]

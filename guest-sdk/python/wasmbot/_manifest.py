@@ -20,6 +20,9 @@ def _operation(name: str) -> Any:
 def manifest(plugin: Plugin) -> Any:
     """The WIT manifest: commands subscribe as ``command`` events, handlers' kinds as theirs."""
     kinds = [wit_kind(kind) for kind in plugin.handlers]
+    if plugin.dialogue_steps:
+        # A dialogue's answers are plain messages and its timeouts timers: it must get both.
+        kinds += [wit_kind(k) for k in ("message", "timer") if k not in plugin.handlers]
     if plugin.commands:
         kinds.append(wit_kind("command"))
     subscriptions = _wit.guest.Subscriptions(

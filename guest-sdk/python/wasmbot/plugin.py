@@ -76,7 +76,9 @@ class Plugin:
     handlers: Dict[str, List[Callable[[Any], None]]] = field(default_factory=dict)
     schedules: List[Schedule] = field(default_factory=list)
     config: Dict[str, Any] = field(default_factory=dict)
+    dialogue_steps: Dict[str, Callable[[Any, Any], None]] = field(default_factory=dict)
     _init: Optional[Callable[[Dict[str, Any]], None]] = None
+    _dialogue_timeout: Optional[Callable[[Any], None]] = None
 
     def __post_init__(self) -> None:
         global _current
@@ -113,6 +115,23 @@ class Plugin:
 
         return register
 
+    def dialogue(self, step: str) -> Callable[[F], F]:
+        """Registers the decorated function ``(dialogue, message)`` for the next message of a
+        user whose :mod:`wasmbot.dialogue` is at ``step``. With any step registered, the plugin
+        gets every message (commands too go to a running dialogue first)."""
+
+        def register(handler: F) -> F:
+            self.dialogue_steps[step] = handler
+            return handler
+
+        return register
+
+    def on_dialogue_timeout(self, handler: F) -> F:
+        """Registers the decorated function ``(dialogue)`` for a dialogue whose user said
+        nothing for its timeout (it has already ended)."""
+        self._dialogue_timeout = handler
+        return handler
+
     def on_init(self, handler: F) -> F:
         """Registers the decorated function to get the operator's config (a dict) at start.
         It may raise :class:`wasmbot.ConfigError` naming a bad key. (The config is also kept
@@ -132,7 +151,9 @@ class Plugin:
             self._init(self.config)
 
     def dispatch(self, kind: str, event: Any) -> None:
-        """Runs the handlers of one typed event."""
+        """Runs the handlers of one typed event (a dialogue's turn first, when it is one)."""
+        if self.dialogue_steps and _dialogue_turn(self, kind, event):
+            return
         if kind == "command":
             spec = self.commands.get(event.name)
             if spec is not None:
@@ -140,6 +161,29 @@ class Plugin:
             return
         for handler in self.handlers.get(kind, []):
             handler(event)
+
+
+def _dialogue_turn(plugin: Plugin, kind: str, event: Any) -> bool:
+    """Gives a dialogue its turn: the next message of a user in one (a command's message too),
+    or its timeout. False when the event is not a dialogue's."""
+    from . import dialogue
+
+    if kind == "timer" and dialogue.is_dialogue_timer(event):
+        ended = dialogue.timed_out(event)
+        if ended is not None and plugin._dialogue_timeout is not None:
+            plugin._dialogue_timeout(ended)
+        return True
+    message = event.message if kind == "command" else event if kind == "message" else None
+    if message is None:
+        return False
+    running = dialogue.find(message.chat, message.sender.id)
+    if running is None:
+        return False
+    handler = plugin.dialogue_steps.get(running.step)
+    if handler is None:
+        raise RuntimeError(f"dialogue step {running.step!r} has no @plugin.dialogue handler")
+    handler(running, message)
+    return True
 
 
 _current: Optional[Plugin] = None

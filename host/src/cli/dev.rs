@@ -17,17 +17,22 @@ pub const TARGET: &str = "wasm32-wasip2";
 /// release with LTO); the `.wasm` files land in `target/wasm32-wasip2/plugin/`.
 pub const PROFILE: &str = "plugin";
 
-/// A plugin crate of the workspace: its package name (for `cargo build -p`) and its folder.
+/// A plugin to build: a Rust crate of the workspace (`package` is its name for `cargo build
+/// -p`) or, when `foreign`, a Python, JS or TS project given with `--project` (`package` is
+/// the name in its `wasmbot.toml`), built with `wasmbot build`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct PluginCrate {
     package: String,
     dir: PathBuf,
+    foreign: bool,
 }
 
-pub(super) async fn run(config: Config) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(config: Config, project_dirs: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let root = find_workspace(&std::env::current_dir()?)?;
     ensure_target()?;
-    let crates = discover(&root)?;
+    let projects = projects(project_dirs)?;
+    let mut crates = discover(&root)?;
+    crates.extend(projects.iter().cloned());
     let out = config.plugins_dir.clone();
     build(&root, &crates, &out)?;
     let runtime_dirs = [config.data_dir.clone(), out.clone()];
@@ -39,7 +44,9 @@ pub(super) async fn run(config: Config) -> anyhow::Result<ExitCode> {
     // Both folders exist now (the build made one, the daemon the other), so they resolve as
     // the watcher will report them.
     let ignored = runtime_dirs.iter().map(|dir| resolved(dir)).collect();
-    watch::spawn(watch::Scope::new(root, ignored), crates, out)?;
+    let project_dirs = projects.iter().map(|p| p.dir.clone()).collect();
+    let scope = watch::Scope::new(root, ignored).with_projects(project_dirs);
+    watch::spawn(scope, crates, out)?;
     super::wait_for_signal(daemon).await
 }
 
@@ -89,6 +96,27 @@ fn ensure_target() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The Python, JS and TS projects given with `--project`.
+fn projects(dirs: &[PathBuf]) -> anyhow::Result<Vec<PluginCrate>> {
+    let mut projects = Vec::new();
+    for dir in dirs {
+        let project = super::build::Project::detect(dir)?;
+        if project.lang == super::build::Lang::Rust {
+            bail!(
+                "{}: Rust plugins are built from the workspace's plugins/ folder; --project is \
+                 for Python, JS and TS projects",
+                dir.display()
+            );
+        }
+        projects.push(PluginCrate {
+            package: project.name,
+            dir: project.dir,
+            foreign: true,
+        });
+    }
+    Ok(projects)
+}
+
 /// The crates under `plugins/`.
 fn discover(root: &Path) -> anyhow::Result<Vec<PluginCrate>> {
     let mut crates = Vec::new();
@@ -109,15 +137,40 @@ fn discover(root: &Path) -> anyhow::Result<Vec<PluginCrate>> {
         crates.push(PluginCrate {
             package: package.to_string(),
             dir,
+            foreign: false,
         });
     }
     crates.sort();
     Ok(crates)
 }
 
-/// Builds plugins with the plugin profile and copies each `.wasm` into `out` atomically, so the
-/// daemon's watcher never sees half a file.
+/// Builds plugins (the Rust crates with one cargo build, each project with `wasmbot build`)
+/// and copies each `.wasm` into `out` atomically, so the daemon's watcher never sees half a
+/// file.
 fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> {
+    let (projects, crates): (Vec<PluginCrate>, Vec<PluginCrate>) =
+        crates.iter().cloned().partition(|c| c.foreign);
+    build_crates(root, &crates, out)?;
+    for project in &projects {
+        println!("building plugins: {}", project.package);
+        let wasm = super::build::build(&project.dir)?;
+        let file = format!("{}.wasm", project.package.replace('-', "_"));
+        install(&wasm, out, &file)?;
+    }
+    Ok(())
+}
+
+/// Copies `built` into `out` as `file` through a temporary name.
+fn install(built: &Path, out: &Path, file: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out)?;
+    let tmp = out.join(format!(".{file}.tmp"));
+    std::fs::copy(built, &tmp).with_context(|| format!("cannot copy {}", built.display()))?;
+    std::fs::rename(&tmp, out.join(file))?;
+    Ok(())
+}
+
+/// Builds Rust plugin crates with the plugin profile into `out`.
+fn build_crates(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> {
     if crates.is_empty() {
         return Ok(());
     }
@@ -141,16 +194,16 @@ fn build(root: &Path, crates: &[PluginCrate], out: &Path) -> anyhow::Result<()> 
     if !status.success() {
         bail!("cargo build of the plugins failed");
     }
-    std::fs::create_dir_all(out)?;
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
     for c in crates {
         let file = format!("{}.wasm", c.package.replace('-', "_"));
-        let built = target_dir.join(TARGET).join(PROFILE).join(&file);
-        let tmp = out.join(format!(".{file}.tmp"));
-        std::fs::copy(&built, &tmp).with_context(|| format!("cannot copy {}", built.display()))?;
-        std::fs::rename(&tmp, out.join(&file))?;
+        install(
+            &target_dir.join(TARGET).join(PROFILE).join(&file),
+            out,
+            &file,
+        )?;
     }
     Ok(())
 }
@@ -165,6 +218,7 @@ mod tests {
             .map(|name| PluginCrate {
                 package: name.into(),
                 dir: root.join("plugins").join(name),
+                foreign: false,
             })
             .to_vec()
     }

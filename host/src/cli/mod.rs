@@ -38,7 +38,7 @@ enum Command {
     Run(RunArgs),
     /// Build the workspace's plugins for wasm32-wasip2, run the daemon, and rebuild a plugin
     /// whenever its source changes (hot reload does the rest).
-    Dev(RunArgs),
+    Dev(DevArgs),
     /// Validate the config and every plugin; exits non-zero listing every problem.
     Check(RunArgs),
     /// Show a running daemon's plugins (with failures and quarantine) and dead-letter count.
@@ -104,7 +104,7 @@ enum Command {
     Test {
         /// The plugin's `.wasm` file.
         plugin: PathBuf,
-        /// The scenario (TOML).
+        /// The scenario (TOML, or YAML when it ends in .yaml or .yml).
         scenario: PathBuf,
     },
     /// Manage Fanbook bots through the developer console.
@@ -113,6 +113,17 @@ enum Command {
     Yunhu(yunhu::YunhuArgs),
     /// minapp tools: list conversations.
     Minapp(minapp::MinappArgs),
+}
+
+/// Options of `dev`: `run`'s, and Python, JS or TS projects to build and watch too.
+#[derive(Debug, Args)]
+struct DevArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// A Python, JS or TS plugin project (a folder with wasmbot.toml) to build, watch and
+    /// rebuild on change, beside the workspace's Rust plugins; repeatable.
+    #[arg(long = "project")]
+    projects: Vec<PathBuf>,
 }
 
 /// Options shared by `run`, `dev` and `check`; flags override the config file.
@@ -161,11 +172,11 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args.load()?).await,
-        Command::Dev(mut args) => {
-            if args.config.is_none() {
-                args.config = dev::default_config();
+        Command::Dev(DevArgs { mut run, projects }) => {
+            if run.config.is_none() {
+                run.config = dev::default_config();
             }
-            dev::run(args.load()?).await
+            dev::run(run.load()?, &projects).await
         }
         Command::Check(args) => check::run(&args).await,
         Command::Inspect { file } => inspect(&file).await,
@@ -193,7 +204,7 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
         }
         Command::New(args) => new::run(&args),
         Command::Build { dir } => build::run(&dir),
-        Command::Test { plugin, scenario } => scenario::run(&plugin, &scenario).await,
+        Command::Test { plugin, scenario } => scenario::run_file(&plugin, &scenario).await,
         Command::Fanbook(args) => fanbook::run(args).await,
         Command::Yunhu(args) => yunhu::run(args).await,
         Command::Minapp(args) => minapp::run(args).await,

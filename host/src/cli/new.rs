@@ -46,6 +46,10 @@ const JS: &[File] = &[
 const RUST: &[File] = &[
     ("Cargo.toml", include_str!("templates/rust/Cargo.toml")),
     ("src/lib.rs", include_str!("templates/rust/lib.rs")),
+    (
+        "tests/scenario.rs",
+        include_str!("templates/rust/scenario.rs"),
+    ),
     ("Cargo.lock", include_str!("../../../Cargo.lock")),
 ];
 const COMMON: &[File] = &[
@@ -134,7 +138,7 @@ fn placeholders(name: &str, lang: Lang, dir: &Path) -> anyhow::Result<Vec<(&'sta
         Lang::Python => ("Python", "app.py", format!("Needs componentize-py: `pip install componentize-py=={}`.", super::build::COMPONENTIZE_PY)),
         Lang::Ts => ("TypeScript", "src/plugin.ts", "Needs Node.js 20+ and npm: `wasmbot build` runs `npm install` for the pinned tools in package.json.".into()),
         Lang::Js => ("JavaScript", "src/plugin.js", "Needs Node.js 20+ and npm: `wasmbot build` runs `npm install` for the pinned tools in package.json.".into()),
-        Lang::Rust => ("Rust", "src/lib.rs", "Needs Rust and `rustup target add wasm32-wasip2`; `cargo test` runs its unit test.".into()),
+        Lang::Rust => ("Rust", "src/lib.rs", "Needs Rust and `rustup target add wasm32-wasip2`; after `wasmbot build .`, `cargo test` runs its unit test and its scenario (tests/scenario.rs, with wasmbot's harness).".into()),
     };
     let mut values = vec![
         ("name", name.to_string()),
@@ -146,6 +150,7 @@ fn placeholders(name: &str, lang: Lang, dir: &Path) -> anyhow::Result<Vec<(&'sta
     ];
     if lang == Lang::Rust {
         values.extend(rust_placeholders(dir)?);
+        values.push(("crate", name.replace('-', "_")));
     }
     Ok(values)
 }
@@ -173,8 +178,11 @@ fn rust_placeholders(dir: &Path) -> anyhow::Result<Vec<(&'static str, String)>> 
     } else {
         "\n# A workspace of its own (not part of an enclosing one).\n[workspace]\n"
     };
+    let host = std::fs::canonicalize(repo.join("host"))
+        .with_context(|| format!("the wasmbot crate (host) is not at {}", repo.display()))?;
     Ok(vec![
         ("sdk", sdk.display().to_string()),
+        ("host", host.display().to_string()),
         ("workspace", workspace.to_string()),
     ])
 }

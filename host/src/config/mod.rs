@@ -229,6 +229,10 @@ pub struct RuntimeConfig {
     /// may use it. Empty: refused commands get no reply (the audit line is still written).
     #[serde(default = "standing::default_refusal_reply")]
     pub refusal_reply: String,
+    /// The scenario harness's HTTP stub server: every plugin request goes there instead
+    /// (`wasmbot test`). Not a config file setting.
+    #[serde(skip)]
+    pub http_stub: Option<std::net::SocketAddr>,
 }
 
 impl RuntimeConfig {
@@ -287,6 +291,7 @@ impl Default for RuntimeConfig {
             compile_cache: None,
             http: HttpLimitsConfig::default(),
             refusal_reply: standing::default_refusal_reply(),
+            http_stub: None,
         }
     }
 }

@@ -92,7 +92,10 @@ impl Daemon {
             by_bot.insert(bot.name.clone(), started);
         }
         let adapters = Adapters::from_started(by_bot);
-        let services = HostServices::new(store.clone(), Arc::new(adapters.clone()));
+        let mut services = HostServices::new(store.clone(), Arc::new(adapters.clone()));
+        if let Some(stub) = config.runtime.http_stub {
+            services = services.with_http_stub(stub);
+        }
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let threads = PluginThreads::start(threads).context("cannot start the plugin threads")?;
         let (outbox, outbox_workers) = crate::outbox::spawn(

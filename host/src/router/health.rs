@@ -10,6 +10,8 @@ pub struct Health {
     failures: AtomicU32,
     quarantined: AtomicBool,
     quarantine_after: u32,
+    /// The last failed call's error and what to do about it, for the status.
+    last_error: std::sync::Mutex<Option<String>>,
 }
 
 impl Health {
@@ -18,7 +20,21 @@ impl Health {
             failures: AtomicU32::new(0),
             quarantined: AtomicBool::new(false),
             quarantine_after: quarantine_after.max(1),
+            last_error: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Keeps `error` as the last failure's (shown by the status until the next one).
+    pub fn note_error(&self, error: String) {
+        *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
+    }
+
+    /// The last failed call's error, if any call failed.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn succeeded(&self) {

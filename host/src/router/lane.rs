@@ -155,12 +155,13 @@ impl Lane {
             }
             Err(e) => {
                 self.metrics.failed.inc();
+                self.health.note_error(format!("{e} ({})", e.what_to_do()));
                 if e.poisons() {
-                    tracing::error!(plugin = %name, event = %format_args!("{}:{}", job.bot, job.seq), kind = e.kind(), error = %e, "plugin failed; its instance is dropped and the next event gets a fresh one");
+                    tracing::error!(plugin = %name, event = %format_args!("{}:{}", job.bot, job.seq), kind = e.kind(), error = %e, hint = e.what_to_do(), "plugin failed; its instance is dropped and the next event gets a fresh one");
                     self.count_failure();
                 } else {
                     self.instance = Some(instance);
-                    tracing::warn!(plugin = %name, event = %format_args!("{}:{}", job.bot, job.seq), error = %e, "plugin reported an error; its effects are discarded");
+                    tracing::warn!(plugin = %name, event = %format_args!("{}:{}", job.bot, job.seq), error = %e, hint = e.what_to_do(), "plugin reported an error; its effects are discarded");
                 }
                 self.commits.send(job.seq, Commit::default()).await;
             }
@@ -235,6 +236,28 @@ impl CallError {
             CallError::Plugin(_) => "plugin-error",
             CallError::Trap(_) => "trap",
             CallError::Timeout(_) => "timeout",
+        }
+    }
+
+    /// What the plugin's author or operator can do about it, for the log and the status.
+    pub fn what_to_do(&self) -> &'static str {
+        match self {
+            CallError::Plugin(_) => {
+                "the plugin's own error for this event (a raised exception or a thrown error \
+                 says where): fix the plugin and drop the rebuilt .wasm in; it reloads in place"
+            }
+            CallError::Trap(e) if format!("{e:#}").contains("proc_exit") => {
+                "the plugin exited in the middle of the call: in JS, a handler whose promise \
+                 never settles ends the event loop this way; make every promise resolve or \
+                 reject, then drop the rebuilt .wasm in"
+            }
+            CallError::Trap(_) => {
+                "the plugin crashed: fix it and drop the rebuilt .wasm in; it reloads in place"
+            }
+            CallError::Timeout(_) => {
+                "a handler that never finishes (a promise never resolved, an endless loop): \
+                 make it return, or raise `runtime.timeout_ms` if it needs longer"
+            }
         }
     }
 }

@@ -72,6 +72,8 @@ pub struct PluginStatus {
     pub quarantined: bool,
     /// `false` while the operator has it disabled: its events wait for it.
     pub enabled: bool,
+    /// The last failed call's error and what to do about it (none: no call failed).
+    pub last_error: Option<String>,
     /// Events skipped for it because it fell more than `runtime.max_lag` behind.
     pub shed: u64,
     /// How the running code was compiled (baseline until its optimised build is ready).
@@ -359,6 +361,7 @@ impl Router {
                 failures: r.health.failures(),
                 quarantined: r.health.is_quarantined(),
                 enabled: self.switches.is_enabled(&r.version.name),
+                last_error: r.health.last_error(),
                 shed: r.progress.shed_total(),
                 tier: r.version.tier,
                 world: r.version.world,

@@ -18,7 +18,10 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 pub enum CompileError {
     #[error("not a valid Wasm component: {0:#}")]
     Invalid(wasmtime::Error),
-    #[error("the component does not fit the wasmbot:bot@0.1.0 `plugin` world: {0:#}")]
+    #[error(
+        "the component is not a wasmbot plugin of a world this daemon serves \
+         (wasmbot:bot@0.2.0 or @0.1.0): rebuild it with this release's SDK (`wasmbot build`): {0:#}"
+    )]
     WrongWorld(wasmtime::Error),
 }
 

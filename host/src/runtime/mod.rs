@@ -19,6 +19,7 @@ pub use directory::PluginDirectory;
 pub use engine::{trim_heap, CompileError, Engine, Tier};
 pub use exports::PluginPre;
 pub use exports::World;
+pub use http::STUB_URL_HEADER;
 pub use instance::{CallError, Described, PluginInstance, Schedule};
 pub use pending::PendingWrites;
 pub use platforms::{NoPlatforms, Platforms};

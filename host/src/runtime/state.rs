@@ -59,6 +59,15 @@ impl HostServices {
         }
     }
 
+    /// These services with every plugin's HTTP answered by the stub server at `addr` (the
+    /// scenario harness's), whatever the host and without grants.
+    pub fn with_http_stub(mut self, addr: std::net::SocketAddr) -> Self {
+        let mut gates = HttpGates::default();
+        gates.stub = Some(addr);
+        self.http = Arc::new(gates);
+        self
+    }
+
     /// Where the `help` interface finds the loaded plugins; set once, after the registry is
     /// built from these services.
     pub fn set_directory(&self, directory: Arc<dyn PluginDirectory>) {

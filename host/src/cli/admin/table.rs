@@ -74,6 +74,17 @@ pub(super) fn status(body: &Value) -> String {
         "NAME", "VERSION", "WORLD", "STATE", "BACKLOG", "FAILURES", "SHED", "TIER", "FILE",
     ];
     let mut out = format!("plugins\n{}", grid(&header, &plugins));
+    let errors: Vec<Vec<String>> = array(body, "plugins")
+        .iter()
+        .filter(|p| p["last_error"].is_string())
+        .map(|p| vec![cell(&p["name"]), cell(&p["last_error"])])
+        .collect();
+    if !errors.is_empty() {
+        out.push_str(&format!(
+            "\nplugins' last errors (and what to do)\n{}",
+            grid(&["NAME", "LAST ERROR"], &errors)
+        ));
+    }
     let failed: Vec<Vec<String>> = array(body, "failed_plugins")
         .iter()
         .map(|f| vec![cell(&f["file"]), cell(&f["reason"])])
@@ -172,6 +183,18 @@ mod tests {
         );
         assert!(text.contains("dead letters: 2"), "{text}");
         assert!(!text.contains('"'), "{text}");
+    }
+
+    #[test]
+    fn a_plugins_last_error_is_listed_with_what_to_do() {
+        let body = json!({
+            "plugins": [{"name": "py", "last_error": "internal: boom (fix the plugin)"},
+                {"name": "echo", "last_error": null}],
+        });
+        let text = status(&body);
+        let errors = text.split("last errors").nth(1).unwrap_or_default();
+        assert!(errors.contains("internal: boom (fix the plugin)"), "{text}");
+        assert!(!errors.contains("echo"), "{text}");
     }
 
     #[test]

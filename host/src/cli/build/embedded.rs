@@ -29,13 +29,13 @@ pub const WIT: Files = files!("wit":
 pub const PYTHON: Files = files!("guest-sdk/python/wasmbot":
     "__init__.py", "_context.py", "_convert.py", "_export.py", "_manifest.py", "_wit.py",
     "errors.py", "events.py", "http.py", "kv.py", "log.py", "outgoing.py", "plugin.py",
-    "standing.py", "timers.py",
+    "standing.py", "timers.py", "dialogue.py",
 );
 
 /// `guest-sdk/js/src/`: the JS/TS SDK (TypeScript, bundled by esbuild).
 pub const JS: Files = files!("guest-sdk/js/src":
     "index.ts", "events.ts", "outgoing.ts", "kv.ts", "timers.ts", "log.ts", "errors.ts",
-    "context.ts", "plugin.ts",
+    "context.ts", "plugin.ts", "dialogue.ts",
 );
 
 /// Which SDK to write out.

@@ -40,17 +40,33 @@ pub(super) struct Scope {
     /// The daemon's data and plugins folders: written while it runs, never build inputs, even
     /// when they lie inside a watched folder.
     ignored: Vec<PathBuf>,
+    /// The Python, JS and TS projects' folders (absolute), wherever they are.
+    projects: Vec<PathBuf>,
 }
 
 impl Scope {
     /// The scope of the workspace at `root`, leaving out the (absolute) `ignored` folders.
     pub(super) fn new(root: PathBuf, ignored: Vec<PathBuf>) -> Self {
-        Self { root, ignored }
+        Self {
+            root,
+            ignored,
+            projects: Vec::new(),
+        }
+    }
+
+    /// This scope with the (absolute) folders of Python, JS and TS projects watched too.
+    pub(super) fn with_projects(mut self, projects: Vec<PathBuf>) -> Self {
+        self.projects = projects;
+        self
     }
 
     /// The folders to watch, recursively.
-    fn folders(&self) -> [PathBuf; 3] {
-        [PLUGINS, SDK, WIT].map(|dir| self.root.join(dir))
+    fn folders(&self) -> Vec<PathBuf> {
+        let workspace = [PLUGINS, SDK, WIT].map(|dir| self.root.join(dir));
+        workspace
+            .into_iter()
+            .chain(self.projects.iter().cloned())
+            .collect()
     }
 
     /// The paths of `event` that are edited build inputs; none unless it changes content.
@@ -67,10 +83,16 @@ impl Scope {
     /// True when `path` is a build input of a plugin or the SDK, or a folder right under
     /// `plugins/` (which may be a new plugin crate).
     pub(super) fn is_input(&self, path: &Path) -> bool {
+        if self.ignored.iter().any(|dir| path.starts_with(dir)) {
+            return false;
+        }
+        if let Some(rel) = self.projects.iter().find_map(|p| path.strip_prefix(p).ok()) {
+            return is_project_input(rel);
+        }
         let Ok(rel) = path.strip_prefix(&self.root) else {
             return false;
         };
-        if self.ignored.iter().any(|dir| path.starts_with(dir)) || is_noise(rel) {
+        if is_noise(rel) {
             return false;
         }
         let parts: Vec<&OsStr> = rel.iter().collect();
@@ -126,6 +148,34 @@ fn is_editor_scratch(name: &str) -> bool {
         || name.contains("___jb_")
         || name.bytes().all(|b| b.is_ascii_digit())
         || SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
+}
+
+/// Folders of a Python, JS or TS project that its build writes or installs into.
+const PROJECT_OUTPUTS: [&str; 4] = ["build", "node_modules", "__pycache__", "target"];
+
+/// True for a path inside a Python, JS or TS project (relative to its folder) that its build
+/// reads: a source (`.py`, `.ts`, `.js`, `.mjs`), `wasmbot.toml` or `package.json`, outside
+/// the build's own output and installed packages.
+fn is_project_input(rel: &Path) -> bool {
+    let Some(name) = rel.file_name() else {
+        return false;
+    };
+    let in_output = rel
+        .parent()
+        .into_iter()
+        .flat_map(Path::iter)
+        .any(|part| PROJECT_OUTPUTS.iter().any(|o| part == *o));
+    let hidden = rel
+        .iter()
+        .any(|part| part.to_string_lossy().starts_with('.'));
+    if in_output || hidden || is_editor_scratch(&name.to_string_lossy()) {
+        return false;
+    }
+    ["py", "ts", "js", "mjs"]
+        .iter()
+        .any(|ext| has_extension(rel, ext))
+        || name == "wasmbot.toml"
+        || name == "package.json"
 }
 
 /// True for the part of a path inside a crate folder that its build reads: a source, a manifest,
@@ -217,10 +267,12 @@ pub(super) fn spawn(scope: Scope, crates: Vec<PluginCrate>, out: PathBuf) -> any
     let (tx, rx) = mpsc::channel(QUEUE);
     let dropped = Arc::new(AtomicBool::new(false));
     let watcher = watch(scope.clone(), tx, Arc::clone(&dropped))?;
+    let projects = crates.iter().filter(|c| c.foreign).cloned().collect();
     let rebuilder = Rebuilder {
         scope,
         out,
         known: crates,
+        projects,
     };
     tokio::spawn(async move {
         let _watcher = watcher; // dropped with the task
@@ -267,6 +319,8 @@ struct Rebuilder {
     out: PathBuf,
     /// The plugin crates of the last discovery: one that appears later is new, and built.
     known: Vec<PluginCrate>,
+    /// The Python, JS and TS projects (`--project`): always there, never discovered.
+    projects: Vec<PluginCrate>,
 }
 
 impl Rebuilder {
@@ -284,10 +338,14 @@ impl Rebuilder {
 
     /// Discovers the crates again (a new one is built) and picks those to build for `burst`.
     fn plan(&mut self, burst: &Burst) -> Vec<PluginCrate> {
-        let found = super::discover(&self.scope.root).unwrap_or_else(|e| {
-            tracing::warn!(error = %format!("{e:#}"), "cannot list the plugin crates; using the last list");
-            self.known.clone()
-        });
+        let mut found = match super::discover(&self.scope.root) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "cannot list the plugin crates; using the last list");
+                self.known.iter().filter(|c| !c.foreign).cloned().collect()
+            }
+        };
+        found.extend(self.projects.iter().cloned());
         let crates = targets(&self.scope, &self.known, &found, burst);
         self.known = found;
         crates
@@ -487,6 +545,7 @@ mod tests {
         found.push(PluginCrate {
             package: "help".into(),
             dir: Path::new(ROOT).join("plugins/help"),
+            foreign: false,
         });
         // Moved into place whole: one event, for the folder.
         let built = targets(&scope(), &known, &found, &burst(&["plugins/help"], false));
@@ -513,5 +572,43 @@ mod tests {
         assert_eq!(burst.paths.len(), 1);
         assert!(started.elapsed() >= QUIET);
         assert!(started.elapsed() < MAX_BURST);
+    }
+
+    #[test]
+    fn a_projects_sources_are_inputs_and_its_output_is_not() {
+        let project = PathBuf::from("/elsewhere/hello-py");
+        let scope = scope().with_projects(vec![project.clone()]);
+        let input = |rel: &str| scope.is_input(&project.join(rel));
+        for path in [
+            "app.py",
+            "lib/util.py",
+            "src/plugin.ts",
+            "wasmbot.toml",
+            "package.json",
+        ] {
+            assert!(input(path), "{path}");
+        }
+        for path in [
+            "build/hello-py.wasm",
+            "build/wasmbot/__init__.py",
+            "node_modules/x/index.js",
+            "__pycache__/app.cpython-313.pyc",
+            ".app.py.swp",
+            "README.md",
+        ] {
+            assert!(!input(path), "{path}");
+        }
+        let hello = PluginCrate {
+            package: "hello-py".into(),
+            dir: project.clone(),
+            foreign: true,
+        };
+        let mut all = crates(Path::new(ROOT));
+        all.push(hello);
+        let hit = affected(&scope, &all, &[project.join("app.py")]);
+        assert_eq!(
+            hit.iter().map(|c| c.package.as_str()).collect::<Vec<_>>(),
+            ["hello-py"]
+        );
     }
 }

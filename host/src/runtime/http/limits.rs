@@ -16,6 +16,10 @@ pub struct HttpGates {
     rates: RateLimits,
     /// Every request's ending, counted (for `/metrics`).
     pub metrics: Arc<crate::metrics::HttpMetrics>,
+    /// The scenario harness's stub server: when set, every request goes there (plain HTTP,
+    /// its URL in [`STUB_URL_HEADER`](super::STUB_URL_HEADER)) whatever its host, and no grant
+    /// is asked for. Never set from a config file.
+    pub stub: Option<std::net::SocketAddr>,
 }
 
 /// Why a request was refused before it started.

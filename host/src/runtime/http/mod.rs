@@ -29,6 +29,9 @@ use send::{Failure, Target};
 /// The header every request carries: the same for the same request on a replayed event.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
+/// The header that carries a request's absolute URL to the scenario harness's stub server.
+pub const STUB_URL_HEADER: &str = "x-wasmbot-stub-url";
+
 /// One plugin instance's side of `wasi:http`: its grants and limits, and which event and which
 /// request of it is current (for the `Idempotency-Key`).
 #[derive(Debug)]
@@ -98,6 +101,15 @@ impl HttpHooks {
             let error = Error::HttpRequestUriInvalid;
             return Err(Failure::new(error, "denied", "the request names no host"));
         };
+        if let Some(stub) = self.gates.stub {
+            target = Target {
+                host: stub.ip().to_string(),
+                port: stub.port(),
+                tls: false,
+                exact: true,
+            };
+            return Ok((target, self.permit()?));
+        }
         match best_match(&self.patterns, &target.host, target.port) {
             HostMatch::None => {
                 let why = format!(
@@ -109,6 +121,11 @@ impl HttpHooks {
             HostMatch::Exact => target.exact = true,
             HostMatch::Public => target.exact = false,
         }
+        Ok((target, self.permit()?))
+    }
+
+    /// A place within the plugin's in-flight and per-minute limits, or why not.
+    fn permit(&self) -> Result<limits::Permit, Failure> {
         let limits = &self.limits;
         let permit = self
             .gates
@@ -125,7 +142,7 @@ impl HttpHooks {
                 };
                 Failure::new(Error::ConnectionLimitReached, "limited", why)
             })?;
-        Ok((target, permit))
+        Ok(permit)
     }
 }
 
@@ -165,6 +182,11 @@ impl WasiHttpHooks for HttpHooks {
         );
         if let Ok(key) = http::HeaderValue::from_str(&self.next_key()) {
             request.headers_mut().insert(IDEMPOTENCY_KEY, key);
+        }
+        if self.gates.stub.is_some() {
+            if let Ok(url) = http::HeaderValue::from_str(&request.uri().to_string()) {
+                request.headers_mut().insert(STUB_URL_HEADER, url);
+            }
         }
         let admitted = self.admit(target);
         let limits = self.limits;
