@@ -17,7 +17,7 @@ use crate::store::{
     StoreError, Uncommitted,
 };
 
-type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+type Rows = Vec<super::tx::Row>;
 
 impl Space {
     /// Raises the outbox floor of `bot` and `plugin` to `id` (never lowers it).

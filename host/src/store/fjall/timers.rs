@@ -73,7 +73,7 @@ impl Tx<'_> {
 /// (`true`) or timers (`false`).
 fn pick(
     plugin: &str,
-    rows: Vec<(Vec<u8>, Vec<u8>)>,
+    rows: Vec<super::tx::Row>,
     schedules: bool,
 ) -> Result<Vec<Timer>, StoreError> {
     let skip = plugin_prefix(plugin).len();

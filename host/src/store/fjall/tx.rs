@@ -9,6 +9,9 @@ use crate::model::Action;
 use crate::store::redb::Stored;
 use crate::store::{ActionId, Indexed, MessageKey, Seq, StoreError};
 
+/// A row as read: key and value.
+pub(super) type Row = (Vec<u8>, Vec<u8>);
+
 pub(super) struct Tx<'a> {
     tx: WriteTransaction<'a>,
     pub parts: &'a Parts,
@@ -62,7 +65,7 @@ impl<'a> Tx<'a> {
         part: &TxPartitionHandle,
         from: Vec<u8>,
         to: Vec<u8>,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<Row>, StoreError> {
         self.tx
             .range(part, from..to)
             .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend))
@@ -74,7 +77,7 @@ impl<'a> Tx<'a> {
         &self,
         part: &TxPartitionHandle,
         prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<Row>, StoreError> {
         self.tx
             .prefix(part, prefix)
             .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend))
@@ -82,10 +85,7 @@ impl<'a> Tx<'a> {
     }
 
     /// The first row of `part`.
-    pub fn first(
-        &self,
-        part: &TxPartitionHandle,
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn first(&self, part: &TxPartitionHandle) -> Result<Option<Row>, StoreError> {
         let first = self.tx.first_key_value(part).map_err(backend)?;
         Ok(first.map(|(k, v)| (k.to_vec(), v.to_vec())))
     }
