@@ -163,8 +163,11 @@ async fn antispam_mutes_a_flooder_and_leaves_others_alone() {
     for text in ["a", "b", "c", "d"] {
         d.say("general", "mallory", text).await;
     }
+    // The mute, then the delete: one chat's actions are delivered one after the other.
     let actions = d
-        .wait_for("general", WAIT, |a| a.iter().any(|x| x["op"] == "mute"))
+        .wait_for("general", WAIT, |a| {
+            a.iter().any(|x| x["op"] == "mute") && a.iter().any(|x| x["op"] == "delete")
+        })
         .await;
     let mute = actions.iter().find(|x| x["op"] == "mute").unwrap();
     assert_eq!(mute["user"], "mallory");
