@@ -7,6 +7,7 @@ pub mod admin;
 #[cfg(test)]
 mod architecture;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod daemon;
 pub mod journal;

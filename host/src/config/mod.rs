@@ -2,6 +2,7 @@
 //! rejected by name.
 
 mod admin;
+mod cluster;
 mod env;
 mod grants;
 mod http;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use admin::AdminConfig;
+pub use cluster::{ClusterConfig, Mode, MAX_PARTITIONS};
 pub use grants::{parse_operation, Grants, ALL_OPERATIONS, DEFAULT_OPERATIONS};
 pub use http::{
     best_match, normalize_host, HostMatch, HostPattern, HttpLimits, HttpLimitsConfig, DEFAULT_PORTS,
@@ -84,6 +86,12 @@ pub struct Config {
     /// Where the journal, outbox and kv live.
     #[serde(default)]
     pub store: StoreKind,
+    /// `embedded` (one process, the default) or `cluster` (a node sharing the work through
+    /// NATS JetStream, as `[cluster]` says).
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default)]
+    pub cluster: Option<ClusterConfig>,
     #[serde(default)]
     pub bots: Vec<BotConfig>,
     #[serde(default)]
@@ -304,6 +312,8 @@ impl Default for Config {
             data_dir: default_data_dir(),
             plugins_dir: default_plugins_dir(),
             store: StoreKind::default(),
+            mode: Mode::default(),
+            cluster: None,
             bots: vec![BotConfig::sim()],
             plugins: Vec::new(),
             runtime: RuntimeConfig::default(),
@@ -418,9 +428,24 @@ impl Config {
         let text_problems = HttpLimits::problems(&self.runtime.http, "runtime.http")
             .into_iter()
             .chain(self.admin.problems())
+            .chain(self.cluster_problems())
             .chain(self.runtime_problems());
         problems.extend(text_problems.map(|m| Problem::plain(m, None)));
         problems
+    }
+
+    /// `mode = "cluster"` needs `[cluster]`, and `[cluster]` needs that mode.
+    fn cluster_problems(&self) -> Vec<String> {
+        match (&self.mode, &self.cluster) {
+            (Mode::Cluster, Some(cluster)) => cluster.problems(),
+            (Mode::Cluster, None) => {
+                vec!["mode = \"cluster\" needs a [cluster] table (nats_url, node, partitions)".into()]
+            }
+            (Mode::Embedded, Some(_)) => {
+                vec!["cluster: a [cluster] table is read only with mode = \"cluster\"".into()]
+            }
+            (Mode::Embedded, None) => Vec::new(),
+        }
     }
 
     /// `[runtime]` and `[retention]` values that cannot work together.

@@ -19,7 +19,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::adapter::{self, Adapters};
-use crate::config::{Config, StoreKind};
+use crate::cluster::Cluster;
+use crate::config::{Config, Mode, StoreKind};
 use crate::journal::{Ingress, ReleaseWake};
 use crate::outbox::OutboxWorkers;
 use crate::plugin::{watch_folder, Loader};
@@ -70,12 +71,20 @@ impl Daemon {
             );
         }
         let config = Arc::new(config);
-        let store = open_store(&config)?;
-        let ingress = Ingress::new(store.clone())?;
+        let stop = CancellationToken::new();
+        let local = open_store(&config)?;
+        let cluster = join_cluster(&config, local.clone(), &stop).await?;
+        let store: Arc<dyn Store> = match &cluster {
+            Some(cluster) => cluster.store(),
+            None => local,
+        };
+        let mut ingress = Ingress::new(store.clone())?;
+        if let Some(cluster) = &cluster {
+            ingress = ingress.publishing_to(cluster.publisher());
+        }
         let bot_names = config.bots.iter().map(|b| b.name.as_str());
         ingress.metrics().track_bots(bot_names);
 
-        let stop = CancellationToken::new();
         let adapter_ctx = adapter::StartContext {
             ingress: ingress.clone(),
             stop: stop.clone(),
@@ -106,6 +115,10 @@ impl Daemon {
             threads.handle(),
             stop.clone(),
         );
+        if let Some(cluster) = &cluster {
+            let bots = config.bots.iter().map(|b| b.name.clone()).collect();
+            cluster.serve_bots(bots, outbox.clone());
+        }
         let limits = RouterLimits {
             lane_capacity: config.runtime.lane_capacity,
             quarantine_after: config.runtime.quarantine_after,
@@ -177,6 +190,11 @@ impl Daemon {
         // Timers fire once the plugins have claimed their places and installed their
         // schedules: those missed while the daemon was down fire now, once.
         crate::timer::spawn_firer(timers, ingress.clone(), stop.clone());
+        // In a cluster, this node takes events from the shared stream only now that its
+        // plugins are loaded: an event acked earlier would skip them.
+        if let Some(cluster) = &cluster {
+            cluster.start_work(ingress.clone(), router.clone());
+        }
         tracing::info!(%addr, plugins = router.status().len(), "wasmbot is serving");
         Ok(Self {
             addr,
@@ -215,6 +233,21 @@ impl Daemon {
     pub fn store(&self) -> Arc<dyn Store> {
         self.store.clone()
     }
+}
+
+/// Joins the cluster when the config says `mode = "cluster"`.
+async fn join_cluster(
+    config: &Config,
+    local: Arc<dyn Store>,
+    stop: &CancellationToken,
+) -> anyhow::Result<Option<Arc<Cluster>>> {
+    let (Mode::Cluster, Some(settings)) = (config.mode, &config.cluster) else {
+        return Ok(None);
+    };
+    let cluster = Cluster::join(settings, local, stop.clone())
+        .await
+        .with_context(|| format!("cannot join the cluster at {}", settings.nats_url))?;
+    Ok(Some(Arc::new(cluster)))
 }
 
 /// The admin surface's guard, with the configured token or the data dir's (made now if new).

@@ -1,6 +1,8 @@
 //! The door every inbound event comes through: the journal accepts it (dropping duplicates),
 //! and the plugins' feeders are told there is more to read. A full journal first asks for a
-//! release (see `wake`), so only a journal that stays full refuses.
+//! release (see `wake`), so only a journal that stays full refuses. In cluster mode the door
+//! leads elsewhere: a [`Publisher`] makes the event durable in the cluster's log, and it comes
+//! back into this node's journal through [`Ingress::accept_local`] when a node takes it.
 
 use std::sync::Arc;
 
@@ -13,10 +15,20 @@ use crate::metrics::IngressMetrics;
 use crate::model::{Event, Inbound, Message};
 use crate::store::{Appended, JournalStore, MessageKey, Seq, StoreError};
 
+/// Where accepted events go instead of the local journal: a cluster's shared log.
+#[async_trait::async_trait]
+pub trait Publisher: Send + Sync {
+    /// Makes the event durable in the shared log; `Duplicate` if the same platform event is
+    /// there already. The `Seq` is the log's position, not a local journal's.
+    async fn publish(&self, inbound: &Inbound) -> Result<Appended, StoreError>;
+}
+
 /// Cheap to clone; every adapter holds one.
 #[derive(Clone)]
 pub struct Ingress {
     store: Arc<dyn JournalStore>,
+    /// Set in cluster mode: accepted events go there, not into `store`.
+    publisher: Option<Arc<dyn Publisher>>,
     head: Arc<watch::Sender<Seq>>,
     wake: Arc<ReleaseWake>,
     /// Accepted and deduplicated counts, for `/metrics`.
@@ -36,10 +48,17 @@ impl Ingress {
         let head = store.head()?;
         Ok(Self {
             store,
+            publisher: None,
             head: Arc::new(watch::channel(head).0),
             wake: Arc::default(),
             metrics: Arc::default(),
         })
+    }
+
+    /// Sends accepted events to `publisher` (a cluster's log) instead of the local journal.
+    pub fn publishing_to(mut self, publisher: Arc<dyn Publisher>) -> Self {
+        self.publisher = Some(publisher);
+        self
     }
 
     /// Where the releaser learns that an accept is waiting for room.
@@ -58,8 +77,20 @@ impl Ingress {
     }
 
     /// Accepts an event. Once this returns `Ok`, the event will reach every subscribed plugin.
-    /// A full journal is asked to release and tried again, a few rounds within `FULL_PATIENCE`.
+    /// In cluster mode it is in the cluster's log then; else in this node's journal.
     pub async fn accept(&self, inbound: Inbound) -> Result<Appended, StoreError> {
+        let Some(publisher) = &self.publisher else {
+            return self.accept_local(inbound).await;
+        };
+        let published = publisher.publish(&inbound).await?;
+        let new = matches!(published, Appended::New(_));
+        self.metrics.counted(&inbound.bot, new);
+        Ok(published)
+    }
+
+    /// Accepts an event into this node's journal. A full journal is asked to release and tried
+    /// again, a few rounds within `FULL_PATIENCE`.
+    pub async fn accept_local(&self, inbound: Inbound) -> Result<Appended, StoreError> {
         let deadline = Instant::now() + FULL_PATIENCE;
         let mut rounds = 0;
         let appended = loop {

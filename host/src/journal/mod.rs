@@ -8,7 +8,7 @@ mod progress;
 mod release;
 mod wake;
 
-pub use ingress::Ingress;
+pub use ingress::{Ingress, Publisher};
 pub use progress::Progress;
 pub use release::Places;
 pub use wake::ReleaseWake;

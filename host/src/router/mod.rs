@@ -371,6 +371,21 @@ impl Router {
         list
     }
 
+    /// The lowest event any running plugin may still need, and so the first one not finished
+    /// by all of them (`None`: no plugin runs). Cluster mode acks an event past it.
+    pub fn lowest_place(&self) -> Option<Seq> {
+        let plugins = self.plugins.read().ok()?;
+        plugins.values().map(|r| r.progress.low_watermark()).min()
+    }
+
+    /// The names of the running plugins.
+    pub fn running(&self) -> Vec<Arc<str>> {
+        self.plugins
+            .read()
+            .map(|plugins| plugins.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Keeps the places saved by the last run (see `Store::places`) for the plugins that have
     /// not loaded yet: one that loads later, a broken file fixed, resumes there. Call before
     /// the first plugins load.

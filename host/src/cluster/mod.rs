@@ -1,0 +1,170 @@
+//! Cluster mode: several daemons share the bots' work through NATS JetStream (see
+//! ARCHITECTURE.md, "Cluster mode"). Events go into a stream partitioned by chat, every node
+//! pulls every partition (one event of a partition in flight at a time), completions are
+//! recorded once, kv and the outbox live in JetStream, and each bot's deliveries are done by
+//! the node holding its lease.
+
+mod kv;
+mod lease;
+mod names;
+mod outbox;
+mod partitions;
+mod publish;
+mod setup;
+mod store;
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use async_nats::jetstream::Context;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+pub use store::ClusterStore;
+
+use crate::config::ClusterConfig;
+use crate::journal::{Ingress, Publisher};
+use crate::outbox::OutboxWaker;
+use crate::router::Router;
+use crate::store::Store;
+
+/// This node's part in the cluster.
+pub struct Cluster {
+    js: Context,
+    node: String,
+    partitions: u32,
+    leases: lease::Leases,
+    outbox: Arc<outbox::ClusterOutbox>,
+    store: Arc<ClusterStore>,
+    stop: CancellationToken,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("node", &self.node)
+            .field("partitions", &self.partitions)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `wasmbot status` and the console show of the cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterStatus {
+    pub node: String,
+    pub partitions: u32,
+    /// The nodes that announced themselves within the lease time.
+    pub nodes: Vec<String>,
+    /// Each lease (`bot.NAME`) and the node holding it.
+    pub leases: Vec<(String, String)>,
+    /// Events accepted and not yet handled, all partitions together.
+    pub lag: u64,
+}
+
+impl Cluster {
+    /// Connects (retrying until the server answers), checks the shared streams against
+    /// `config`, and loads the kv mirror. `local`: this node's own store.
+    pub async fn join(
+        config: &ClusterConfig,
+        local: Arc<dyn Store>,
+        stop: CancellationToken,
+    ) -> anyhow::Result<Self> {
+        let client = setup::connect(&config.nats_url, &config.node, &stop).await?;
+        let js = setup::context(client);
+        setup::ensure(&js, config.partitions).await?;
+        let kv = kv::KvMirror::start(&js, stop.clone())
+            .await
+            .context("cannot load the plugins' kv from the cluster")?;
+        let bucket = js.get_key_value(names::LEASE_BUCKET).await?;
+        let leases = lease::Leases::new(bucket, config.node.clone());
+        let outbox = Arc::new(outbox::ClusterOutbox::new(local.clone()));
+        let store = Arc::new(ClusterStore::new(
+            local,
+            js.clone(),
+            config.partitions,
+            kv,
+            outbox.clone(),
+        ));
+        tokio::spawn(
+            leases
+                .clone()
+                .announce(names::node_key(&config.node), stop.clone()),
+        );
+        tracing::info!(node = %config.node, nats_url = %config.nats_url, partitions = config.partitions, "joined the cluster");
+        Ok(Self {
+            js,
+            node: config.node.clone(),
+            partitions: config.partitions,
+            leases,
+            outbox,
+            store,
+            stop,
+        })
+    }
+
+    /// The store every part of the daemon uses in cluster mode.
+    pub fn store(&self) -> Arc<ClusterStore> {
+        self.store.clone()
+    }
+
+    /// Where accepted events go.
+    pub fn publisher(&self) -> Arc<dyn Publisher> {
+        Arc::new(publish::StreamPublisher::new(
+            self.js.clone(),
+            self.partitions,
+        ))
+    }
+
+    /// For each bot, waits for its lease and delivers its actions while holding it.
+    pub fn serve_bots(&self, bots: Vec<String>, waker: OutboxWaker) {
+        for bot in bots {
+            let leases = self.leases.clone();
+            let outbox = self.outbox.clone();
+            let js = self.js.clone();
+            let waker = waker.clone();
+            let stop = self.stop.clone();
+            let partitions = self.partitions;
+            tokio::spawn(async move {
+                let key = names::bot_lease(&bot);
+                while let Some(held) = leases.acquire(&key, &stop).await {
+                    outbox.serve(js.clone(), bot.clone(), partitions, waker.clone(), held.lost.clone());
+                    held.lost.cancelled().await;
+                }
+            });
+        }
+    }
+
+    /// Starts pulling events (call once the plugins in the folder are loaded).
+    pub fn start_work(&self, ingress: Ingress, router: Router) {
+        partitions::start(&partitions::Work {
+            js: self.js.clone(),
+            store: self.store.clone(),
+            ingress,
+            router,
+            stop: self.stop.clone(),
+        });
+    }
+
+    /// The nodes, the leases and the backlog, as JetStream has them now.
+    pub async fn status(&self) -> ClusterStatus {
+        let mut nodes = Vec::new();
+        let mut leases = Vec::new();
+        for (key, holder) in self.leases.holders().await {
+            match key.strip_prefix("node.") {
+                Some(node) => nodes.push(node.to_string()),
+                None => leases.push((key, holder)),
+            }
+        }
+        let lag = match self.js.get_stream(names::EVENTS).await {
+            Ok(stream) => stream.get_info().await.map_or(0, |i| i.state.messages),
+            Err(_) => 0,
+        };
+        ClusterStatus {
+            node: self.node.clone(),
+            partitions: self.partitions,
+            nodes,
+            leases,
+            lag,
+        }
+    }
+}

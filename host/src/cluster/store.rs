@@ -1,0 +1,413 @@
+//! The store in cluster mode: this node's local store behind the same facets, except where
+//! the cluster must agree. A plugin's completion of an event is recorded once in the cluster
+//! (a completion record per event and plugin, written only if none exists), and its effects
+//! then go where every node sees them: kv writes into the shared bucket, actions into the
+//! outbox stream. The local store keeps the journal of the events this node took, the
+//! finished-markers, timers and the message index.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::{Arc, Mutex};
+
+use async_nats::jetstream::{message::PublishMessage as Publish, Context};
+use serde::{Deserialize, Serialize};
+
+use super::kv::KvMirror;
+use super::names;
+use super::outbox::{ClusterOutbox, Queued};
+use super::publish::unavailable;
+use crate::model::{Action, Inbound};
+use crate::store::{
+    ActionId, Appended, Commit, CompletionStore, DeadLetter, DeadLetterStore, DeliveryOutcome,
+    FireOutcome, Firing, Indexed, JournalStore, KvStore, MessageIndex, MessageKey, Outcome,
+    OutboxStore, Pending, Seq, Store, StoreError, Timer, TimerStore, Uncommitted,
+};
+
+/// What a plugin's handling of an event did that the cluster must see, recorded once.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DoneRecord {
+    pub kv: Vec<(String, Option<Vec<u8>>)>,
+    pub actions: Vec<Action>,
+}
+
+/// Where an event stands in the cluster: its partition and identity token.
+#[derive(Debug, Clone)]
+pub struct EventPlace {
+    pub partition: u32,
+    pub token: String,
+}
+
+impl EventPlace {
+    /// Every event in a node's journal has a dedupe key in cluster mode: the platform's id,
+    /// a timer firing's, or the event stream's position (see `partitions`).
+    pub fn of(inbound: &Inbound, partitions: u32) -> Self {
+        let key = match (&inbound.dedupe_key, &inbound.timer) {
+            (Some(key), _) => key.clone(),
+            (None, Some(t)) => format!("timer/{}/{}/{}", t.plugin, t.key, t.due_at),
+            (None, None) => String::new(),
+        };
+        Self {
+            partition: names::partition_of(inbound, partitions),
+            token: names::event_token(&inbound.bot, &key),
+        }
+    }
+}
+
+/// The local store, with completions, kv and the outbox shared through JetStream.
+pub struct ClusterStore {
+    local: Arc<dyn Store>,
+    js: Context,
+    partitions: u32,
+    kv: Arc<KvMirror>,
+    outbox: Arc<ClusterOutbox>,
+    /// (event token, plugin) completed by a node before this one took the event again.
+    done_elsewhere: Mutex<HashSet<(String, String)>>,
+}
+
+impl std::fmt::Debug for ClusterStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterStore").finish_non_exhaustive()
+    }
+}
+
+impl ClusterStore {
+    pub fn new(
+        local: Arc<dyn Store>,
+        js: Context,
+        partitions: u32,
+        kv: Arc<KvMirror>,
+        outbox: Arc<ClusterOutbox>,
+    ) -> Self {
+        Self {
+            local,
+            js,
+            partitions,
+            kv,
+            outbox,
+            done_elsewhere: Mutex::default(),
+        }
+    }
+
+    /// Notes that `plugin` finished this event on another node (its record was found).
+    pub fn finished_elsewhere(&self, token: &str, plugin: &str) {
+        if let Ok(mut done) = self.done_elsewhere.lock() {
+            done.insert((token.to_string(), plugin.to_string()));
+        }
+    }
+
+    /// Forgets an event's notes once it is acked.
+    pub fn forget_event(&self, token: &str) {
+        if let Ok(mut done) = self.done_elsewhere.lock() {
+            done.retain(|(t, _)| t != token);
+        }
+    }
+
+    fn inbound_at(&self, seq: Seq) -> Result<Option<Inbound>, StoreError> {
+        Ok(self
+            .local
+            .read(seq, 1)?
+            .into_iter()
+            .find(|(at, _)| *at == seq)
+            .map(|(_, inbound)| inbound))
+    }
+
+    /// Records `plugin`'s completion of the event once in the cluster and applies its effects;
+    /// a record that exists already means another node did both.
+    async fn record(&self, plugin: &str, place: &EventPlace, commit: &Commit) -> Result<(), StoreError> {
+        let record = DoneRecord {
+            kv: commit.kv.clone(),
+            actions: commit.actions.clone(),
+        };
+        let payload = serde_json::to_vec(&record)
+            .map_err(|e| StoreError::Backend(format!("cannot encode a completion: {e}")))?;
+        let subject = names::done_subject(place.partition, &place.token, plugin);
+        let message = Publish::build()
+            .payload(payload.into())
+            .expected_last_subject_sequence(0);
+        let ack = self
+            .js
+            .send_publish(subject, message)
+            .await
+            .map_err(|e| unavailable("cannot record a completion", e))?
+            .await;
+        match ack {
+            Ok(_) => self.apply(plugin, place, &record).await,
+            Err(e) if e.to_string().contains("wrong last sequence") => {
+                tracing::warn!(plugin, event = %place.token, "this event was completed by another node; its effects are not applied again");
+                Ok(())
+            }
+            Err(e) => Err(unavailable("the completion was not acknowledged", e)),
+        }
+    }
+
+    /// Applies a completion record's effects: again after a crash changes nothing (kv writes
+    /// are the final values; actions are deduplicated by their id in the outbox stream).
+    pub async fn apply(&self, plugin: &str, place: &EventPlace, record: &DoneRecord) -> Result<(), StoreError> {
+        self.kv.write(plugin, &record.kv).await?;
+        for (n, action) in record.actions.iter().enumerate() {
+            let bot = &action.chat().bot;
+            let subject = names::outbox_subject(bot, place.partition, &place.token, plugin, n);
+            let queued = Queued {
+                plugin: plugin.to_string(),
+                action: action.clone(),
+            };
+            let payload = serde_json::to_vec(&queued)
+                .map_err(|e| StoreError::Backend(format!("cannot encode an action: {e}")))?;
+            let message = Publish::build().payload(payload.into()).message_id(&subject);
+            self.js
+                .send_publish(subject, message)
+                .await
+                .map_err(|e| unavailable("cannot queue an action", e))?
+                .await
+                .map_err(|e| unavailable("the outbox did not acknowledge an action", e))?;
+        }
+        Ok(())
+    }
+
+    /// The completion record of `plugin` for an event, if one was written.
+    pub async fn find_record(&self, plugin: &str, place: &EventPlace) -> Result<Option<DoneRecord>, StoreError> {
+        let stream = self
+            .js
+            .get_stream(names::DONE)
+            .await
+            .map_err(|e| unavailable("cannot open the completion stream", e))?;
+        let subject = names::done_subject(place.partition, &place.token, plugin);
+        match stream.direct_get_last_for_subject(subject).await {
+            Ok(message) => serde_json::from_slice(&message.payload)
+                .map(Some)
+                .map_err(|e| StoreError::Backend(format!("a completion record is unreadable: {e}"))),
+            Err(e) if e.kind() == async_nats::jetstream::stream::DirectGetErrorKind::NotFound => Ok(None),
+            Err(e) => Err(unavailable("cannot read a completion record", e)),
+        }
+    }
+
+    /// The partition count, for the pullers.
+    pub fn partitions(&self) -> u32 {
+        self.partitions
+    }
+
+    pub fn kv(&self) -> &Arc<KvMirror> {
+        &self.kv
+    }
+
+    /// The local store.
+    pub fn local(&self) -> &Arc<dyn Store> {
+        &self.local
+    }
+}
+
+/// What the local store keeps of a commit in cluster mode: the finished-marker, the timers
+/// and the sent handles; kv and actions went to the cluster.
+fn local_part(commit: Commit) -> Commit {
+    Commit {
+        actions: Vec::new(),
+        kv: Vec::new(),
+        sent: commit.sent,
+        timers: commit.timers,
+    }
+}
+
+#[async_trait::async_trait]
+impl CompletionStore for ClusterStore {
+    fn is_finished(&self, plugin: &str, seq: Seq) -> Result<bool, StoreError> {
+        if self.local.is_finished(plugin, seq)? {
+            return Ok(true);
+        }
+        let any_elsewhere = self.done_elsewhere.lock().is_ok_and(|d| !d.is_empty());
+        if !any_elsewhere {
+            return Ok(false);
+        }
+        let Some(inbound) = self.inbound_at(seq)? else {
+            return Ok(false);
+        };
+        let place = EventPlace::of(&inbound, self.partitions);
+        Ok(self
+            .done_elsewhere
+            .lock()
+            .is_ok_and(|d| d.contains(&(place.token, plugin.to_string()))))
+    }
+
+    fn commit_all(&self, _plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
+        Err(Uncommitted {
+            rest: outcomes,
+            error: StoreError::Backend("cluster mode commits through commit_all_async".into()),
+        })
+    }
+
+    async fn commit_all_async(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
+        let mut local = Vec::with_capacity(outcomes.len());
+        let mut outcomes = outcomes.into_iter();
+        while let Some((seq, commit)) = outcomes.next() {
+            let recorded = match self.inbound_at(seq) {
+                Ok(Some(inbound)) => {
+                    let place = EventPlace::of(&inbound, self.partitions);
+                    self.record(plugin, &place, &commit).await
+                }
+                Ok(None) => Err(StoreError::Backend(format!(
+                    "event {seq} is not in this node's journal"
+                ))),
+                Err(e) => Err(e),
+            };
+            if let Err(error) = recorded {
+                let mut rest = vec![(seq, commit)];
+                rest.extend(outcomes);
+                self.local.commit_all_async(plugin, local).await?;
+                return Err(Uncommitted { rest, error });
+            }
+            local.push((seq, local_part(commit)));
+        }
+        self.local.commit_all_async(plugin, local).await
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        self.local.sync()
+    }
+
+    async fn sync_async(&self) -> Result<(), StoreError> {
+        self.local.sync_async().await
+    }
+
+    fn unflushed(&self) -> bool {
+        self.local.unflushed()
+    }
+}
+
+#[async_trait::async_trait]
+impl JournalStore for ClusterStore {
+    fn append(&self, inbound: &Inbound, messages: &[MessageKey]) -> Result<Appended, StoreError> {
+        self.local.append(inbound, messages)
+    }
+
+    async fn append_async(
+        &self,
+        inbound: &Inbound,
+        messages: &[MessageKey],
+    ) -> Result<Appended, StoreError> {
+        self.local.append_async(inbound, messages).await
+    }
+
+    fn read(&self, from: Seq, max: usize) -> Result<Vec<(Seq, Inbound)>, StoreError> {
+        self.local.read(from, max)
+    }
+
+    fn head(&self) -> Result<Seq, StoreError> {
+        self.local.head()
+    }
+
+    fn release_before(&self, seq: Seq, keep: &BTreeSet<Seq>) -> Result<(), StoreError> {
+        self.local.release_before(seq, keep)
+    }
+
+    fn places(&self) -> Result<Vec<(String, Seq)>, StoreError> {
+        self.local.places()
+    }
+
+    fn save_places(&self, places: &[(String, Seq)]) -> Result<(), StoreError> {
+        self.local.save_places(places)
+    }
+}
+
+impl KvStore for ClusterStore {
+    fn kv_get(&self, plugin: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.kv.get(plugin, key))
+    }
+
+    fn kv_list(&self, plugin: &str, prefix: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.kv.list(plugin, prefix))
+    }
+
+    fn kv_usage(&self, plugin: &str) -> Result<u64, StoreError> {
+        Ok(self.kv.usage(plugin))
+    }
+}
+
+#[async_trait::async_trait]
+impl OutboxStore for ClusterStore {
+    fn outbox_pending(
+        &self,
+        bot: &str,
+        per_plugin: usize,
+        known: &HashSet<ActionId>,
+        ended: &HashSet<ActionId>,
+    ) -> Result<Vec<Pending>, StoreError> {
+        Ok(self.outbox.pending(bot, per_plugin, known, ended))
+    }
+
+    fn outbox_record(&self, outcomes: Vec<(ActionId, DeliveryOutcome)>) -> Result<(), StoreError> {
+        self.outbox.record(outcomes)
+    }
+}
+
+/// Cluster mode keeps no dead letters yet: an undeliverable action is logged and dropped.
+impl DeadLetterStore for ClusterStore {
+    fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {
+        self.local.dead_letters(max)
+    }
+
+    fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError> {
+        self.local.dead_retry(id)
+    }
+
+    fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError> {
+        self.local.dead_drop(id)
+    }
+}
+
+impl MessageIndex for ClusterStore {
+    fn index_message(&self, key: MessageKey, indexed: Indexed) -> Result<(), StoreError> {
+        self.local.index_message(key, indexed)
+    }
+
+    fn lookup_message(&self, key: &MessageKey) -> Result<Option<Indexed>, StoreError> {
+        self.local.lookup_message(key)
+    }
+}
+
+#[async_trait::async_trait]
+impl TimerStore for ClusterStore {
+    fn timers_of(&self, plugin: &str, max: usize) -> Result<Vec<Timer>, StoreError> {
+        self.local.timers_of(plugin, max)
+    }
+
+    fn timer(&self, plugin: &str, key: &str) -> Result<Option<Timer>, StoreError> {
+        self.local.timer(plugin, key)
+    }
+
+    fn timer_count(&self, plugin: &str) -> Result<u64, StoreError> {
+        self.local.timer_count(plugin)
+    }
+
+    fn schedules_of(&self, plugin: &str) -> Result<Vec<Timer>, StoreError> {
+        self.local.schedules_of(plugin)
+    }
+
+    fn set_schedules(&self, plugin: &str, schedules: Vec<Timer>) -> Result<(), StoreError> {
+        self.local.set_schedules(plugin, schedules)
+    }
+
+    fn timers_due(&self, now: u64, max: usize) -> Result<Vec<(String, Timer)>, StoreError> {
+        self.local.timers_due(now, max)
+    }
+
+    fn next_due(&self) -> Result<Option<u64>, StoreError> {
+        self.local.next_due()
+    }
+
+    fn fire(&self, firings: Vec<Firing>) -> Result<FireOutcome, StoreError> {
+        self.local.fire(firings)
+    }
+
+    async fn fire_async(&self, firings: Vec<Firing>) -> Result<FireOutcome, StoreError> {
+        self.local.fire_async(firings).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for ClusterStore {
+    fn flush(&self) -> Result<(), StoreError> {
+        self.local.flush()
+    }
+
+    async fn flush_async(&self) -> Result<(), StoreError> {
+        self.local.flush_async().await
+    }
+}
