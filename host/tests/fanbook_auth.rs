@@ -145,6 +145,7 @@ async fn adapter_errors_never_carry_the_token() {
         stop: Default::default(),
         data_dir: Default::default(),
         inbound: true,
+        singleton: None,
     };
     let mut config = bot("fb-direct", token, &sim);
     config.options.insert("inbound".into(), "gateway".into());

@@ -30,6 +30,7 @@ mod bundled_plugins;
 mod call_cli;
 mod cli;
 mod cli_truth;
+mod cluster;
 mod console_browser;
 mod crash;
 mod dev_watch;

@@ -47,6 +47,7 @@ async fn serve(bots: &[BotConfig], journal: usize) -> (String, Arc<dyn Store>) {
         stop: Default::default(),
         data_dir: Default::default(),
         inbound: true,
+        singleton: None,
     };
     let mut app = axum::Router::new();
     for bot in bots {

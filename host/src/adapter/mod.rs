@@ -217,6 +217,17 @@ pub struct StartContext {
     /// Whether to start the inbound side (pollers, sockets, start-up registrations); `false` for
     /// one-off tools such as `wasmbot call`, which must not take a running daemon's updates.
     pub inbound: bool,
+    /// In cluster mode: who may run a connection that must have one owner per token (a
+    /// Fanbook long poll or gateway). `None`: this process is the only one.
+    pub singleton: Option<Arc<dyn Singleton>>,
+}
+
+/// Ownership of a bot's one-owner connection across a cluster.
+#[async_trait::async_trait]
+pub trait Singleton: Send + Sync + std::fmt::Debug {
+    /// Waits until this node owns `bot`'s connection; the token is cancelled the moment it no
+    /// longer does (before any other node can start). `None`: the daemon stops.
+    async fn hold(&self, bot: &str) -> Option<tokio_util::sync::CancellationToken>;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -32,6 +32,10 @@ pub(super) async fn status(State(admin): State<Admin>) -> Response {
         Ok(dead_letters) => {
             let waiting = admin.plugins.waiting_places();
             let disabled = admin.plugins.disabled();
+            let cluster = match &admin.cluster {
+                Some(cluster) => Some(cluster.status().await),
+                None => None,
+            };
             Json(json!({
                 "plugins": plugins(&admin),
                 "failed_plugins": admin.plugins.load_failures(),
@@ -40,6 +44,7 @@ pub(super) async fn status(State(admin): State<Admin>) -> Response {
                 "bots": bots(&admin),
                 "dead_letters": dead_letters,
                 "circuits": admin.outbox.circuits(),
+                "cluster": cluster,
             }))
             .into_response()
         }

@@ -45,6 +45,8 @@ pub struct Admin {
     pub config: Arc<Config>,
     /// Throughput and latency a second at a time, for the console's charts.
     pub series: Arc<Series>,
+    /// This node's cluster, in cluster mode: its nodes, leases and backlog in the status.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 impl std::fmt::Debug for Admin {

@@ -61,6 +61,7 @@ pub(super) async fn run(config: Config, bot: &str, request: Request) -> anyhow::
         stop: tokio_util::sync::CancellationToken::new(),
         data_dir: scratch.clone(),
         inbound: false,
+        singleton: None,
     };
     let started = adapter::start(bot_config, &ctx)?;
     let adapter = started.adapter;

@@ -50,7 +50,9 @@ impl KvMirror {
                 };
                 match entry {
                     Some(Ok(entry)) => follower.apply_entry(&entry),
-                    Some(Err(e)) => tracing::warn!(error = %e, "the kv mirror's watch failed; it resumes"),
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "the kv mirror's watch failed; it resumes")
+                    }
                     None => {
                         tracing::error!("the kv mirror's watch ended; plugin kv reads on this node may be stale");
                         return;

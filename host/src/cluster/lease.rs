@@ -85,7 +85,10 @@ impl Leases {
             }
         }
         // A clean stop: let another node take it at once.
-        let _ = self.bucket.delete_expect_revision(&key, Some(revision)).await;
+        let _ = self
+            .bucket
+            .delete_expect_revision(&key, Some(revision))
+            .await;
         tracing::info!(lease = %key, node = %self.node, "lease released");
     }
 

@@ -13,11 +13,13 @@ mod publish;
 mod setup;
 mod store;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_nats::jetstream::Context;
 use serde::Serialize;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 pub use store::ClusterStore;
@@ -36,6 +38,8 @@ pub struct Cluster {
     leases: lease::Leases,
     outbox: Arc<outbox::ClusterOutbox>,
     store: Arc<ClusterStore>,
+    /// Per bot: the lease token while this node holds the bot (`None` while it does not).
+    owners: Arc<HashMap<String, watch::Sender<Option<CancellationToken>>>>,
     stop: CancellationToken,
 }
 
@@ -66,6 +70,7 @@ impl Cluster {
     /// `config`, and loads the kv mirror. `local`: this node's own store.
     pub async fn join(
         config: &ClusterConfig,
+        bots: &[String],
         local: Arc<dyn Store>,
         stop: CancellationToken,
     ) -> anyhow::Result<Self> {
@@ -98,6 +103,11 @@ impl Cluster {
             leases,
             outbox,
             store,
+            owners: Arc::new(
+                bots.iter()
+                    .map(|b| (b.clone(), watch::channel(None).0))
+                    .collect(),
+            ),
             stop,
         })
     }
@@ -115,9 +125,11 @@ impl Cluster {
         ))
     }
 
-    /// For each bot, waits for its lease and delivers its actions while holding it.
-    pub fn serve_bots(&self, bots: Vec<String>, waker: OutboxWaker) {
-        for bot in bots {
+    /// For each bot, waits for its lease and, while holding it, delivers its actions and runs
+    /// its one-owner connection (see [`Singleton`](crate::adapter::Singleton)).
+    pub fn serve_bots(&self, waker: OutboxWaker) {
+        for (bot, owner) in self.owners.iter() {
+            let (bot, owner) = (bot.clone(), owner.clone());
             let leases = self.leases.clone();
             let outbox = self.outbox.clone();
             let js = self.js.clone();
@@ -127,8 +139,16 @@ impl Cluster {
             tokio::spawn(async move {
                 let key = names::bot_lease(&bot);
                 while let Some(held) = leases.acquire(&key, &stop).await {
-                    outbox.serve(js.clone(), bot.clone(), partitions, waker.clone(), held.lost.clone());
+                    outbox.serve(
+                        js.clone(),
+                        bot.clone(),
+                        partitions,
+                        waker.clone(),
+                        held.lost.clone(),
+                    );
+                    owner.send_replace(Some(held.lost.clone()));
                     held.lost.cancelled().await;
+                    owner.send_replace(None);
                 }
             });
         }
@@ -165,6 +185,23 @@ impl Cluster {
             nodes,
             leases,
             lag,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::adapter::Singleton for Cluster {
+    async fn hold(&self, bot: &str) -> Option<CancellationToken> {
+        let mut owner = self.owners.get(bot)?.subscribe();
+        loop {
+            let current = owner.borrow_and_update().clone();
+            if let Some(token) = current.filter(|t| !t.is_cancelled()) {
+                return Some(token);
+            }
+            tokio::select! {
+                _ = self.stop.cancelled() => return None,
+                changed = owner.changed() => changed.ok()?,
+            }
         }
     }
 }

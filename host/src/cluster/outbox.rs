@@ -134,7 +134,14 @@ impl ClusterOutbox {
         };
         if let Ok(mut in_flight) = self.in_flight.lock() {
             let bot = bot.to_string();
-            in_flight.insert(id, InFlight { bot, pending, outcome });
+            in_flight.insert(
+                id,
+                InFlight {
+                    bot,
+                    pending,
+                    outcome,
+                },
+            );
         }
         (id, receiver)
     }

@@ -100,7 +100,9 @@ impl Work {
             }
             Err(e) => {
                 tracing::warn!(partition, error = %e, "cannot take an event; it comes back shortly");
-                let _ = message.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
+                let _ = message
+                    .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                    .await;
             }
         }
         self.store.forget_event(&place.token);

@@ -18,8 +18,8 @@ use super::publish::unavailable;
 use crate::model::{Action, Inbound};
 use crate::store::{
     ActionId, Appended, Commit, CompletionStore, DeadLetter, DeadLetterStore, DeliveryOutcome,
-    FireOutcome, Firing, Indexed, JournalStore, KvStore, MessageIndex, MessageKey, Outcome,
-    OutboxStore, Pending, Seq, Store, StoreError, Timer, TimerStore, Uncommitted,
+    FireOutcome, Firing, Indexed, JournalStore, KvStore, MessageIndex, MessageKey, OutboxStore,
+    Outcome, Pending, Seq, Store, StoreError, Timer, TimerStore, Uncommitted,
 };
 
 /// What a plugin's handling of an event did that the cluster must see, recorded once.
@@ -112,7 +112,12 @@ impl ClusterStore {
 
     /// Records `plugin`'s completion of the event once in the cluster and applies its effects;
     /// a record that exists already means another node did both.
-    async fn record(&self, plugin: &str, place: &EventPlace, commit: &Commit) -> Result<(), StoreError> {
+    async fn record(
+        &self,
+        plugin: &str,
+        place: &EventPlace,
+        commit: &Commit,
+    ) -> Result<(), StoreError> {
         let record = DoneRecord {
             kv: commit.kv.clone(),
             actions: commit.actions.clone(),
@@ -141,7 +146,12 @@ impl ClusterStore {
 
     /// Applies a completion record's effects: again after a crash changes nothing (kv writes
     /// are the final values; actions are deduplicated by their id in the outbox stream).
-    pub async fn apply(&self, plugin: &str, place: &EventPlace, record: &DoneRecord) -> Result<(), StoreError> {
+    pub async fn apply(
+        &self,
+        plugin: &str,
+        place: &EventPlace,
+        record: &DoneRecord,
+    ) -> Result<(), StoreError> {
         self.kv.write(plugin, &record.kv).await?;
         for (n, action) in record.actions.iter().enumerate() {
             let bot = &action.chat().bot;
@@ -152,7 +162,9 @@ impl ClusterStore {
             };
             let payload = serde_json::to_vec(&queued)
                 .map_err(|e| StoreError::Backend(format!("cannot encode an action: {e}")))?;
-            let message = Publish::build().payload(payload.into()).message_id(&subject);
+            let message = Publish::build()
+                .payload(payload.into())
+                .message_id(&subject);
             self.js
                 .send_publish(subject, message)
                 .await
@@ -164,7 +176,11 @@ impl ClusterStore {
     }
 
     /// The completion record of `plugin` for an event, if one was written.
-    pub async fn find_record(&self, plugin: &str, place: &EventPlace) -> Result<Option<DoneRecord>, StoreError> {
+    pub async fn find_record(
+        &self,
+        plugin: &str,
+        place: &EventPlace,
+    ) -> Result<Option<DoneRecord>, StoreError> {
         let stream = self
             .js
             .get_stream(names::DONE)
@@ -174,8 +190,12 @@ impl ClusterStore {
         match stream.direct_get_last_for_subject(subject).await {
             Ok(message) => serde_json::from_slice(&message.payload)
                 .map(Some)
-                .map_err(|e| StoreError::Backend(format!("a completion record is unreadable: {e}"))),
-            Err(e) if e.kind() == async_nats::jetstream::stream::DirectGetErrorKind::NotFound => Ok(None),
+                .map_err(|e| {
+                    StoreError::Backend(format!("a completion record is unreadable: {e}"))
+                }),
+            Err(e) if e.kind() == async_nats::jetstream::stream::DirectGetErrorKind::NotFound => {
+                Ok(None)
+            }
             Err(e) => Err(unavailable("cannot read a completion record", e)),
         }
     }
@@ -233,7 +253,11 @@ impl CompletionStore for ClusterStore {
         })
     }
 
-    async fn commit_all_async(&self, plugin: &str, outcomes: Vec<Outcome>) -> Result<(), Uncommitted> {
+    async fn commit_all_async(
+        &self,
+        plugin: &str,
+        outcomes: Vec<Outcome>,
+    ) -> Result<(), Uncommitted> {
         let mut local = Vec::with_capacity(outcomes.len());
         let mut outcomes = outcomes.into_iter();
         while let Some((seq, commit)) = outcomes.next() {

@@ -439,7 +439,10 @@ impl Config {
         match (&self.mode, &self.cluster) {
             (Mode::Cluster, Some(cluster)) => cluster.problems(),
             (Mode::Cluster, None) => {
-                vec!["mode = \"cluster\" needs a [cluster] table (nats_url, node, partitions)".into()]
+                vec![
+                    "mode = \"cluster\" needs a [cluster] table (nats_url, node, partitions)"
+                        .into(),
+                ]
             }
             (Mode::Embedded, Some(_)) => {
                 vec!["cluster: a [cluster] table is read only with mode = \"cluster\"".into()]

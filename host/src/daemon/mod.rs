@@ -90,6 +90,7 @@ impl Daemon {
             stop: stop.clone(),
             data_dir: config.data_dir.clone(),
             inbound: true,
+            singleton: cluster.clone().map(|c| c as Arc<dyn adapter::Singleton>),
         };
         let mut by_bot = HashMap::new();
         let mut http = axum::Router::new();
@@ -116,8 +117,7 @@ impl Daemon {
             stop.clone(),
         );
         if let Some(cluster) = &cluster {
-            let bots = config.bots.iter().map(|b| b.name.clone()).collect();
-            cluster.serve_bots(bots, outbox.clone());
+            cluster.serve_bots(outbox.clone());
         }
         let limits = RouterLimits {
             lane_capacity: config.runtime.lane_capacity,
@@ -152,6 +152,7 @@ impl Daemon {
             timers: timers.metrics(),
             config: config.clone(),
             series: Arc::default(),
+            cluster: cluster.clone(),
         };
         crate::admin::spawn_sampler(admin.clone(), admin.series.clone(), stop.clone());
         let guard = admin_guard(&config)?;
@@ -244,7 +245,8 @@ async fn join_cluster(
     let (Mode::Cluster, Some(settings)) = (config.mode, &config.cluster) else {
         return Ok(None);
     };
-    let cluster = Cluster::join(settings, local, stop.clone())
+    let bots: Vec<String> = config.bots.iter().map(|b| b.name.clone()).collect();
+    let cluster = Cluster::join(settings, &bots, local, stop.clone())
         .await
         .with_context(|| format!("cannot join the cluster at {}", settings.nats_url))?;
     Ok(Some(Arc::new(cluster)))

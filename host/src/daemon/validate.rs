@@ -26,6 +26,7 @@ fn bot_problems(config: &Config) -> Vec<Problem> {
         stop: tokio_util::sync::CancellationToken::new(),
         data_dir: config.data_dir.clone(),
         inbound: false,
+        singleton: None,
     };
     let mut problems = Vec::new();
     for (i, bot) in config.bots.iter().enumerate() {

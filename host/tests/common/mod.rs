@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod languages;
+pub mod nats;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -500,6 +501,7 @@ pub async fn serve_webhook(
         stop: Default::default(),
         data_dir: Default::default(),
         inbound: true,
+        singleton: None,
     };
     let app = wasmbot::adapter::start(&bot, &ctx).unwrap().routes.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -127,11 +127,18 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
             let claim = poll::Claim::take(&base, token.expose()).ok_or_else(|| {
                 config_error("another fanbook bot already long-polls with this token; Fanbook allows one poller per token".into())
             })?;
-            tokio::spawn(poll::run(task, claim));
+            let claim = Arc::new(claim);
+            match ctx.singleton.clone() {
+                None => drop(tokio::spawn(poll::run(task, claim))),
+                Some(owner) => drop(tokio::spawn(while_owner(owner, task, move |t| {
+                    poll::run(t, claim.clone())
+                }))),
+            }
         }
-        InboundMode::Gateway => {
-            tokio::spawn(gateway::run(task));
-        }
+        InboundMode::Gateway => match ctx.singleton.clone() {
+            None => drop(tokio::spawn(gateway::run(task))),
+            Some(owner) => drop(tokio::spawn(while_owner(owner, task, gateway::run))),
+        },
     }
     let fanbook = Arc::new(Fanbook { shared });
     Ok(Started {
@@ -139,6 +146,26 @@ pub fn start(bot: &BotConfig, ctx: &StartContext) -> Result<Started, StartError>
         routes: None,
         fanbook: Some(fanbook),
     })
+}
+
+/// Runs an inbound task (poll or gateway) only while this node owns the bot's connection in
+/// the cluster: it stops the moment the ownership is lost, before another node may start.
+async fn while_owner<F, Fut>(owner: Arc<dyn crate::adapter::Singleton>, task: Task, run: F)
+where
+    F: Fn(Task) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    while let Some(owned) = owner.hold(&task.shared.bot).await {
+        tracing::info!(bot = %task.shared.bot, "this node runs the bot's fanbook connection");
+        let mut owned_task = task.clone();
+        owned_task.stop = owned.clone();
+        run(owned_task).await;
+        if task.stop.is_cancelled() {
+            return;
+        }
+        owned.cancelled().await;
+        tracing::info!(bot = %task.shared.bot, "this node no longer runs the bot's fanbook connection");
+    }
 }
 
 /// Everything an inbound task needs.

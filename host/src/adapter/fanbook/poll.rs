@@ -3,6 +3,7 @@
 //! so a crash or a full journal means redelivery (dropped by dedupe), never loss.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
@@ -52,7 +53,7 @@ impl Drop for Claim {
 }
 
 /// Polls until `stop` fires or the token is refused.
-pub(super) async fn run(task: Task, _claim: Claim) {
+pub(super) async fn run(task: Task, _claim: Arc<Claim>) {
     let Some(me) = super::intake::whoami(&task).await else {
         return;
     };

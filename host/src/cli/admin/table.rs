@@ -127,7 +127,28 @@ pub(super) fn status(body: &Value) -> String {
         "\ndead letters: {}\n",
         cell(&body["dead_letters"])
     ));
+    if body["cluster"].is_object() {
+        out.push_str(&cluster(&body["cluster"]));
+    }
     out
+}
+
+/// The cluster part of `wasmbot status`: this node, the nodes present, who holds which
+/// lease, and the events not handled yet.
+fn cluster(c: &Value) -> String {
+    let nodes: Vec<Vec<String>> = array(c, "nodes").iter().map(|n| vec![cell(n)]).collect();
+    let leases: Vec<Vec<String>> = array(c, "leases")
+        .iter()
+        .map(|l| vec![cell(&l[0]), cell(&l[1])])
+        .collect();
+    format!(
+        "\ncluster: node {}, {} partitions, {} events waiting\n\nnodes\n{}\nleases\n{}",
+        cell(&c["node"]),
+        cell(&c["partitions"]),
+        cell(&c["lag"]),
+        grid(&["NODE"], &nodes),
+        grid(&["LEASE", "HOLDER"], &leases)
+    )
 }
 
 /// `wasmbot deadletters list`.

@@ -1,0 +1,316 @@
+//! Cluster mode against a real `nats-server` (JetStream, loopback) and three daemons as real
+//! processes sharing one Yunhu bot, its simulator in the test process. The `tally` plugin
+//! numbers each chat's messages from kv (`#N text`), so a kv write applied twice, an effect
+//! lost or doubled, or a chat's order broken shows in the sends the platform received.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::common::{self, nats::NatsServer};
+use crate::yunhu_sim;
+
+const CHATS: usize = 6;
+
+/// One daemon of the cluster: its config, port and process.
+struct Node {
+    name: String,
+    config: PathBuf,
+    base: String,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Node {
+    fn new(dir: &Path, name: &str, nats: &str, plugins: &Path, yunhu: &str) -> Self {
+        let port = common::nats::free_port();
+        let data = dir.join(format!("data-{name}"));
+        let config = dir.join(format!("{name}.toml"));
+        let text = format!(
+            "listen = \"127.0.0.1:{port}\"\ndata_dir = {data:?}\nplugins_dir = {plugins:?}\n\
+             mode = \"cluster\"\n\n[cluster]\nnats_url = {nats:?}\nnode = {name:?}\npartitions = 8\n\n\
+             [[bots]]\nname = \"yh\"\nplatform = \"yunhu\"\ntoken = {token:?}\nbase_url = {yunhu:?}\n\
+             [bots.options]\nrate_limit_per_second = 10000\n",
+            data = data.display().to_string(),
+            plugins = plugins.display().to_string(),
+            token = yunhu_sim::TOKEN,
+        );
+        std::fs::write(&config, text).unwrap();
+        Self {
+            name: name.to_string(),
+            log: dir.join(format!("{name}.log")),
+            config,
+            base: format!("http://127.0.0.1:{port}"),
+            child: None,
+        }
+    }
+
+    fn start(&mut self) {
+        self.child = Some(common::spawn_daemon(&self.config, &self.log));
+    }
+
+    /// SIGKILL: no clean stop, no lease released.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A chat's message `n` as Yunhu posts it.
+fn webhook(chat: &str, n: usize) -> Value {
+    let path = format!(
+        "{}/tests/golden/yunhu/event_message_receive_normal.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut body: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    body["header"]["eventId"] = json!(format!("cl-{chat}-{n:06}"));
+    let message = &mut body["event"]["message"];
+    message["msgId"] = json!(format!("clmsg-{chat}-{n:06}"));
+    message["content"] = json!({ "text": format!("m{n}") });
+    message["chatId"] = json!(chat);
+    body["event"]["chat"]["chatId"] = json!(chat);
+    body
+}
+
+/// Posts to the nodes in turn until one answers 200, as a platform behind a load balancer
+/// retries; returns once accepted.
+async fn post(http: &reqwest::Client, bases: &[String], body: &Value, first: usize) {
+    let started = Instant::now();
+    for attempt in 0.. {
+        let base = &bases[(first + attempt) % bases.len()];
+        if let Ok(response) = http
+            .post(format!("{base}/hooks/yh"))
+            .json(body)
+            .send()
+            .await
+        {
+            let status = response.status().as_u16();
+            assert!(
+                status == 200 || status >= 500,
+                "a valid event was refused: {status}"
+            );
+            if status == 200 {
+                return;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no node accepted an event"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Each chat's `tally` texts, in the order the platform received them.
+fn sends_by_chat(sim: &crate::webhook_sim::Sim) -> BTreeMap<String, Vec<String>> {
+    let mut by_chat: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for request in sim.to("/bot/send") {
+        let body = request.json();
+        let chat = body["recvId"].as_str().unwrap_or_default().to_string();
+        let text = body["content"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        by_chat.entry(chat).or_default().push(text);
+    }
+    by_chat
+}
+
+/// Waits until every node serves (its plugins loaded and its partitions pulled).
+async fn wait_serving(http: &reqwest::Client, nodes: &[Node]) {
+    let started = Instant::now();
+    for node in nodes {
+        loop {
+            let up = http.get(format!("{}/healthz", node.base)).send().await;
+            if up.is_ok() && node.log_text().contains("wasmbot is serving") {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "{} did not start:\n{}",
+                node.name,
+                node.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn cluster_dir(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    common::install(&common::plugin("tally"), &plugins.join("tally.wasm"));
+    std::fs::create_dir_all(dir.path().join(name)).unwrap();
+    (dir, plugins)
+}
+
+/// Three nodes share a bot's events; one is SIGKILLed under load. Every accepted event is
+/// answered exactly once, each chat's answers are numbered 1, 2, 3, … in the order the chat
+/// posted them (kv shared and applied once, order kept), and the dead node's partitions and
+/// the bot's lease move to the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
+    let (dir, plugins) = cluster_dir("nats");
+    let nats = NatsServer::start(&dir.path().join("nats"));
+    let sim = yunhu_sim::start().await;
+    let mut nodes: Vec<Node> = ["n1", "n2", "n3"]
+        .iter()
+        .map(|name| Node::new(dir.path(), name, &nats.url(), &plugins, &sim.base))
+        .collect();
+    for node in &mut nodes {
+        node.start();
+    }
+    let http = reqwest::Client::new();
+    wait_serving(&http, &nodes).await;
+    let bases: Arc<Vec<String>> = Arc::new(nodes.iter().map(|n| n.base.clone()).collect());
+
+    let per_chat = 40;
+    let mut senders = Vec::new();
+    for c in 0..CHATS {
+        let (http, bases) = (http.clone(), bases.clone());
+        senders.push(tokio::spawn(async move {
+            let chat = format!("clchat{c}");
+            for n in 1..=per_chat {
+                post(&http, &bases, &webhook(&chat, n), c + n).await;
+                tokio::time::sleep(Duration::from_millis(15)).await;
+            }
+        }));
+    }
+    // Kill the lease holder of the bot (the one delivering) once a third is answered.
+    let started = Instant::now();
+    while sim.to("/bot/send").len() < CHATS * per_chat / 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "nothing is answered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let holder = nodes
+        .iter()
+        .position(|n| n.log_text().contains("lease taken"))
+        .expect("a node holds the bot's lease");
+    let killed_at = Instant::now();
+    nodes[holder].kill();
+    for sender in senders {
+        sender.await.unwrap();
+    }
+
+    let want = CHATS * per_chat;
+    let started = Instant::now();
+    loop {
+        let got: usize = sends_by_chat(&sim).values().map(Vec::len).sum();
+        if got >= want {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{got} of {want} answers after 90 s; logs:\n{}",
+            nodes
+                .iter()
+                .map(Node::log_text)
+                .collect::<Vec<_>>()
+                .join("\n----\n")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let by_chat = sends_by_chat(&sim);
+    for c in 0..CHATS {
+        let chat = format!("clchat{c}");
+        let expected: Vec<String> = (1..=per_chat).map(|n| format!("#{n} m{n}")).collect();
+        let got = by_chat.get(&chat).cloned().unwrap_or_default();
+        let mut distinct = got.clone();
+        distinct.dedup();
+        assert_eq!(
+            distinct, expected,
+            "chat {chat}: every message answered once, numbered in order"
+        );
+        let doubled = got.len() - distinct.len();
+        assert!(
+            doubled <= 1,
+            "chat {chat}: {doubled} sends in doubt resent (at most one per partition)"
+        );
+    }
+    let takeover = nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != holder)
+        .any(|(_, n)| n.log_text().contains("lease taken"));
+    assert!(takeover, "another node took the bot's lease");
+    eprintln!(
+        "cluster: {want} answers, node {} killed {:.1} s into the run",
+        nodes[holder].name,
+        killed_at.duration_since(started).as_secs_f64()
+    );
+    drop(nats);
+}
+
+/// A node whose NATS server is not there says so with the URL, keeps trying, and joins once
+/// the server is up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_waits_for_nats_naming_the_url() {
+    let (dir, plugins) = cluster_dir("nats");
+    let port = common::nats::free_port();
+    let url = format!("nats://127.0.0.1:{port}");
+    let sim = yunhu_sim::start().await;
+    let mut node = Node::new(dir.path(), "n1", &url, &plugins, &sim.base);
+    node.start();
+    let started = Instant::now();
+    while !node.log_text().contains("cannot reach the NATS server") {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no error line:\n{}",
+            node.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(node.log_text().contains(&url), "the error names the URL");
+    let _nats = NatsServer::start_on(&dir.path().join("nats"), port);
+    let http = reqwest::Client::new();
+    wait_serving(&http, std::slice::from_ref(&node)).await;
+}
+
+/// Every node must agree on the partition count: a node that says otherwise is refused with
+/// both numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_different_partition_count_is_refused_with_both_numbers() {
+    let (dir, plugins) = cluster_dir("nats");
+    let nats = NatsServer::start(&dir.path().join("nats"));
+    let sim = yunhu_sim::start().await;
+    let mut first = Node::new(dir.path(), "n1", &nats.url(), &plugins, &sim.base);
+    first.start();
+    let http = reqwest::Client::new();
+    wait_serving(&http, std::slice::from_ref(&first)).await;
+    let mut other = Node::new(dir.path(), "n2", &nats.url(), &plugins, &sim.base);
+    let text = std::fs::read_to_string(&other.config).unwrap();
+    std::fs::write(
+        &other.config,
+        text.replace("partitions = 8", "partitions = 16"),
+    )
+    .unwrap();
+    other.start();
+    let status = other.child.as_mut().unwrap().wait().unwrap();
+    assert!(!status.success(), "the node must not start");
+    let log = other.log_text();
+    assert!(
+        log.contains("cluster.partitions is 16") && log.contains("has 8 partitions"),
+        "both numbers are named:\n{log}"
+    );
+}
