@@ -153,10 +153,18 @@ async fn wait_serving(http: &reqwest::Client, nodes: &[Node]) {
 }
 
 fn cluster_dir(name: &str) -> (tempfile::TempDir, PathBuf) {
+    cluster_dir_with(name, "tally")
+}
+
+/// A test folder with a plugins folder holding `plugin`, and a folder `name` in it.
+fn cluster_dir_with(name: &str, plugin: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let plugins = dir.path().join("plugins");
     std::fs::create_dir_all(&plugins).unwrap();
-    common::install(&common::plugin("tally"), &plugins.join("tally.wasm"));
+    common::install(
+        &common::plugin(plugin),
+        &plugins.join(format!("{plugin}.wasm")),
+    );
     std::fs::create_dir_all(dir.path().join(name)).unwrap();
     (dir, plugins)
 }
@@ -187,7 +195,7 @@ async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
     wait_for_sends(&sim, CHATS * per_chat / 3, &nodes).await;
     let holder = nodes
         .iter()
-        .position(|n| n.log_text().contains("lease taken"))
+        .position(|n| n.log_text().contains("lease taken lease=bot.yh"))
         .expect("a node holds the bot's lease");
     let at_kill = sim.to("/bot/send").len();
     let killed_at = Instant::now();
@@ -206,7 +214,7 @@ async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != holder)
-        .any(|(_, n)| n.log_text().contains("lease taken"));
+        .any(|(_, n)| n.log_text().contains("lease taken lease=bot.yh"));
     assert!(takeover, "another node took the bot's lease");
     eprintln!(
         "cluster: {} answers, holder {} killed, answers resumed after {:.2} s, {doubled} sends in doubt resent",
@@ -385,4 +393,76 @@ async fn a_different_partition_count_is_refused_with_both_numbers() {
         log.contains("cluster.partitions is 16") && log.contains("has 8 partitions"),
         "both numbers are named:\n{log}"
     );
+}
+
+/// Reminders set through two nodes fire once each in the cluster, even when the node firing
+/// the cluster's timers is SIGKILLed before they are due: another takes the `timers` lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn timers_fire_once_when_the_firing_node_is_killed() {
+    let (dir, plugins) = cluster_dir_with("nats", "remind");
+    let nats = NatsServer::start(&dir.path().join("nats"));
+    let sim = yunhu_sim::start().await;
+    let mut nodes: Vec<Node> = ["t1", "t2", "t3"]
+        .iter()
+        .map(|name| Node::new(dir.path(), name, &nats.url(), &plugins, &sim.base))
+        .collect();
+    for node in &mut nodes {
+        node.start();
+    }
+    let http = reqwest::Client::new();
+    wait_serving(&http, &nodes).await;
+    let bases: Vec<String> = nodes.iter().map(|n| n.base.clone()).collect();
+    for c in 0..CHATS {
+        let mut body = webhook(&format!("tmchat{c}"), 1);
+        body["event"]["message"]["content"] = json!({ "text": format!("/remind 4s ping-{c}") });
+        post(&http, &bases, &body, c).await;
+    }
+    let set = |texts: &BTreeMap<String, Vec<String>>, prefix: &str| {
+        texts
+            .values()
+            .flatten()
+            .filter(|t| t.starts_with(prefix))
+            .count()
+    };
+    let started = Instant::now();
+    while set(&sends_by_chat(&sim), "OK, in") < CHATS {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "reminders not confirmed: {:?}",
+            sends_by_chat(&sim)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let firer = nodes
+        .iter()
+        .position(|n| n.log_text().contains("lease taken lease=timers"))
+        .expect("a node fires the timers");
+    nodes[firer].kill();
+    let started = Instant::now();
+    while set(&sends_by_chat(&sim), "⏰") < CHATS {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "reminders fired: {:?}; logs:\n{}",
+            sends_by_chat(&sim),
+            nodes
+                .iter()
+                .map(Node::log_text)
+                .collect::<Vec<_>>()
+                .join("\n----\n")
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let by_chat = sends_by_chat(&sim);
+    for c in 0..CHATS {
+        let fired: Vec<&String> = by_chat[&format!("tmchat{c}")]
+            .iter()
+            .filter(|t| t.starts_with('⏰'))
+            .collect();
+        assert_eq!(
+            fired,
+            vec![&format!("⏰ ping-{c}")],
+            "chat {c}: the reminder fired once"
+        );
+    }
 }

@@ -1,5 +1,6 @@
-//! The plugins' kv data in cluster mode: the shared bucket is the truth; every node keeps a
-//! mirror in memory, fed by a watch of the bucket, so a plugin's `kv.get` stays a local read.
+//! The plugins' kv data (and their timers) in cluster mode: the shared bucket is the truth;
+//! every node keeps a mirror in memory, fed by a watch of the bucket, so a plugin's `kv.get`
+//! stays a local read.
 //! A node takes an event only once its mirror has caught up with every write made before
 //! (see [`KvMirror::catch_up`]), so a chat's next event sees its previous one's writes on any
 //! node.
@@ -30,38 +31,52 @@ pub struct KvMirror {
 }
 
 impl KvMirror {
-    /// Opens the bucket and starts following it (until `stop`).
-    pub async fn start(js: &Context, stop: CancellationToken) -> anyhow::Result<Arc<Self>> {
-        let bucket = js.get_key_value(names::KV_BUCKET).await?;
-        let stream = js.get_stream(format!("KV_{}", names::KV_BUCKET)).await?;
+    /// Opens `bucket` (rows `<plugin>.<hex of key>`) and follows it (until `stop`).
+    pub async fn start(
+        js: &Context,
+        bucket: &str,
+        stop: CancellationToken,
+    ) -> anyhow::Result<Arc<Self>> {
+        let stream = js.get_stream(format!("KV_{bucket}")).await?;
+        let bucket = js.get_key_value(bucket).await?;
         let mirror = Arc::new(Self {
             data: RwLock::default(),
             revision: watch::channel(0).0,
             bucket,
             stream,
         });
-        let mut updates = mirror.bucket.watch_with_history(">").await?;
-        let follower = mirror.clone();
-        tokio::spawn(async move {
-            loop {
-                let entry = tokio::select! {
-                    _ = stop.cancelled() => return,
-                    entry = updates.next() => entry,
-                };
-                match entry {
-                    Some(Ok(entry)) => follower.apply_entry(&entry),
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %e, "the kv mirror's watch failed; it resumes")
-                    }
-                    None => {
-                        tracing::error!("the kv mirror's watch ended; plugin kv reads on this node may be stale");
-                        return;
-                    }
-                }
-            }
-        });
+        tokio::spawn(mirror.clone().follow(stop));
         mirror.catch_up().await.map_err(anyhow::Error::from)?;
         Ok(mirror)
+    }
+
+    /// Applies the bucket's changes as they come; a watch that fails (the server restarted,
+    /// a heartbeat missed) is made again from the first revision not applied yet.
+    async fn follow(self: Arc<Self>, stop: CancellationToken) {
+        while !stop.is_cancelled() {
+            let from = *self.revision.borrow() + 1;
+            match self.bucket.watch_all_from_revision(from).await {
+                Ok(mut updates) => loop {
+                    let entry = tokio::select! {
+                        _ = stop.cancelled() => return,
+                        entry = updates.next() => entry,
+                    };
+                    match entry {
+                        Some(Ok(entry)) => self.apply_entry(&entry),
+                        Some(Err(e)) => {
+                            tracing::warn!(error = %e, "the kv mirror's watch failed; watching again");
+                            break;
+                        }
+                        None => break,
+                    }
+                },
+                Err(e) => tracing::warn!(error = %e, "cannot watch a kv bucket; trying again"),
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
+            }
+        }
     }
 
     fn apply_entry(&self, entry: &kv::Entry) {
@@ -173,6 +188,33 @@ impl KvMirror {
                     .take_while(|(k, _)| k.starts_with(prefix))
                     .filter(|(_, (v, _))| v.is_some())
                     .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every plugin's rows, for scans across plugins (due timers).
+    pub fn each(&self, mut visit: impl FnMut(&str, &str, &[u8])) {
+        let Ok(data) = self.data.read() else { return };
+        for (plugin, keys) in data.iter() {
+            for (key, (value, _)) in keys {
+                if let Some(value) = value {
+                    visit(plugin, key, value);
+                }
+            }
+        }
+    }
+
+    /// `plugin`'s rows whose key starts with `prefix`, with their values.
+    pub fn rows(&self, plugin: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
+        let Ok(data) = self.data.read() else {
+            return Vec::new();
+        };
+        data.get(plugin)
+            .map(|keys| {
+                keys.range(prefix.to_string()..)
+                    .take_while(|(k, _)| k.starts_with(prefix))
+                    .filter_map(|(k, (v, _))| Some((k.clone(), v.clone()?)))
                     .collect()
             })
             .unwrap_or_default()

@@ -12,6 +12,7 @@ mod partitions;
 mod publish;
 mod setup;
 mod store;
+mod timers;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -77,19 +78,27 @@ impl Cluster {
         let client = setup::connect(&config.nats_url, &config.node, &stop).await?;
         let js = setup::context(client);
         setup::ensure(&js, config.partitions).await?;
-        let kv = kv::KvMirror::start(&js, stop.clone())
+        let kv = kv::KvMirror::start(&js, names::KV_BUCKET, stop.clone())
             .await
             .context("cannot load the plugins' kv from the cluster")?;
         let bucket = js.get_key_value(names::LEASE_BUCKET).await?;
         let leases = lease::Leases::new(bucket, config.node.clone());
         let outbox = Arc::new(outbox::ClusterOutbox::new(local.clone()));
+        let timer_rows = kv::KvMirror::start(&js, names::TIMER_BUCKET, stop.clone())
+            .await
+            .context("cannot load the timers from the cluster")?;
+        let events: Arc<dyn Publisher> =
+            Arc::new(publish::StreamPublisher::new(js.clone(), config.partitions));
+        let timers = Arc::new(timers::ClusterTimers::new(timer_rows, events));
         let store = Arc::new(ClusterStore::new(
             local,
             js.clone(),
             config.partitions,
             kv,
             outbox.clone(),
+            timers.clone(),
         ));
+        tokio::spawn(fire_while_holding(leases.clone(), timers, stop.clone()));
         tokio::spawn(
             leases
                 .clone()
@@ -186,6 +195,19 @@ impl Cluster {
             leases,
             lag,
         }
+    }
+}
+
+/// Holds the `timers` lease whenever it can; this node fires the cluster's timers meanwhile.
+async fn fire_while_holding(
+    leases: lease::Leases,
+    timers: Arc<timers::ClusterTimers>,
+    stop: CancellationToken,
+) {
+    while let Some(held) = leases.acquire(names::TIMERS_LEASE, &stop).await {
+        timers.set_firing(true);
+        held.lost.cancelled().await;
+        timers.set_firing(false);
     }
 }
 

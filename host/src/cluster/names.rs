@@ -13,6 +13,10 @@ pub const DONE: &str = "WASMBOT_DONE";
 pub const OUTBOX: &str = "WASMBOT_OUTBOX";
 /// The plugins' kv data, one key per plugin and key: `<plugin>.<hex of the key>`.
 pub const KV_BUCKET: &str = "wasmbot_kv";
+/// The plugins' timers and schedules, one row per plugin and slot: `<plugin>.<hex of slot>`.
+pub const TIMER_BUCKET: &str = "wasmbot_timers";
+/// The lease of the node that fires the cluster's timers.
+pub const TIMERS_LEASE: &str = "timers";
 /// Leases on singletons (a bot's outbox and connection) and the nodes' presence.
 pub const LEASE_BUCKET: &str = "wasmbot_leases";
 /// Where the stream keeps the partition count every node must agree on.

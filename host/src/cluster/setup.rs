@@ -69,6 +69,7 @@ pub async fn ensure(js: &Context, partitions: u32) -> anyhow::Result<()> {
     .await
     .context("cannot create the outbox stream")?;
     ensure_bucket(js, names::KV_BUCKET, Duration::ZERO).await?;
+    ensure_bucket(js, names::TIMER_BUCKET, Duration::ZERO).await?;
     ensure_bucket(js, names::LEASE_BUCKET, LEASE_TTL).await?;
     Ok(())
 }

@@ -15,6 +15,7 @@ use super::kv::KvMirror;
 use super::names;
 use super::outbox::{ClusterOutbox, Queued};
 use super::publish::unavailable;
+use super::timers::{ClusterTimers, RowChange};
 use crate::model::{Action, Inbound};
 use crate::store::{
     ActionId, Appended, Commit, CompletionStore, DeadLetter, DeadLetterStore, DeliveryOutcome,
@@ -27,6 +28,9 @@ use crate::store::{
 pub struct DoneRecord {
     pub kv: Vec<(String, Option<Vec<u8>>)>,
     pub actions: Vec<Action>,
+    /// Timer rows set or cancelled.
+    #[serde(default)]
+    pub timers: Vec<RowChange>,
 }
 
 /// Where an event stands in the cluster: its partition and identity token.
@@ -59,6 +63,7 @@ pub struct ClusterStore {
     partitions: u32,
     kv: Arc<KvMirror>,
     outbox: Arc<ClusterOutbox>,
+    timers: Arc<ClusterTimers>,
     /// (event token, plugin) completed by a node before this one took the event again.
     done_elsewhere: Mutex<HashSet<(String, String)>>,
 }
@@ -76,6 +81,7 @@ impl ClusterStore {
         partitions: u32,
         kv: Arc<KvMirror>,
         outbox: Arc<ClusterOutbox>,
+        timers: Arc<ClusterTimers>,
     ) -> Self {
         Self {
             local,
@@ -83,6 +89,7 @@ impl ClusterStore {
             partitions,
             kv,
             outbox,
+            timers,
             done_elsewhere: Mutex::default(),
         }
     }
@@ -121,6 +128,7 @@ impl ClusterStore {
         let record = DoneRecord {
             kv: commit.kv.clone(),
             actions: commit.actions.clone(),
+            timers: ClusterTimers::changes(&commit.timers)?,
         };
         let payload = serde_json::to_vec(&record)
             .map_err(|e| StoreError::Backend(format!("cannot encode a completion: {e}")))?;
@@ -153,6 +161,7 @@ impl ClusterStore {
         record: &DoneRecord,
     ) -> Result<(), StoreError> {
         self.kv.write(plugin, &record.kv).await?;
+        self.timers.write(plugin, &record.timers).await?;
         for (n, action) in record.actions.iter().enumerate() {
             let bot = &action.chat().bot;
             let subject = names::outbox_subject(bot, place.partition, &place.token, plugin, n);
@@ -215,14 +224,14 @@ impl ClusterStore {
     }
 }
 
-/// What the local store keeps of a commit in cluster mode: the finished-marker, the timers
-/// and the sent handles; kv and actions went to the cluster.
+/// What the local store keeps of a commit in cluster mode: the finished-marker and the sent
+/// handles; kv, actions and timers went to the cluster.
 fn local_part(commit: Commit) -> Commit {
     Commit {
         actions: Vec::new(),
         kv: Vec::new(),
         sent: commit.sent,
-        timers: commit.timers,
+        timers: Vec::new(),
     }
 }
 
@@ -386,42 +395,53 @@ impl MessageIndex for ClusterStore {
     }
 }
 
+/// The cluster's timers (see `cluster::timers`); `fire` is the async one the firer uses.
 #[async_trait::async_trait]
 impl TimerStore for ClusterStore {
     fn timers_of(&self, plugin: &str, max: usize) -> Result<Vec<Timer>, StoreError> {
-        self.local.timers_of(plugin, max)
+        Ok(self.timers.timers_of(plugin, max))
     }
 
     fn timer(&self, plugin: &str, key: &str) -> Result<Option<Timer>, StoreError> {
-        self.local.timer(plugin, key)
+        Ok(self.timers.timer(plugin, key))
     }
 
     fn timer_count(&self, plugin: &str) -> Result<u64, StoreError> {
-        self.local.timer_count(plugin)
+        Ok(self.timers.timer_count(plugin))
     }
 
     fn schedules_of(&self, plugin: &str) -> Result<Vec<Timer>, StoreError> {
-        self.local.schedules_of(plugin)
+        Ok(self.timers.schedules_of(plugin))
     }
 
+    /// Called while a plugin loads, outside any event: waits for the bucket in place.
     fn set_schedules(&self, plugin: &str, schedules: Vec<Timer>) -> Result<(), StoreError> {
-        self.local.set_schedules(plugin, schedules)
+        let changes = self.timers.schedule_changes(plugin, schedules)?;
+        let handle = tokio::runtime::Handle::try_current()
+            .ok()
+            .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+            .ok_or_else(|| {
+                StoreError::Backend("cluster mode needs a multi-thread runtime".into())
+            })?;
+        tokio::task::block_in_place(|| handle.block_on(self.timers.write(plugin, &changes)))
     }
 
     fn timers_due(&self, now: u64, max: usize) -> Result<Vec<(String, Timer)>, StoreError> {
-        self.local.timers_due(now, max)
+        Ok(self.timers.due(now, max))
     }
 
     fn next_due(&self) -> Result<Option<u64>, StoreError> {
-        self.local.next_due()
+        Ok(Some(self.timers.next_due()))
     }
 
-    fn fire(&self, firings: Vec<Firing>) -> Result<FireOutcome, StoreError> {
-        self.local.fire(firings)
+    fn fire(&self, _firings: Vec<Firing>) -> Result<FireOutcome, StoreError> {
+        Err(StoreError::Backend(
+            "cluster mode fires through fire_async".into(),
+        ))
     }
 
     async fn fire_async(&self, firings: Vec<Firing>) -> Result<FireOutcome, StoreError> {
-        self.local.fire_async(firings).await
+        self.timers.fire(firings).await
     }
 }
 

@@ -20,6 +20,7 @@ pub use facets::{
     TimerStore,
 };
 pub use memory::MemoryStore;
+pub(crate) use timer::{is_schedule_slot, slot as timer_slot};
 pub use timer::{FireOutcome, Firing, Recurrence, Timer, TimerChange};
 
 use crate::model::{Action, ChatRef};
