@@ -216,6 +216,41 @@ async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
         .filter(|(i, _)| *i != holder)
         .any(|(_, n)| n.log_text().contains("lease taken lease=bot.yh"));
     assert!(takeover, "another node took the bot's lease");
+    // `wasmbot status` on a survivor: this node, the two nodes present, the lease holders.
+    let survivor = nodes.iter().find(|n| n.child.is_some()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wasmbot"))
+        .args(["status", "--config"])
+        .arg(&survivor.config)
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "status failed: {status}");
+    assert!(
+        status.contains(&format!("cluster: node {}, 8 partitions", survivor.name)),
+        "{status}"
+    );
+    let alive: Vec<&str> = nodes
+        .iter()
+        .filter(|n| n.child.is_some())
+        .map(|n| n.name.as_str())
+        .collect();
+    let holder_line = status
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("bot.yh"))
+        .unwrap_or_default();
+    assert!(
+        alive.iter().any(|n| holder_line.ends_with(n)),
+        "a live node holds bot.yh: {status}"
+    );
+    assert!(
+        !status.lines().any(|l| l.trim() == nodes[holder].name),
+        "the killed node left the node list: {status}"
+    );
+    assert!(
+        alive.iter().all(|n| status.lines().any(|l| l.trim() == *n)),
+        "the live nodes are listed: {status}"
+    );
     eprintln!(
         "cluster: {} answers, holder {} killed, answers resumed after {:.2} s, {doubled} sends in doubt resent",
         CHATS * per_chat,
