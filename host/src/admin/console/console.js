@@ -164,6 +164,24 @@ function botRows(status) {
   });
 }
 
+// Cluster mode: each node present with the leases it holds (bots' outboxes, the timers).
+function clusterRows(cluster) {
+  return cluster.nodes.map((node) => {
+    const held = cluster.leases.filter(([, holder]) => holder === node).map(([lease]) => lease);
+    const tr = document.createElement("tr");
+    tr.dataset.node = node;
+    tr.append(cell(node + (node === cluster.node ? " (this node)" : "")), cell(held.join(", ") || "none"));
+    return tr;
+  });
+}
+
+function showCluster(cluster) {
+  $("cluster-section").hidden = !cluster;
+  if (!cluster) return;
+  $("cluster-summary").textContent = "(" + cluster.partitions + " partitions, " + cluster.lag + " events waiting)";
+  fill("cluster", clusterRows(cluster));
+}
+
 function svgEl(name, attrs) {
   const e = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
@@ -220,6 +238,7 @@ async function refresh() {
     const status = await getJson("/admin/status");
     fill("plugins", pluginRows(status));
     fill("bots", botRows(status));
+    showCluster(status.cluster);
     const dead = await getJson("/admin/deadletters");
     fill("dead", deadRows(dead.dead_letters));
     await refreshCharts();
