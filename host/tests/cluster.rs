@@ -501,3 +501,100 @@ async fn timers_fire_once_when_the_firing_node_is_killed() {
         );
     }
 }
+
+/// An action the platform refuses becomes a dead letter that every node lists; retried from a
+/// node that does not hold the bot, it is delivered once the platform takes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dead_letters_are_shared_and_retried_from_any_node() {
+    let (dir, plugins) = cluster_dir("nats");
+    let nats = NatsServer::start(&dir.path().join("nats"));
+    let sim = yunhu_sim::start().await;
+    let mut nodes: Vec<Node> = ["d1", "d2"]
+        .iter()
+        .map(|name| Node::new(dir.path(), name, &nats.url(), &plugins, &sim.base))
+        .collect();
+    for node in &mut nodes {
+        node.start();
+    }
+    let http = reqwest::Client::new();
+    wait_serving(&http, &nodes).await;
+    sim.script([crate::webhook_sim::Answer::json(
+        json!({ "code": 1002, "msg": "contentType取值错误，请翻看文档" }),
+    )]);
+    let bases: Vec<String> = nodes.iter().map(|n| n.base.clone()).collect();
+    post(&http, &bases, &webhook("deadchat", 1), 0).await;
+
+    let holder = nodes
+        .iter()
+        .position(|n| n.log_text().contains("lease taken lease=bot.yh"))
+        .expect("a node holds the bot");
+    let other = &nodes[1 - holder];
+    let token =
+        std::fs::read_to_string(dir.path().join(format!("data-{}/admin-token", other.name)))
+            .unwrap();
+    let started = Instant::now();
+    let letters = loop {
+        let body: Value = http
+            .get(format!("{}/admin/deadletters", other.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let letters = body["dead_letters"].as_array().cloned().unwrap_or_default();
+        if !letters.is_empty() {
+            break letters;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no dead letter on {}",
+            other.name
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0]["plugin"], "tally");
+    assert!(
+        letters[0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1002"),
+        "{letters:?}"
+    );
+
+    let id = letters[0]["id"].to_string();
+    let retried = http
+        .post(format!("{}/admin/deadletters/{id}/retry", other.base))
+        .bearer_auth(token.trim())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retried.status().as_u16(), 200);
+    let started = Instant::now();
+    while !sends_by_chat(&sim)
+        .get("deadchat")
+        .is_some_and(|texts| texts.iter().filter(|t| *t == "#1 m1").count() == 2)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the retried action was not delivered: {:?}",
+            sends_by_chat(&sim)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let body: Value = http
+        .get(format!("{}/admin/deadletters", nodes[holder].base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["dead_letters"],
+        json!([]),
+        "the letter is gone on every node"
+    );
+}

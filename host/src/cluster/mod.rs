@@ -4,6 +4,7 @@
 //! recorded once, kv and the outbox live in JetStream, and each bot's deliveries are done by
 //! the node holding its lease.
 
+mod dead;
 mod kv;
 mod lease;
 mod names;
@@ -83,7 +84,15 @@ impl Cluster {
             .context("cannot load the plugins' kv from the cluster")?;
         let bucket = js.get_key_value(names::LEASE_BUCKET).await?;
         let leases = lease::Leases::new(bucket, config.node.clone());
-        let outbox = Arc::new(outbox::ClusterOutbox::new(local.clone()));
+        let dead_rows = kv::KvMirror::start(&js, names::DEAD_BUCKET, stop.clone())
+            .await
+            .context("cannot load the dead letters from the cluster")?;
+        let dead = Arc::new(dead::DeadLetters::new(
+            dead_rows,
+            js.clone(),
+            config.partitions,
+        ));
+        let outbox = Arc::new(outbox::ClusterOutbox::new(local.clone(), dead.clone()));
         let timer_rows = kv::KvMirror::start(&js, names::TIMER_BUCKET, stop.clone())
             .await
             .context("cannot load the timers from the cluster")?;
@@ -97,6 +106,7 @@ impl Cluster {
             kv,
             outbox.clone(),
             timers.clone(),
+            dead,
         ));
         tokio::spawn(fire_while_holding(leases.clone(), timers, stop.clone()));
         tokio::spawn(

@@ -15,6 +15,8 @@ pub const OUTBOX: &str = "WASMBOT_OUTBOX";
 pub const KV_BUCKET: &str = "wasmbot_kv";
 /// The plugins' timers and schedules, one row per plugin and slot: `<plugin>.<hex of slot>`.
 pub const TIMER_BUCKET: &str = "wasmbot_timers";
+/// Dead letters, one row per bot and action: `<bot>.<hex of the id>`.
+pub const DEAD_BUCKET: &str = "wasmbot_dead";
 /// The lease of the node that fires the cluster's timers.
 pub const TIMERS_LEASE: &str = "timers";
 /// Leases on singletons (a bot's outbox and connection) and the nodes' presence.

@@ -16,10 +16,11 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
+use super::dead::DeadLetters;
 use super::{names, setup};
 use crate::model::Action;
 use crate::outbox::OutboxWaker;
-use crate::store::{ActionId, DeliveryOutcome, MessageIndex, Pending, StoreError};
+use crate::store::{ActionId, DeadLetter, DeliveryOutcome, MessageIndex, Pending, StoreError};
 
 /// An action as it waits in the outbox stream.
 #[derive(Debug, Serialize, Deserialize)]
@@ -39,6 +40,7 @@ pub struct ClusterOutbox {
     in_flight: Mutex<BTreeMap<ActionId, InFlight>>,
     next_id: AtomicU64,
     index: Arc<dyn MessageIndex>,
+    dead: Arc<DeadLetters>,
 }
 
 impl std::fmt::Debug for ClusterOutbox {
@@ -48,12 +50,14 @@ impl std::fmt::Debug for ClusterOutbox {
 }
 
 impl ClusterOutbox {
-    /// `index`: the local message index, where delivered messages are recorded.
-    pub fn new(index: Arc<dyn MessageIndex>) -> Self {
+    /// `index`: the local message index, where delivered messages are recorded; `dead`:
+    /// where undeliverable actions are kept.
+    pub fn new(index: Arc<dyn MessageIndex>, dead: Arc<DeadLetters>) -> Self {
         Self {
             in_flight: Mutex::default(),
             next_id: AtomicU64::new(1),
             index,
+            dead,
         }
     }
 
@@ -210,6 +214,7 @@ impl Puller {
                 return;
             }
         };
+        let letter = (queued.plugin.clone(), queued.action.clone());
         let (id, mut outcome) = self.outbox.hold(&self.bot, queued);
         self.waker.wake(&self.bot);
         let mut progress = tokio::time::interval(setup::ACK_WAIT / 3);
@@ -226,8 +231,19 @@ impl Puller {
                 }
             }
         };
-        if let Ok(Err(reason)) = &outcome {
-            tracing::error!(bot = %self.bot, %reason, "an action could not be delivered and is dropped (cluster mode keeps no dead letters)");
+        if let Ok(Err(reason)) = outcome {
+            let (plugin, action) = letter;
+            let id = message.info().map_or(id, |i| i.stream_sequence);
+            let letter = DeadLetter {
+                id,
+                plugin,
+                action,
+                reason,
+            };
+            if let Err(e) = self.outbox.dead.keep(&letter).await {
+                tracing::error!(bot = %self.bot, error = %e, "cannot keep a dead letter; leaving the action for the next try");
+                return;
+            }
         }
         if let Err(e) = message.double_ack().await {
             tracing::warn!(bot = %self.bot, error = %e, "cannot ack a delivered action; the next holder may send it again");

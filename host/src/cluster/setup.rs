@@ -70,6 +70,7 @@ pub async fn ensure(js: &Context, partitions: u32) -> anyhow::Result<()> {
     .context("cannot create the outbox stream")?;
     ensure_bucket(js, names::KV_BUCKET, Duration::ZERO).await?;
     ensure_bucket(js, names::TIMER_BUCKET, Duration::ZERO).await?;
+    ensure_bucket(js, names::DEAD_BUCKET, Duration::ZERO).await?;
     ensure_bucket(js, names::LEASE_BUCKET, LEASE_TTL).await?;
     Ok(())
 }

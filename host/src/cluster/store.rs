@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use async_nats::jetstream::{message::PublishMessage as Publish, Context};
 use serde::{Deserialize, Serialize};
 
+use super::dead::{wait_for, DeadLetters};
 use super::kv::KvMirror;
 use super::names;
 use super::outbox::{ClusterOutbox, Queued};
@@ -64,6 +65,7 @@ pub struct ClusterStore {
     kv: Arc<KvMirror>,
     outbox: Arc<ClusterOutbox>,
     timers: Arc<ClusterTimers>,
+    dead: Arc<DeadLetters>,
     /// (event token, plugin) completed by a node before this one took the event again.
     done_elsewhere: Mutex<HashSet<(String, String)>>,
 }
@@ -82,6 +84,7 @@ impl ClusterStore {
         kv: Arc<KvMirror>,
         outbox: Arc<ClusterOutbox>,
         timers: Arc<ClusterTimers>,
+        dead: Arc<DeadLetters>,
     ) -> Self {
         Self {
             local,
@@ -90,6 +93,7 @@ impl ClusterStore {
             kv,
             outbox,
             timers,
+            dead,
             done_elsewhere: Mutex::default(),
         }
     }
@@ -370,18 +374,18 @@ impl OutboxStore for ClusterStore {
     }
 }
 
-/// Cluster mode keeps no dead letters yet: an undeliverable action is logged and dropped.
+/// The cluster's dead letters (see `cluster::dead`).
 impl DeadLetterStore for ClusterStore {
     fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetter>, StoreError> {
-        self.local.dead_letters(max)
+        Ok(self.dead.list(max))
     }
 
     fn dead_retry(&self, id: ActionId) -> Result<bool, StoreError> {
-        self.local.dead_retry(id)
+        wait_for(self.dead.retry(id))
     }
 
     fn dead_drop(&self, id: ActionId) -> Result<bool, StoreError> {
-        self.local.dead_drop(id)
+        wait_for(self.dead.drop_letter(id))
     }
 }
 
@@ -417,13 +421,7 @@ impl TimerStore for ClusterStore {
     /// Called while a plugin loads, outside any event: waits for the bucket in place.
     fn set_schedules(&self, plugin: &str, schedules: Vec<Timer>) -> Result<(), StoreError> {
         let changes = self.timers.schedule_changes(plugin, schedules)?;
-        let handle = tokio::runtime::Handle::try_current()
-            .ok()
-            .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
-            .ok_or_else(|| {
-                StoreError::Backend("cluster mode needs a multi-thread runtime".into())
-            })?;
-        tokio::task::block_in_place(|| handle.block_on(self.timers.write(plugin, &changes)))
+        wait_for(self.timers.write(plugin, &changes))
     }
 
     fn timers_due(&self, now: u64, max: usize) -> Result<Vec<(String, Timer)>, StoreError> {
