@@ -573,10 +573,12 @@ async fn dead_letters_are_shared_and_retried_from_any_node() {
         .unwrap();
     assert_eq!(retried.status().as_u16(), 200);
     let started = Instant::now();
-    while !sends_by_chat(&sim)
-        .get("deadchat")
-        .is_some_and(|texts| texts.iter().filter(|t| *t == "#1 m1").count() == 2)
-    {
+    let delivered_twice = |by_chat: BTreeMap<String, Vec<String>>| {
+        by_chat
+            .get("deadchat")
+            .is_some_and(|texts| texts.iter().filter(|t| *t == "#1 m1").count() == 2)
+    };
+    while !delivered_twice(sends_by_chat(&sim)) {
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "the retried action was not delivered: {:?}",
