@@ -7,6 +7,9 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use async_nats::jetstream::{message::PublishMessage as Publish, Context};
 use serde::{Deserialize, Serialize};
@@ -23,6 +26,9 @@ use crate::store::{
     FireOutcome, Firing, Indexed, JournalStore, KvStore, MessageIndex, MessageKey, OutboxStore,
     Outcome, Pending, Seq, Store, StoreError, Timer, TimerStore, Uncommitted,
 };
+
+/// How long a completion is tried again while NATS does not answer.
+const PATIENCE: Duration = Duration::from_secs(120);
 
 /// What a plugin's handling of an event did that the cluster must see, recorded once.
 #[derive(Debug, Serialize, Deserialize)]
@@ -146,13 +152,38 @@ impl ClusterStore {
             .await
             .map_err(|e| unavailable("cannot record a completion", e))?
             .await;
-        match ack {
-            Ok(_) => self.apply(plugin, place, &record).await,
-            Err(e) if e.to_string().contains("wrong last sequence") => {
-                tracing::warn!(plugin, event = %place.token, "this event was completed by another node; its effects are not applied again");
-                Ok(())
+        let record = match ack {
+            Ok(_) => record,
+            // Written already: by this node, whose ack was lost (a NATS restart), or by a node
+            // that had the event before. Its effects are applied again; that changes nothing.
+            Err(e) if e.to_string().contains("wrong last sequence") => self
+                .find_record(plugin, place)
+                .await?
+                .ok_or_else(|| StoreError::Backend("a completion record vanished".into()))?,
+            Err(e) => return Err(unavailable("the completion was not acknowledged", e)),
+        };
+        self.apply(plugin, place, &record).await
+    }
+
+    /// [`record`](Self::record), tried again while NATS is away (a restart, a failover): the
+    /// event stays this node's meanwhile (progress acks), and giving up would leave it stuck.
+    async fn record_patiently(
+        &self,
+        plugin: &str,
+        place: &EventPlace,
+        commit: &Commit,
+    ) -> Result<(), StoreError> {
+        let mut wait = Duration::from_millis(100);
+        let give_up = Instant::now() + PATIENCE;
+        loop {
+            match self.record(plugin, place, commit).await {
+                Err(e) if Instant::now() < give_up => {
+                    tracing::warn!(plugin, event = %place.token, error = %e, "cannot record a completion yet; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(2));
+                }
+                done => return done,
             }
-            Err(e) => Err(unavailable("the completion was not acknowledged", e)),
         }
     }
 
@@ -277,7 +308,7 @@ impl CompletionStore for ClusterStore {
             let recorded = match self.inbound_at(seq) {
                 Ok(Some(inbound)) => {
                     let place = EventPlace::of(&inbound, self.partitions);
-                    self.record(plugin, &place, &commit).await
+                    self.record_patiently(plugin, &place, &commit).await
                 }
                 Ok(None) => Err(StoreError::Backend(format!(
                     "event {seq} is not in this node's journal"
