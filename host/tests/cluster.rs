@@ -132,6 +132,26 @@ fn sends_by_chat(sim: &crate::webhook_sim::Sim) -> BTreeMap<String, Vec<String>>
     by_chat
 }
 
+/// Starts a node of each name and waits until they all serve.
+async fn start_nodes(
+    http: &reqwest::Client,
+    dir: &Path,
+    names: &[&str],
+    nats: &str,
+    plugins: &Path,
+    yunhu: &str,
+) -> Vec<Node> {
+    let mut nodes: Vec<Node> = names
+        .iter()
+        .map(|name| Node::new(dir, name, nats, plugins, yunhu))
+        .collect();
+    for node in &mut nodes {
+        node.start();
+    }
+    wait_serving(http, &nodes).await;
+    nodes
+}
+
 /// Waits until every node serves (its plugins loaded and its partitions pulled).
 async fn wait_serving(http: &reqwest::Client, nodes: &[Node]) {
     let started = Instant::now();
@@ -178,15 +198,16 @@ async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
     let (dir, plugins) = cluster_dir("nats");
     let nats = NatsServer::start(&dir.path().join("nats"));
     let sim = yunhu_sim::start().await;
-    let mut nodes: Vec<Node> = ["n1", "n2", "n3"]
-        .iter()
-        .map(|name| Node::new(dir.path(), name, &nats.url(), &plugins, &sim.base))
-        .collect();
-    for node in &mut nodes {
-        node.start();
-    }
     let http = reqwest::Client::new();
-    wait_serving(&http, &nodes).await;
+    let mut nodes = start_nodes(
+        &http,
+        dir.path(),
+        &["n1", "n2", "n3"],
+        &nats.url(),
+        &plugins,
+        &sim.base,
+    )
+    .await;
     let bases: Arc<Vec<String>> = Arc::new(nodes.iter().map(|n| n.base.clone()).collect());
 
     let per_chat = 40;
@@ -356,15 +377,16 @@ async fn a_nats_restart_under_load_loses_nothing_accepted() {
     let (dir, plugins) = cluster_dir("nats");
     let mut nats = NatsServer::start(&dir.path().join("nats"));
     let sim = yunhu_sim::start().await;
-    let mut nodes: Vec<Node> = ["r1", "r2"]
-        .iter()
-        .map(|name| Node::new(dir.path(), name, &nats.url(), &plugins, &sim.base))
-        .collect();
-    for node in &mut nodes {
-        node.start();
-    }
     let http = reqwest::Client::new();
-    wait_serving(&http, &nodes).await;
+    let nodes = start_nodes(
+        &http,
+        dir.path(),
+        &["r1", "r2"],
+        &nats.url(),
+        &plugins,
+        &sim.base,
+    )
+    .await;
     let bases: Arc<Vec<String>> = Arc::new(nodes.iter().map(|n| n.base.clone()).collect());
     let per_chat = 30;
     let senders = send_load(&http, &bases, per_chat);
@@ -437,15 +459,16 @@ async fn timers_fire_once_when_the_firing_node_is_killed() {
     let (dir, plugins) = cluster_dir_with("nats", "remind");
     let nats = NatsServer::start(&dir.path().join("nats"));
     let sim = yunhu_sim::start().await;
-    let mut nodes: Vec<Node> = ["t1", "t2", "t3"]
-        .iter()
-        .map(|name| Node::new(dir.path(), name, &nats.url(), &plugins, &sim.base))
-        .collect();
-    for node in &mut nodes {
-        node.start();
-    }
     let http = reqwest::Client::new();
-    wait_serving(&http, &nodes).await;
+    let mut nodes = start_nodes(
+        &http,
+        dir.path(),
+        &["t1", "t2", "t3"],
+        &nats.url(),
+        &plugins,
+        &sim.base,
+    )
+    .await;
     let bases: Vec<String> = nodes.iter().map(|n| n.base.clone()).collect();
     for c in 0..CHATS {
         let mut body = webhook(&format!("tmchat{c}"), 1);
@@ -509,15 +532,16 @@ async fn dead_letters_are_shared_and_retried_from_any_node() {
     let (dir, plugins) = cluster_dir("nats");
     let nats = NatsServer::start(&dir.path().join("nats"));
     let sim = yunhu_sim::start().await;
-    let mut nodes: Vec<Node> = ["d1", "d2"]
-        .iter()
-        .map(|name| Node::new(dir.path(), name, &nats.url(), &plugins, &sim.base))
-        .collect();
-    for node in &mut nodes {
-        node.start();
-    }
     let http = reqwest::Client::new();
-    wait_serving(&http, &nodes).await;
+    let nodes = start_nodes(
+        &http,
+        dir.path(),
+        &["d1", "d2"],
+        &nats.url(),
+        &plugins,
+        &sim.base,
+    )
+    .await;
     sim.script([crate::webhook_sim::Answer::json(
         json!({ "code": 1002, "msg": "contentType取值错误，请翻看文档" }),
     )]);

@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::jetstream::{consumer, AckKind, Context, Message};
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -188,19 +187,7 @@ impl Puller {
                 setup::outbox_consumer(&self.bot, self.partition),
             )
             .await?;
-        while !self.lost.is_cancelled() {
-            let mut batch = consumer
-                .fetch()
-                .max_messages(1)
-                .expires(Duration::from_secs(2))
-                .messages()
-                .await?;
-            while let Some(message) = batch.next().await {
-                let message = message.map_err(|e| anyhow::anyhow!(e))?;
-                self.deliver(message).await;
-            }
-        }
-        Ok(())
+        setup::one_at_a_time(&consumer, &self.lost, |message| self.deliver(message)).await
     }
 
     /// Hands one action to the outbox and acks it once its outcome is known (progress acks

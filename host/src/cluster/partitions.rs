@@ -10,11 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{consumer, AckKind, Context, Message};
-use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::names;
-use super::setup::ACK_WAIT;
+use super::setup::{self, ACK_WAIT};
 use super::store::{ClusterStore, EventPlace};
 use crate::journal::Ingress;
 use crate::model::Inbound;
@@ -57,19 +56,10 @@ impl Work {
             .get_consumer(&names::partition_consumer(partition))
             .await
             .map_err(|e| anyhow::anyhow!("cannot open partition {partition}'s consumer: {e}"))?;
-        while !self.stop.is_cancelled() {
-            let mut batch = consumer
-                .fetch()
-                .max_messages(1)
-                .expires(Duration::from_secs(2))
-                .messages()
-                .await?;
-            while let Some(message) = batch.next().await {
-                let message = message.map_err(|e| anyhow::anyhow!(e))?;
-                self.handle(partition, message).await;
-            }
-        }
-        Ok(())
+        setup::one_at_a_time(&consumer, &self.stop, |message| {
+            self.handle(partition, message)
+        })
+        .await
     }
 
     /// Takes one event: into the journal, through the plugins, acked when they are past it.

@@ -153,6 +153,32 @@ async fn ensure_bucket(js: &Context, bucket: &str, max_age: Duration) -> anyhow:
     Ok(())
 }
 
+/// Fetches from `consumer` one message at a time until `stop`, handing each to `handle` (a
+/// partition's events, a bot's partition of the outbox: one in flight is the point).
+pub async fn one_at_a_time<F, Fut>(
+    consumer: &consumer::PullConsumer,
+    stop: &CancellationToken,
+    mut handle: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut(jetstream::Message) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use futures::StreamExt;
+    while !stop.is_cancelled() {
+        let mut batch = consumer
+            .fetch()
+            .max_messages(1)
+            .expires(Duration::from_secs(2))
+            .messages()
+            .await?;
+        while let Some(message) = batch.next().await {
+            handle(message.map_err(|e| anyhow::anyhow!(e))?).await;
+        }
+    }
+    Ok(())
+}
+
 /// The JetStream context of a client.
 pub fn context(client: async_nats::Client) -> Context {
     jetstream::new(client)
