@@ -189,10 +189,10 @@ fn cluster_dir_with(name: &str, plugin: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, plugins)
 }
 
-/// Three nodes share a bot's events; one is SIGKILLed under load. Every accepted event is
-/// answered exactly once, each chat's answers are numbered 1, 2, 3, … in the order the chat
-/// posted them (kv shared and applied once, order kept), and the dead node's partitions and
-/// the bot's lease move to the others.
+/// Two nodes share a bot's events, a third joins under load (and takes its share), and the
+/// bot's holder is SIGKILLed. Every accepted event is answered exactly once, each chat's
+/// answers are numbered 1, 2, 3, … in the order the chat posted them (kv shared and applied
+/// once, order kept), and the dead node's partitions and the bot's lease move to the others.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
     let (dir, plugins) = cluster_dir("nats");
@@ -202,7 +202,7 @@ async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
     let mut nodes = start_nodes(
         &http,
         dir.path(),
-        &["n1", "n2", "n3"],
+        &["n1", "n2"],
         &nats.url(),
         &plugins,
         &sim.base,
@@ -212,6 +212,12 @@ async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
 
     let per_chat = 40;
     let senders = send_load(&http, &bases, per_chat);
+    // A third node joins under load: it pulls every partition like the others.
+    wait_for_sends(&sim, CHATS * per_chat / 6, &nodes).await;
+    let mut joining = Node::new(dir.path(), "n3", &nats.url(), &plugins, &sim.base);
+    joining.start();
+    wait_serving(&http, std::slice::from_ref(&joining)).await;
+    nodes.push(joining);
     // Kill the lease holder of the bot (the one delivering) once a third is answered.
     wait_for_sends(&sim, CHATS * per_chat / 3, &nodes).await;
     let holder = nodes
@@ -237,6 +243,23 @@ async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
         .filter(|(i, _)| *i != holder)
         .any(|(_, n)| n.log_text().contains("lease taken lease=bot.yh"));
     assert!(takeover, "another node took the bot's lease");
+    let handled_by_joiner: Value = http
+        .get(format!("{}/admin/status", nodes[2].base))
+        .send()
+        .await
+        .map(|r| r.json())
+        .unwrap()
+        .await
+        .unwrap_or_default();
+    if holder != 2 {
+        let handled = handled_by_joiner["plugins"][0]["handled"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!(
+            handled > 0,
+            "the node that joined handled events too: {handled_by_joiner}"
+        );
+    }
     // `wasmbot status` on a survivor: this node, the two nodes present, the lease holders.
     let survivor = nodes.iter().find(|n| n.child.is_some()).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_wasmbot"))
