@@ -270,7 +270,14 @@ async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
     let status = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "status failed: {status}");
     assert!(
-        status.contains(&format!("cluster: node {}, 8 partitions", survivor.name)),
+        status.contains(&format!(
+            "cluster: node {}, 8 partitions, 0 events waiting",
+            survivor.name
+        )),
+        "{status}"
+    );
+    assert!(
+        status.contains("partitions with events waiting\n  (none)"),
         "{status}"
     );
     let alive: Vec<&str> = nodes

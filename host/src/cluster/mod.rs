@@ -65,6 +65,8 @@ pub struct ClusterStatus {
     pub leases: Vec<(String, String)>,
     /// Events accepted and not yet handled, all partitions together.
     pub lag: u64,
+    /// The partitions with events waiting: partition, events waiting, events in flight.
+    pub lagging: Vec<(u32, u64, usize)>,
 }
 
 impl Cluster {
@@ -194,16 +196,24 @@ impl Cluster {
                 None => leases.push((key, holder)),
             }
         }
-        let lag = match self.js.get_stream(names::EVENTS).await {
-            Ok(stream) => stream.get_info().await.map_or(0, |i| i.state.messages),
-            Err(_) => 0,
-        };
+        let mut lagging = Vec::new();
+        if let Ok(stream) = self.js.get_stream(names::EVENTS).await {
+            for p in 0..self.partitions {
+                if let Ok(info) = stream.consumer_info(names::partition_consumer(p)).await {
+                    if info.num_pending > 0 || info.num_ack_pending > 0 {
+                        lagging.push((p, info.num_pending, info.num_ack_pending));
+                    }
+                }
+            }
+        }
+        let lag = lagging.iter().map(|(_, waiting, _)| waiting).sum();
         ClusterStatus {
             node: self.node.clone(),
             partitions: self.partitions,
             nodes,
             leases,
             lag,
+            lagging,
         }
     }
 }

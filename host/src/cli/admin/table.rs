@@ -141,13 +141,18 @@ fn cluster(c: &Value) -> String {
         .iter()
         .map(|l| vec![cell(&l[0]), cell(&l[1])])
         .collect();
+    let lagging: Vec<Vec<String>> = array(c, "lagging")
+        .iter()
+        .map(|p| vec![cell(&p[0]), cell(&p[1]), cell(&p[2])])
+        .collect();
     format!(
-        "\ncluster: node {}, {} partitions, {} events waiting\n\nnodes\n{}\nleases\n{}",
+        "\ncluster: node {}, {} partitions, {} events waiting\n\nnodes\n{}\nleases\n{}\npartitions with events waiting\n{}",
         cell(&c["node"]),
         cell(&c["partitions"]),
         cell(&c["lag"]),
         grid(&["NODE"], &nodes),
-        grid(&["LEASE", "HOLDER"], &leases)
+        grid(&["LEASE", "HOLDER"], &leases),
+        grid(&["PARTITION", "WAITING", "IN FLIGHT"], &lagging)
     )
 }
 
