@@ -654,3 +654,54 @@ async fn dead_letters_are_shared_and_retried_from_any_node() {
         "the letter is gone on every node"
     );
 }
+
+/// The console of a cluster node shows the cluster in a real browser (Debian's Chromium):
+/// both nodes, this one marked, the bot's lease under its holder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_console_shows_the_nodes_and_their_leases() {
+    use crate::browser::{browser_dir, chromium, ensure_node_modules, require, screenshot_path};
+    require("node", "the console's browser test");
+    ensure_node_modules();
+    let (dir, plugins) = cluster_dir("nats");
+    let nats = NatsServer::start(&dir.path().join("nats"));
+    let sim = yunhu_sim::start().await;
+    let http = reqwest::Client::new();
+    let nodes = start_nodes(
+        &http,
+        dir.path(),
+        &["c1", "c2"],
+        &nats.url(),
+        &plugins,
+        &sim.base,
+    )
+    .await;
+    let started = Instant::now();
+    while !nodes
+        .iter()
+        .any(|n| n.log_text().contains("lease taken lease=bot.yh"))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "nobody holds the bot"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let shot = screenshot_path("cluster-console.png");
+    let output = tokio::process::Command::new("node")
+        .arg(browser_dir().join("cluster.mjs"))
+        .args([&nodes[1].base, "c2", "c1", "yh"])
+        .arg(&shot)
+        .env("CHROMIUM", chromium())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(60), output)
+        .await
+        .expect("node cluster.mjs did not finish")
+        .expect("cannot run node");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
