@@ -78,7 +78,7 @@ impl Cluster {
         local: Arc<dyn Store>,
         stop: CancellationToken,
     ) -> anyhow::Result<Self> {
-        let client = setup::connect(&config.nats_url, &config.node, &stop).await?;
+        let client = setup::connect(config, &stop).await?;
         let js = setup::context(client);
         setup::ensure(&js, config.partitions).await?;
         let kv = kv::KvMirror::start(&js, names::KV_BUCKET, stop.clone())
@@ -116,7 +116,7 @@ impl Cluster {
                 .clone()
                 .announce(names::node_key(&config.node), stop.clone()),
         );
-        tracing::info!(node = %config.node, nats_url = %config.nats_url, partitions = config.partitions, "joined the cluster");
+        tracing::info!(node = %config.node, nats_url = %config.shown_url(), partitions = config.partitions, "joined the cluster");
         Ok(Self {
             js,
             node: config.node.clone(),

@@ -9,6 +9,7 @@ use async_nats::jetstream::{self, consumer, kv, stream, Context};
 use tokio_util::sync::CancellationToken;
 
 use super::names;
+use crate::config::ClusterConfig;
 
 /// How long a node may hold an event without acking before another takes it over: kept
 /// short so a dead node's partitions move within seconds; a live node sends progress acks
@@ -21,25 +22,26 @@ const DUPLICATE_WINDOW: Duration = Duration::from_secs(600);
 /// How long completion records are kept: longer than any event can stay unacked.
 const DONE_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// Connects to `url`, retrying (and saying so, with the URL) until it answers or `stop`.
+/// Connects to the cluster's NATS, retrying (and saying so, with the URL, credentials masked)
+/// until it answers or `stop`.
 pub async fn connect(
-    url: &str,
-    node: &str,
+    config: &ClusterConfig,
     stop: &CancellationToken,
 ) -> anyhow::Result<async_nats::Client> {
+    let (url, node, shown) = (&config.nats_url, &config.node, config.shown_url());
     let mut wait = Duration::from_millis(250);
     loop {
         let options = async_nats::ConnectOptions::new()
             .name(format!("wasmbot {node}"))
             .connection_timeout(Duration::from_secs(2));
-        match options.connect(url).await {
+        match options.connect(url.as_str()).await {
             Ok(client) => return Ok(client),
             Err(e) => {
-                tracing::error!(nats_url = %url, error = %e, retry_in_ms = wait.as_millis() as u64, "cannot reach the NATS server; retrying");
+                tracing::error!(nats_url = %shown, error = %e, retry_in_ms = wait.as_millis() as u64, "cannot reach the NATS server; retrying");
             }
         }
         tokio::select! {
-            _ = stop.cancelled() => anyhow::bail!("stopped while waiting for the NATS server at {url}"),
+            _ = stop.cancelled() => anyhow::bail!("stopped while waiting for the NATS server at {shown}"),
             _ = tokio::time::sleep(wait) => {}
         }
         wait = (wait * 2).min(Duration::from_secs(5));

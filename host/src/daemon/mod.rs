@@ -248,7 +248,7 @@ async fn join_cluster(
     let bots: Vec<String> = config.bots.iter().map(|b| b.name.clone()).collect();
     let cluster = Cluster::join(settings, &bots, local, stop.clone())
         .await
-        .with_context(|| format!("cannot join the cluster at {}", settings.nats_url))?;
+        .with_context(|| format!("cannot join the cluster at {}", settings.shown_url()))?;
     Ok(Some(Arc::new(cluster)))
 }
 

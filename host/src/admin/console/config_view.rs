@@ -31,6 +31,12 @@ pub fn masked(config: &Config) -> Value {
             "journal_capacity": config.runtime.journal_capacity,
             "quarantine_after": config.runtime.quarantine_after,
         },
+        "mode": format!("{:?}", config.mode).to_lowercase(),
+        "cluster": config.cluster.as_ref().map(|c| json!({
+            "nats_url": c.shown_url(),
+            "node": c.node,
+            "partitions": c.partitions,
+        })),
         "admin": {
             "token": mask(config.admin.token.as_ref()),
             "hosts": config.admin.hosts,
