@@ -98,7 +98,7 @@ impl Work {
         self.store.forget_event(&place.token);
     }
 
-    /// Journals the event locally, once the kv mirror has every earlier write; on a
+    /// Journals the event locally, once the mirrors have every earlier write; on a
     /// redelivery, first applies (again) what plugins finished elsewhere and skips them.
     async fn take(&self, place: &EventPlace, inbound: Inbound, again: bool) -> anyhow::Result<Seq> {
         if again {
@@ -109,7 +109,7 @@ impl Work {
                 }
             }
         }
-        self.store.kv().catch_up().await?;
+        self.store.catch_up().await?;
         Ok(self.ingress.accept_local(inbound).await?.seq())
     }
 

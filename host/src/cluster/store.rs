@@ -249,8 +249,11 @@ impl ClusterStore {
         self.partitions
     }
 
-    pub fn kv(&self) -> &Arc<KvMirror> {
-        &self.kv
+    /// Waits until this node's mirrors of the plugins' kv and timers hold every write made
+    /// before the call, so an event sees what the events before it wrote, on any node.
+    pub async fn catch_up(&self) -> Result<(), StoreError> {
+        let (kv, timers) = tokio::join!(self.kv.catch_up(), self.timers.catch_up());
+        kv.and(timers)
     }
 
     /// The local store.

@@ -58,6 +58,11 @@ impl ClusterTimers {
             .collect()
     }
 
+    /// See [`KvMirror::catch_up`].
+    pub async fn catch_up(&self) -> Result<(), StoreError> {
+        self.rows.catch_up().await
+    }
+
     pub async fn write(&self, plugin: &str, changes: &[RowChange]) -> Result<(), StoreError> {
         self.rows.write(plugin, changes).await
     }
