@@ -266,8 +266,8 @@ async fn a_node_that_was_down_catches_up_both_ways_at_join() {
     );
 }
 
-/// `wasmbot push` reaches every running node, and a node that joins later has the file
-/// loaded by the time it serves.
+/// `wasmbot push` reaches every running node, a 24 MB file too, and a node that joins later
+/// has the file loaded by the time it serves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pushed_file_reaches_every_node_and_a_node_joining_later() {
     let file = common::plugin("echo01");
@@ -299,6 +299,23 @@ async fn a_pushed_file_reaches_every_node_and_a_node_joining_later() {
     }
     let echo = names(&nodes[0]).await;
 
+    // A large file goes through in chunks and arrives whole (it is no plugin: it fails to
+    // load, and is shared all the same).
+    let big = dir.path().join("big.wasm");
+    let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+    bytes.extend((0..24 * 1024 * 1024u32).map(|i| (i % 251) as u8));
+    std::fs::write(&big, &bytes).unwrap();
+    let pushed = push(&big, Some(&nodes[1].config));
+    assert!(pushed.status.success(), "{pushed:?}");
+    for node in &nodes {
+        let there = node.plugins.join("big.wasm");
+        let started = Instant::now();
+        while std::fs::read(&there).ok().as_ref() != Some(&bytes) {
+            assert!(started.elapsed() < WAIT, "{}", node.log_text());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     let mut late = Node::new(dir.path(), "c", &nats.url());
     late.start();
     late.wait_serving().await;
@@ -312,6 +329,7 @@ async fn a_pushed_file_reaches_every_node_and_a_node_joining_later() {
         count(&late.log_text(), "plugin file sent to the cluster"),
         0
     );
+    assert_eq!(std::fs::read(late.plugins.join("big.wasm")).unwrap(), bytes);
 }
 
 /// A push of a missing file, of a file that is not Wasm, without a config, with a config that
