@@ -31,6 +31,7 @@ mod call_cli;
 mod cli;
 mod cli_truth;
 mod cluster;
+mod cluster_artifacts;
 mod cluster_lease;
 mod console_browser;
 mod crash;

@@ -9,6 +9,7 @@ mod dev;
 mod fanbook;
 mod minapp;
 mod new;
+mod push;
 mod scenario;
 pub mod yunhu;
 
@@ -91,6 +92,15 @@ enum Command {
     Inspect {
         /// The plugin's `.wasm` file.
         file: PathBuf,
+    },
+    /// Send a plugin file to the cluster (`mode = "cluster"`): every node writes it into its
+    /// plugins folder and loads it (a new version is hot-reloaded).
+    Push {
+        /// The plugin's `.wasm` file; its name is the file's name on every node.
+        file: PathBuf,
+        /// The config of a node of the cluster (its `[cluster]` table is read).
+        #[arg(long, env = "WASMBOT_CONFIG")]
+        config: Option<PathBuf>,
     },
     /// Make a plugin project (Rust, Python, JavaScript or TypeScript) that answers `/NAME TEXT`.
     New(new::NewArgs),
@@ -180,6 +190,7 @@ pub async fn main() -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Check(args) => check::run(&args).await,
         Command::Inspect { file } => inspect(&file).await,
+        Command::Push { file, config } => push::run(&file, config.as_deref()).await,
         Command::Call {
             bot,
             op,

@@ -4,6 +4,7 @@
 //! recorded once, kv and the outbox live in JetStream, and each bot's deliveries are done by
 //! the node holding its lease.
 
+mod artifacts;
 mod dead;
 mod kv;
 mod lease;
@@ -11,6 +12,7 @@ mod names;
 mod outbox;
 mod partitions;
 mod publish;
+mod push;
 mod setup;
 mod store;
 mod timers;
@@ -24,6 +26,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+pub use push::{push, Pushed};
 pub use store::ClusterStore;
 
 use crate::config::ClusterConfig;
@@ -131,6 +134,16 @@ impl Cluster {
             ),
             stop,
         })
+    }
+
+    /// Writes the cluster's plugin files into `dir` now, then shares the folder's changes both
+    /// ways (see `artifacts`). Call before the folder is first loaded.
+    pub async fn share_plugins(
+        &self,
+        dir: &std::path::Path,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<()> {
+        artifacts::start(&self.js, dir, data_dir, self.stop.clone()).await
     }
 
     /// The store every part of the daemon uses in cluster mode.

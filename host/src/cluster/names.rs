@@ -21,6 +21,8 @@ pub const DEAD_BUCKET: &str = "wasmbot_dead";
 pub const TIMERS_LEASE: &str = "timers";
 /// Leases on singletons (a bot's outbox and connection) and the nodes' presence.
 pub const LEASE_BUCKET: &str = "wasmbot_leases";
+/// The plugin files every node runs, one object per file name (`tally.wasm`).
+pub const PLUGINS_BUCKET: &str = "wasmbot_plugins";
 /// Where the stream keeps the partition count every node must agree on.
 pub const PARTITIONS_KEY: &str = "wasmbot_partitions";
 

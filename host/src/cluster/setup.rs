@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use async_nats::jetstream::object_store::{self, ObjectStore};
 use async_nats::jetstream::{self, consumer, kv, stream, Context};
 use tokio_util::sync::CancellationToken;
 
@@ -74,7 +75,35 @@ pub async fn ensure(js: &Context, partitions: u32) -> anyhow::Result<()> {
     ensure_bucket(js, names::TIMER_BUCKET, Duration::ZERO).await?;
     ensure_bucket(js, names::DEAD_BUCKET, Duration::ZERO).await?;
     ensure_bucket(js, names::LEASE_BUCKET, LEASE_TTL).await?;
+    plugins_bucket(js).await?;
     Ok(())
+}
+
+/// The object store holding the plugin files, made if missing.
+pub async fn plugins_bucket(js: &Context) -> anyhow::Result<ObjectStore> {
+    if let Ok(bucket) = js.get_object_store(names::PLUGINS_BUCKET).await {
+        return Ok(bucket);
+    }
+    let made = js
+        .create_object_store(object_store::Config {
+            bucket: names::PLUGINS_BUCKET.into(),
+            description: Some("wasmbot's plugin files, one object per file".into()),
+            ..Default::default()
+        })
+        .await;
+    match made {
+        Ok(bucket) => Ok(bucket),
+        // Another node made it meanwhile.
+        Err(e) => js
+            .get_object_store(names::PLUGINS_BUCKET)
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "cannot create the object store {}: {e}",
+                    names::PLUGINS_BUCKET
+                )
+            }),
+    }
 }
 
 async fn ensure_events(js: &Context, partitions: u32) -> anyhow::Result<()> {

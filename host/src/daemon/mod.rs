@@ -249,6 +249,10 @@ async fn join_cluster(
     let cluster = Cluster::join(settings, &bots, local, stop.clone())
         .await
         .with_context(|| format!("cannot join the cluster at {}", settings.shown_url()))?;
+    cluster
+        .share_plugins(&config.plugins_dir, &config.data_dir)
+        .await
+        .context("cannot share the plugin files with the cluster")?;
     Ok(Some(Arc::new(cluster)))
 }
 
