@@ -107,15 +107,17 @@ pub trait Adapter: Send + Sync + 'static {
 }
 
 /// How the outbox treats an action whose request may or may not have reached the platform when
-/// the daemon crashed (its outcome was not written yet): it is delivered again, unless…
+/// the daemon crashed (its outcome was not written yet). Unless the platform drops a repeat
+/// itself, a chat's next action waits until the outcome of the one before is durable, so a crash
+/// leaves at most one action per chat in doubt; that one is delivered again, unless…
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InDoubt {
-    /// …the platform itself drops a repeated send (the sim, by handle): nothing to do.
+    /// …the platform itself drops a repeated send (the sim, by handle): chats are not held up.
     Deduplicated,
-    /// …[`Adapter::find_sent`] finds it on the platform: it is recorded delivered instead.
+    /// …[`Adapter::find_sent`] finds it among the chat's newest messages: it is recorded
+    /// delivered instead.
     Reconciled,
-    /// Nothing tells: a chat's next action waits until the outcome of the one before is
-    /// durable, so a crash leaves at most one action per chat in doubt.
+    /// Nothing tells.
     OnePerChat,
 }
 

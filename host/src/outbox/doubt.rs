@@ -1,14 +1,17 @@
 //! Sends a crash may have left half done: the request went out, the outcome was not written.
 //!
 //! A plugin's actions in one chat go one at a time, in commit order, each once the one before
-//! was answered (see `ready_by_plugin`). So after a crash, the actions that may have reached the
-//! platform are the first pending ones of each such queue (plugin, chat) among those committed
-//! before this start; no marker is written before a send to know them.
+//! was answered (see `ready_by_plugin`); on such platforms, once its outcome is durable too (see
+//! `record`). So after a crash, the action that may have reached the platform is the first
+//! pending one of its queue (plugin, chat) among those committed before this start; no marker
+//! is written before a send to know it.
 //!
-//! Where the platform can tell ([`InDoubt::Reconciled`]), each of those sends is looked up
-//! before it is sent: found, it is recorded delivered with the platform's id (so edits and
-//! replies to it work); not found, it is sent, and the rest of its queue cannot have started
-//! before the crash, so it goes without a look-up.
+//! Where the platform can tell ([`InDoubt::Reconciled`]), such a send is looked up before it
+//! is sent: found, it is recorded delivered with the platform's id (so edits and replies to it
+//! work), and the next of its queue is looked up too (cheap, and right should a queue ever have
+//! more than one in doubt); not found, it is sent, and the rest of its queue cannot have started
+//! before the crash, so it goes without a look-up. Nothing else runs in the chat meanwhile, so
+//! every message this run sent there is in the store's index by then, never taken for it.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -171,7 +171,7 @@ pub fn spawn(
         let bot_name: Arc<str> = bot.name.as_str().into();
         let in_doubt = (adapters.get(&bot.name)).map_or(InDoubt::OnePerChat, |a| a.in_doubt());
         let (waiting, old_up_to) = pending_at_start(store.as_ref(), &bot.name);
-        let one_per_chat = in_doubt == InDoubt::OnePerChat;
+        let one_per_chat = in_doubt != InDoubt::Deduplicated;
         let recorder = Recorder::new(store.clone(), bot_name.clone(), room.clone(), one_per_chat);
         let breaker = Arc::new(Breaker::new(
             &bot.name,
@@ -316,7 +316,7 @@ impl Scheduler {
     /// oldest action of that plugin whose chat has nothing of the plugin under way.
     fn start_ready(&mut self) {
         let mut ready = ready_by_plugin(self.held.values(), self.running.values());
-        // Chats where, on a platform that cannot tell whether a send arrived, an action is
+        // Chats where, on a platform that does not drop repeated sends itself, an action is
         // under way or its outcome not durable yet: nothing else starts there (see `record`).
         let mut busy_chats: HashSet<String> =
             self.recorder.busy_chats().map(str::to_string).collect();

@@ -10,9 +10,10 @@
 //! Outcomes are written in the order the deliveries ended, so a crash loses only the latest:
 //! those actions are delivered again, in order (delivery is at least once).
 //!
-//! For a bot whose platform cannot tell whether a send arrived (`InDoubt::OnePerChat`), each
-//! write is made durable before it counts as written, and the chats of outcomes not yet
-//! durable are known (`busy_chats`): the scheduler starts nothing more in them meanwhile.
+//! For a bot whose platform does not drop a repeated send itself (every `InDoubt` but
+//! `Deduplicated`), each write is made durable before it counts as written, and the chats of
+//! outcomes not yet durable are known (`busy_chats`): the scheduler starts nothing more in them
+//! meanwhile, so a crash leaves at most one action per chat in doubt.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -135,7 +136,13 @@ impl Recorder {
         if !self.writing.is_empty() || self.waiting.is_empty() || too_soon {
             return;
         }
-        self.next_write = Instant::now() + WRITE_EVERY;
+        // A chat waiting for its outcome to be durable should not wait for a turn as well.
+        let every = if self.one_per_chat {
+            Duration::ZERO
+        } else {
+            WRITE_EVERY
+        };
+        self.next_write = Instant::now() + every;
         let batch = std::mem::take(&mut self.waiting);
         let store = self.store.clone();
         let durable = self.one_per_chat;
