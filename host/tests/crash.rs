@@ -344,22 +344,53 @@ impl Platform {
 
     /// The sends the simulator received, in the sim's action shape.
     fn sends(&self) -> Vec<Value> {
-        let bodies = |requests: Vec<webhook_sim::Recorded>| -> Vec<Value> {
-            requests.iter().map(|r| r.json()).collect()
+        self.timed_sends().into_iter().map(|(send, _)| send).collect()
+    }
+
+    /// The sends the simulator received, with when each arrived.
+    fn timed_sends(&self) -> Vec<(Value, Instant)> {
+        let bodies = |requests: Vec<webhook_sim::Recorded>| -> Vec<(Value, Instant)> {
+            requests.iter().map(|r| (r.json(), r.at.into_std())).collect()
         };
-        let (bodies, chat, text): (Vec<Value>, _, _) = match self {
+        let (bodies, chat, text): (Vec<(Value, Instant)>, _, _) = match self {
             Platform::Yunhu(sim) => (bodies(sim.to("/bot/send")), "/recvId", "/content/text"),
             Platform::Biliao(sim) => (bodies(sim.to("/bot/sendmessage")), "/group_id", "/content"),
             Platform::Fanbook(sim) => {
-                let calls = sim.calls("sendMessage").into_iter().map(|r| r.body);
+                let calls = sim.calls("sendMessage").into_iter().map(|r| (r.body, r.at));
                 (calls.collect(), "/chat_id", "/text")
             }
         };
         let field = |body: &Value, at: &str| text_of(body.pointer(at).unwrap_or(&Value::Null));
-        let send = |body: Value| json!({ "op": "send", "chat": field(&body, chat), "text": field(&body, text) });
+        let send = |(body, at): (Value, Instant)| {
+            let send = json!({ "op": "send", "chat": field(&body, chat), "text": field(&body, text) });
+            (send, at)
+        };
         bodies.into_iter().map(send).collect()
     }
+
+    /// The most sends one kill made a chat get twice: each copy of a send is put down to the
+    /// last kill before it arrived (less [`IN_FLIGHT`]: a request under way when its process
+    /// was killed may arrive a moment after), and counted per chat and kill.
+    fn most_copies_per_chat_and_kill(&self, kills: &[Instant]) -> usize {
+        let mut seen = HashSet::new();
+        let mut copies: HashMap<(String, usize), usize> = HashMap::new();
+        let mut sends = self.timed_sends();
+        sends.sort_by_key(|(_, at)| *at);
+        for (send, at) in sends {
+            if seen.insert(send.to_string()) {
+                continue;
+            }
+            let kill = kills.iter().filter(|k| **k + IN_FLIGHT < at).count();
+            let chat = send["chat"].as_str().unwrap_or_default().to_string();
+            *copies.entry((chat, kill)).or_default() += 1;
+        }
+        copies.into_values().max().unwrap_or(0)
+    }
 }
+
+/// How long after a kill a request of the killed process may still arrive (a restarted daemon
+/// takes longer than this to send anything).
+const IN_FLIGHT: Duration = Duration::from_millis(50);
 
 fn golden(name: &str) -> Value {
     let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -534,8 +565,8 @@ async fn reloader(plugins: PathBuf, seed: u64, stop: Arc<AtomicBool>) -> u64 {
 }
 
 /// Kill i comes once about i/(kills+1) of the events are accepted, a random moment later; some
-/// kills hit a daemon that is starting up or replaying instead. Returns the daemon last started
-/// and how many kills of each kind there were.
+/// kills hit a daemon that is starting up or replaying instead. Returns the daemon last started,
+/// how many kills of each kind there were, and when each came.
 async fn kill_repeatedly(
     setup: &Setup,
     http: &reqwest::Client,
@@ -544,9 +575,10 @@ async fn kill_repeatedly(
     kills: u64,
     events: u64,
     seed: u64,
-) -> (Process, BTreeMap<&'static str, u64>) {
+) -> (Process, BTreeMap<&'static str, u64>, Vec<Instant>) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut modes: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut times = Vec::new();
     for i in 1..=kills {
         let mode = match rng.random_range(0..8) {
             0 => "starting",
@@ -575,10 +607,11 @@ async fn kill_repeatedly(
             }
         }
         *modes.entry(mode).or_default() += 1;
+        times.push(Instant::now());
         daemon.kill();
         daemon = setup.spawn();
     }
-    (daemon, modes)
+    (daemon, modes, times)
 }
 
 fn message_number(id: &str) -> u64 {
@@ -615,7 +648,8 @@ async fn every_accepted_event_is_answered_exactly_once_across_kills() {
         stop_reloading.clone(),
     ));
 
-    let (daemon, modes) = kill_repeatedly(&setup, &http, &load, daemon, kills, events, seed).await;
+    let (daemon, modes, _) =
+        kill_repeatedly(&setup, &http, &load, daemon, kills, events, seed).await;
     setup.wait_ready(&http).await;
     for s in senders {
         s.await.unwrap();
@@ -779,7 +813,8 @@ async fn every_platform_event_is_handled_exactly_once_across_kills() {
             ))
         })
         .collect();
-    let (daemon, modes) = kill_repeatedly(&setup, &http, &load, daemon, kills, events, seed).await;
+    let (daemon, modes, kill_times) =
+        kill_repeatedly(&setup, &http, &load, daemon, kills, events, seed).await;
     setup.wait_ready(&http).await;
     for s in senders {
         s.await.unwrap();
@@ -808,11 +843,14 @@ async fn every_platform_event_is_handled_exactly_once_across_kills() {
     let handled_twice = answers.duplicated();
     let miscounted = answers.miscounted();
     let reconciled = setup.logged("is on the platform already; not sent again");
+    let biliao = platforms.iter().find(|p| p.name() == "biliao").unwrap();
+    let worst = biliao.most_copies_per_chat_and_kill(&kill_times);
     eprintln!(
         "platform crash test (seed {seed}): posted {} webhooks and updates, {} events accepted ({} copies \
          dropped at the door), {kills} kills ({modes:?}), lost {} (recorder {}, tally {}), \
          handled twice {handled_twice}, chats miscounted {}, sends a platform got twice \
-         {copies:?}, sends in doubt found on the platform {reconciled}, dead letters {dead}; \
+         {copies:?} (Biliao: at most {worst} per chat and kill), sends in doubt found on the \
+         platform {reconciled}, dead letters {dead}; \
          total {:.1} s (load {:.1} s)",
         load.posted.load(Ordering::SeqCst),
         accepted.len(),
@@ -849,10 +887,8 @@ async fn every_platform_event_is_handled_exactly_once_across_kills() {
     for platform in ["yunhu", "fanbook"] {
         assert_eq!(copies[platform], 0, "{platform} got sends twice");
     }
-    let bound = kills as usize * CHATS;
     assert!(
-        copies["biliao"] <= bound,
-        "biliao got {} sends twice, more than one per chat and kill ({bound})",
-        copies["biliao"]
+        worst <= 1,
+        "one kill made a Biliao chat get {worst} sends twice; at most one may be in doubt"
     );
 }
