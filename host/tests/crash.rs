@@ -344,13 +344,19 @@ impl Platform {
 
     /// The sends the simulator received, in the sim's action shape.
     fn sends(&self) -> Vec<Value> {
-        self.timed_sends().into_iter().map(|(send, _)| send).collect()
+        self.timed_sends()
+            .into_iter()
+            .map(|(send, _)| send)
+            .collect()
     }
 
     /// The sends the simulator received, with when each arrived.
     fn timed_sends(&self) -> Vec<(Value, Instant)> {
         let bodies = |requests: Vec<webhook_sim::Recorded>| -> Vec<(Value, Instant)> {
-            requests.iter().map(|r| (r.json(), r.at.into_std())).collect()
+            requests
+                .iter()
+                .map(|r| (r.json(), r.at.into_std()))
+                .collect()
         };
         let (bodies, chat, text): (Vec<(Value, Instant)>, _, _) = match self {
             Platform::Yunhu(sim) => (bodies(sim.to("/bot/send")), "/recvId", "/content/text"),
@@ -362,7 +368,8 @@ impl Platform {
         };
         let field = |body: &Value, at: &str| text_of(body.pointer(at).unwrap_or(&Value::Null));
         let send = |(body, at): (Value, Instant)| {
-            let send = json!({ "op": "send", "chat": field(&body, chat), "text": field(&body, text) });
+            let send =
+                json!({ "op": "send", "chat": field(&body, chat), "text": field(&body, text) });
             (send, at)
         };
         bodies.into_iter().map(send).collect()

@@ -16,8 +16,10 @@
 //! its own (see `store::redb::batch`): one per action would cap a chat at a few hundred
 //! messages a second and make every other writer wait behind them. The flusher makes outcomes
 //! durable within [`FLUSH_WITHIN`] of their write, so a crash delivers again at most what was
-//! under way or delivered in that last stretch (delivery is at least once; the sim, and
-//! platforms that deduplicate, see no repeat).
+//! under way or delivered in that last stretch (delivery is at least once); the sim drops such
+//! a repeat. On the other platforms a chat's next action (of any plugin) waits until the
+//! outcome of the one before is durable, so a crash leaves at most one per chat in doubt, and
+//! Fanbook and Yunhu look a send in doubt up before sending it again (see `doubt`).
 //!
 //! A clean stop repeats nothing: the schedulers start no new delivery, let the requests under
 //! way finish (for at most [`DRAIN_FOR`]) and write every outcome before the daemon's last
