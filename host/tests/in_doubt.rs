@@ -245,7 +245,8 @@ async fn fanbook_sends_in_doubt_are_looked_up_before_they_go_again() {
     assert_eq!(edits[0].body["text"], EDITED);
     let lookups = sim.calls("message/getList");
     assert_eq!(lookups.len(), 2, "{lookups:?}");
+    let channel_id = channel.to_string();
     assert!(lookups
         .iter()
-        .all(|r| r.body["channel_id"] == channel.to_string()));
+        .all(|r| r.body["channel_id"] == channel_id.as_str()));
 }

@@ -315,7 +315,8 @@ impl Scheduler {
     }
 
     /// Starts deliveries until `MAX_IN_FLIGHT`: plugins take turns, and each turn starts the
-    /// oldest action of that plugin whose chat has nothing of the plugin under way.
+    /// oldest action of that plugin whose chat has nothing of the plugin under way (and, unless
+    /// the platform drops repeats itself, nothing of any plugin under way or not yet durable).
     fn start_ready(&mut self) {
         let mut ready = ready_by_plugin(self.held.values(), self.running.values());
         // Chats where, on a platform that does not drop repeated sends itself, an action is

@@ -312,6 +312,39 @@ mod tests {
         assert_eq!(store.dead_letters(10).unwrap().len(), 1);
     }
 
+    #[tokio::test]
+    async fn one_per_chat_keeps_a_chat_busy_until_its_outcome_is_written_at_once() {
+        let store = store_with_sends(2);
+        let ids: Vec<ActionId> = store
+            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        let mut recorder = Recorder::new(store.clone(), "sim".into(), Arc::default(), true);
+        recorder.ended(ids[0], "g", delivered("h0", "p0"));
+        assert_eq!(recorder.busy_chats().collect::<Vec<_>>(), vec!["g"]);
+        recorder.write_waiting();
+        let first = recorder.written().await;
+        recorder.settle(first);
+        assert_eq!(
+            recorder.busy_chats().count(),
+            0,
+            "written: the chat is free"
+        );
+        recorder.ended(ids[1], "g", delivered("h1", "p1"));
+        recorder.write_waiting();
+        assert!(
+            !recorder.writing.is_empty(),
+            "the next write does not wait for WRITE_EVERY"
+        );
+        let second = recorder.written().await;
+        recorder.settle(second);
+        assert_eq!(recorder.busy_chats().count(), 0);
+        let plain = Recorder::new(store, "sim".into(), Arc::default(), false);
+        assert!(!plain.one_per_chat());
+    }
+
     #[test]
     fn deliveries_stop_while_too_many_outcomes_are_unwritten() {
         let mut recorder = Recorder::new(store_with_sends(0), "sim".into(), Arc::default(), false);
