@@ -50,6 +50,7 @@ mod hostile_ids;
 mod hot_reload;
 mod http;
 mod http_replay;
+mod in_doubt;
 mod journal_lag;
 mod metrics;
 mod minapp_flow;

@@ -91,6 +91,34 @@ pub trait Adapter: Send + Sync + 'static {
     fn default_rate(&self) -> Option<Rate> {
         None
     }
+
+    /// How the outbox keeps a crash from doubling a send (default: one action per chat in
+    /// doubt at most).
+    fn in_doubt(&self) -> InDoubt {
+        InDoubt::OnePerChat
+    }
+
+    /// For a send a crash left in doubt: the platform ids of the bot's own recent messages in
+    /// its chat whose content is what `send` posts, oldest first (empty: none arrived).
+    /// `None`: this platform, or this kind of message, cannot tell (default).
+    async fn find_sent(&self, _send: &Action) -> Result<Option<Vec<String>>, AdapterError> {
+        Ok(None)
+    }
+}
+
+/// How the outbox treats an action whose request may or may not have reached the platform when
+/// the daemon crashed (its outcome was not written yet). Unless the platform drops a repeat
+/// itself, a chat's next action waits until the outcome of the one before is durable, so a crash
+/// leaves at most one action per chat in doubt; that one is delivered again, unless…
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InDoubt {
+    /// …the platform itself drops a repeated send (the sim, by handle): chats are not held up.
+    Deduplicated,
+    /// …[`Adapter::find_sent`] finds it among the chat's newest messages: it is recorded
+    /// delivered instead.
+    Reconciled,
+    /// Nothing tells.
+    OnePerChat,
 }
 
 /// Every configured bot's adapter, by bot name.

@@ -1,6 +1,7 @@
 //! Carrying out one action: resolving host handles to platform ids, retrying what may succeed
 //! later (within the bot's rate limit, for as long as `[outbox] retry_for_s`, through the bot's
-//! circuit breaker while its platform is down), and the audit line.
+//! circuit breaker while its platform is down), looking a send in doubt up first (see `doubt`),
+//! and the audit line.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
+use super::doubt::Doubts;
 use super::record::SentIndex;
-use crate::adapter::{AdapterError, Adapters};
+use crate::adapter::{Adapter, AdapterError, Adapters, Receipt};
 use crate::metrics::BotMetrics;
 use crate::model::Action;
 use crate::pace::{backoff, Breaker, SharedLimit};
@@ -32,6 +34,8 @@ pub(super) struct Delivery {
     pub limiter: Option<Arc<SharedLimit>>,
     /// Sent messages whose outcome is not recorded yet.
     pub sent: SentIndex,
+    /// Sends a crash may have left half done.
+    pub doubts: Arc<Doubts>,
     /// Cancelled when the daemon stops: a delivery waiting (for a rate slot, or between tries)
     /// gives up, and its action stays pending for the next start.
     pub stop: CancellationToken,
@@ -43,6 +47,16 @@ const RATE_WAIT: Duration = Duration::from_millis(1);
 /// A delivery stopped by shutdown before it was carried out; its action stays pending.
 #[derive(Debug)]
 pub(super) struct Stopped;
+
+/// What a look-up of a send in doubt found.
+enum Lookup {
+    /// Its message, by platform id.
+    Found(String),
+    /// Not on the platform.
+    Absent,
+    /// The platform cannot tell for this message.
+    Unknown,
+}
 
 /// How one delivery task ended, for its action.
 pub(super) type Ended = (ActionId, Result<DeliveryOutcome, Stopped>);
@@ -61,7 +75,10 @@ impl Delivery {
     async fn deliver(&self, entry: &Pending) -> Result<DeliveryOutcome, Stopped> {
         let op = entry.action.operation().name();
         let result = match self.resolve(entry.action.clone()) {
-            Ok(action) => self.try_deliver(&entry.plugin, &action).await?,
+            Ok(action) => match self.reconcile(entry, &action).await? {
+                Some(found) => Ok(found),
+                None => self.try_deliver(&entry.plugin, &action).await?,
+            },
             Err(e) => Err(e),
         };
         match &result {
@@ -104,14 +121,7 @@ impl Delivery {
             if tries > 1 {
                 self.metrics.retries.inc();
             }
-            if let Some(limiter) = &self.limiter {
-                let asked = Instant::now();
-                self.unless_stopped(limiter.acquire(plugin)).await?;
-                if asked.elapsed() >= RATE_WAIT {
-                    self.metrics.rate_limit_waits.inc();
-                }
-            }
-            self.metrics.requests.inc();
+            self.rate_slot(plugin).await?;
             let result = adapter.deliver(action).await;
             match &result {
                 Err(AdapterError::Transient(_)) => self.breaker.failed(admission),
@@ -129,6 +139,85 @@ impl Delivery {
                 other => return Ok(other),
             }
         }
+    }
+
+    /// Waits for the bot's rate limit to allow a request of `plugin`, and counts the request.
+    async fn rate_slot(&self, plugin: &str) -> Result<(), Stopped> {
+        if let Some(limiter) = &self.limiter {
+            let asked = Instant::now();
+            self.unless_stopped(limiter.acquire(plugin)).await?;
+            if asked.elapsed() >= RATE_WAIT {
+                self.metrics.rate_limit_waits.inc();
+            }
+        }
+        self.metrics.requests.inc();
+        Ok(())
+    }
+
+    /// For a send a crash may have left half done: the platform's message if the send
+    /// arrived before the crash (it is not sent again), `None` if it must be sent. A look-up
+    /// that keeps failing sends it (at least once).
+    async fn reconcile(
+        &self,
+        entry: &Pending,
+        action: &Action,
+    ) -> Result<Option<Receipt>, Stopped> {
+        let adapter = match self.adapters.get(&self.bot) {
+            Some(adapter) if self.doubts.is_in_doubt(entry) => adapter,
+            _ => return Ok(None),
+        };
+        let chat = action.chat();
+        let started = Instant::now();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let error = match self.look_up(adapter.as_ref(), entry, action).await? {
+                Ok(Lookup::Found(platform_id)) => {
+                    tracing::info!(bot = %self.bot, plugin = %entry.plugin, chat = %chat.id, action = entry.id, %platform_id, "a send in doubt after a crash is on the platform already; not sent again");
+                    let message_id = Some(platform_id);
+                    return Ok(Some(Receipt { message_id }));
+                }
+                Ok(Lookup::Absent) => {
+                    self.doubts.settle(&entry.plugin, chat);
+                    return Ok(None);
+                }
+                Ok(Lookup::Unknown) => return Ok(None),
+                Err(e) => e,
+            };
+            if !error.is_retryable() || started.elapsed() >= self.retry_for {
+                tracing::warn!(bot = %self.bot, plugin = %entry.plugin, action = entry.id, error = %error, "cannot tell whether a send in doubt after a crash reached the platform; sending it");
+                return Ok(None);
+            }
+            let wait = match &error {
+                AdapterError::RateLimited(after) => *after,
+                _ => backoff(tries, self.max_backoff),
+            };
+            self.unless_stopped(tokio::time::sleep(wait)).await?;
+        }
+    }
+
+    /// One look-up of a send in doubt: the platform id of its message, if it arrived.
+    async fn look_up(
+        &self,
+        adapter: &dyn Adapter,
+        entry: &Pending,
+        action: &Action,
+    ) -> Result<Result<Lookup, AdapterError>, Stopped> {
+        let admission = self.unless_stopped(self.breaker.admit()).await?;
+        self.rate_slot(&entry.plugin).await?;
+        let found = adapter.find_sent(action).await;
+        match &found {
+            Err(AdapterError::Transient(_)) => self.breaker.failed(admission),
+            _ => self.breaker.answered(),
+        }
+        Ok(match found {
+            Ok(Some(candidates)) => (self.doubts)
+                .pick(self.store.as_ref(), action.chat(), candidates)
+                .map(|picked| picked.map_or(Lookup::Absent, Lookup::Found))
+                .map_err(|e| AdapterError::Transient(e.to_string())),
+            Ok(None) => Ok(Lookup::Unknown),
+            Err(e) => Err(e),
+        })
     }
 
     /// Waits for `wait`, unless the daemon stops first. Only waits before a request are cut

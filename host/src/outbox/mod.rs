@@ -16,14 +16,17 @@
 //! its own (see `store::redb::batch`): one per action would cap a chat at a few hundred
 //! messages a second and make every other writer wait behind them. The flusher makes outcomes
 //! durable within [`FLUSH_WITHIN`] of their write, so a crash delivers again at most what was
-//! under way or delivered in that last stretch (delivery is at least once; the sim, and
-//! platforms that deduplicate, see no repeat).
+//! under way or delivered in that last stretch (delivery is at least once); the sim drops such
+//! a repeat. On the other platforms a chat's next action (of any plugin) waits until the
+//! outcome of the one before is durable, so a crash leaves at most one per chat in doubt, and
+//! Fanbook and Yunhu look a send in doubt up before sending it again (see `doubt`).
 //!
 //! A clean stop repeats nothing: the schedulers start no new delivery, let the requests under
 //! way finish (for at most [`DRAIN_FOR`]) and write every outcome before the daemon's last
 //! flush (see [`OutboxWorkers::stopped`]).
 
 mod deliver;
+mod doubt;
 mod record;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -38,8 +41,9 @@ use tokio::task::{self, JoinError, JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use self::deliver::{Delivery, Ended, Stopped};
+use self::doubt::Doubts;
 use self::record::Recorder;
-use crate::adapter::Adapters;
+use crate::adapter::{Adapters, InDoubt};
 use crate::config::{BotConfig, OutboxConfig, Rate, RateSetting};
 use crate::metrics::{BotMetrics, BotSample};
 use crate::pace::{Breaker, Circuit, SharedLimit};
@@ -111,12 +115,17 @@ impl OutboxWaker {
     }
 }
 
-/// Actions of `bot` waiting in the outbox from before this start, so its depth counts them.
-fn pending_at_start(store: &dyn Store, bot: &str) -> u64 {
+/// How many actions of `bot` wait in the outbox from before this start (so its depth counts
+/// them), and the last of them (a crash may have left those half done: see `doubt`).
+fn pending_at_start(store: &dyn Store, bot: &str) -> (u64, Option<ActionId>) {
     let none = HashSet::new();
-    store
-        .outbox_pending(bot, usize::MAX, &none, &none)
-        .map_or(0, |pending| pending.len() as u64)
+    match store.outbox_pending(bot, usize::MAX, &none, &none) {
+        Ok(pending) => (pending.len() as u64, pending.iter().map(|p| p.id).max()),
+        Err(e) => {
+            tracing::error!(bot, error = %e, "cannot read the outbox at start-up");
+            (0, None)
+        }
+    }
 }
 
 /// The schedulers, for the daemon to wait on when it stops.
@@ -162,7 +171,10 @@ pub fn spawn(
             tracing::info!(bot = %bot.name, %rate, "outbound requests limited");
         }
         let bot_name: Arc<str> = bot.name.as_str().into();
-        let recorder = Recorder::new(store.clone(), bot_name.clone(), room.clone());
+        let in_doubt = (adapters.get(&bot.name)).map_or(InDoubt::OnePerChat, |a| a.in_doubt());
+        let (waiting, old_up_to) = pending_at_start(store.as_ref(), &bot.name);
+        let one_per_chat = in_doubt != InDoubt::Deduplicated;
+        let recorder = Recorder::new(store.clone(), bot_name.clone(), room.clone(), one_per_chat);
         let breaker = Arc::new(Breaker::new(
             &bot.name,
             patience.breaker_after,
@@ -170,9 +182,7 @@ pub fn spawn(
         ));
         breakers.insert(bot.name.clone(), breaker.clone());
         let counters = Arc::new(BotMetrics::default());
-        counters
-            .enqueued
-            .add(pending_at_start(store.as_ref(), &bot.name));
+        counters.enqueued.add(waiting);
         if let Some(rate) = rate {
             let window_ms = u64::try_from(rate.window.as_millis()).unwrap_or(u64::MAX);
             let _ = counters.rate_limit.set((rate.requests, window_ms));
@@ -188,6 +198,7 @@ pub fn spawn(
             adapters: adapters.clone(),
             limiter: rate.map(|r| Arc::new(SharedLimit::new(r.requests as usize, r.window))),
             sent: recorder.sent.clone(),
+            doubts: Arc::new(Doubts::new(in_doubt, old_up_to)),
             stop: stop.clone(),
         };
         let scheduler = Scheduler::new(delivery, recorder, notify, threads.clone());
@@ -304,9 +315,17 @@ impl Scheduler {
     }
 
     /// Starts deliveries until `MAX_IN_FLIGHT`: plugins take turns, and each turn starts the
-    /// oldest action of that plugin whose chat has nothing of the plugin under way.
+    /// oldest action of that plugin whose chat has nothing of the plugin under way (and, unless
+    /// the platform drops repeats itself, nothing of any plugin under way or not yet durable).
     fn start_ready(&mut self) {
         let mut ready = ready_by_plugin(self.held.values(), self.running.values());
+        // Chats where, on a platform that does not drop repeated sends itself, an action is
+        // under way or its outcome not durable yet: nothing else starts there (see `record`).
+        let mut busy_chats: HashSet<String> =
+            self.recorder.busy_chats().map(str::to_string).collect();
+        if self.recorder.one_per_chat() {
+            busy_chats.extend(self.running.values().map(|r| r.chat.clone()));
+        }
         while self.in_flight.len() < MAX_IN_FLIGHT && !self.recorder.is_full() {
             let Some(plugin) = next_turn(&ready, self.last_turn.as_deref()) else {
                 break;
@@ -316,6 +335,13 @@ impl Scheduler {
             };
             if ready.get(&plugin).is_some_and(VecDeque::is_empty) {
                 ready.remove(&plugin);
+            }
+            let chat = match self.held.get(&id) {
+                Some(entry) => entry.action.chat().id.as_str(),
+                None => continue,
+            };
+            if self.recorder.one_per_chat() && !busy_chats.insert(chat.to_string()) {
+                continue;
             }
             let Some(entry) = self.held.remove(&id) else {
                 continue;
@@ -369,8 +395,9 @@ impl Scheduler {
     fn finished(&mut self, result: Result<(task::Id, Ended), JoinError>) {
         match result {
             Ok((task, (action, Ok(outcome)))) => {
-                self.running.remove(&task);
-                self.recorder.ended(action, outcome);
+                let chat = self.running.remove(&task).map(|r| r.chat);
+                self.recorder
+                    .ended(action, chat.as_deref().unwrap_or_default(), outcome);
             }
             Ok((task, (_, Err(Stopped)))) => {
                 // Stopped before its request: still pending, delivered after the next start.

@@ -9,6 +9,11 @@
 //!
 //! Outcomes are written in the order the deliveries ended, so a crash loses only the latest:
 //! those actions are delivered again, in order (delivery is at least once).
+//!
+//! For a bot whose platform does not drop a repeated send itself (every `InDoubt` but
+//! `Deduplicated`), each write is made durable before it counts as written, and the chats of
+//! outcomes not yet durable are known (`busy_chats`): the scheduler starts nothing more in them
+//! meanwhile, so a crash leaves at most one action per chat in doubt.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -47,6 +52,9 @@ pub(super) struct Recorder {
     waiting: Batch,
     /// Every action whose outcome is not written yet (waiting or being written).
     unwritten: HashSet<ActionId>,
+    /// Writes are made durable, and the chat of each unwritten outcome kept in `chat_of`.
+    one_per_chat: bool,
+    chat_of: HashMap<ActionId, String>,
     pub sent: SentIndex,
     /// The write under way, if any (one at a time, to keep the order).
     writing: JoinSet<(Batch, Result<(), StoreError>)>,
@@ -65,12 +73,20 @@ const WRITE_AT_ONCE: usize = MAX_UNWRITTEN / 2;
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 impl Recorder {
-    pub fn new(store: Arc<dyn Store>, bot: Arc<str>, room: Arc<Notify>) -> Self {
+    /// `one_per_chat`: see the module's doc.
+    pub fn new(
+        store: Arc<dyn Store>,
+        bot: Arc<str>,
+        room: Arc<Notify>,
+        one_per_chat: bool,
+    ) -> Self {
         Self {
             store,
             bot,
             waiting: Vec::new(),
             unwritten: HashSet::new(),
+            one_per_chat,
+            chat_of: HashMap::new(),
             sent: SentIndex::default(),
             writing: JoinSet::new(),
             next_write: Instant::now(),
@@ -78,8 +94,11 @@ impl Recorder {
         }
     }
 
-    /// Takes the outcome of a delivery that ended.
-    pub fn ended(&mut self, id: ActionId, outcome: DeliveryOutcome) {
+    /// Takes the outcome of a delivery in `chat` that ended.
+    pub fn ended(&mut self, id: ActionId, chat: &str, outcome: DeliveryOutcome) {
+        if self.one_per_chat {
+            self.chat_of.insert(id, chat.to_string());
+        }
         if let Ok(Some(delivered)) = &outcome {
             let platform_id = delivered.platform_id.clone();
             self.sent
@@ -95,6 +114,16 @@ impl Recorder {
         &self.unwritten
     }
 
+    /// Whether a chat's next action waits until the outcome of the one before is durable.
+    pub fn one_per_chat(&self) -> bool {
+        self.one_per_chat
+    }
+
+    /// With `one_per_chat`, the chats with an outcome not durable yet (else none).
+    pub fn busy_chats(&self) -> impl Iterator<Item = &str> {
+        self.chat_of.values().map(String::as_str)
+    }
+
     /// True when no delivery should start until outcomes are written.
     pub fn is_full(&self) -> bool {
         self.unwritten.len() >= MAX_UNWRITTEN
@@ -107,11 +136,21 @@ impl Recorder {
         if !self.writing.is_empty() || self.waiting.is_empty() || too_soon {
             return;
         }
-        self.next_write = Instant::now() + WRITE_EVERY;
+        // A chat waiting for its outcome to be durable should not wait for a turn as well.
+        let every = if self.one_per_chat {
+            Duration::ZERO
+        } else {
+            WRITE_EVERY
+        };
+        self.next_write = Instant::now() + every;
         let batch = std::mem::take(&mut self.waiting);
         let store = self.store.clone();
+        let durable = self.one_per_chat;
         self.writing.spawn(async move {
-            let result = store.outbox_record_async(batch.clone()).await;
+            let mut result = store.outbox_record_async(batch.clone()).await;
+            if durable && result.is_ok() {
+                result = store.flush_async().await;
+            }
             (batch, result)
         });
     }
@@ -154,6 +193,7 @@ impl Recorder {
                 let mut sent = self.sent.lock();
                 for (id, outcome) in &batch {
                     self.unwritten.remove(id);
+                    self.chat_of.remove(id);
                     if let Ok(Some(delivered)) = outcome {
                         sent.remove(&delivered.handle);
                     }
@@ -232,11 +272,11 @@ mod tests {
             .iter()
             .map(|p| p.id)
             .collect();
-        let mut recorder = Recorder::new(store.clone(), "sim".into(), Arc::default());
-        recorder.ended(ids[0], delivered("h0", "p0"));
+        let mut recorder = Recorder::new(store.clone(), "sim".into(), Arc::default(), false);
+        recorder.ended(ids[0], "g", delivered("h0", "p0"));
         recorder.write_waiting();
-        recorder.ended(ids[1], delivered("h1", "p1"));
-        recorder.ended(ids[2], Err("refused".into()));
+        recorder.ended(ids[1], "g", delivered("h1", "p1"));
+        recorder.ended(ids[2], "g", Err("refused".into()));
         recorder.write_waiting(); // waits for the first write
         assert_eq!(recorder.sent.platform_id(&key("h1")).as_deref(), Some("p1"));
         assert_eq!(recorder.unwritten().len(), 3);
@@ -272,12 +312,45 @@ mod tests {
         assert_eq!(store.dead_letters(10).unwrap().len(), 1);
     }
 
+    #[tokio::test]
+    async fn one_per_chat_keeps_a_chat_busy_until_its_outcome_is_written_at_once() {
+        let store = store_with_sends(2);
+        let ids: Vec<ActionId> = store
+            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        let mut recorder = Recorder::new(store.clone(), "sim".into(), Arc::default(), true);
+        recorder.ended(ids[0], "g", delivered("h0", "p0"));
+        assert_eq!(recorder.busy_chats().collect::<Vec<_>>(), vec!["g"]);
+        recorder.write_waiting();
+        let first = recorder.written().await;
+        recorder.settle(first);
+        assert_eq!(
+            recorder.busy_chats().count(),
+            0,
+            "written: the chat is free"
+        );
+        recorder.ended(ids[1], "g", delivered("h1", "p1"));
+        recorder.write_waiting();
+        assert!(
+            !recorder.writing.is_empty(),
+            "the next write does not wait for WRITE_EVERY"
+        );
+        let second = recorder.written().await;
+        recorder.settle(second);
+        assert_eq!(recorder.busy_chats().count(), 0);
+        let plain = Recorder::new(store, "sim".into(), Arc::default(), false);
+        assert!(!plain.one_per_chat());
+    }
+
     #[test]
     fn deliveries_stop_while_too_many_outcomes_are_unwritten() {
-        let mut recorder = Recorder::new(store_with_sends(0), "sim".into(), Arc::default());
+        let mut recorder = Recorder::new(store_with_sends(0), "sim".into(), Arc::default(), false);
         for id in 0..MAX_UNWRITTEN as u64 {
             assert!(!recorder.is_full());
-            recorder.ended(id, Ok(None));
+            recorder.ended(id, "g", Ok(None));
         }
         assert!(recorder.is_full());
     }

@@ -50,7 +50,7 @@ pub async fn handle(
     if method == "message/getList" {
         // The OAuth-style envelope the seed shows for this method alone.
         return axum::Json(json!({ "status": true, "code": 1000, "message": "1000", "desc": "成功", "request_id": "645c84e796b637.09869467",
-            "data": [{ "channel_id": body["channel_id"], "message_id": "495447611042430976", "content": "{\"type\":\"text\",\"text\":\"hi\"}", "user_id": "463238807253155840", "time": 1683346803445u64 }] }))
+            "data": listed(&state, &body) }))
             .into_response();
     }
     match answer(&state, &method, &body).await {
@@ -237,10 +237,56 @@ fn update_id(update: &Value) -> u64 {
         .unwrap_or(0)
 }
 
+/// `message/getList`: the channel's messages newest first (the bot's, then one from a person
+/// that was there before), before or after `message_id`, at most `size` (default 20, ≤ 100).
+fn listed(state: &State, body: &Value) -> Vec<Value> {
+    let channel = body["channel_id"].as_str().unwrap_or_default();
+    let size = body["size"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20usize)
+        .min(100);
+    let from: Option<u64> = body["message_id"].as_str().and_then(|s| s.parse().ok());
+    let after = body["behavior"] == "after";
+    let earlier = json!({ "channel_id": channel, "message_id": "495447611042430976", "content": "{\"type\":\"text\",\"text\":\"hi\"}", "user_id": "463238807253155840", "time": 1683346803445u64, "author": { "bot": false } });
+    let history = state.history.lock().unwrap();
+    let mut all: Vec<Value> = std::iter::once(earlier)
+        .chain(
+            history
+                .iter()
+                .filter(|m| m["channel_id"] == channel)
+                .cloned(),
+        )
+        .filter(|m| {
+            let id: u64 = m["message_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            from.is_none_or(|from| if after { id > from } else { id < from })
+        })
+        .collect();
+    all.reverse();
+    all.truncate(size);
+    all
+}
+
 /// A `Message` for a sent message. `sendPhoto` gives its id as a string, `sendMessage` as a
-/// number: both occur on Fanbook.
+/// number: both occur on Fanbook. The bot's channel history keeps it.
 fn sent(state: &State, method: &str, body: &Value) -> Value {
     let id = state.message_id();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let content = match body.get("text") {
+        Some(text) if method == "sendMessage" => json!({ "type": "text", "text": text }),
+        _ => json!({ "type": "image" }),
+    };
+    state.history.lock().unwrap().push(json!({
+        "channel_id": wasmbot::adapter::webhook::lenient::text_of(&body["chat_id"]), "message_id": id.to_string(),
+        "content": content.to_string(), "user_id": BOT_ID.to_string(), "time": now,
+        "author": { "bot": true }
+    }));
     let id = if method == "sendPhoto" {
         json!(id.to_string())
     } else {

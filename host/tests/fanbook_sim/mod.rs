@@ -94,6 +94,8 @@ pub struct State {
     pub ws_received: Mutex<Vec<String>>,
     /// Every update ever queued, for `replay`.
     pub archive: Mutex<Vec<Value>>,
+    /// Every message the bot sent, oldest first, as `message/getList` lists them.
+    pub history: Mutex<Vec<Value>>,
     /// When set, the next `getUpdates` answers every update ever queued, whatever its offset
     /// (a platform that lost its confirmations and redelivers).
     pub replay: std::sync::atomic::AtomicBool,

@@ -2,6 +2,8 @@
 //! and the user-client management API (`/v1/bot/*`, `token` header, JSON and ProtoBuf).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::{Arc, Mutex};
+
 use prost::Message as _;
 use serde_json::{json, Value};
 use wasmbot::cli::yunhu::proto;
@@ -12,14 +14,57 @@ pub const TOKEN: &str = "yh-bot-token-5f1e";
 pub const USER_TOKEN: &str = "yh-user-token-77aa";
 
 pub async fn start() -> Sim {
-    Sim::start(respond).await
+    let history = Arc::new(History::default());
+    Sim::start(move |r, n| respond(&history, r, n)).await
+}
+
+/// Every message the bot sent with `/bot/send`, oldest first, as `/bot/messages` lists them.
+#[derive(Default)]
+struct History(Mutex<Vec<Value>>);
+
+impl History {
+    fn keep(&self, body: &Value, msg_id: &str) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        self.0.lock().unwrap().push(json!({
+            "msgId": msg_id, "parentId": body["parentId"].as_str().unwrap_or(""),
+            "senderId": "38261437", "senderType": "bot", "senderNickname": "巡检助手",
+            "contentType": body["contentType"], "content": body["content"], "sendTime": now,
+            "commandName": "", "commandId": 0, "chatId": body["recvId"]
+        }));
+    }
+
+    /// `before` messages of `chat` (one from before the test, then the bot's), oldest first.
+    fn list(&self, chat: Option<&String>, before: usize) -> Answer {
+        let golden = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/yunhu/api_response_messages_ok.json"
+        ))
+        .unwrap();
+        let mut answer: Value = serde_json::from_slice(&golden).unwrap();
+        let history = self.0.lock().unwrap();
+        let mine = history
+            .iter()
+            .filter(|m| chat.is_some_and(|c| m["chatId"] == c.as_str()));
+        let mut list: Vec<Value> = answer["data"]["list"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        list.extend(mine.cloned());
+        let list = list.split_off(list.len().saturating_sub(before));
+        answer["data"]["total"] = json!(list.len());
+        answer["data"]["list"] = Value::Array(list);
+        Answer::json(answer)
+    }
 }
 
 fn ok(data: Value) -> Answer {
     Answer::json(json!({ "code": 1, "msg": "success", "data": data }))
 }
 
-fn respond(r: &Recorded, n: usize) -> Answer {
+fn respond(history: &History, r: &Recorded, n: usize) -> Answer {
     if r.path.starts_with("/v1/bot/") {
         return manage(r);
     }
@@ -33,6 +78,9 @@ fn respond(r: &Recorded, n: usize) -> Answer {
                 "/bot/send" => (body["recvId"].clone(), body["recvType"].clone()),
                 _ => (json!(r.query.get("recvId")), json!(r.query.get("recvType"))),
             };
+            if r.path == "/bot/send" {
+                history.keep(&body, &format!("sent-{n}"));
+            }
             ok(
                 json!({ "messageInfo": { "msgId": format!("sent-{n}"), "recvId": recv_id, "recvType": recv_type } }),
             )
@@ -60,12 +108,8 @@ fn respond(r: &Recorded, n: usize) -> Answer {
             json!({ "list": [ { "id": 11, "tag": "vip", "color": "#f00" }, { "id": 12, "tag": "值班" } ] }),
         ),
         "/bot/messages" => {
-            let golden = std::fs::read(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/golden/yunhu/api_response_messages_ok.json"
-            ))
-            .unwrap();
-            Answer(200, "application/json", golden)
+            let before = r.query.get("before").and_then(|b| b.parse().ok());
+            history.list(r.query.get("chat-id"), before.unwrap_or(0))
         }
         p if p.starts_with("/group/") || p == "/bot/recall" => {
             Answer::json(json!({ "code": 1, "msg": "success" }))

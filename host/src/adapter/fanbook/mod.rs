@@ -11,6 +11,7 @@ mod chats;
 mod client;
 mod compose;
 pub mod console;
+mod doubt;
 mod extras;
 mod gateway;
 mod ids;

@@ -9,7 +9,7 @@ use super::compose::{self, unsupported, Body};
 use super::markup::percent_encode;
 use super::wire::{self, ChatMember, RoleOrId};
 use super::{Fanbook, PLATFORM};
-use crate::adapter::{Adapter, AdapterError, Receipt};
+use crate::adapter::{Adapter, AdapterError, InDoubt, Receipt};
 use crate::model::Action;
 use crate::model::{ChatKind, ChatRef, Content, MessageRef, Operation, Outgoing, UserRef};
 use crate::model::{Member, Role};
@@ -145,6 +145,15 @@ impl Adapter for Fanbook {
                 code: "console".into(),
                 message: e.to_string(),
             })
+    }
+
+    /// The channel's messages tell (`message/getList`).
+    fn in_doubt(&self) -> InDoubt {
+        InDoubt::Reconciled
+    }
+
+    async fn find_sent(&self, send: &Action) -> Result<Option<Vec<String>>, AdapterError> {
+        self.find_sent_message(send).await
     }
 
     async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
@@ -289,7 +298,7 @@ impl Fanbook {
 
     /// The chat id to send to. A private chat ref that is not a known DM chat holds a user
     /// id: `getPrivateChat` gives that user's DM chat.
-    async fn chat_id(&self, chat: &ChatRef) -> Result<u64, AdapterError> {
+    pub(super) async fn chat_id(&self, chat: &ChatRef) -> Result<u64, AdapterError> {
         let chat_id = id(&chat.id, "chat id")?;
         if chat.kind != ChatKind::Private {
             return Ok(chat_id);

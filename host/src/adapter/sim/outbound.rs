@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::world::{Change, Record, SimButton, SimMessage, WorldError, BOT_USER, DEFAULT_ROLES};
 use super::{now_ms, Sim, PLATFORM};
-use crate::adapter::{Adapter, AdapterError, Receipt};
+use crate::adapter::{Adapter, AdapterError, InDoubt, Receipt};
 use crate::model::Action;
 use crate::model::{ButtonAction, ChatRef, Content, Keyboard, Operation, UserRef};
 use crate::model::{Member, Role};
@@ -21,6 +21,11 @@ impl Adapter for Sim {
 
     fn capabilities(&self) -> &[Operation] {
         CAPABILITIES
+    }
+
+    /// A repeated send changes nothing (see `deliver`).
+    fn in_doubt(&self) -> InDoubt {
+        InDoubt::Deduplicated
     }
 
     /// Applies an action to the world, recording it, in one commit of the sim's log.

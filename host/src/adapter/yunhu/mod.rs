@@ -6,6 +6,7 @@
 //! `media_limit_bytes`, `webhook_body_limit`.
 
 pub mod client;
+mod doubt;
 mod extras;
 mod inbound;
 mod outbound;
@@ -20,7 +21,7 @@ pub use extras::{BoardFormat, HistoryMessage, HistoryQuery};
 
 use crate::adapter::webhook::options::Options;
 use crate::adapter::webhook::{routes, HookError, Parsed, WebhookPlatform, WebhookSettings};
-use crate::adapter::{Adapter, AdapterError, Receipt, StartContext, StartError, Started};
+use crate::adapter::{Adapter, AdapterError, InDoubt, Receipt, StartContext, StartError, Started};
 use crate::config::BotConfig;
 use crate::model::Action;
 use crate::model::Role;
@@ -191,5 +192,14 @@ impl Adapter for Yunhu {
 
     async fn list_roles(&self, chat: &ChatRef) -> Result<Vec<Role>, AdapterError> {
         self.tags(chat).await
+    }
+
+    /// The chat's history tells (`/bot/messages`).
+    fn in_doubt(&self) -> InDoubt {
+        InDoubt::Reconciled
+    }
+
+    async fn find_sent(&self, send: &Action) -> Result<Option<Vec<String>>, AdapterError> {
+        self.find_sent_message(send).await
     }
 }
