@@ -43,6 +43,8 @@ pub struct Cluster {
     leases: lease::Leases,
     outbox: Arc<outbox::ClusterOutbox>,
     store: Arc<ClusterStore>,
+    /// The event stream's door (ingress and the timer firer publish through it).
+    events: Arc<dyn Publisher>,
     /// Per bot: the lease token while this node holds the bot (`None` while it does not).
     owners: Arc<HashMap<String, watch::Sender<Option<CancellationToken>>>>,
     stop: CancellationToken,
@@ -103,7 +105,7 @@ impl Cluster {
             .context("cannot load the timers from the cluster")?;
         let events: Arc<dyn Publisher> =
             Arc::new(publish::StreamPublisher::new(js.clone(), config.partitions));
-        let timers = Arc::new(timers::ClusterTimers::new(timer_rows, events));
+        let timers = Arc::new(timers::ClusterTimers::new(timer_rows, events.clone()));
         let store = Arc::new(ClusterStore::new(
             local,
             js.clone(),
@@ -127,6 +129,7 @@ impl Cluster {
             leases,
             outbox,
             store,
+            events,
             owners: Arc::new(
                 bots.iter()
                     .map(|b| (b.clone(), watch::channel(None).0))
@@ -153,10 +156,7 @@ impl Cluster {
 
     /// Where accepted events go.
     pub fn publisher(&self) -> Arc<dyn Publisher> {
-        Arc::new(publish::StreamPublisher::new(
-            self.js.clone(),
-            self.partitions,
-        ))
+        self.events.clone()
     }
 
     /// For each bot, waits for its lease and, while holding it, delivers its actions and runs

@@ -255,11 +255,6 @@ impl ClusterStore {
         let (kv, timers) = tokio::join!(self.kv.catch_up(), self.timers.catch_up());
         kv.and(timers)
     }
-
-    /// The local store.
-    pub fn local(&self) -> &Arc<dyn Store> {
-        &self.local
-    }
 }
 
 /// What the local store keeps of a commit in cluster mode: the finished-marker and the sent
