@@ -6,6 +6,7 @@
 
 mod artifacts;
 mod dead;
+mod facets;
 mod kv;
 mod lease;
 mod names;
