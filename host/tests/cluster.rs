@@ -5,71 +5,26 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::common::{self, nats::NatsServer};
+use crate::common::{self, cluster::ClusterNode, nats::NatsServer};
 use crate::yunhu_sim;
 
 const CHATS: usize = 6;
 
-/// One daemon of the cluster: its config, port and process.
-struct Node {
-    name: String,
-    config: PathBuf,
-    base: String,
-    log: PathBuf,
-    child: Option<Child>,
-}
+type Node = ClusterNode;
 
-impl Node {
-    fn new(dir: &Path, name: &str, nats: &str, plugins: &Path, yunhu: &str) -> Self {
-        let port = common::nats::free_port();
-        let data = dir.join(format!("data-{name}"));
-        let config = dir.join(format!("{name}.toml"));
-        let text = format!(
-            "listen = \"127.0.0.1:{port}\"\ndata_dir = {data:?}\nplugins_dir = {plugins:?}\n\
-             mode = \"cluster\"\n\n[cluster]\nnats_url = {nats:?}\nnode = {name:?}\npartitions = 8\n\n\
-             [[bots]]\nname = \"yh\"\nplatform = \"yunhu\"\ntoken = {token:?}\nbase_url = {yunhu:?}\n\
-             [bots.options]\nrate_limit_per_second = 10000\n",
-            data = data.display().to_string(),
-            plugins = plugins.display().to_string(),
-            token = yunhu_sim::TOKEN,
-        );
-        std::fs::write(&config, text).unwrap();
-        Self {
-            name: name.to_string(),
-            log: dir.join(format!("{name}.log")),
-            config,
-            base: format!("http://127.0.0.1:{port}"),
-            child: None,
-        }
-    }
-
-    fn start(&mut self) {
-        self.child = Some(common::spawn_daemon(&self.config, &self.log));
-    }
-
-    /// SIGKILL: no clean stop, no lease released.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// A node of the tests' cluster: 8 partitions, the Yunhu bot `yh` on the simulator at `yunhu`.
+fn yunhu_node(dir: &Path, name: &str, nats: &str, plugins: &Path, yunhu: &str) -> Node {
+    let bot = format!(
+        "[[bots]]\nname = \"yh\"\nplatform = \"yunhu\"\ntoken = {token:?}\nbase_url = {yunhu:?}\n\
+         [bots.options]\nrate_limit_per_second = 10000\n",
+        token = yunhu_sim::TOKEN,
+    );
+    ClusterNode::new(dir, name, nats, plugins, 8, &bot)
 }
 
 /// A chat's message `n` as Yunhu posts it.
@@ -143,7 +98,7 @@ async fn start_nodes(
 ) -> Vec<Node> {
     let mut nodes: Vec<Node> = names
         .iter()
-        .map(|name| Node::new(dir, name, nats, plugins, yunhu))
+        .map(|name| yunhu_node(dir, name, nats, plugins, yunhu))
         .collect();
     for node in &mut nodes {
         node.start();
@@ -214,7 +169,7 @@ async fn three_nodes_share_a_bot_and_lose_nothing_when_one_is_killed() {
     let senders = send_load(&http, &bases, per_chat);
     // A third node joins under load: it pulls every partition like the others.
     wait_for_sends(&sim, CHATS * per_chat / 6, &nodes).await;
-    let mut joining = Node::new(dir.path(), "n3", &nats.url(), &plugins, &sim.base);
+    let mut joining = yunhu_node(dir.path(), "n3", &nats.url(), &plugins, &sim.base);
     joining.start();
     wait_serving(&http, std::slice::from_ref(&joining)).await;
     nodes.push(joining);
@@ -437,7 +392,7 @@ async fn a_node_waits_for_nats_naming_the_url() {
     let port = common::nats::free_port();
     let url = format!("nats://127.0.0.1:{port}");
     let sim = yunhu_sim::start().await;
-    let mut node = Node::new(dir.path(), "n1", &url, &plugins, &sim.base);
+    let mut node = yunhu_node(dir.path(), "n1", &url, &plugins, &sim.base);
     node.start();
     let started = Instant::now();
     while !node.log_text().contains("cannot reach the NATS server") {
@@ -461,11 +416,11 @@ async fn a_different_partition_count_is_refused_with_both_numbers() {
     let (dir, plugins) = cluster_dir("nats");
     let nats = NatsServer::start(&dir.path().join("nats"));
     let sim = yunhu_sim::start().await;
-    let mut first = Node::new(dir.path(), "n1", &nats.url(), &plugins, &sim.base);
+    let mut first = yunhu_node(dir.path(), "n1", &nats.url(), &plugins, &sim.base);
     first.start();
     let http = reqwest::Client::new();
     wait_serving(&http, std::slice::from_ref(&first)).await;
-    let mut other = Node::new(dir.path(), "n2", &nats.url(), &plugins, &sim.base);
+    let mut other = yunhu_node(dir.path(), "n2", &nats.url(), &plugins, &sim.base);
     let text = std::fs::read_to_string(&other.config).unwrap();
     std::fs::write(
         &other.config,

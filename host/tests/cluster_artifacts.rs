@@ -4,62 +4,40 @@
 //! there, a removed file is unloaded there, and nothing is sent back and forth.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{self, nats::NatsServer};
+use crate::common::{self, cluster::ClusterNode, nats::NatsServer};
 
 const WAIT: Duration = Duration::from_secs(90);
 
 /// One daemon of the cluster, with its own data and plugins folders.
 struct Node {
-    name: String,
-    config: PathBuf,
+    node: ClusterNode,
     plugins: PathBuf,
-    base: String,
-    log: PathBuf,
-    child: Option<Child>,
+}
+
+impl std::ops::Deref for Node {
+    type Target = ClusterNode;
+    fn deref(&self) -> &ClusterNode {
+        &self.node
+    }
+}
+
+impl std::ops::DerefMut for Node {
+    fn deref_mut(&mut self) -> &mut ClusterNode {
+        &mut self.node
+    }
 }
 
 impl Node {
     fn new(dir: &Path, name: &str, nats: &str) -> Self {
-        let port = common::nats::free_port();
         let plugins = dir.join(format!("plugins-{name}"));
         std::fs::create_dir_all(&plugins).unwrap();
-        let config = dir.join(format!("{name}.toml"));
-        let text = format!(
-            "listen = \"127.0.0.1:{port}\"\ndata_dir = {data:?}\nplugins_dir = {plugins:?}\n\
-             mode = \"cluster\"\n\n[cluster]\nnats_url = {nats:?}\nnode = {name:?}\npartitions = 2\n",
-            data = dir.join(format!("data-{name}")).display().to_string(),
-            plugins = plugins.display().to_string(),
-        );
-        std::fs::write(&config, text).unwrap();
-        Self {
-            name: name.to_string(),
-            log: dir.join(format!("{name}.log")),
-            config,
-            plugins,
-            base: format!("http://127.0.0.1:{port}"),
-            child: None,
-        }
-    }
-
-    fn start(&mut self) {
-        self.child = Some(common::spawn_daemon(&self.config, &self.log));
-    }
-
-    /// SIGKILL: the node stops without a word to the cluster.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        let node = ClusterNode::new(dir, name, nats, &plugins, 2, "");
+        Self { node, plugins }
     }
 
     /// Waits until the node serves (its plugins loaded).
@@ -111,12 +89,6 @@ impl Node {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 

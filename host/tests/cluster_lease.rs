@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
-use crate::common::{self, nats::NatsServer};
+use crate::common::{self, cluster::ClusterNode, nats::NatsServer};
 use crate::fanbook_sim::{payloads, FanbookSim};
 
 const TOKEN: &str = "c1a55e7f00d4b0a7c0ffee0123456789";
@@ -53,26 +53,21 @@ impl Proxy {
     }
 }
 
-/// The config of node `name` with a Fanbook bot polling `sim`.
-fn config(
+/// Node `name` with a Fanbook bot polling `sim`, started.
+fn start_node(
     dir: &std::path::Path,
     name: &str,
     nats: &str,
     plugins: &std::path::Path,
     sim: &str,
-) -> std::path::PathBuf {
-    let port = common::nats::free_port();
-    let text = format!(
-        "listen = \"127.0.0.1:{port}\"\ndata_dir = {data:?}\nplugins_dir = {plugins:?}\n\
-         mode = \"cluster\"\n\n[cluster]\nnats_url = {nats:?}\nnode = {name:?}\npartitions = 4\n\n\
-         [[bots]]\nname = \"fb\"\nplatform = \"fanbook\"\ntoken = {TOKEN:?}\nbase_url = {sim:?}\n\
-         [bots.options]\ninbound = \"poll\"\npoll_timeout_secs = 1\nbackoff_min_ms = 20\nbackoff_max_ms = 200\n",
-        data = dir.join(format!("data-{name}")).display().to_string(),
-        plugins = plugins.display().to_string(),
+) -> ClusterNode {
+    let bot = format!(
+        "[[bots]]\nname = \"fb\"\nplatform = \"fanbook\"\ntoken = {TOKEN:?}\nbase_url = {sim:?}\n\
+         [bots.options]\ninbound = \"poll\"\npoll_timeout_secs = 1\nbackoff_min_ms = 20\nbackoff_max_ms = 200\n"
     );
-    let path = dir.join(format!("{name}.toml"));
-    std::fs::write(&path, text).unwrap();
-    path
+    let mut node = ClusterNode::new(dir, name, nats, plugins, 4, &bot);
+    node.start();
+    node
 }
 
 /// The time of the first log line containing `what` (the log's RFC 3339 stamp).
@@ -109,18 +104,11 @@ async fn a_poller_that_loses_its_lease_stops_before_another_starts() {
     let proxy = Proxy::start(nats.port).await;
     let sim = FanbookSim::start(TOKEN).await;
     let via_proxy = format!("nats://127.0.0.1:{}", proxy.port);
-    let (log_a, log_b) = (dir.path().join("a.log"), dir.path().join("b.log"));
-    let mut a = common::spawn_daemon(
-        &config(dir.path(), "a", &via_proxy, &plugins, &sim.base),
-        &log_a,
-    );
+    let a = start_node(dir.path(), "a", &via_proxy, &plugins, &sim.base);
     let runs = "this node runs the bot's fanbook connection";
-    wait_log(&log_a, runs, Duration::from_secs(60)).await;
-    let mut b = common::spawn_daemon(
-        &config(dir.path(), "b", &nats.url(), &plugins, &sim.base),
-        &log_b,
-    );
-    wait_log(&log_b, "wasmbot is serving", Duration::from_secs(60)).await;
+    wait_log(&a.log, runs, Duration::from_secs(60)).await;
+    let b = start_node(dir.path(), "b", &nats.url(), &plugins, &sim.base);
+    wait_log(&b.log, "wasmbot is serving", Duration::from_secs(60)).await;
 
     sim.push_update(payloads::channel_text(
         469_300_000_000_000_001,
@@ -137,9 +125,9 @@ async fn a_poller_that_loses_its_lease_stops_before_another_starts() {
     }
 
     proxy.cut();
-    let log_b_text = wait_log(&log_b, runs, Duration::from_secs(15)).await;
+    let log_b_text = wait_log(&b.log, runs, Duration::from_secs(15)).await;
     let log_a_text = wait_log(
-        &log_a,
+        &a.log,
         "no longer runs the bot's fanbook connection",
         Duration::from_secs(5),
     )
@@ -168,6 +156,5 @@ async fn a_poller_that_loses_its_lease_stops_before_another_starts() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let _ = (a.kill(), b.kill());
-    let _ = (a.wait(), b.wait());
+    drop((a, b));
 }

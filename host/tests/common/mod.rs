@@ -2,6 +2,7 @@
 //! on loopback with its own folders, and talks to it through the sim's HTTP API.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cluster;
 pub mod languages;
 pub mod nats;
 
