@@ -205,6 +205,15 @@ impl KvMirror {
         }
     }
 
+    /// Each key `plugin` has a value under.
+    pub fn each_key(&self, plugin: &str, mut visit: impl FnMut(&str)) {
+        let Ok(data) = self.data.read() else { return };
+        let keys = data.get(plugin).into_iter().flatten();
+        for (key, _) in keys.filter(|(_, (value, _))| value.is_some()) {
+            visit(key);
+        }
+    }
+
     /// `plugin`'s rows whose key starts with `prefix`, with their values.
     pub fn rows(&self, plugin: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
         let Ok(data) = self.data.read() else {

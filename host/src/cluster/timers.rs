@@ -91,8 +91,13 @@ impl ClusterTimers {
         serde_json::from_slice(&row).ok()
     }
 
+    /// Counted by slot, not parsed: the quota asks at every timer a plugin sets.
     pub fn timer_count(&self, plugin: &str) -> u64 {
-        self.parsed(plugin, false).len() as u64
+        let mut count = 0;
+        self.rows.each_key(plugin, |slot| {
+            count += u64::from(!crate::store::is_schedule_slot(slot));
+        });
+        count
     }
 
     pub fn schedules_of(&self, plugin: &str) -> Vec<Timer> {

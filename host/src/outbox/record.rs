@@ -255,6 +255,16 @@ mod tests {
         Arc::new(store)
     }
 
+    /// The ids of the sim bot's pending actions.
+    fn pending_ids(store: &Arc<dyn Store>) -> Vec<ActionId> {
+        store
+            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect()
+    }
+
     fn delivered(handle: &str, platform_id: &str) -> DeliveryOutcome {
         Ok(Some(Delivered {
             handle: key(handle),
@@ -266,12 +276,7 @@ mod tests {
     #[tokio::test]
     async fn outcomes_are_known_at_once_and_written_together() {
         let store = store_with_sends(3);
-        let ids: Vec<ActionId> = store
-            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
-            .unwrap()
-            .iter()
-            .map(|p| p.id)
-            .collect();
+        let ids = pending_ids(&store);
         let mut recorder = Recorder::new(store.clone(), "sim".into(), Arc::default(), false);
         recorder.ended(ids[0], "g", delivered("h0", "p0"));
         recorder.write_waiting();
@@ -315,12 +320,7 @@ mod tests {
     #[tokio::test]
     async fn one_per_chat_keeps_a_chat_busy_until_its_outcome_is_written_at_once() {
         let store = store_with_sends(2);
-        let ids: Vec<ActionId> = store
-            .outbox_pending("sim", 10, &HashSet::new(), &HashSet::new())
-            .unwrap()
-            .iter()
-            .map(|p| p.id)
-            .collect();
+        let ids = pending_ids(&store);
         let mut recorder = Recorder::new(store.clone(), "sim".into(), Arc::default(), true);
         recorder.ended(ids[0], "g", delivered("h0", "p0"));
         assert_eq!(recorder.busy_chats().collect::<Vec<_>>(), vec!["g"]);
